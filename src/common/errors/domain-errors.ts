@@ -1,0 +1,115 @@
+import type { PasswordPolicy } from '../../password/password-policy';
+import type { PolicyViolation } from '../../password/policy-violation';
+
+/**
+ * Every failure the service can report, as one exception class each with a stable code.
+ * Services throw these; each dialect's presenter (src/dialects) turns them into its own envelope and
+ * wording. No HTTP status or sentence lives here.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+}
+
+/** One field of a request body that failed validation. `path` uses dots: "password.value". */
+export interface FieldIssue {
+  path: string;
+  kind: 'required' | 'type' | 'size' | 'format' | 'range' | 'unknown' | 'invalid';
+  /** e.g. { min: 1, max: 1024 } for size. */
+  params?: Record<string, number | string>;
+}
+
+export class RequestValidationError extends DomainError {
+  readonly code = 'REQUEST_INVALID';
+  constructor(readonly issues: FieldIssue[]) {
+    super('request validation failed');
+  }
+}
+export class MalformedBodyError extends DomainError {
+  readonly code = 'MALFORMED_BODY';
+  constructor(readonly reason: 'json' | 'content-type' = 'json') {
+    super('malformed request body');
+  }
+}
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+}
+export class RouteNotFoundError extends DomainError {
+  readonly code = 'ROUTE_NOT_FOUND';
+}
+export class MethodNotAllowedError extends DomainError {
+  readonly code = 'METHOD_NOT_ALLOWED';
+}
+/** No credentials, or credentials that are not of the expected form (missing X-Api-Key, no "Bearer <jwt>"). */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+}
+/** A bearer JWT that is well-formed but fails verification (signature, expiry, audience, purpose, revoked). */
+export class InvalidBearerTokenError extends DomainError {
+  readonly code = 'INVALID_BEARER_TOKEN';
+}
+/** The caller is known but may not do this (scope missing, other account's user). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+}
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED';
+  constructor(readonly retryAfterSeconds?: number) {
+    super('rate limited');
+  }
+}
+export class StorageUnavailableError extends DomainError {
+  readonly code = 'STORAGE_UNAVAILABLE';
+}
+export class InternalError extends DomainError {
+  readonly code = 'INTERNAL';
+}
+
+/** A one-time token or code that does not exist, has expired, was used, or is for another purpose. */
+export class InvalidTokenError extends DomainError {
+  readonly code = 'INVALID_TOKEN';
+}
+export class PasswordPolicyError extends DomainError {
+  readonly code = 'PASSWORD_POLICY';
+  /** `policy`: the policy that was applied, for dialects whose wording names its rules (D5 lists the required classes). */
+  constructor(readonly violations: PolicyViolation[], readonly policy?: PasswordPolicy) {
+    super('password policy violated');
+  }
+}
+export class PasswordAlreadySetError extends DomainError {
+  readonly code = 'PASSWORD_ALREADY_SET';
+}
+/** The user's account does not use passwords (policy passwordLogin = false). */
+export class PasswordLoginDisabledError extends DomainError {
+  readonly code = 'PASSWORD_LOGIN_DISABLED';
+}
+export class UserNotFoundError extends DomainError {
+  readonly code = 'USER_NOT_FOUND';
+}
+export class AccountNotFoundError extends DomainError {
+  readonly code = 'ACCOUNT_NOT_FOUND';
+}
+export class ApiKeyNotFoundError extends DomainError {
+  readonly code = 'API_KEY_NOT_FOUND';
+}
+export class EmailTakenError extends DomainError {
+  readonly code = 'EMAIL_TAKEN';
+}
+/** Unknown email or wrong password: one error for both (SECURITY.md C1). */
+export class InvalidCredentialsError extends DomainError {
+  readonly code = 'INVALID_CREDENTIALS';
+}
+/** The password was right but has expired; only said after a correct password (SECURITY.md A14). */
+export class PasswordExpiredError extends DomainError {
+  readonly code = 'PASSWORD_EXPIRED';
+}
+/** A refresh token that is unknown, expired, revoked or already rotated. */
+export class InvalidRefreshTokenError extends DomainError {
+  readonly code = 'INVALID_REFRESH_TOKEN';
+}
+/** An admin-supplied policy that is inconsistent (minLength > maxLength, ...). */
+export class InvalidPolicyError extends DomainError {
+  readonly code = 'INVALID_POLICY';
+  constructor(readonly problems: string[]) {
+    super('invalid password policy');
+  }
+}

@@ -1,0 +1,48 @@
+import { HttpException } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import { QueryFailedError } from 'typeorm';
+import {
+  DomainError, ForbiddenError, InternalError, MalformedBodyError, MethodNotAllowedError, PayloadTooLargeError,
+  RateLimitedError, RouteNotFoundError, StorageUnavailableError, UnauthenticatedError,
+} from './domain-errors';
+
+// Connection failures, admin shutdown, too many connections, read-only transaction (a standby after failover), SQLite busy/IO.
+const STORAGE_DOWN_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '25006', '08000', '08001', '08003', '08004', '08006',
+  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_FULL', 'SQLITE_CORRUPT',
+]);
+
+/** Turns anything thrown while serving a request into one of the service's domain errors. */
+export function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  if (err instanceof ThrottlerException) return new RateLimitedError();
+  const anyErr = err as { type?: string; status?: number; code?: string; driverError?: { code?: string }; message?: string };
+  // body-parser errors arrive as http-errors with a `type`.
+  if (anyErr?.type === 'entity.parse.failed') return new MalformedBodyError('json');
+  if (anyErr?.type === 'entity.too.large') return new PayloadTooLargeError();
+  if (anyErr?.type === 'charset.unsupported' || anyErr?.type === 'encoding.unsupported') return new MalformedBodyError('content-type');
+  if (isStorageDown(anyErr)) return new StorageUnavailableError();
+  if (err instanceof HttpException) {
+    switch (err.getStatus()) {
+      case 401: return new UnauthenticatedError();
+      case 403: return new ForbiddenError();
+      case 404: return new RouteNotFoundError();
+      case 405: return new MethodNotAllowedError();
+      case 413: return new PayloadTooLargeError();
+      case 415: return new MalformedBodyError('content-type');
+      case 429: return new RateLimitedError();
+      case 400: return new MalformedBodyError('json');
+      case 503: return new StorageUnavailableError();
+    }
+  }
+  return new InternalError();
+}
+
+function isStorageDown(err: { code?: string; driverError?: { code?: string }; message?: string } | undefined): boolean {
+  if (!err) return false;
+  const code = err.driverError?.code ?? err.code;
+  if (code && STORAGE_DOWN_CODES.has(code)) return true;
+  const msg = err.message ?? '';
+  if (err instanceof QueryFailedError && /database is locked|disk I\/O error|readonly database/.test(msg)) return true;
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|The database connection is not open|Driver not Connected|Connection is not established/i.test(msg);
+}

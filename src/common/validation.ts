@@ -1,0 +1,48 @@
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { FieldIssue, RequestValidationError } from './errors/domain-errors';
+
+const TYPE_CONSTRAINTS: Record<string, string> = {
+  isString: 'string', isObject: 'object', isBoolean: 'boolean', isInt: 'integer', isNumber: 'number', isArray: 'array', isIn: 'enum', isEnum: 'enum', nestedValidation: 'object',
+};
+
+/** Flattens class-validator's tree into field issues with dotted paths; dialects word them. */
+export function toFieldIssues(errors: ValidationError[], prefix = ''): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const e of errors) {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    const constraints = e.constraints ?? {};
+    const names = Object.keys(constraints);
+    if (names.length > 0) issues.push(classify(path, e.value, names, e.contexts));
+    if (e.children?.length) issues.push(...toFieldIssues(e.children, path));
+  }
+  return issues;
+}
+
+function classify(path: string, value: unknown, names: string[], contexts?: Record<string, { params?: Record<string, number | string> }>): FieldIssue {
+  if (names.includes('whitelistValidation')) return { path, kind: 'unknown' };
+  if (value === undefined || value === null) return { path, kind: 'required' };
+  const typeName = names.find((n) => n in TYPE_CONSTRAINTS);
+  if (typeName) return { path, kind: 'type', params: { expected: TYPE_CONSTRAINTS[typeName] } };
+  const sizeName = names.find((n) => ['isNotEmpty', 'minLength', 'maxLength', 'isLength', 'length', 'arrayMinSize', 'arrayMaxSize', 'arrayNotEmpty'].includes(n));
+  if (sizeName) return { path, kind: 'size', params: contexts?.[sizeName]?.params ?? contexts?.length?.params ?? {} };
+  if (names.some((n) => ['min', 'max'].includes(n))) return { path, kind: 'range' };
+  if (names.includes('isEmail')) return { path, kind: 'format', params: { format: 'email address' } };
+  if (names.some((n) => n.startsWith('is') || n === 'matches')) return { path, kind: 'format' };
+  return { path, kind: 'invalid' };
+}
+
+/**
+ * Strict input: unknown fields are rejected (SECURITY.md G4), no implicit type conversion (G3),
+ * and failures become RequestValidationError for the dialect presenters.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    forbidUnknownValues: true,
+    stopAtFirstError: false,
+    exceptionFactory: (errors) => new RequestValidationError(toFieldIssues(errors)),
+  });
+}

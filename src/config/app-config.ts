@@ -1,0 +1,124 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+/** The environment as documented in CONTRACT.md ("Running it") and .env.example. */
+export class EnvironmentVariables {
+  @IsOptional() @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'DATABASE_URL must be sqlite:<path> or postgres://user@host:port/db',
+  })
+  DATABASE_URL?: string;
+  @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })
+  PUBLIC_URL?: string;
+  @IsOptional() @IsString() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be smtp://host:port or smtps://host:port' })
+  SMTP_URL?: string;
+  @IsOptional() @IsString() @Matches(/^[^\s@<>]+@[^\s@<>]+$/, { message: 'MAIL_FROM must be an email address' })
+  MAIL_FROM?: string;
+  @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (256 bits); generate one with: openssl rand -base64 48' })
+  JWT_SECRET?: string;
+  @IsOptional() @IsInt() @Min(4) @Max(15) BCRYPT_COST?: number;
+  @IsOptional() @IsString() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://host:port' })
+  REDIS_URL?: string;
+  @IsOptional() @IsString() @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ : . -' })
+  REDIS_KEY_PREFIX?: string;
+  @IsOptional() @IsString() @MinLength(32, { message: 'ADMIN_API_KEY must be at least 32 characters' })
+  ADMIN_API_KEY?: string;
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+  @IsOptional() @IsIn(['true', 'false']) TRUST_PROXY?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(720) INVITATION_TTL_HOURS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1440) VERIFICATION_CODE_TTL_MINUTES?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1440) RECOVERY_CODE_TTL_MINUTES?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1440) RESET_CODE_TTL_MINUTES?: number;
+  @IsOptional() @IsInt() @Min(6) @Max(32) RESET_CODE_LENGTH?: number;
+  @IsOptional() @IsString() @Matches(/^(?:(.)(?!.*\1)){10,}$/, { message: 'RESET_CODE_ALPHABET must have at least 10 distinct characters' })
+  RESET_CODE_ALPHABET?: string;
+  @IsOptional() @IsInt() @Min(60) @Max(86400) ACCESS_TOKEN_TTL_SECONDS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(365) REFRESH_TOKEN_TTL_DAYS?: number;
+  @IsOptional() @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE?: number;
+}
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema?: string };
+
+/** Typed, validated configuration. Services read this, never process.env. */
+export interface AppConfig {
+  port: number;
+  database: DatabaseConfig;
+  publicUrl: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** Unset here means: generated once and kept beside the database (see jwt-secret.ts). */
+  jwtSecret: string | null;
+  bcryptCost: number;
+  redisUrl: string | null;
+  /** Prefix of the rate-limit keys in Redis, so several services can share one Redis. */
+  redisKeyPrefix: string;
+  adminApiKey: string | null;
+  logLevel: string;
+  trustProxy: boolean;
+  invitationTtlMs: number;
+  verificationCodeTtlMs: number;
+  recoveryCodeTtlMs: number;
+  resetCodeTtlMs: number;
+  resetCodeLength: number;
+  resetCodeAlphabet: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlMs: number;
+  rateLimitPerMinute: number;
+}
+
+export class ConfigError extends Error {}
+
+const PLACEHOLDER = /^(change[-_ ]?me|secret|password|your[-_ ]?secret|jwt[-_ ]?secret|replace[-_ ]?me|x+)[-_ ]?\d*$/i;
+
+/** Validates the environment and returns the typed configuration; throws ConfigError naming each bad variable. */
+export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const vars = plainToInstance(EnvironmentVariables, raw, { enableImplicitConversion: true });
+  const errors = validateSync(vars, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')} (got "${redact(e.property, raw[e.property])}")`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  if (vars.JWT_SECRET && (PLACEHOLDER.test(vars.JWT_SECRET) || new Set(vars.JWT_SECRET).size < 10)) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: looks like a placeholder; generate one with: openssl rand -base64 48');
+  }
+  const port = vars.PORT ?? 3000;
+  const minutes = (n: number) => n * 60_000;
+  return Object.freeze({
+    port,
+    database: parseDatabaseUrl(vars.DATABASE_URL ?? 'sqlite:data/app.db'),
+    publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    smtpUrl: vars.SMTP_URL ?? null,
+    mailFrom: vars.MAIL_FROM ?? 'no-reply@localhost',
+    jwtSecret: vars.JWT_SECRET ?? null,
+    bcryptCost: vars.BCRYPT_COST ?? 12,
+    redisUrl: vars.REDIS_URL ?? null,
+    redisKeyPrefix: vars.REDIS_KEY_PREFIX ?? 'pls:',
+    adminApiKey: vars.ADMIN_API_KEY ?? null,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    trustProxy: vars.TRUST_PROXY === 'true',
+    invitationTtlMs: minutes(60 * (vars.INVITATION_TTL_HOURS ?? 72)),
+    verificationCodeTtlMs: minutes(vars.VERIFICATION_CODE_TTL_MINUTES ?? 15),
+    recoveryCodeTtlMs: minutes(vars.RECOVERY_CODE_TTL_MINUTES ?? 60),
+    resetCodeTtlMs: minutes(vars.RESET_CODE_TTL_MINUTES ?? 15),
+    resetCodeLength: vars.RESET_CODE_LENGTH ?? 6,
+    resetCodeAlphabet: vars.RESET_CODE_ALPHABET ?? '0123456789',
+    accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS ?? 900,
+    refreshTokenTtlMs: minutes(60 * 24 * (vars.REFRESH_TOKEN_TTL_DAYS ?? 30)),
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 60,
+  });
+}
+
+export function parseDatabaseUrl(url: string): DatabaseConfig {
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: url.slice('sqlite:'.length) };
+  return { kind: 'postgres', url };
+}
+
+function redact(name: string, value: string | undefined): string {
+  if (value === undefined) return '';
+  return /SECRET|KEY|URL/.test(name) ? `${value.slice(0, 4)}…` : value;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,52 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { API_KEY_SECURITY, BEARER_SECURITY } from './auth/decorators/auth.decorators';
+import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/app-config';
+
+/** Everything about the HTTP app that is not a module: shared by main.ts and the e2e tests. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  // Client-supplied X-Forwarded-* headers are ignored unless a trusted proxy is configured (SECURITY.md G8).
+  app.set('trust proxy', config.trustProxy ? 1 : false);
+  // Bodies over 100 kB are refused before parsing (SECURITY.md G1); a "__proto__" key is refused as
+  // malformed JSON so it can never reach an object merge (SECURITY.md G4).
+  app.useBodyParser('json', { limit: '100kb', strict: true, reviver: refuseProtoKeys });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    // Responses may carry tokens; nothing is cacheable (SECURITY.md G6). The docs UI is static.
+    if (!req.path.startsWith('/docs')) res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  setUpSwagger(app);
+  return app;
+}
+
+function refuseProtoKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new SyntaxError('forbidden key in JSON body');
+  return value;
+}
+
+export function setUpSwagger(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Password lifecycle service')
+      .setDescription(
+        'Sets, creates and resets users\' passwords. One password core, five wire-compatible dialects (D1–D5), ' +
+          'and the admin API that issues their secrets. Admin routes take an `X-Api-Key`; user routes a bearer JWT.',
+      )
+      .setVersion('0.1.0')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'API key with the route\'s scope (admin implies all)' }, API_KEY_SECURITY)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SECURITY)
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

@@ -1,0 +1,94 @@
+import type { CharClass } from '../password/password-policy';
+import type { PolicyViolation } from '../password/policy-violation';
+import {
+  DomainError, InvalidPolicyError, MalformedBodyError, PasswordPolicyError, RateLimitedError, RequestValidationError,
+} from '../common/errors/domain-errors';
+import type { DialectPresenter, ErrorResponse } from './presenter';
+
+/**
+ * The service's own envelope, for everything that is not one of the five seed dialects: the admin
+ * API (accounts, users, API keys), login/refresh/logout, /users/me, /health and unknown routes.
+ *   {"statusCode": 404, "error": "Not Found", "code": "USER_NOT_FOUND", "message": "...", "details"?: [...]}
+ */
+const STATUS: Record<string, [number, string]> = {
+  REQUEST_INVALID: [400, 'The request body is invalid.'],
+  MALFORMED_BODY: [400, 'The request body is not valid JSON.'],
+  PAYLOAD_TOO_LARGE: [413, 'The request body is too large.'],
+  ROUTE_NOT_FOUND: [404, 'No such route.'],
+  METHOD_NOT_ALLOWED: [405, 'This method is not allowed on this route.'],
+  UNAUTHENTICATED: [401, 'Authentication is required: send X-Api-Key or Authorization: Bearer <token>.'],
+  INVALID_BEARER_TOKEN: [401, 'The bearer token is invalid or has expired.'],
+  FORBIDDEN: [403, 'The credentials do not allow this operation.'],
+  RATE_LIMITED: [429, 'Too many requests; try again later.'],
+  STORAGE_UNAVAILABLE: [503, 'The service is temporarily unavailable.'],
+  INTERNAL: [500, 'internal error'],
+  INVALID_TOKEN: [400, 'The token or code is invalid or has expired.'],
+  PASSWORD_POLICY: [400, 'The password does not meet the password policy.'],
+  PASSWORD_ALREADY_SET: [409, 'The user already has a password.'],
+  PASSWORD_LOGIN_DISABLED: [409, "The user's account does not use passwords."],
+  USER_NOT_FOUND: [404, 'No such user.'],
+  ACCOUNT_NOT_FOUND: [404, 'No such account.'],
+  API_KEY_NOT_FOUND: [404, 'No such API key.'],
+  EMAIL_TAKEN: [409, 'A user with this email already exists.'],
+  INVALID_CREDENTIALS: [401, 'Invalid email or password.'],
+  PASSWORD_EXPIRED: [401, 'The password has expired. Reset it with POST /v1/auth/password-reset/request or POST /api/v2/account/recover/.'],
+  INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, expired or revoked.'],
+  INVALID_POLICY: [400, 'The password policy is inconsistent.'],
+};
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+  413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+export const CLASS_NAMES: Record<CharClass, string> = { lower: 'lowercase letter', upper: 'uppercase letter', digit: 'digit', special: 'special character' };
+
+/** Plain English for one violation; also the fallback wording of dialects that have none of their own. */
+export function describeViolation(v: PolicyViolation): string {
+  switch (v.rule) {
+    case 'minLength': return `Password must be at least ${v.min} characters long.`;
+    case 'maxLength': return `Password must be at most ${v.max} characters long.`;
+    case 'requiredClass': return `Password must contain at least one ${CLASS_NAMES[v.charClass]}.`;
+    case 'minClasses': return `Password must contain at least ${v.min} of: lowercase letters, uppercase letters, digits, special characters.`;
+    case 'common': return 'Password is too common.';
+    case 'userInfo': return 'Password must not contain your email address or name.';
+    case 'history': return `Password must not match any of your last ${v.size} passwords.`;
+  }
+}
+
+/** Plain English for one invalid field. */
+export function describeIssue(issue: RequestValidationError['issues'][number]): string {
+  switch (issue.kind) {
+    case 'required': return `${issue.path} is required.`;
+    case 'type': return `${issue.path} has the wrong type${issue.params?.expected ? ` (expected ${issue.params.expected})` : ''}.`;
+    case 'size': return `${issue.path} must be ${sizeText(issue.params)}.`;
+    case 'format': return `${issue.path} is not a valid ${issue.params?.format ?? 'value'}.`;
+    case 'range': return `${issue.path} is out of range.`;
+    case 'unknown': return `${issue.path} is not an allowed field.`;
+    default: return `${issue.path} is invalid.`;
+  }
+}
+
+function sizeText(params?: Record<string, number | string>): string {
+  const min = params?.min, max = params?.max;
+  if (min !== undefined && max !== undefined) return `between ${min} and ${max} characters long`;
+  if (min !== undefined) return `at least ${min} characters long`;
+  if (max !== undefined) return `at most ${max} characters long`;
+  return 'of a valid length';
+}
+
+export class ServicePresenter implements DialectPresenter {
+  present(error: DomainError): ErrorResponse {
+    const [status, message] = STATUS[error.code] ?? STATUS.INTERNAL;
+    const code = error.code === 'MALFORMED_BODY' && (error as MalformedBodyError).reason === 'content-type' ? 415 : status;
+    const body: Record<string, unknown> = { statusCode: code, error: REASONS[code] ?? 'Error', code: error.code, message };
+    if (error instanceof RequestValidationError) body.details = error.issues.map(describeIssue);
+    if (error instanceof PasswordPolicyError) body.details = error.violations.map(describeViolation);
+    if (error instanceof InvalidPolicyError) body.details = error.problems;
+    return { status: code, body, headers: retryAfter(error) };
+  }
+}
+
+export function retryAfter(error: DomainError): Record<string, string> | undefined {
+  return error instanceof RateLimitedError && error.retryAfterSeconds ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
+}
