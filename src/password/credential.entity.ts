@@ -1,0 +1,13 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { TimeColumn } from '../database/columns';
+
+/** The user's current password hash; at most one per user. Never leaves the service. */
+@Entity('credentials')
+export class Credential {
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
+  @Column({ type: 'varchar', length: 100 }) hash: string;
+  @Column({ type: 'varchar', length: 40 }) algorithm: string;
+  @TimeColumn('set_at') setAt: Date;
+  /** Null: never expires (policy maxAgeDays = 0). */
+  @TimeColumn('expires_at', { nullable: true }) expiresAt: Date | null;
+}

@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, In, IsNull, Repository } from 'typeorm';
+import { RefreshToken } from '../auth/refresh-token.entity';
+import { Clock } from '../common/clock';
+import {
+  PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, UserNotFoundError,
+} from '../common/errors/domain-errors';
+import { UnitOfWork } from '../database/unit-of-work';
+import { passwordChangedMail } from '../mail/mail-templates';
+import { MailService } from '../mail/mail.service';
+import { CREDENTIAL_SECRETS, OneTimeTokensService } from '../tokens/one-time-tokens.service';
+import { User } from '../users/user.entity';
+import { Credential } from './credential.entity';
+import { PasswordHasher, StoredPasswordHash } from './password-hasher';
+import { checkPasswordHistory } from './password-history.check';
+import { PasswordHistoryEntry } from './password-history.entity';
+import { PasswordPolicy } from './password-policy';
+import { PasswordPolicyService } from './password-policy.service';
+import { evaluatePassword } from './password-policy.evaluator';
+
+/** History rows kept per user: enough for any policy (historySize <= 24). */
+const HISTORY_KEEP = 24;
+const DAY_MS = 86_400_000;
+
+export interface SetPasswordCommand<T> {
+  userId: string;
+  password: string;
+  /** 'initial': only for a user without a password (D1, D2, D3). 'replace': resets (D4, D5). */
+  mode: 'initial' | 'replace';
+  /** Checked on the loaded user before anything else (e.g. an API key's account boundary). */
+  guard?: (user: User) => void;
+  /** First step of the transaction: consume the secret that authorizes the change. Throwing aborts it all. */
+  authorize?: (em: EntityManager, user: User) => Promise<void>;
+  /** Last step of the transaction, e.g. issue the session the dialect answers with. */
+  complete?: (em: EntityManager, user: User, credential: Credential) => Promise<T>;
+}
+
+export interface SetPasswordResult<T> {
+  user: User;
+  credential: Credential;
+  policy: PasswordPolicy;
+  result: T;
+}
+
+/**
+ * The one set-password pipeline every dialect runs (STYLE.md example 3):
+ * policy → history (parallel compares) → hash, all before any write; then one transaction:
+ * consume the secret, move the current hash to history, store the new one with its expiry, end every
+ * session and outstanding secret of the user, queue the "password changed" notice, and let the caller
+ * finish (issue tokens). A rejected password changes nothing (SECURITY.md A15, H2).
+ */
+@Injectable()
+export class PasswordLifecycleService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
+    @InjectRepository(PasswordHistoryEntry) private readonly history: Repository<PasswordHistoryEntry>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly policies: PasswordPolicyService,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: OneTimeTokensService,
+    private readonly mail: MailService,
+    private readonly clock: Clock,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  async setPassword<T = void>(cmd: SetPasswordCommand<T>): Promise<SetPasswordResult<T>> {
+    const user = await this.users.findOneBy({ id: cmd.userId });
+    if (!user) throw new UserNotFoundError();
+    cmd.guard?.(user);
+    const policy = await this.policies.forAccount(user.accountId);
+    if (!policy.passwordLogin) throw new PasswordLoginDisabledError();
+    const current = await this.credentials.findOneBy({ userId: user.id });
+    if (cmd.mode === 'initial' && current) throw new PasswordAlreadySetError();
+
+    const violations = evaluatePassword(cmd.password, policy, user);
+    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, policy, await this.recentHashes(user.id, current, policy.historySize))));
+    if (violations.length > 0) throw new PasswordPolicyError(violations, policy);
+
+    const stored = await this.hasher.hash(cmd.password);
+    const now = this.clock.now();
+    const credential = Object.assign(new Credential(), {
+      userId: user.id, hash: stored.hash, algorithm: stored.algorithm, setAt: now,
+      expiresAt: policy.maxAgeDays > 0 ? new Date(now.getTime() + policy.maxAgeDays * DAY_MS) : null,
+    });
+
+    const result = await this.uow.run(async (em) => {
+      await this.uow.lock(em, User, user.id);
+      await cmd.authorize?.(em, user);
+      const existing = await em.findOneBy(Credential, { userId: user.id });
+      if (cmd.mode === 'initial' && existing) throw new PasswordAlreadySetError();
+      if (existing) await this.archive(em, existing, now);
+      await em.save(Credential, credential);
+      await this.endSessionsAndSecrets(em, user.id, now);
+      await this.mail.enqueue(em, user.email, passwordChangedMail({ publicUrl: this.config.publicUrl, changedAt: now }));
+      return cmd.complete ? cmd.complete(em, user, credential) : (undefined as T);
+    });
+    this.mail.kick();
+    return { user, credential, policy, result };
+  }
+
+  /** Removes the user's password, keeping it in history (D3 DELETE). Ends sessions like a change does. */
+  async removePassword(userId: string, guard?: (user: User) => void): Promise<void> {
+    const user = await this.users.findOneBy({ id: userId });
+    if (!user) throw new UserNotFoundError();
+    guard?.(user);
+    const now = this.clock.now();
+    await this.uow.run(async (em) => {
+      await this.uow.lock(em, User, userId);
+      const existing = await em.findOneBy(Credential, { userId });
+      if (!existing) return;
+      await this.archive(em, existing, now);
+      await em.delete(Credential, { userId });
+      await this.endSessionsAndSecrets(em, userId, now);
+    });
+  }
+
+  /** The hashes "the last N" means: the current one (if any) and the newest history entries, N in all. */
+  private async recentHashes(userId: string, current: Credential | null, n: number): Promise<StoredPasswordHash[]> {
+    if (n <= 0) return [];
+    const fromHistory = await this.history.find({ where: { userId }, order: { seq: 'DESC' }, take: current ? n - 1 : n });
+    return [...(current ? [current] : []), ...fromHistory].map(({ hash, algorithm }) => ({ hash, algorithm }));
+  }
+
+  private async archive(em: EntityManager, existing: Credential, now: Date): Promise<void> {
+    const newest = await em.findOne(PasswordHistoryEntry, { where: { userId: existing.userId }, order: { seq: 'DESC' } });
+    const seq = (newest?.seq ?? 0) + 1;
+    await em.insert(PasswordHistoryEntry, { id: randomUUID(), userId: existing.userId, seq, hash: existing.hash, algorithm: existing.algorithm, createdAt: now });
+    const stale = await em.find(PasswordHistoryEntry, { where: { userId: existing.userId }, order: { seq: 'DESC' }, skip: HISTORY_KEEP, select: { id: true } });
+    if (stale.length > 0) await em.delete(PasswordHistoryEntry, { id: In(stale.map((s) => s.id)) });
+  }
+
+  /** SECURITY.md D1/D2/D6: refresh tokens revoked, earlier access tokens refused, outstanding secrets void. */
+  private async endSessionsAndSecrets(em: EntityManager, userId: string, now: Date): Promise<void> {
+    await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: now });
+    await em.update(User, { id: userId }, { credentialsChangedAt: now, updatedAt: now });
+    await this.tokens.voidLive(em, userId, CREDENTIAL_SECRETS);
+  }
+}

@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, In, IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { Clock } from '../common/clock';
+import { InvalidTokenError } from '../common/errors/domain-errors';
+import { randomCode, randomToken, SecretKeys } from '../common/secrets';
+import { OneTimeToken, OneTimeTokenPurpose } from './one-time-token.entity';
+
+/** Purposes whose live secrets die when the user's password changes (SECURITY.md D6, B10). */
+export const CREDENTIAL_SECRETS: OneTimeTokenPurpose[] = ['invitation', 'verification_jwt', 'recovery', 'reset_code'];
+
+export interface IssueOptions {
+  purpose: OneTimeTokenPurpose;
+  userId: string;
+  ttlMs: number;
+  /** Default: a 256-bit random token. Codes pass their own generator (length + alphabet). */
+  secret?: { length: number; alphabet: string };
+  /** Store a known secret (e.g. a JWT's jti) instead of generating one. */
+  value?: string;
+}
+
+/**
+ * One-time secrets: generated from the CSPRNG, stored only as a keyed hash, looked up by that hash
+ * (one indexed query, never a bcrypt compare), single use, expiring, one live secret per user and
+ * purpose (a new one voids the old: SECURITY.md B8). Consumption is one conditional UPDATE, so of
+ * any number of concurrent attempts exactly one wins (SECURITY.md H1).
+ */
+@Injectable()
+export class OneTimeTokensService {
+  constructor(
+    @InjectRepository(OneTimeToken) private readonly tokens: Repository<OneTimeToken>,
+    private readonly secrets: SecretKeys,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Issues a new secret in the caller's transaction, voiding the user's older live ones of the same purpose. Returns the raw secret. */
+  async issue(em: EntityManager, o: IssueOptions): Promise<string> {
+    const now = this.clock.now();
+    await this.voidLive(em, o.userId, [o.purpose]);
+    // Short codes can collide across users; the unique index on secret_hash makes a code name one user only.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const raw = o.value ?? (o.secret ? randomCode(o.secret.length, o.secret.alphabet) : randomToken(32));
+      const secretHash = this.secrets.lookupHash(`${o.purpose}:${raw}`);
+      const clash = await em.findOneBy(OneTimeToken, { secretHash });
+      if (clash) {
+        if (o.value !== undefined) throw new Error('one-time secret value already issued');
+        if (clash.usedAt || clash.expiresAt <= now) {
+          await em.delete(OneTimeToken, { id: clash.id });
+        } else {
+          continue;
+        }
+      }
+      await em.insert(OneTimeToken, {
+        id: randomUUID(), userId: o.userId, purpose: o.purpose, secretHash, expiresAt: new Date(now.getTime() + o.ttlMs), usedAt: null, attempts: 0, createdAt: now,
+      });
+      return raw;
+    }
+    throw new Error('could not issue a unique one-time code; the code space is too small for the live codes');
+  }
+
+  /** The live token for this raw secret and purpose, or null (unknown, used, expired). Reads only. */
+  async findLive(raw: string, purpose: OneTimeTokenPurpose, em?: EntityManager): Promise<OneTimeToken | null> {
+    const repo = em ? em.getRepository(OneTimeToken) : this.tokens;
+    if (!raw || raw.length > 512) return null;
+    return repo.findOneBy({ secretHash: this.secrets.lookupHash(`${purpose}:${raw}`), purpose, usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) });
+  }
+
+  /**
+   * Consumes the secret inside the caller's transaction: one conditional UPDATE; exactly one caller
+   * wins. Throws InvalidTokenError when unknown, expired, used or of another purpose.
+   */
+  async consume(em: EntityManager, raw: string, purpose: OneTimeTokenPurpose): Promise<OneTimeToken> {
+    const token = await this.findLive(raw, purpose, em);
+    if (!token) throw new InvalidTokenError();
+    const now = this.clock.now();
+    const result = await em
+      .createQueryBuilder()
+      .update(OneTimeToken)
+      .set({ usedAt: now })
+      .where('id = :id AND used_at IS NULL AND expires_at > :now', { id: token.id, now: now.getTime() })
+      .execute();
+    if (result.affected !== 1) throw new InvalidTokenError();
+    return { ...token, usedAt: now };
+  }
+
+  /** Counts a failed attempt against a live token; at `max` failures the token is burned (SECURITY.md B6). */
+  async recordFailure(em: EntityManager, tokenId: string, max: number): Promise<void> {
+    await em.createQueryBuilder().update(OneTimeToken).set({ attempts: () => 'attempts + 1' }).where('id = :id', { id: tokenId }).execute();
+    await em
+      .createQueryBuilder()
+      .update(OneTimeToken)
+      .set({ usedAt: this.clock.now() })
+      .where('id = :id AND attempts >= :max AND used_at IS NULL', { id: tokenId, max })
+      .execute();
+  }
+
+  /** Voids every live secret of these purposes for the user (marks them used). */
+  async voidLive(em: EntityManager, userId: string, purposes: OneTimeTokenPurpose[], exceptId?: string): Promise<void> {
+    await em.update(
+      OneTimeToken,
+      { userId, purpose: In(purposes), usedAt: IsNull(), ...(exceptId ? { id: Not(exceptId) } : {}) },
+      { usedAt: this.clock.now() },
+    );
+  }
+}
