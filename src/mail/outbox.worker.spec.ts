@@ -1,0 +1,519 @@
+import { Logger } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource, Repository } from 'typeorm';
+import { SmtpTestServer, extractCode } from '../../test/support/smtp-test-server';
+import { Clock } from '../common/clock';
+import { CoreModule } from '../common/core.module';
+import { SecretKeys } from '../common/secrets';
+import { AppConfig, DatabaseConfig, loadAppConfig } from '../config/app-config';
+import { buildDataSourceOptions } from '../database/data-source-options';
+import { UnitOfWork } from '../database/unit-of-work';
+import { MailModule } from './mail.module';
+import { MailService } from './mail.service';
+import { MailTransport } from './mail-transport';
+import { MailContent, passwordChangedMail, resetCodeMail } from './mail-templates';
+import { OutboxMessage } from './outbox-message.entity';
+import { OUTBOX_LEASE_MS, OUTBOX_MAX_ATTEMPTS, OutboxWorker, describeError, outboxBackoffMs } from './outbox.worker';
+
+jest.setTimeout(30_000);
+
+const PUBLIC_URL = 'https://id.example.test';
+const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
+
+class MovableClock extends Clock {
+  constructor(private ms = T0) {
+    super();
+  }
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  set(ms: number): void {
+    this.ms = ms;
+  }
+}
+
+type Kind = 'sqlite' | 'postgres';
+/** SQLite always (a real file built by the migrations); PostgreSQL too when TEST_DATABASE_URL is set. */
+const KINDS: Kind[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** A fresh database: a new SQLite file in a temp dir, or a new schema in the test PostgreSQL database. */
+interface TestDb {
+  kind: Kind;
+  databaseUrl: string;
+  database: DatabaseConfig;
+  /** Reads rows over a separate connection, bypassing the app (what an attacker with the file sees). */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  drop(): Promise<void>;
+}
+
+async function createDb(kind: Kind): Promise<TestDb> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'mail-outbox-'));
+    const path = join(dir, 'app.db');
+    return {
+      kind,
+      databaseUrl: `sqlite:${path}`,
+      database: { kind: 'sqlite', path },
+      rows: async (sql) => {
+        const raw = new Database(path, { readonly: true });
+        try {
+          return raw.prepare(sql).all() as Record<string, unknown>[];
+        } finally {
+          raw.close();
+        }
+      },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const url = process.env.TEST_DATABASE_URL!;
+  const schema = `mail_spec_${randomBytes(6).toString('hex')}`;
+  const admin = async <T>(work: (c: Client) => Promise<T>): Promise<T> => {
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    try {
+      return await work(c);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin((c) => c.query(`CREATE SCHEMA "${schema}"`));
+  return {
+    kind,
+    databaseUrl: url,
+    database: { kind: 'postgres', url, schema },
+    rows: (sql) => admin(async (c) => (await c.query(`SET search_path TO "${schema}"; ${sql}`) as unknown as Array<{ rows: Record<string, unknown>[] }>)[1].rows),
+    drop: () => admin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).then(() => undefined),
+  };
+}
+
+interface Harness {
+  moduleRef: TestingModule;
+  config: AppConfig;
+  mail: MailService;
+  worker: OutboxWorker;
+  uow: UnitOfWork;
+  dataSource: DataSource;
+  outbox: Repository<OutboxMessage>;
+  close(): Promise<void>;
+}
+
+/** A minimal app: the database built by the migrations, CoreModule, MailModule. */
+async function boot(db: TestDb, opts: { smtpUrl?: string; clock?: Clock } = {}): Promise<Harness> {
+  const loaded = loadAppConfig({
+    DATABASE_URL: db.databaseUrl,
+    SMTP_URL: opts.smtpUrl,
+    BCRYPT_COST: '4',
+    JWT_SECRET: 'mail-spec-secret-0123456789abcdefghijklmnop',
+    PUBLIC_URL,
+    MAIL_FROM: 'no-reply@id.example.test',
+  });
+  const config: AppConfig = { ...loaded, database: db.database };
+  let builder = Test.createTestingModule({
+    imports: [TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }), CoreModule.forRoot(config), MailModule],
+  });
+  if (opts.clock) builder = builder.overrideProvider(Clock).useValue(opts.clock);
+  const moduleRef = await builder.compile();
+  await moduleRef.init();
+  let closed = false;
+  return {
+    moduleRef,
+    config,
+    mail: moduleRef.get(MailService),
+    worker: moduleRef.get(OutboxWorker),
+    uow: moduleRef.get(UnitOfWork),
+    dataSource: moduleRef.get(DataSource),
+    outbox: moduleRef.get(getRepositoryToken(OutboxMessage)),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await moduleRef.close();
+    },
+  };
+}
+
+/** What a request handler does: enqueue inside its transaction; kick after the commit. */
+async function enqueue(h: Harness, to: string, content: MailContent): Promise<void> {
+  await h.uow.run((em) => h.mail.enqueue(em, to, content));
+}
+
+function resetMail(code: string): MailContent {
+  return resetCodeMail({ code, publicUrl: PUBLIC_URL, ttlMinutes: 15 });
+}
+
+/** Every received message whose text carries this code. */
+function received(smtp: SmtpTestServer, code: string) {
+  return smtp.messages.filter((m) => m.text.includes(`Code: ${code}`));
+}
+
+/** All captured log output (any level) as one string per call. */
+let logs: string[] = [];
+const LEVELS = ['log', 'warn', 'error', 'debug', 'verbose', 'fatal'] as const;
+
+describe.each(KINDS)('OutboxWorker [%s database, real SMTP server]', (kind) => {
+  let smtp: SmtpTestServer;
+  let db: TestDb;
+  const open: Harness[] = [];
+
+  async function app(opts: { smtpUrl?: string | null; clock?: Clock } = {}): Promise<Harness> {
+    const h = await boot(db, { smtpUrl: opts.smtpUrl === null ? undefined : (opts.smtpUrl ?? smtp.url), clock: opts.clock });
+    open.push(h);
+    return h;
+  }
+
+  beforeAll(async () => {
+    smtp = await SmtpTestServer.start();
+    for (const level of LEVELS) {
+      jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
+        logs.push(args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.message} ${a.stack}` : JSON.stringify(a))).join(' '));
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await smtp.stop();
+    jest.restoreAllMocks();
+  });
+
+  beforeEach(async () => {
+    db = await createDb(kind);
+    logs = [];
+    await smtp.up();
+    smtp.clear();
+  });
+
+  afterEach(async () => {
+    while (open.length) await open.pop()!.close();
+    await db.drop();
+  });
+
+  it('delivers a pending message with a text part and an HTML part, from MAIL_FROM to exactly the stored address (SECURITY.md C4, C6)', async () => {
+    const h = await app({ clock: new MovableClock() });
+    await enqueue(h, 'mike@example.org', resetMail('482913'));
+    await h.worker.drain();
+
+    expect(smtp.messages).toHaveLength(1);
+    const mail = smtp.messages[0];
+    expect(mail.to).toBe('mike@example.org');
+    expect(mail.envelopeTo).toEqual(['mike@example.org']);
+    expect(mail.from).toBe('no-reply@id.example.test');
+    expect(mail.subject).toBe('Your password reset code');
+    expect(extractCode(mail)).toBe('482913');
+    expect(mail.text).toContain(`${PUBLIC_URL}/password-reset#code=482913`);
+    expect(mail.html).toContain('482913');
+    expect(mail.html).toContain(`href="${PUBLIC_URL}/password-reset#code=482913"`);
+
+    const row = await h.outbox.findOneByOrFail({ recipient: 'mike@example.org' });
+    expect(row.status).toBe('sent');
+    expect(row.attempts).toBe(1);
+    expect(row.sentAt?.getTime()).toBe(T0);
+    expect(row.lockedUntil).toBeNull();
+    expect(mail.messageId).toBe(`<${row.id}@id.example.test>`);
+  });
+
+  it('stores the body sealed and erases it once sent: no column holds the code, before or after sending (SECURITY.md B3, C8)', async () => {
+    const h = await app({ clock: new MovableClock() });
+    const code = '917364';
+    await enqueue(h, 'dana@example.org', resetMail(code));
+
+    const pending = await h.dataSource.query('SELECT * FROM mail_outbox');
+    expect(pending).toHaveLength(1);
+    expect(pending[0].sealed_body).toMatch(/^v1\./);
+    expect(JSON.stringify(pending)).not.toContain(code);
+
+    await h.worker.drain();
+    expect(received(smtp, code)).toHaveLength(1);
+
+    const sent = await h.dataSource.query('SELECT * FROM mail_outbox');
+    expect(sent[0].status).toBe('sent');
+    expect(sent[0].sealed_body).toBeNull();
+    expect(JSON.stringify(sent)).not.toContain(code);
+    // and over a separate connection once the app is gone
+    await h.close();
+    expect(JSON.stringify(await db.rows('SELECT * FROM mail_outbox'))).not.toContain(code);
+  });
+
+  it('a message enqueued in a transaction that rolls back is never sent (the mail commits with the code it carries)', async () => {
+    const h = await app({ clock: new MovableClock() });
+    await expect(
+      h.uow.run(async (em) => {
+        await h.mail.enqueue(em, 'rollback@example.org', resetMail('555111'));
+        throw new Error('the request failed after enqueue');
+      }),
+    ).rejects.toThrow('the request failed');
+    await h.worker.drain();
+    expect(await h.outbox.count()).toBe(0);
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('SMTP down: enqueue still succeeds, attempts back off 1 s, 2 s, 4 s, and after up() the message arrives exactly once (SECURITY.md C10)', async () => {
+    const clock = new MovableClock();
+    const h = await app({ clock });
+    await smtp.down();
+
+    await expect(enqueue(h, 'eve@example.org', resetMail('246810'))).resolves.toBeUndefined();
+    h.mail.kick(); // what a request does after its commit; must not throw or need awaiting
+
+    const row = () => h.outbox.findOneByOrFail({ recipient: 'eve@example.org' });
+    await h.worker.drain();
+    expect(await row()).toMatchObject({ status: 'pending', attempts: 1, lockedUntil: null, nextAttemptAt: new Date(T0 + 1_000) });
+    expect((await row()).lastError).toMatch(/ECONNECTION|ECONNREFUSED/);
+
+    // not due yet: nothing is attempted
+    await h.worker.drain();
+    expect((await row()).attempts).toBe(1);
+
+    clock.advance(1_000);
+    await h.worker.drain();
+    expect(await row()).toMatchObject({ attempts: 2, nextAttemptAt: new Date(T0 + 1_000 + 2_000) });
+
+    clock.advance(2_000);
+    await h.worker.drain();
+    expect(await row()).toMatchObject({ attempts: 3, nextAttemptAt: new Date(T0 + 3_000 + 4_000) });
+
+    await smtp.up();
+    clock.advance(3_999);
+    await h.worker.drain();
+    expect(received(smtp, '246810')).toHaveLength(0);
+
+    clock.advance(1);
+    await h.worker.drain();
+    expect(received(smtp, '246810')).toHaveLength(1);
+    expect(await row()).toMatchObject({ status: 'sent', attempts: 4, sealedBody: null, lastError: null });
+
+    // later passes (and the poll loop) never send it again
+    clock.advance(60 * 60_000);
+    await h.worker.drain();
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(received(smtp, '246810')).toHaveLength(1);
+  });
+
+  it(`backs off exponentially up to 5 minutes and gives up ('dead', body erased) only after ${OUTBOX_MAX_ATTEMPTS} attempts`, async () => {
+    const clock = new MovableClock();
+    const h = await app({ clock });
+    await smtp.down();
+    await enqueue(h, 'gone@example.org', resetMail('135790'));
+
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= OUTBOX_MAX_ATTEMPTS; attempt++) {
+      await h.worker.drain();
+      const row = await h.outbox.findOneByOrFail({ recipient: 'gone@example.org' });
+      expect(row.attempts).toBe(attempt);
+      if (attempt < OUTBOX_MAX_ATTEMPTS) {
+        expect(row.status).toBe('pending');
+        expect(row.sealedBody).not.toBeNull();
+        delays.push(row.nextAttemptAt.getTime() - clock.nowMs());
+        clock.set(row.nextAttemptAt.getTime());
+      } else {
+        expect(row.status).toBe('dead');
+        expect(row.sealedBody).toBeNull();
+        expect(row.lastError).toBeTruthy();
+      }
+    }
+    expect(delays.slice(0, 10)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 300].map((s) => s * 1_000));
+    expect(delays.slice(9).every((d) => d === 300_000)).toBe(true);
+    // giving up takes well over an hour of outage
+    expect(delays.reduce((a, b) => a + b, 0)).toBeGreaterThan(60 * 60_000);
+
+    await smtp.up();
+    clock.advance(24 * 60 * 60_000);
+    await h.worker.drain();
+    expect(smtp.messages).toHaveLength(0);
+    expect(logs.some((l) => /given up after 25 attempt/.test(l))).toBe(true);
+  });
+
+  it('a restart loses nothing: a new app instance on the same database file delivers what the old one could not', async () => {
+    await smtp.down();
+    const first = await app();
+    await enqueue(first, 'restart@example.org', resetMail('864202'));
+    first.mail.kick();
+    await first.worker.drain();
+    await first.close();
+    expect(smtp.messages).toHaveLength(0);
+
+    await smtp.up();
+    const second = await app(); // real clock, no drain(): the worker picks pending rows up by itself at start
+    const mail = await smtp.waitFor((m) => m.text.includes('Code: 864202'));
+    expect(mail.to).toBe('restart@example.org');
+    await second.worker.drain();
+    expect(received(smtp, '864202')).toHaveLength(1);
+    expect(await second.outbox.findOneByOrFail({ recipient: 'restart@example.org' })).toMatchObject({ status: 'sent', sealedBody: null });
+  });
+
+  it('a message enqueued with SMTP_URL unset is delivered by the next start with SMTP_URL set', async () => {
+    const dev = await app({ smtpUrl: null });
+    await enqueue(dev, 'later@example.org', resetMail('777000'));
+    await dev.close();
+
+    const prod = await app();
+    await prod.worker.drain();
+    expect(received(smtp, '777000')).toHaveLength(1);
+  });
+
+  it('two workers draining at the same time send each message once (conditional claim on locked_until)', async () => {
+    const clock = new MovableClock();
+    const h = await app({ clock });
+    // A second worker on the same database. On PostgreSQL: a second app instance with its own
+    // connection pool. On SQLite: a second worker in the same process (better-sqlite3 blocks the
+    // event loop while waiting for another connection's write lock, so two SQLite apps in one
+    // process would stall each other); both still select the same candidates before either claims.
+    const other =
+      kind === 'postgres'
+        ? (await app({ clock })).worker
+        : new OutboxWorker(h.moduleRef.get(getRepositoryToken(OutboxMessage)), h.config, h.uow, clock, h.moduleRef.get(SecretKeys), h.moduleRef.get(MailTransport));
+    const codes = ['100001', '100002', '100003', '100004', '100005', '100006'];
+    for (const code of codes) await enqueue(h, `u${code}@example.org`, resetMail(code));
+
+    await Promise.all([h.worker.drain(), other.drain(), h.worker.drain(), other.drain()]);
+
+    expect(smtp.messages).toHaveLength(codes.length);
+    for (const code of codes) expect(received(smtp, code)).toHaveLength(1);
+    const rows = await h.outbox.find();
+    expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+  });
+
+  it('leaves a message claimed by another instance alone until its lease expires, then sends it', async () => {
+    const clock = new MovableClock();
+    const h = await app({ clock });
+    await enqueue(h, 'leased@example.org', resetMail('321321'));
+    // another instance claimed it and died before sending
+    await h.uow.run((em) => em.update(OutboxMessage, { recipient: 'leased@example.org' }, { lockedUntil: new Date(T0 + OUTBOX_LEASE_MS) }));
+
+    await h.worker.drain();
+    clock.advance(OUTBOX_LEASE_MS - 1);
+    await h.worker.drain();
+    expect(smtp.messages).toHaveLength(0);
+
+    clock.advance(1);
+    await h.worker.drain();
+    expect(received(smtp, '321321')).toHaveLength(1);
+  });
+
+  it('kick() delivers without drain() and never throws, even when the pass itself fails', async () => {
+    const h = await app();
+    await enqueue(h, 'kick@example.org', resetMail('909090'));
+    h.mail.kick();
+    await smtp.waitFor((m) => m.text.includes('Code: 909090'), 5_000);
+
+    const failing = jest.spyOn(h.worker, 'drain').mockImplementation(() => Promise.reject(new Error('boom')));
+    try {
+      expect(() => h.mail.kick()).not.toThrow();
+    } finally {
+      failing.mockRestore();
+    }
+    const throwing = jest.spyOn(h.worker, 'drain').mockImplementation(() => {
+      throw new Error('sync boom');
+    });
+    try {
+      expect(() => h.mail.kick()).not.toThrow();
+    } finally {
+      throwing.mockRestore();
+    }
+  });
+
+  it('polls on its own: a message enqueued without kick() or drain() arrives within a few seconds', async () => {
+    const h = await app();
+    await enqueue(h, 'poll@example.org', resetMail('565656'));
+    await smtp.waitFor((m) => m.text.includes('Code: 565656'), 5_000);
+    await h.worker.drain(); // waits for the pass that sent it to record it
+    expect(await h.outbox.findOneByOrFail({ recipient: 'poll@example.org' })).toMatchObject({ status: 'sent' });
+  });
+
+  it('shutdown waits for an in-flight pass, so a sent message is marked sent rather than left claimed', async () => {
+    const h = await app({ clock: new MovableClock() });
+    await enqueue(h, 'slow@example.org', resetMail('424242'));
+    const transport = h.moduleRef.get(MailTransport);
+    const realSend = transport.send.bind(transport);
+    jest.spyOn(transport, 'send').mockImplementation(async (m) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return realSend(m);
+    });
+    const pass = h.worker.drain();
+    await new Promise((r) => setTimeout(r, 50));
+    await h.close();
+    await pass;
+
+    expect(received(smtp, '424242')).toHaveLength(1);
+    expect(await db.rows('SELECT status, locked_until FROM mail_outbox')).toEqual([{ status: 'sent', locked_until: null }]);
+  });
+
+  it('logs message id, kind and recipient domain only: never the code nor the local part, on success or SMTP failure (SECURITY.md I1)', async () => {
+    const clock = new MovableClock();
+    const h = await app({ clock });
+    const code = 'Zq7Lm3xP';
+    await smtp.down();
+    await enqueue(h, 'alice.private@example.org', resetMail(code));
+    await h.worker.drain();
+    await smtp.up();
+    clock.advance(1_000);
+    await h.worker.drain();
+    await enqueue(h, 'bob.private@example.net', passwordChangedMail({ publicUrl: PUBLIC_URL, changedAt: clock.now() }));
+    await h.worker.drain();
+    expect(received(smtp, code)).toHaveLength(1);
+
+    const [row] = await h.outbox.findBy({ recipient: 'alice.private@example.org' });
+    const all = logs.join('\n');
+    expect(all).not.toContain(code);
+    expect(all).not.toContain('alice.private');
+    expect(all).not.toContain('bob.private');
+    expect(logs.some((l) => l.includes(row.id) && l.includes('reset-code') && l.includes('@example.org') && /not sent/.test(l))).toBe(true);
+    expect(logs.some((l) => l.includes(row.id) && /sent \(attempt 2\)/.test(l))).toBe(true);
+  });
+
+  it('SMTP_URL unset (dev mode): warns once at start, logs one line with the text body, keeps the message and sends nothing', async () => {
+    const h = await app({ smtpUrl: null });
+    const warnings = logs.filter((l) => l.includes('SMTP_URL is not set'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/log/);
+
+    await enqueue(h, 'dev@example.org', resetMail('202020'));
+    const lines = logs.filter((l) => l.includes('Code: 202020'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('\n');
+    expect(lines[0]).toContain(`${PUBLIC_URL}/password-reset#code=202020`);
+
+    h.mail.kick();
+    await h.worker.drain();
+    const row = await h.outbox.findOneByOrFail({ recipient: 'dev@example.org' });
+    expect(row).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(row.sealedBody).not.toBeNull();
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('does not log the body when SMTP_URL is set (SECURITY.md I1)', async () => {
+    const h = await app({ clock: new MovableClock() });
+    await enqueue(h, 'quiet@example.org', resetMail('313131'));
+    expect(logs.join('\n')).not.toContain('313131');
+    await h.worker.drain();
+    expect(logs.join('\n')).not.toContain('313131');
+  });
+
+  it('enqueue refuses anything but one bare address as the recipient (SECURITY.md C6)', async () => {
+    const h = await app({ clock: new MovableClock() });
+    for (const bad of ['victim@x.org,evil@y.org', 'victim@x.org; evil@y.org', 'Evil <evil@y.org>', 'a@b.org\r\nBcc: evil@y.org', 'no-at-sign', '']) {
+      await expect(enqueue(h, bad, resetMail('111111'))).rejects.toThrow(/recipient/);
+    }
+    expect(await h.outbox.count()).toBe(0);
+  });
+});
+
+describe('outbox helpers', () => {
+  it('outboxBackoffMs: 1 s, 2 s, 4 s … capped at 5 minutes', () => {
+    expect([1, 2, 3, 4, 9, 10, 25, 1000].map(outboxBackoffMs)).toEqual([1_000, 2_000, 4_000, 8_000, 256_000, 300_000, 300_000, 300_000]);
+  });
+
+  it('describeError keeps code and status, one line, with addresses reduced to their domain', () => {
+    const error = Object.assign(new Error('Recipient command failed: 550 <mike.smith@example.org>\r\nmailbox unavailable'), { code: 'EENVELOPE', responseCode: 550 });
+    const line = describeError(error);
+    expect(line).toBe('EENVELOPE 550 Recipient command failed: 550 <…@example.org> mailbox unavailable');
+  });
+});
