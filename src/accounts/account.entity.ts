@@ -1,0 +1,13 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { TimeColumn } from '../database/columns';
+import type { PasswordPolicy } from '../password/password-policy';
+
+@Entity('accounts')
+export class Account {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ type: 'varchar', length: 200 }) name: string;
+  /** The account's complete policy (completed from the service default at creation). */
+  @Column({ name: 'password_policy', type: 'simple-json' }) passwordPolicy: PasswordPolicy;
+  @TimeColumn('created_at') createdAt: Date;
+  @TimeColumn('updated_at') updatedAt: Date;
+}

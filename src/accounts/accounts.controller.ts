@@ -1,0 +1,44 @@
+import { Body, Controller, Get, Param, Post, Put } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
+import { CreateUserDto } from '../users/dto/create-user.dto';
+import { UserEnvelopeDto } from '../users/dto/user-response.dto';
+import { UserAdminService } from '../users/user-admin.service';
+import { AccountAdminService } from './account-admin.service';
+import { AccountEnvelopeDto, CreatedAccountEnvelopeDto } from './dto/account-response.dto';
+import { CreateAccountDto } from './dto/create-account.dto';
+import { PasswordPolicyDto } from './dto/password-policy.dto';
+
+@ApiTags('Accounts')
+@Controller('accounts')
+export class AccountsController {
+  constructor(private readonly accounts: AccountAdminService, private readonly users: UserAdminService) {}
+
+  /** Creates an account and its owner, and emails the owner an invitation with a D1 set-password token. */
+  @Post()
+  @RequireScope('accounts:write')
+  create(@Body() dto: CreateAccountDto, @Principal() caller: ApiKeyPrincipal): Promise<CreatedAccountEnvelopeDto> {
+    return this.accounts.create(dto, caller);
+  }
+
+  /** Reads an account and its password policy. */
+  @Get(':id')
+  @RequireScope('accounts:write')
+  get(@Param('id') id: string, @Principal() caller: ApiKeyPrincipal): Promise<AccountEnvelopeDto> {
+    return this.accounts.get(id, caller);
+  }
+
+  /** Replaces the account's password policy; answers the stored policy. */
+  @Put(':id/password-policy')
+  @RequireScope('accounts:write')
+  replacePolicy(@Param('id') id: string, @Body() dto: PasswordPolicyDto, @Principal() caller: ApiKeyPrincipal): Promise<PasswordPolicyDto> {
+    return this.accounts.replacePolicy(id, dto, caller);
+  }
+
+  /** Creates a user without a password in the account and emails a D1 invitation. */
+  @Post(':id/users')
+  @RequireScope('users:write')
+  createUser(@Param('id') id: string, @Body() dto: CreateUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
+    return this.users.create(id, dto, caller);
+  }
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { Clock } from '../common/clock';
+import { AccountNotFoundError, InvalidPolicyError } from '../common/errors/domain-errors';
+import { UnitOfWork } from '../database/unit-of-work';
+import { MailService } from '../mail/mail.service';
+import { completePolicy, PasswordPolicy, policyProblems } from '../password/password-policy';
+import { NewUser, UsersService } from '../users/users.service';
+import { Account } from './account.entity';
+import type { User } from '../users/user.entity';
+
+@Injectable()
+export class AccountsService {
+  constructor(
+    @InjectRepository(Account) private readonly accounts: Repository<Account>,
+    private readonly users: UsersService,
+    private readonly mail: MailService,
+    private readonly clock: Clock,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  /** Creates the account and its owner, and queues the owner's invitation, in one transaction. */
+  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy> }): Promise<{ account: Account; owner: User }> {
+    const policy = validPolicy(input.policy);
+    const now = this.clock.now();
+    const account = Object.assign(new Account(), { id: randomUUID(), name: input.name, passwordPolicy: policy, createdAt: now, updatedAt: now });
+    const owner = await this.uow.run(async (em) => {
+      await em.insert(Account, account);
+      const user = await this.users.insert(em, { ...input.owner, accountId: account.id });
+      await this.users.invite(em, user, account.name);
+      return user;
+    });
+    this.mail.kick();
+    return { account, owner };
+  }
+
+  async get(id: string): Promise<Account> {
+    const account = await this.accounts.findOneBy({ id });
+    if (!account) throw new AccountNotFoundError();
+    return account;
+  }
+
+  /** Replaces the whole policy; fields left out take the service default. */
+  async replacePolicy(id: string, partial: Partial<PasswordPolicy>): Promise<Account> {
+    const account = await this.get(id);
+    account.passwordPolicy = validPolicy(partial);
+    account.updatedAt = this.clock.now();
+    await this.uow.run((em) => em.update(Account, { id }, { passwordPolicy: account.passwordPolicy, updatedAt: account.updatedAt }));
+    return account;
+  }
+}
+
+function validPolicy(partial: Partial<PasswordPolicy> | undefined): PasswordPolicy {
+  const policy = completePolicy(partial);
+  const problems = policyProblems(policy);
+  if (problems.length > 0) throw new InvalidPolicyError(problems);
+  return policy;
+}

@@ -1,0 +1,21 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { TimeColumn } from '../database/columns';
+
+export const API_KEY_SCOPES = ['accounts:write', 'users:write', 'passwords:write', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** An integrator key: 32 random bytes shown once; only its keyed hash is stored. */
+@Entity('api_keys')
+export class ApiKey {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ type: 'varchar', length: 200 }) name: string;
+  @Index('uq_api_keys_key_hash', { unique: true })
+  @Column({ name: 'key_hash', type: 'varchar', length: 64 })
+  keyHash: string;
+  @Column({ type: 'simple-json' }) scopes: ApiKeyScope[];
+  /** Null: a global key. Otherwise the key reaches only this account's users. */
+  @Column({ name: 'account_id', type: 'varchar', length: 36, nullable: true }) accountId: string | null;
+  @TimeColumn('created_at') createdAt: Date;
+  @TimeColumn('last_used_at', { nullable: true }) lastUsedAt: Date | null;
+  @TimeColumn('revoked_at', { nullable: true }) revokedAt: Date | null;
+}

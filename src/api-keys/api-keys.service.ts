@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { IsNull, Repository } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { dataDirectory, writePrivateFile } from '../config/service-secret';
+import { AccountNotFoundError, ApiKeyNotFoundError, ForbiddenError, UnauthenticatedError } from '../common/errors/domain-errors';
+import { Clock } from '../common/clock';
+import { randomToken, SecretKeys } from '../common/secrets';
+import { UnitOfWork } from '../database/unit-of-work';
+import { Account } from '../accounts/account.entity';
+import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { ApiKey, ApiKeyScope } from './api-key.entity';
+
+const KEY_PREFIX = 'pls_';
+
+/** Issues, authenticates and revokes API keys. Raw keys are shown once and stored only as keyed hashes. */
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ApiKeysService.name);
+
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    @InjectRepository(Account) private readonly accounts: Repository<Account>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly secrets: SecretKeys,
+    private readonly clock: Clock,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  /**
+   * ADMIN_API_KEY bootstraps the first admin key: it exists (with scope admin) once the app has started.
+   * Without it, a service that has no live admin key yet creates one and writes it to
+   * data/admin-api-key (mode 0600) — never to the log — so a fresh `npm start` can be driven at once.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const raw = this.config.adminApiKey;
+    if (!raw) return this.createFirstAdminKeyFile();
+    const keyHash = this.secrets.lookupHash(raw);
+    await this.uow.run(async (em) => {
+      const existing = await em.findOneBy(ApiKey, { keyHash });
+      if (existing) {
+        if (existing.revokedAt || !existing.scopes.includes('admin')) {
+          await em.update(ApiKey, { id: existing.id }, { revokedAt: null, scopes: ['admin'] });
+        }
+        return;
+      }
+      await em.insert(ApiKey, this.newKey('bootstrap admin (ADMIN_API_KEY)', ['admin'], null, keyHash));
+      this.logger.log('created the bootstrap admin API key from ADMIN_API_KEY');
+    });
+  }
+
+  private async createFirstAdminKeyFile(): Promise<void> {
+    if (this.config.database.kind === 'sqlite' && this.config.database.path === ':memory:') return;
+    const hasAdmin = (await this.keys.findBy({ revokedAt: IsNull() })).some((k) => k.scopes.includes('admin'));
+    if (hasAdmin) return;
+    const raw = KEY_PREFIX + randomToken(32);
+    await this.uow.run((em) => em.insert(ApiKey, this.newKey('first admin key (data/admin-api-key)', ['admin'], null, this.secrets.lookupHash(raw))));
+    const file = join(dataDirectory(this.config), 'admin-api-key');
+    writePrivateFile(file, raw);
+    this.logger.warn(`no admin API key existed: created one and wrote it to ${file} (readable by this user only). Use it as X-Api-Key in /docs, then delete the file.`);
+  }
+
+  async create(input: { name: string; scopes: ApiKeyScope[]; accountId?: string | null }, creator: ApiKeyPrincipal): Promise<{ key: ApiKey; raw: string }> {
+    const accountId = input.accountId ?? null;
+    // A key never grants more than its creator holds: an account-bound creator can only mint keys for its own account.
+    if (creator.accountId && creator.accountId !== accountId) throw new ForbiddenError();
+    if (accountId && !(await this.accounts.existsBy({ id: accountId }))) throw new AccountNotFoundError();
+    const raw = KEY_PREFIX + randomToken(32);
+    const key = this.newKey(input.name, [...new Set(input.scopes)], accountId, this.secrets.lookupHash(raw));
+    await this.uow.run((em) => em.insert(ApiKey, key));
+    return { key, raw };
+  }
+
+  list(creator: ApiKeyPrincipal): Promise<ApiKey[]> {
+    const where = creator.accountId ? { revokedAt: IsNull(), accountId: creator.accountId } : { revokedAt: IsNull() };
+    return this.keys.find({ where, order: { createdAt: 'ASC' } });
+  }
+
+  async revoke(id: string, creator: ApiKeyPrincipal): Promise<void> {
+    const key = await this.keys.findOneBy({ id, revokedAt: IsNull() });
+    if (!key || (creator.accountId && key.accountId !== creator.accountId)) throw new ApiKeyNotFoundError();
+    await this.uow.run((em) => em.update(ApiKey, { id }, { revokedAt: this.clock.now() }));
+  }
+
+  /** Missing, unknown and revoked keys all fail the same way (SECURITY.md F1). Records last use. */
+  async authenticate(raw: string | undefined): Promise<ApiKeyPrincipal> {
+    if (!raw || raw.length > 200) throw new UnauthenticatedError();
+    const key = await this.keys.findOneBy({ keyHash: this.secrets.lookupHash(raw), revokedAt: IsNull() });
+    if (!key) throw new UnauthenticatedError();
+    const now = this.clock.now();
+    // Last use is recorded at most once a minute per key, so hot keys do not write on every call.
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
+      await this.uow.run((em) => em.update(ApiKey, { id: key.id }, { lastUsedAt: now }));
+    }
+    return { kind: 'apiKey', keyId: key.id, scopes: key.scopes, accountId: key.accountId };
+  }
+
+  allows(principal: ApiKeyPrincipal, scope: ApiKeyScope): boolean {
+    return principal.scopes.includes('admin') || principal.scopes.includes(scope);
+  }
+
+  /** Account-bound keys reach only their own account's users (SECURITY.md F2). */
+  assertCanReachAccount(principal: ApiKeyPrincipal, accountId: string | null): void {
+    if (principal.accountId && principal.accountId !== accountId) throw new ForbiddenError();
+  }
+
+  private newKey(name: string, scopes: ApiKeyScope[], accountId: string | null, keyHash: string): ApiKey {
+    return Object.assign(new ApiKey(), { id: randomUUID(), name, keyHash, scopes, accountId, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null });
+  }
+}

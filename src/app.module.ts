@@ -1,0 +1,58 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AccountsModule } from './accounts/accounts.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuthModule } from './auth/auth.module';
+import { GlobalAuthGuard } from './auth/auth.guard';
+import { CoreModule } from './common/core.module';
+import { DialectExceptionFilter } from './common/errors/dialect-exception.filter';
+import { loggerOptions } from './common/logging';
+import type { AppConfig } from './config/app-config';
+import { buildDataSourceOptions } from './database/data-source-options';
+import { HealthModule } from './health/health.module';
+import { IntegratorModule } from './integrator/integrator.module';
+import { MailModule } from './mail/mail.module';
+import { PasswordModule } from './password/password.module';
+import { PasswordResetModule } from './password-reset/password-reset.module';
+import { TokensModule } from './tokens/tokens.module';
+import { UsersModule } from './users/users.module';
+
+@Module({})
+export class AppModule {
+  /** The whole service for one configuration; main.ts and the e2e tests build it the same way. */
+  static forRoot(config: AppConfig, options: { serviceSecret?: string; logDestination?: DestinationStream } = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config, options.serviceSecret),
+        LoggerModule.forRoot(loggerOptions(config, options.logDestination)),
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+          ...(config.redisUrl ? { storage: new ThrottlerStorageRedisService(config.redisUrl, { keyPrefix: config.redisKeyPrefix, maxRetriesPerRequest: 1 }) } : {}),
+        }),
+        TokensModule,
+        MailModule,
+        PasswordModule,
+        ApiKeysModule,
+        AuthModule,
+        UsersModule,
+        AccountsModule,
+        IntegratorModule,
+        PasswordResetModule,
+        HealthModule,
+      ],
+      providers: [
+        // Order matters: throttle first, then authenticate (deny by default).
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: GlobalAuthGuard },
+        { provide: APP_FILTER, useClass: DialectExceptionFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { TimeColumn } from '../database/columns';
+
+@Entity('users')
+export class User {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  /** Null for self-signed-up users without an account: the service default policy applies. */
+  @Column({ name: 'account_id', type: 'varchar', length: 36, nullable: true }) accountId: string | null;
+  /** The address as the user gave it; mail always goes here (SECURITY.md C4). */
+  @Column({ type: 'varchar', length: 320 }) email: string;
+  /** Lookup key: NFKC + lower-case; unique (SECURITY.md H6). */
+  @Column({ name: 'email_normalized', type: 'varchar', length: 320 }) emailNormalized: string;
+  @Column({ name: 'first_name', type: 'varchar', length: 100, nullable: true }) firstName: string | null;
+  @Column({ name: 'last_name', type: 'varchar', length: 100, nullable: true }) lastName: string | null;
+  @Column({ name: 'is_email_verified', type: 'boolean', default: false }) isEmailVerified: boolean;
+  @Column({ name: 'is_active', type: 'boolean', default: true }) isActive: boolean;
+  @Column({ type: 'varchar', length: 20, default: 'email' }) provider: string;
+  /** Access tokens issued before this instant are refused (SECURITY.md D2). */
+  @TimeColumn('credentials_changed_at', { nullable: true }) credentialsChangedAt: Date | null;
+  @TimeColumn('created_at') createdAt: Date;
+  @TimeColumn('updated_at') updatedAt: Date;
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Account } from '../accounts/account.entity';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { MailModule } from '../mail/mail.module';
+import { Credential } from '../password/credential.entity';
+import { TokensModule } from '../tokens/tokens.module';
+import { MeController } from './me.controller';
+import { MeService } from './me.service';
+import { UserAdminService } from './user-admin.service';
+import { User } from './user.entity';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User, Credential, Account]), TokensModule, MailModule, ApiKeysModule],
+  // MeController first: GET /users/me must not be matched as GET /users/:id.
+  controllers: [MeController, UsersController],
+  providers: [UsersService, UserAdminService, MeService],
+  exports: [UsersService, UserAdminService],
+})
+export class UsersModule {}

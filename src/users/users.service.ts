@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, Repository } from 'typeorm';
+import { Clock } from '../common/clock';
+import { AccountNotFoundError, EmailTakenError, UserNotFoundError } from '../common/errors/domain-errors';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { UnitOfWork } from '../database/unit-of-work';
+import { Account } from '../accounts/account.entity';
+import { invitationMail } from '../mail/mail-templates';
+import { MailService } from '../mail/mail.service';
+import { Credential } from '../password/credential.entity';
+import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
+import { normalizeEmail } from './email';
+import { User } from './user.entity';
+
+export interface NewUser {
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  accountId: string | null;
+  isEmailVerified?: boolean;
+}
+
+/** A user as the API shows it: the entity plus whether a password is set. Never a hash. */
+export interface UserView {
+  user: User;
+  hasPassword: boolean;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
+    @InjectRepository(Account) private readonly accounts: Repository<Account>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: OneTimeTokensService,
+    private readonly mail: MailService,
+    private readonly clock: Clock,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  /** Creates a user without a password and emails a D1 invitation. */
+  async createInvited(accountId: string, input: Omit<NewUser, 'accountId'>): Promise<User> {
+    const account = await this.accounts.findOneBy({ id: accountId });
+    if (!account) throw new AccountNotFoundError();
+    const user = await this.uow.run(async (em) => {
+      const created = await this.insert(em, { ...input, accountId });
+      await this.invite(em, created, account.name);
+      return created;
+    });
+    this.mail.kick();
+    return user;
+  }
+
+  /** Inserts a user in the caller's transaction; EmailTakenError when the normalized email exists (SECURITY.md H6). */
+  async insert(em: EntityManager, input: NewUser): Promise<User> {
+    const emailNormalized = normalizeEmail(input.email);
+    if (await em.existsBy(User, { emailNormalized })) throw new EmailTakenError();
+    const now = this.clock.now();
+    const user = Object.assign(new User(), {
+      id: randomUUID(), accountId: input.accountId, email: input.email.trim(), emailNormalized,
+      firstName: input.firstName ?? null, lastName: input.lastName ?? null, isEmailVerified: input.isEmailVerified ?? false,
+      isActive: true, provider: 'email', credentialsChangedAt: null, createdAt: now, updatedAt: now,
+    });
+    await em.insert(User, user);
+    return user;
+  }
+
+  /** Issues a D1 set-password token and queues the invitation, in the caller's transaction. */
+  async invite(em: EntityManager, user: User, accountName: string | null): Promise<void> {
+    const token = await this.tokens.issue(em, { purpose: 'invitation', userId: user.id, ttlMs: this.config.invitationTtlMs });
+    await this.mail.enqueue(em, user.email, invitationMail({
+      accountName, token, publicUrl: this.config.publicUrl, ttlHours: Math.round(this.config.invitationTtlMs / 3_600_000), firstName: user.firstName,
+    }));
+  }
+
+  async get(id: string): Promise<UserView> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw new UserNotFoundError();
+    return { user, hasPassword: await this.credentials.existsBy({ userId: id }) };
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ emailNormalized: normalizeEmail(email) });
+  }
+}
