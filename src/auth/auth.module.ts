@@ -1,0 +1,59 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Account } from '../accounts/account.entity';
+import { SERVICE_SECRET } from '../common/core.module';
+import { MailModule } from '../mail/mail.module';
+import { Credential } from '../password/credential.entity';
+import { PasswordModule } from '../password/password.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { User } from '../users/user.entity';
+import { UsersModule } from '../users/users.module';
+import { JWT_ALGORITHM, JWT_ISSUER } from './jwt-claims';
+import { LoginUseCase } from './login.usecase';
+import { LogoutUseCase } from './logout.usecase';
+import { RefreshSessionUseCase } from './refresh-session.usecase';
+import { RefreshToken } from './refresh-token.entity';
+import { SessionsController } from './sessions.controller';
+import { SessionsService } from './sessions.service';
+import { SetPasswordWithVerificationUseCase } from './set-password-with-verification.usecase';
+import { SetPasswordController } from './set-password.controller';
+import { SignUpController } from './sign-up.controller';
+import { SignUpUseCase } from './sign-up.usecase';
+import { JwtAccessStrategy } from './strategies/jwt-access.strategy';
+import { JwtVerificationStrategy } from './strategies/jwt-verification.strategy';
+import { VerifyEmailUseCase } from './verify-email.usecase';
+
+@Module({
+  imports: [
+    PassportModule,
+    TypeOrmModule.forFeature([RefreshToken, User, Credential, Account]),
+    UsersModule,
+    PasswordModule,
+    TokensModule,
+    MailModule,
+    JwtModule.registerAsync({
+      inject: [SERVICE_SECRET],
+      useFactory: (secret: string) => ({
+        secret,
+        signOptions: { algorithm: JWT_ALGORITHM, issuer: JWT_ISSUER },
+        verifyOptions: { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER },
+      }),
+    }),
+  ],
+  controllers: [SignUpController, SetPasswordController, SessionsController],
+  providers: [
+    SessionsService,
+    JwtAccessStrategy,
+    JwtVerificationStrategy,
+    SignUpUseCase,
+    VerifyEmailUseCase,
+    SetPasswordWithVerificationUseCase,
+    LoginUseCase,
+    RefreshSessionUseCase,
+    LogoutUseCase,
+  ],
+  exports: [SessionsService, JwtModule],
+})
+export class AuthModule {}

@@ -1,0 +1,18 @@
+/** Claims and constants of the JWTs this service issues. HS256 only, pinned on verify (SECURITY.md E1–E3). */
+export const JWT_ALGORITHM = 'HS256' as const;
+export const JWT_ISSUER = 'password-lifecycle-service';
+/** Access tokens (login, refresh, D3, D4). */
+export const ACCESS_AUDIENCE = 'pls:access';
+/** Email-verification tokens accepted only by D2 (SECURITY.md E6). */
+export const VERIFICATION_AUDIENCE = 'pls:email-verification';
+export const VERIFICATION_TTL_SECONDS = 15 * 60;
+/** Value of D4's and login's `client_id`. */
+export const CLIENT_ID = 'password-lifecycle';
+export const ACCESS_SCOPE = 'user';
+
+export interface AccessTokenClaims {
+  sub: string;
+  /** Password version: the user's credentialsChangedAt (ms) when issued; a later change refuses the token (SECURITY.md D2). */
+  pwv: number;
+  jti: string;
+}

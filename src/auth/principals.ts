@@ -1,0 +1,13 @@
+/** The caller of a route guarded by @RequireBearer('jwt-access'): a logged-in user. */
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+}
+
+/** The caller of D2 (@RequireBearer('jwt-verification')): the holder of an email-verification JWT. */
+export interface VerificationPrincipal {
+  kind: 'verification';
+  userId: string;
+  /** The JWT's id, recorded as a one-time token (purpose 'verification_jwt'); consumed by D2 (SECURITY.md E7). */
+  jti: string;
+}

@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, IsNull } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { randomToken, SecretKeys } from '../common/secrets';
+import { User } from '../users/user.entity';
+import { ACCESS_AUDIENCE, ACCESS_SCOPE, AccessTokenClaims, CLIENT_ID } from './jwt-claims';
+import { RefreshToken } from './refresh-token.entity';
+
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  tokenType: 'Bearer';
+  clientId: string;
+  scope: string;
+}
+
+/**
+ * Issues sessions: a short-lived access JWT and a random refresh token stored hashed. Issue inside
+ * the transaction that authenticated the user, so a failed change returns no tokens (SECURITY.md D3).
+ */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly secrets: SecretKeys,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async issue(em: EntityManager, user: Pick<User, 'id' | 'credentialsChangedAt'>, familyId: string = randomUUID()): Promise<SessionTokens> {
+    const now = this.clock.now();
+    const refreshToken = randomToken(32);
+    await em.insert(RefreshToken, {
+      id: randomUUID(), userId: user.id, familyId, tokenHash: this.secrets.lookupHash(`refresh:${refreshToken}`),
+      expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlMs), rotatedAt: null, revokedAt: null, createdAt: now,
+    });
+    return {
+      accessToken: this.signAccessToken(user),
+      refreshToken,
+      expiresIn: this.config.accessTokenTtlSeconds,
+      tokenType: 'Bearer',
+      clientId: CLIENT_ID,
+      scope: ACCESS_SCOPE,
+    };
+  }
+
+  signAccessToken(user: Pick<User, 'id' | 'credentialsChangedAt'>): string {
+    const claims: AccessTokenClaims = { sub: user.id, pwv: user.credentialsChangedAt?.getTime() ?? 0, jti: randomUUID() };
+    const iat = Math.floor(this.clock.nowMs() / 1000);
+    return this.jwt.sign({ ...claims, iat }, { audience: ACCESS_AUDIENCE, expiresIn: this.config.accessTokenTtlSeconds });
+  }
+
+  /**
+   * Rotates a refresh token inside the caller's transaction: the presented token is marked rotated by
+   * one conditional UPDATE and a new pair is issued in the same family. Presenting a token that was
+   * already rotated (or losing a race to rotate it) is reuse: the whole family is revoked. The caller
+   * commits that revocation and then answers 401 (the outcome says which).
+   */
+  async rotate(em: EntityManager, raw: string): Promise<RotationOutcome> {
+    const now = this.clock.now();
+    const row = raw && raw.length <= 512 ? await em.findOneBy(RefreshToken, { tokenHash: this.refreshTokenHash(raw) }) : null;
+    if (!row || row.revokedAt || row.expiresAt <= now) return { kind: 'invalid' };
+    if (row.rotatedAt) {
+      await this.revokeFamily(em, row.familyId);
+      return { kind: 'reused' };
+    }
+    const rotated = await em
+      .createQueryBuilder()
+      .update(RefreshToken)
+      .set({ rotatedAt: now })
+      .where('id = :id AND rotated_at IS NULL AND revoked_at IS NULL', { id: row.id })
+      .execute();
+    if (rotated.affected !== 1) {
+      await this.revokeFamily(em, row.familyId);
+      return { kind: 'reused' };
+    }
+    const user = await em.findOneBy(User, { id: row.userId });
+    if (!user || !user.isActive) {
+      await this.revokeFamily(em, row.familyId);
+      return { kind: 'invalid' };
+    }
+    return { kind: 'rotated', tokens: await this.issue(em, user, row.familyId) };
+  }
+
+  /** Revokes every live token of one refresh-token family (reuse detected). */
+  async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
+    await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+  }
+
+  /** Revokes every live refresh token of the user (logout, password change). */
+  async revokeAll(em: EntityManager, userId: string): Promise<void> {
+    await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+  }
+
+  refreshTokenHash(raw: string): string {
+    return this.secrets.lookupHash(`refresh:${raw}`);
+  }
+}
+
+export type RotationOutcome = { kind: 'rotated'; tokens: SessionTokens } | { kind: 'reused' } | { kind: 'invalid' };
+
+/** The `{"token":{...}}` body of login, refresh and D4. */
+export function tokenBody(s: SessionTokens) {
+  return {
+    token: {
+      access_token: s.accessToken,
+      expires_in: s.expiresIn,
+      token_type: s.tokenType,
+      refresh_token: s.refreshToken,
+      client_id: s.clientId,
+      scope: s.scope,
+    },
+  };
+}

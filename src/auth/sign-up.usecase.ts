@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { Account } from '../accounts/account.entity';
+import { Clock } from '../common/clock';
+import { AccountNotFoundError } from '../common/errors/domain-errors';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { UnitOfWork } from '../database/unit-of-work';
+import { emailVerificationMail } from '../mail/mail-templates';
+import { MailService } from '../mail/mail.service';
+import { Credential } from '../password/credential.entity';
+import { OneTimeToken } from '../tokens/one-time-token.entity';
+import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
+import { normalizeEmail } from '../users/email';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { SignUpDto } from './dto/sign-up.dto';
+import { SignUpResponseDto } from './dto/sign-up-response.dto';
+
+/** Verification codes: 8 characters from an alphabet without look-alikes (0/O, 1/I/L): 32^8 = 2^40. */
+export const VERIFICATION_CODE = { length: 8, alphabet: 'ABCDEFGHJKMNPQRSTUVWXYZ23456789' } as const;
+/** At most one verification email per address per this interval (SECURITY.md J4: no mail bombing). */
+export const VERIFICATION_RESEND_INTERVAL_MS = 60_000;
+
+/**
+ * POST /auth/signup: creates an unverified user without a password and emails a verification code.
+ *
+ * The answer never depends on whether the email is registered (SECURITY.md C1): the same 201 with the
+ * same body, built from the request only. For a registered address:
+ *  - if that user has no password yet (an abandoned sign-up, an invitation not taken up), a fresh
+ *    code is mailed to the stored address, so the owner of the mailbox can finish; the stored names
+ *    and account are not changed;
+ *  - if the user has a password, nothing is sent (the owner should log in or reset instead).
+ * Either way only the mailbox owner can see a difference.
+ */
+@Injectable()
+export class SignUpUseCase {
+  constructor(
+    @InjectRepository(Account) private readonly accounts: Repository<Account>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly users: UsersService,
+    private readonly tokens: OneTimeTokensService,
+    private readonly mail: MailService,
+    private readonly clock: Clock,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  async execute(dto: SignUpDto): Promise<SignUpResponseDto> {
+    if (dto.account_id !== undefined && !(await this.accounts.existsBy({ id: dto.account_id }))) throw new AccountNotFoundError();
+    // Two sign-ups of one new address can race past the existence check (PostgreSQL); the unique
+    // index stops the second insert, and a second attempt then takes the "registered" path.
+    const sent = await this.register(dto).catch((err) => (isUniqueViolation(err) ? this.register(dto) : Promise.reject(err)));
+    if (sent) this.mail.kick();
+    return {
+      success: true,
+      message: 'Sign-up received. A verification code has been sent to the email address; submit it to POST /auth/verify-email.',
+      data: { user: { email: dto.email.trim(), firstName: dto.firstName, lastName: dto.lastName, isEmailVerified: false } },
+    };
+  }
+
+  /** True when a verification email was queued. */
+  private register(dto: SignUpDto): Promise<boolean> {
+    return this.uow.run(async (em) => {
+      const existing = await em.findOneBy(User, { emailNormalized: normalizeEmail(dto.email) });
+      if (existing) return this.resumeSignUp(em, existing);
+      const user = await this.users.insert(em, { email: dto.email, firstName: dto.firstName, lastName: dto.lastName, accountId: dto.account_id ?? null });
+      await this.sendCode(em, user);
+      return true;
+    });
+  }
+
+  private async resumeSignUp(em: EntityManager, user: User): Promise<boolean> {
+    if (!user.isActive || (await em.existsBy(Credential, { userId: user.id }))) return false;
+    const since = new Date(this.clock.nowMs() - VERIFICATION_RESEND_INTERVAL_MS);
+    const recent = await em.existsBy(OneTimeToken, { userId: user.id, purpose: 'email_verification', usedAt: IsNull(), createdAt: MoreThan(since) });
+    if (recent) return false;
+    await this.sendCode(em, user);
+    return true;
+  }
+
+  private async sendCode(em: EntityManager, user: User): Promise<void> {
+    const code = await this.tokens.issue(em, {
+      purpose: 'email_verification', userId: user.id, ttlMs: this.config.verificationCodeTtlMs, secret: VERIFICATION_CODE,
+    });
+    await this.mail.enqueue(em, user.email, emailVerificationMail({
+      code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.verificationCodeTtlMs / 60_000), firstName: user.firstName,
+    }));
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  if (!(err instanceof QueryFailedError)) return false;
+  const code = (err as QueryFailedError & { driverError?: { code?: string } }).driverError?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

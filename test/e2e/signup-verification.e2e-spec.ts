@@ -1,0 +1,228 @@
+import * as jwt from 'jsonwebtoken';
+import { JWT_ISSUER, VERIFICATION_AUDIENCE } from '../../src/auth/jwt-claims';
+import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
+import { describeEachDatabase } from './support/databases';
+import {
+  admin, createAccount, dumpAllTables, GOOD_PASSWORD, latestInvitationToken, latestMail, setPasswordWithInvitation, signUpAndVerify, uniqueEmail,
+  verificationCode,
+} from './support/factories';
+import { startTestApp, TestApp } from './support/test-app';
+
+const envelope = (code: string, message: string, details: string[] = []) => ({ success: false, error: { code, message, details } });
+const INVALID_TOKEN = envelope('INVALID_TOKEN', 'Invalid or expired token');
+const CODE = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/;
+
+describeEachDatabase('sign-up and email verification', (kind) => {
+  let smtp: SmtpTestServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    smtp = await SmtpTestServer.start();
+    t = await startTestApp({ kind, smtpUrl: smtp.url });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.stop();
+  });
+
+  const signup = (body: Record<string, unknown>) => t.http.post('/auth/signup').send(body);
+  const verify = (code: unknown) => t.http.post('/auth/verify-email').send({ code });
+  const param = (sql: string) => (kind === 'sqlite' ? sql.replace(/\$\d/g, '?') : sql);
+  const userRow = async (email: string) =>
+    (await t.dataSource.query(param('SELECT * FROM users WHERE email_normalized = $1'), [email.toLowerCase()]))[0];
+  const outboxCount = async (email: string): Promise<number> =>
+    Number((await t.dataSource.query(param('SELECT COUNT(*) AS n FROM mail_outbox WHERE LOWER(recipient) = $1'), [email.toLowerCase()]))[0].n);
+
+  describe('POST /auth/signup', () => {
+    it('answers 201 with the D2-style body (no id, no secret) and creates an unverified user without a password', async () => {
+      const email = uniqueEmail('new');
+      const res = await signup({ email, firstName: 'Ada', lastName: 'Lovelace' }).expect(201);
+      expect(res.body).toEqual({
+        success: true,
+        message: 'Sign-up received. A verification code has been sent to the email address; submit it to POST /auth/verify-email.',
+        data: { user: { email, firstName: 'Ada', lastName: 'Lovelace', isEmailVerified: false } },
+      });
+      const row = await userRow(email);
+      expect(row).toMatchObject({ email, first_name: 'Ada', last_name: 'Lovelace', account_id: null });
+      expect(Boolean(row.is_email_verified)).toBe(false);
+      const read = await t.http.get(`/users/${row.id}`).set(admin).expect(200);
+      expect(read.body.data).toMatchObject({ has_password: false, is_email_verified: false });
+    });
+
+    it('emails a code on a line of its own, 8 characters of an unambiguous alphabet, with a link from PUBLIC_URL (C7), and stores only its hash (B3)', async () => {
+      const email = uniqueEmail('code');
+      await t.http.post('/auth/signup').set('Host', 'evil.test').set('X-Forwarded-Host', 'evil.test').send({ email, firstName: 'Ada', lastName: 'L' }).expect(201);
+      const mail = await latestMail(t, smtp, email, (m) => /verify/i.test(m.subject));
+      const code = extractCode(mail);
+      expect(code).toMatch(CODE);
+      expect(mail.envelopeTo).toEqual([email]);
+      expect(mail.text).toContain('https://id.example.test/');
+      expect(mail.text + mail.html).not.toContain('evil.test');
+      expect(await dumpAllTables(t)).not.toContain(code);
+    });
+
+    it('joins the account named by account_id', async () => {
+      const { accountId } = await createAccount(t);
+      const email = uniqueEmail('member');
+      await signup({ email, firstName: 'Ada', lastName: 'L', account_id: accountId }).expect(201);
+      expect((await userRow(email)).account_id).toBe(accountId);
+    });
+
+    it('an account_id that names no account → 400 VALIDATION_ERROR', async () => {
+      const res = await signup({ email: uniqueEmail(), firstName: 'A', lastName: 'B', account_id: '00000000-0000-0000-0000-000000000000' }).expect(400);
+      expect(res.body).toEqual(envelope('VALIDATION_ERROR', 'Validation failed', ['account_id does not name an existing account']));
+    });
+
+    it('C1 a registered email with a password gets the same 201 and no mail; the stored user is not changed', async () => {
+      const { ownerEmail, ownerId } = await createAccount(t);
+      await setPasswordWithInvitation(t, smtp, ownerEmail);
+      const fresh = uniqueEmail('fresh');
+      const body = (email: string) => ({ email, firstName: 'Mallory', lastName: 'Intruder' });
+      const mailsBefore = await outboxCount(ownerEmail);
+      const known = await signup(body(ownerEmail)).expect(201);
+      const unknown = await signup(body(fresh)).expect(201);
+      expect(JSON.stringify(known.body).replace(ownerEmail, '<email>')).toBe(JSON.stringify(unknown.body).replace(fresh, '<email>'));
+      expect(Object.keys(known.headers).sort()).toEqual(Object.keys(unknown.headers).sort());
+      expect(await outboxCount(ownerEmail)).toBe(mailsBefore);
+      const stored = await t.http.get(`/users/${ownerId}`).set(admin).expect(200);
+      expect(stored.body.data).toMatchObject({ first_name: 'Olive', last_name: 'Owner', has_password: true });
+    });
+
+    it('H6/C4 the same address in another case is the same user; mail goes to the stored address', async () => {
+      const email = uniqueEmail('mike');
+      await signup({ email, firstName: 'Mike', lastName: 'M' }).expect(201);
+      const first = await verificationCode(t, smtp, email);
+      await verify(first).expect(200); // spends the code, so a new one may be sent at once
+      const since = smtp.messages.length;
+      await signup({ email: email.toUpperCase(), firstName: 'Mike', lastName: 'M' }).expect(201);
+      const mail = await latestMail(t, smtp, email, (m) => /verify/i.test(m.subject), since);
+      expect(mail.envelopeTo).toEqual([email]);
+      const rows = await t.dataSource.query(param('SELECT id FROM users WHERE email_normalized = $1'), [email]);
+      expect(rows).toHaveLength(1);
+    });
+
+    it('a registered user without a password is sent a fresh code, which voids the older one (B8); at most one mail a minute (J4)', async () => {
+      const email = uniqueEmail('resume');
+      await signup({ email, firstName: 'Rae', lastName: 'S' }).expect(201);
+      const first = await verificationCode(t, smtp, email);
+      const count = await outboxCount(email);
+      await signup({ email, firstName: 'Rae', lastName: 'S' }).expect(201);
+      await signup({ email, firstName: 'Rae', lastName: 'S' }).expect(201);
+      expect(await outboxCount(email)).toBe(count); // within the minute: nothing more
+      t.clock.advance(61_000);
+      const since = smtp.messages.length;
+      await signup({ email, firstName: 'Rae', lastName: 'S' }).expect(201);
+      const second = await verificationCode(t, smtp, email, since);
+      expect(second).not.toBe(first);
+      expect((await verify(first).expect(400)).body).toEqual(INVALID_TOKEN);
+      await verify(second).expect(200);
+    });
+
+    it('an invited user (no password yet) can finish through sign-up too', async () => {
+      const { ownerEmail } = await createAccount(t);
+      const { verificationJwt } = await signUpAndVerify(t, smtp, { email: ownerEmail });
+      await t.http.post('/auth/setpassword').set('Authorization', `Bearer ${verificationJwt}`).send({ password: GOOD_PASSWORD }).expect(200);
+    });
+
+    describe('bad requests → 400 in the D2 envelope', () => {
+      it.each([
+        ['nothing', {}, ['Email is required', 'First name is required', 'Last name is required']],
+        ['an invalid email', { email: 'not-an-email', firstName: 'A', lastName: 'B' }, ['Email must be a valid email address']],
+        ['C6 a list of emails', { email: ['victim@example.com', 'evil@example.com'], firstName: 'A', lastName: 'B' }, ['Email must be a string']],
+        ['C6 an operator object', { email: { $ne: null }, firstName: 'A', lastName: 'B' }, ['Email must be a string']],
+        ['C6 a comma-joined list', { email: 'victim@example.com,evil@example.com', firstName: 'A', lastName: 'B' }, ['Email must be a valid email address']],
+        ['G4 an unknown field', { email: 'x@example.com', firstName: 'A', lastName: 'B', isEmailVerified: true }, ['isEmailVerified is not an allowed field']],
+        ['a name too long', { email: 'x@example.com', firstName: 'A'.repeat(101), lastName: 'B' }, ['First name must be between 1 and 100 characters long']],
+      ])('%s', async (_name, body, details) => {
+        const res = await signup(body).expect(400);
+        expect(res.body).toEqual(envelope('VALIDATION_ERROR', 'Validation failed', details));
+      });
+
+      it('G2 malformed JSON → INVALID_REQUEST', async () => {
+        const res = await t.http.post('/auth/signup').set('Content-Type', 'application/json').send('{"email":').expect(400);
+        expect(res.body).toEqual(envelope('INVALID_REQUEST', 'The request body must be valid JSON'));
+      });
+
+      it('C6 nothing is queued for a refused request', async () => {
+        await signup({ email: ['victim@example.com', 'evil@example.com'], firstName: 'A', lastName: 'B' }).expect(400);
+        expect(await outboxCount('victim@example.com')).toBe(0);
+        expect(await outboxCount('evil@example.com')).toBe(0);
+      });
+    });
+  });
+
+  describe('POST /auth/verify-email', () => {
+    async function signedUp(o: { email?: string } = {}) {
+      const email = o.email ?? uniqueEmail('verify');
+      const since = smtp.messages.length;
+      await signup({ email, firstName: 'Vera', lastName: 'Fy' }).expect(201);
+      return { email, code: await verificationCode(t, smtp, email, since) };
+    }
+
+    it('answers 200 {"success":true,"data":{"token"}} with a 15-minute HS256 JWT for D2 (aud, iss, sub, jti), and marks the email verified', async () => {
+      const { email, code } = await signedUp();
+      const res = await verify(code).expect(200);
+      expect(Object.keys(res.body)).toEqual(['success', 'data']);
+      expect(res.body.success).toBe(true);
+      expect(Object.keys(res.body.data)).toEqual(['token']);
+      const token = res.body.data.token as string;
+      const { header, payload } = jwt.decode(token, { complete: true }) as { header: jwt.JwtHeader; payload: jwt.JwtPayload };
+      const row = await userRow(email);
+      expect(header.alg).toBe('HS256');
+      expect(payload).toMatchObject({ sub: row.id, aud: VERIFICATION_AUDIENCE, iss: JWT_ISSUER });
+      expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
+      expect(payload.exp! - payload.iat!).toBe(15 * 60);
+      expect(Math.abs(payload.iat! - t.clock.nowMs() / 1000)).toBeLessThan(5);
+      expect(Boolean(row.is_email_verified)).toBe(true);
+      expect(res.headers['cache-control']).toBe('no-store');
+      // E7: the jti is a one-time token, stored only as a keyed hash.
+      const jtis = await t.dataSource.query(param("SELECT * FROM one_time_tokens WHERE user_id = $1 AND purpose = 'verification_jwt'"), [row.id]);
+      expect(jtis).toHaveLength(1);
+      expect(jtis[0].used_at).toBeNull();
+      const dump = await dumpAllTables(t);
+      expect(dump).not.toContain(payload.jti);
+      expect(dump).not.toContain(token);
+      expect(dump).not.toContain(code);
+    });
+
+    it('accepts the code in lower case and with surrounding spaces', async () => {
+      const { code } = await signedUp();
+      await verify(`  ${code.toLowerCase()} `).expect(200);
+    });
+
+    it('B5 the code works once', async () => {
+      const { code } = await signedUp();
+      await verify(code).expect(200);
+      expect((await verify(code).expect(400)).body).toEqual(INVALID_TOKEN);
+    });
+
+    it('B4 the code works until its TTL (15 min) and is refused after it', async () => {
+      const early = await signedUp();
+      const late = await signedUp();
+      t.clock.advanceMinutes(14);
+      await verify(early.code).expect(200);
+      t.clock.advanceMinutes(2);
+      expect((await verify(late.code).expect(400)).body).toEqual(INVALID_TOKEN);
+    });
+
+    it('a wrong code, or a secret of another purpose (an invitation token: B9), → 400 INVALID_TOKEN', async () => {
+      expect((await verify('ABCDEFGH').expect(400)).body).toEqual(INVALID_TOKEN);
+      const { ownerEmail } = await createAccount(t);
+      const invitation = await latestInvitationToken(t, smtp, ownerEmail);
+      expect((await verify(invitation).expect(400)).body).toEqual(INVALID_TOKEN);
+      // ... and the invitation was not spent by the attempt.
+      await t.http.post('/accounts/set-password').send({ token: invitation, password: GOOD_PASSWORD }).expect(200);
+    });
+
+    it('bad requests → 400 VALIDATION_ERROR', async () => {
+      expect((await t.http.post('/auth/verify-email').send({}).expect(400)).body).toEqual(envelope('VALIDATION_ERROR', 'Validation failed', ['Code is required']));
+      expect((await verify(12345678).expect(400)).body).toEqual(envelope('VALIDATION_ERROR', 'Validation failed', ['Code must be a string']));
+    });
+
+    it('E6 the verification JWT is no access token: /users/me and /auth/logout refuse it', async () => {
+      const { verificationJwt } = await signUpAndVerify(t, smtp);
+      expect((await t.http.get('/users/me').set('Authorization', `Bearer ${verificationJwt}`).expect(401)).body.code).toBe('INVALID_BEARER_TOKEN');
+      await t.http.post('/auth/logout').set('Authorization', `Bearer ${verificationJwt}`).expect(401);
+    });
+  });
+});
