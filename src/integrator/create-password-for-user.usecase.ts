@@ -1,0 +1,53 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { SessionsService } from '../auth/sessions.service';
+import { DomainError } from '../common/errors/domain-errors';
+import { PasswordLifecycleService } from '../password/password-lifecycle.service';
+import { User } from '../users/user.entity';
+import { PasswordCreatedResponseDto } from './dto/password-created-response.dto';
+
+export interface CreatePasswordForUserCommand {
+  userId: string;
+  password: string;
+  caller: ApiKeyPrincipal;
+}
+
+/**
+ * D3 `POST /v1/password/{user_id}`: an integrator creates the password of a user who has none.
+ * Runs the shared pipeline in 'initial' mode (policy, history of the last N, hash, one transaction);
+ * the key may only reach its own account's users (SECURITY.md F2). Answers the password's expiry
+ * and an access token signed inside the transaction, carrying the new credentials version.
+ */
+@Injectable()
+export class CreatePasswordForUserUseCase {
+  private readonly logger = new Logger('Integrator');
+
+  constructor(
+    private readonly lifecycle: PasswordLifecycleService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async execute({ userId, password, caller }: CreatePasswordForUserCommand): Promise<PasswordCreatedResponseDto> {
+    let outcome = 'ok';
+    try {
+      const { credential, result: token } = await this.lifecycle.setPassword({
+        userId,
+        password,
+        mode: 'initial',
+        guard: (user) => this.apiKeys.assertCanReachAccount(caller, user.accountId),
+        // Re-read inside the transaction: the pipeline has just moved credentialsChangedAt, and a token
+        // carrying the old value would be refused at once (SECURITY.md D2).
+        complete: async (em, user) => this.sessions.signAccessToken(await em.findOneByOrFail(User, { id: user.id })),
+      });
+      return PasswordCreatedResponseDto.from(userId, credential.expiresAt, token);
+    } catch (err) {
+      outcome = err instanceof DomainError ? err.code : 'ERROR';
+      throw err;
+    } finally {
+      // SECURITY.md F6/I2: the key id (never the key), the target user and the outcome; never the password.
+      this.logger.log({ event: 'password.created', via: 'D3', apiKeyId: caller.keyId, userId, outcome }, `password.created ${outcome}`);
+    }
+  }
+}

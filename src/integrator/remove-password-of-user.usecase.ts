@@ -1,0 +1,29 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { DomainError } from '../common/errors/domain-errors';
+import { PasswordLifecycleService } from '../password/password-lifecycle.service';
+
+/**
+ * D3 `DELETE /v1/password/{user_id}`: removes the user's password. The removed hash stays in the
+ * history, so a later create is still checked against the last N (SECURITY.md A13); sessions end as
+ * on any change. Removing from a user without a password is a no-op (idempotent DELETE).
+ */
+@Injectable()
+export class RemovePasswordOfUserUseCase {
+  private readonly logger = new Logger('Integrator');
+
+  constructor(private readonly lifecycle: PasswordLifecycleService, private readonly apiKeys: ApiKeysService) {}
+
+  async execute({ userId, caller }: { userId: string; caller: ApiKeyPrincipal }): Promise<void> {
+    let outcome = 'ok';
+    try {
+      await this.lifecycle.removePassword(userId, (user) => this.apiKeys.assertCanReachAccount(caller, user.accountId));
+    } catch (err) {
+      outcome = err instanceof DomainError ? err.code : 'ERROR';
+      throw err;
+    } finally {
+      this.logger.log({ event: 'password.removed', via: 'D3', apiKeyId: caller.keyId, userId, outcome }, `password.removed ${outcome}`);
+    }
+  }
+}
