@@ -1,0 +1,110 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AttemptCounter } from '../common/attempt-counter.entity';
+import { Clock } from '../common/clock';
+import { RateLimitedError } from '../common/errors/domain-errors';
+import { UnitOfWork } from '../database/unit-of-work';
+import { KEY_PREFIX, Limit, RECOVERY_WINDOW_MS } from './recovery-limits';
+
+/** Counts already taken in advance; `refund()` gives them back when the attempt turned out not to be a failure. */
+export interface Reservation {
+  refund(): Promise<void>;
+}
+
+const CLEANUP_INTERVAL_MS = RECOVERY_WINDOW_MS;
+
+/**
+ * Fixed-window counters over the `attempt_counters` table (SECURITY.md H5): one row per key, counted
+ * with a single conditional UPDATE, so concurrent requests on any number of instances never lose a
+ * count (on PostgreSQL the UPDATE holds the row until commit; on SQLite transactions are serial).
+ */
+@Injectable()
+export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('AttemptLimiter');
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+
+  /**
+   * Counts one hit on `limit` in the caller's transaction and says whether it is still within the
+   * limit (count ≤ max). Hits over the limit are counted too; callers that refuse them usually roll
+   * the transaction back.
+   */
+  async hit(em: EntityManager, limit: Limit): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+    const now = this.clock.nowMs();
+    await em.createQueryBuilder().insert().into(AttemptCounter).values({ key: limit.key, count: 0, windowStartedAt: new Date(now) }).orIgnore().execute();
+    // Both CASEs read the row as it was: an expired window restarts at 1, a live one counts up.
+    await em
+      .createQueryBuilder()
+      .update(AttemptCounter)
+      .set({
+        count: () => 'CASE WHEN "window_started_at" <= :cutoff THEN 1 ELSE "count" + 1 END',
+        windowStartedAt: () => 'CASE WHEN "window_started_at" <= :cutoff THEN :now ELSE "window_started_at" END',
+      })
+      .where('"key" = :key', { key: limit.key, cutoff: now - limit.windowMs, now })
+      .execute();
+    const row = await em.findOneByOrFail(AttemptCounter, { key: limit.key });
+    const retryAfterSeconds = Math.max(1, Math.ceil((row.windowStartedAt.getTime() + limit.windowMs - now) / 1000));
+    return { allowed: row.count <= limit.max, retryAfterSeconds };
+  }
+
+  /** Like hit(), but throws RateLimitedError (429) over the limit, which rolls the caller's transaction back. */
+  async hitOrThrow(em: EntityManager, limit: Limit): Promise<void> {
+    const { allowed, retryAfterSeconds } = await this.hit(em, limit);
+    if (!allowed) throw new RateLimitedError(retryAfterSeconds);
+  }
+
+  /**
+   * Takes one count on every limit before the attempt is made, in one transaction: if any limit is
+   * exhausted nothing is counted and RateLimitedError is thrown. Counting first means concurrent
+   * attempts cannot overshoot a limit (a burst of N requests gets at most `max` through).
+   */
+  async reserve(limits: Limit[]): Promise<Reservation> {
+    await this.uow.run(async (em) => {
+      for (const limit of limits) await this.hitOrThrow(em, limit);
+    });
+    let refunded = false;
+    return {
+      refund: async () => {
+        if (refunded) return;
+        refunded = true;
+        await this.uow.run(async (em) => {
+          for (const limit of limits) {
+            await em
+              .createQueryBuilder()
+              .update(AttemptCounter)
+              .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
+              .where('"key" = :key', { key: limit.key })
+              .execute();
+          }
+        });
+      },
+    };
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.removeExpired(), CLEANUP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Deletes this module's counters whose window has ended (unknown addresses would otherwise pile up). */
+  async removeExpired(): Promise<void> {
+    try {
+      await this.uow.run((em) =>
+        em
+          .createQueryBuilder()
+          .delete()
+          .from(AttemptCounter)
+          .where('"key" LIKE :prefix AND "window_started_at" <= :cutoff', { prefix: `${KEY_PREFIX}%`, cutoff: this.clock.nowMs() - RECOVERY_WINDOW_MS })
+          .execute(),
+      );
+    } catch (error) {
+      this.logger.warn(`could not remove expired attempt counters: ${(error as Error)?.message ?? 'unknown error'}`);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { recoveryMail } from '../mail/mail-templates';
+import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
+import { RecoveryRequestedResponseDto } from './dto/recovery-requested-response.dto';
+import { RecoveryRequestService } from './recovery-request.service';
+import { composeValidationCode } from './validation-code';
+
+/**
+ * D4 `POST /api/v2/account/recover/`: emails a validation code (purpose 'recovery', valid
+ * RECOVERY_CODE_TTL_MINUTES, one live code per user, SECURITY.md B8). The code is
+ * `<selector>.<verifier>` (validation-code.ts): 256 random bits, and a selector that lets wrong
+ * guesses burn the code. Answers the same for every address.
+ */
+@Injectable()
+export class RecoverAccountUseCase {
+  constructor(
+    private readonly requests: RecoveryRequestService,
+    private readonly tokens: OneTimeTokensService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute(cmd: { email: string; clientIp: string }): Promise<RecoveryRequestedResponseDto> {
+    await this.requests.request({
+      dialect: 'D4',
+      email: cmd.email,
+      clientIp: cmd.clientIp,
+      issueCode: async (em, user) => {
+        const verifier = await this.tokens.issue(em, { purpose: 'recovery', userId: user.id, ttlMs: this.config.recoveryCodeTtlMs });
+        const token = await this.tokens.findLive(verifier, 'recovery', em);
+        if (!token) throw new Error('the validation code just issued is not live');
+        const code = composeValidationCode(token.id, verifier);
+        return recoveryMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000) });
+      },
+    });
+    return RecoveryRequestedResponseDto.create();
+  }
+}

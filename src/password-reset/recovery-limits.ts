@@ -1,0 +1,51 @@
+/**
+ * The numbers behind account recovery (D4, D5): how many requests, mails and failed resets a client,
+ * an address or the whole service gets per window. docs/recovery.md explains them and derives the
+ * guessing budget; change them together with that page.
+ *
+ * All windows are fixed windows kept in the `attempt_counters` table (SECURITY.md H5: they survive
+ * restarts and are shared by every instance). A window starts with the first hit on its key and lasts
+ * RECOVERY_WINDOW_MS; after it the next hit starts a new one.
+ */
+export const RECOVERY_WINDOW_MS = 15 * 60_000;
+
+export interface Limit {
+  /** Row key in attempt_counters; every key of this module starts with KEY_PREFIX. */
+  key: string;
+  max: number;
+  windowMs: number;
+}
+
+export const KEY_PREFIX = 'pr:';
+
+/** Recovery requests (D4 recover + D5 request together) per client per window; more → 429 (SECURITY.md C3). */
+export const REQUESTS_PER_CLIENT = 20;
+/** Codes mailed per target address per window, D4 and D5 together; more → the same 200, no mail (J4, C3). */
+export const MAILS_PER_ADDRESS = 3;
+/** Failed resets per client per window, per dialect; more → 429 (B7, G8). */
+export const RESET_FAILURES_PER_CLIENT = 10;
+/**
+ * Failed D5 resets per window across all clients; more → 429 for everyone (J6). A D5 code alone names
+ * its user, so a wrong guess cannot be charged to any one code or account: this cap is what bounds
+ * guessing across every live code (docs/recovery.md, "Guessing budget").
+ */
+export const D5_RESET_FAILURES_GLOBAL = 25;
+/** Wrong D4 validation codes naming one live code before it is burned (B6; Kratos uses 5). */
+export const D4_CODE_MAX_FAILURES = 5;
+
+export type ResetDialect = 'D4' | 'D5';
+
+export function requestLimit(client: string): Limit {
+  return { key: `${KEY_PREFIX}request:ip:${client}`, max: REQUESTS_PER_CLIENT, windowMs: RECOVERY_WINDOW_MS };
+}
+
+/** `addressRef` is a keyed hash of the normalized address, never the address itself. */
+export function mailLimit(addressRef: string): Limit {
+  return { key: `${KEY_PREFIX}mail:${addressRef}`, max: MAILS_PER_ADDRESS, windowMs: RECOVERY_WINDOW_MS };
+}
+
+export function resetFailureLimits(dialect: ResetDialect, client: string): Limit[] {
+  const perClient: Limit = { key: `${KEY_PREFIX}${dialect.toLowerCase()}:fail:ip:${client}`, max: RESET_FAILURES_PER_CLIENT, windowMs: RECOVERY_WINDOW_MS };
+  if (dialect === 'D4') return [perClient];
+  return [perClient, { key: `${KEY_PREFIX}d5:fail:global`, max: D5_RESET_FAILURES_GLOBAL, windowMs: RECOVERY_WINDOW_MS }];
+}

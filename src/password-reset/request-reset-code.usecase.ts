@@ -1,0 +1,39 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { resetCodeMail } from '../mail/mail-templates';
+import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
+import { ResetCodeRequestedResponseDto } from './dto/reset-code-requested-response.dto';
+import { RecoveryRequestService } from './recovery-request.service';
+
+/**
+ * D5 `POST /v1/auth/password-reset/request`: emails a reset code (purpose 'reset_code';
+ * RESET_CODE_LENGTH characters from RESET_CODE_ALPHABET, 6 digits by default, CSPRNG, valid
+ * RESET_CODE_TTL_MINUTES, one live code per user: a new one voids the older, SECURITY.md B8).
+ * Answers the same for every address.
+ */
+@Injectable()
+export class RequestResetCodeUseCase {
+  constructor(
+    private readonly requests: RecoveryRequestService,
+    private readonly tokens: OneTimeTokensService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async execute(cmd: { email: string; clientIp: string }): Promise<ResetCodeRequestedResponseDto> {
+    await this.requests.request({
+      dialect: 'D5',
+      email: cmd.email,
+      clientIp: cmd.clientIp,
+      issueCode: async (em, user) => {
+        const code = await this.tokens.issue(em, {
+          purpose: 'reset_code',
+          userId: user.id,
+          ttlMs: this.config.resetCodeTtlMs,
+          secret: { length: this.config.resetCodeLength, alphabet: this.config.resetCodeAlphabet },
+        });
+        return resetCodeMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
+      },
+    });
+    return ResetCodeRequestedResponseDto.create();
+  }
+}

@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager, IsNull, MoreThan } from 'typeorm';
+import { SessionsService, tokenBody } from '../auth/sessions.service';
+import { Clock } from '../common/clock';
+import { DomainError, InvalidTokenError } from '../common/errors/domain-errors';
+import { UnitOfWork } from '../database/unit-of-work';
+import { PasswordLifecycleService } from '../password/password-lifecycle.service';
+import { OneTimeToken } from '../tokens/one-time-token.entity';
+import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
+import { normalizeEmail } from '../users/email';
+import { User } from '../users/user.entity';
+import { AttemptLimiter } from './attempt-limiter.service';
+import { clientKey } from './client-ip';
+import { RecoveryTokenResponseDto } from './dto/recovery-token-response.dto';
+import { D4_CODE_MAX_FAILURES, resetFailureLimits } from './recovery-limits';
+import { assertMayReset } from './reset-guards';
+import { parseValidationCode } from './validation-code';
+
+export interface ResetWithValidationCodeCommand {
+  validationCode: string;
+  password: string;
+  /** Optional (the seed's curl example sends it): when given it must be the code's user's address (SECURITY.md B9). */
+  email?: string;
+  clientIp: string;
+}
+
+/**
+ * D4 `POST /api/v2/account/reset/`: resets the password with the emailed validation code and logs
+ * the user in (`{"token":{...}}`).
+ *
+ * Failures are counted in advance per client (429 past the limit). A wrong verifier whose selector
+ * names a live code counts against that code, which burns after D4_CODE_MAX_FAILURES wrong tries from
+ * any client (SECURITY.md B6, B7); the user requests a new one (J5). A live code runs the shared
+ * pipeline like D5, and the session is issued inside its transaction, so a failed reset returns no
+ * tokens and the new access token carries the new credentials version (D2, D3).
+ */
+@Injectable()
+export class ResetWithValidationCodeUseCase {
+  private readonly logger = new Logger('Recovery');
+
+  constructor(
+    private readonly lifecycle: PasswordLifecycleService,
+    private readonly tokens: OneTimeTokensService,
+    private readonly sessions: SessionsService,
+    private readonly limiter: AttemptLimiter,
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(cmd: ResetWithValidationCodeCommand): Promise<RecoveryTokenResponseDto> {
+    const client = clientKey(cmd.clientIp);
+    let outcome = 'ok';
+    let userId: string | undefined;
+    try {
+      const reservation = await this.limiter.reserve(resetFailureLimits('D4', client));
+      const parts = parseValidationCode(cmd.validationCode);
+      const token = parts ? await this.tokens.findLive(parts.verifier, 'recovery') : null;
+      if (!parts || !token || token.id !== parts.tokenId) {
+        if (parts) userId = await this.uow.run((em) => this.chargeCode(em, parts.tokenId));
+        throw new InvalidTokenError();
+      }
+      userId = token.userId;
+      await reservation.refund();
+      const { result } = await this.lifecycle.setPassword({
+        userId: token.userId,
+        password: cmd.password,
+        mode: 'replace',
+        guard: (user) => {
+          assertMayReset(user);
+          if (cmd.email !== undefined && normalizeEmail(cmd.email) !== user.emailNormalized) throw new InvalidTokenError();
+        },
+        authorize: async (em, owner) => {
+          const used = await this.tokens.consume(em, parts.verifier, 'recovery');
+          if (used.id !== token.id || used.userId !== owner.id) throw new InvalidTokenError();
+        },
+        // Re-read: the pipeline has just moved credentialsChangedAt, which the access token must carry.
+        complete: async (em, owner) => this.sessions.issue(em, await em.findOneByOrFail(User, { id: owner.id })),
+      });
+      return RecoveryTokenResponseDto.from(tokenBody(result));
+    } catch (error) {
+      outcome = error instanceof DomainError ? error.code : 'ERROR';
+      throw error;
+    } finally {
+      this.logger.log({ event: 'password_reset.completed', dialect: 'D4', userId, client, outcome }, `password_reset.completed ${outcome}`);
+    }
+  }
+
+  /** Counts a wrong verifier against the live code its selector names (burned at the limit); returns its user. */
+  private async chargeCode(em: EntityManager, tokenId: string): Promise<string | undefined> {
+    const live = await em.findOneBy(OneTimeToken, { id: tokenId, purpose: 'recovery', usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) });
+    if (!live) return undefined;
+    await this.tokens.recordFailure(em, live.id, D4_CODE_MAX_FAILURES);
+    if (live.attempts + 1 >= D4_CODE_MAX_FAILURES) {
+      this.logger.warn({ event: 'password_reset.code_burned', dialect: 'D4', userId: live.userId }, 'password_reset.code_burned');
+    }
+    return live.userId;
+  }
+}
