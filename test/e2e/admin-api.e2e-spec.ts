@@ -1,7 +1,7 @@
 import { SmtpTestServer, extractCode } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, createUser, invitationToken, receiveMail, uniqueEmail } from './support/factories';
-import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
+import { ADMIN_KEY, TestApp, withAppAndSmtp } from './support/test-app';
 
 const BCRYPT = /\$2[aby]\$\d{2}\$/;
 
@@ -9,13 +9,8 @@ describeEachDatabase('admin API', (kind) => {
   let smtp: SmtpTestServer;
   let t: TestApp;
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
+  withAppAndSmtp(kind, (app, server) => {
+    [t, smtp] = [app, server];
   });
 
   describe('accounts', () => {

@@ -10,7 +10,7 @@ import {
   admin, createAccount, createUser, dumpAllTables, GOOD_PASSWORD, latestInvitationToken, latestMail, loginAs, signUpAndVerify,
   uniqueEmail, userSecuritySnapshot, verificationCode,
 } from './support/factories';
-import { startTestApp, TestApp } from './support/test-app';
+import { startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
 
 const TOKEN_SENTENCE = 'The set-password token is invalid, has expired or has already been used.';
 const HOUR_MS = 3_600_000;
@@ -19,13 +19,8 @@ describeEachDatabase('D1 POST /accounts/set-password', (kind) => {
   let smtp: SmtpTestServer;
   let t: TestApp;
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
+  withAppAndSmtp(kind, (app, server) => {
+    [t, smtp] = [app, server];
   });
 
   const d1 = (body: unknown) => t.http.post('/accounts/set-password').send(body as object);

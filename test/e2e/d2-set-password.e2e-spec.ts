@@ -9,7 +9,7 @@ import { describeEachDatabase } from './support/databases';
 import {
   createAccount, GOOD_PASSWORD, latestInvitationToken, loginAs, setPasswordWithInvitation, signUpAndVerify, uniqueEmail, userSecuritySnapshot,
 } from './support/factories';
-import { startTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
+import { startTestApp, TEST_JWT_SECRET, TestApp, withAppAndSmtp } from './support/test-app';
 
 const envelope = (code: string, message: string, details: string[] = []) => ({ success: false, error: { code, message, details } });
 const INVALID_TOKEN = envelope('INVALID_TOKEN', 'Invalid or expired token');
@@ -22,13 +22,8 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
   let smtp: SmtpTestServer;
   let t: TestApp;
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
+  withAppAndSmtp(kind, (app, server) => {
+    [t, smtp] = [app, server];
   });
 
   const d2 = (token: string | null, body: unknown = { password: GOOD_PASSWORD }) => {

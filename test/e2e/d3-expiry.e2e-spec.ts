@@ -1,7 +1,7 @@
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createApiKey, createUser, receiveMail } from './support/factories';
-import { startTestApp, TestApp } from './support/test-app';
+import { TestApp, withAppAndSmtp } from './support/test-app';
 
 /**
  * A14: the expiryDate D3 answers is real. Time moves with the MovableClock, never with sleeps; each
@@ -25,14 +25,9 @@ describeEachDatabase('D3 password expiry (A14)', (kind) => {
     return { userId, email, expiryDate: res.body.passwordInfo.expiryDate as number };
   };
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url });
+  withAppAndSmtp(kind, async (app, server) => {
+    [t, smtp] = [app, server];
     ({ key } = await createApiKey(t, ['passwords:write']));
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
   });
 
   it('A14 login works until expiryDate; after it, the right password gets 401 PASSWORD_EXPIRED and a wrong one the usual 401 (no oracle)', async () => {

@@ -5,7 +5,7 @@ import { describeEachDatabase } from './support/databases';
 import {
   createAccount, createUser, failInsertsInto, givePassword, hasPassword, latestMail, loginAs, randomClientIp, sql, uniqueEmail,
 } from './support/factories';
-import { startTestApp, TestApp } from './support/test-app';
+import { TestApp, withAppAndSmtp } from './support/test-app';
 
 const RECOVER = '/api/v2/account/recover/';
 const RESET = '/api/v2/account/reset/';
@@ -24,15 +24,10 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
   let accountId: string;
 
   // TRUST_PROXY lets each test choose its client address (X-Forwarded-For), so per-client limits stay per test.
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url, env: { TRUST_PROXY: 'true' } });
+  withAppAndSmtp(kind, async (app, server) => {
+    [t, smtp] = [app, server];
     ({ accountId } = await createAccount(t, { policy: SEED_POLICY }));
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  }, { env: { TRUST_PROXY: 'true' } });
   beforeEach(async () => {
     await sql(t, 'DELETE FROM attempt_counters');
   });

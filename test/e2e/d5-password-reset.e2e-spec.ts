@@ -7,7 +7,7 @@ import {
   createAccount, createUser, failInsertsInto, givePassword, GOOD_PASSWORD, hasPassword, issueSession, latestInvitationToken, latestMail, randomClientIp, sql,
   uniqueEmail,
 } from './support/factories';
-import { startTestApp, TestApp } from './support/test-app';
+import { startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
 
 const REQUEST = '/v1/auth/password-reset/request';
 const RESET = '/v1/auth/password-reset/reset';
@@ -26,15 +26,10 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
 
   // TRUST_PROXY lets each test choose its client address with X-Forwarded-For, so the per-client limits
   // of one test do not leak into the next.
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url, env: { TRUST_PROXY: 'true' } });
+  withAppAndSmtp(kind, async (app, server) => {
+    [t, smtp] = [app, server];
     ({ accountId } = await createAccount(t));
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  }, { env: { TRUST_PROXY: 'true' } });
   beforeEach(async () => {
     await sql(t, 'DELETE FROM attempt_counters');
   });

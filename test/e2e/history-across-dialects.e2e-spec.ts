@@ -4,7 +4,7 @@ import { UsersService } from '../../src/users/users.service';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createApiKey, createUser, latestInvitationToken, latestMail, loginAs, setPasswordWithInvitation, signUpAndVerify } from './support/factories';
-import { startTestApp, TestApp } from './support/test-app';
+import { TestApp, withAppAndSmtp } from './support/test-app';
 
 /**
  * A13 across dialects: one history per user, whichever dialect set each password. The user's
@@ -20,14 +20,9 @@ describeEachDatabase('password history is shared by every dialect (A13)', (kind)
   let t: TestApp;
   let apiKey: string;
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url });
+  withAppAndSmtp(kind, async (app, server) => {
+    [t, smtp] = [app, server];
     ({ key: apiKey } = await createApiKey(t, ['passwords:write']));
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
   });
 
   const d1 = (token: string, password: string) => t.http.post('/accounts/set-password').send({ token, password });

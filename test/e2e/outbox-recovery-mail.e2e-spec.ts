@@ -1,7 +1,7 @@
 import { extractCode, ReceivedMail, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createUser, givePassword, GOOD_PASSWORD, hasPassword, sql, uniqueEmail } from './support/factories';
-import { startTestApp, TestApp } from './support/test-app';
+import { startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
 
 const NEW_PASSWORD = 'Steady-Signal-88';
 const isResetCode = (m: ReceivedMail) => m.subject === 'Your password reset code';
@@ -14,15 +14,9 @@ describeEachDatabase('outbox: recovery mail is durable', (kind) => {
   let t: TestApp;
   let accountId: string;
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url });
+  withAppAndSmtp(kind, async (app, server) => {
+    [t, smtp] = [app, server];
     ({ accountId } = await createAccount(t));
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.up();
-    await smtp?.stop();
   });
   afterEach(async () => {
     await smtp.up();

@@ -10,7 +10,7 @@ import { describeEachDatabase } from './support/databases';
 import {
   admin, createAccount, dumpAllTables, GOOD_PASSWORD, latestInvitationToken, loginAs, setPasswordWithInvitation, signUpAndVerify, uniqueEmail, verificationCode,
 } from './support/factories';
-import { startTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
+import { TEST_JWT_SECRET, TestApp, withAppAndSmtp } from './support/test-app';
 
 const INVALID_CREDENTIALS = { statusCode: 401, error: 'Unauthorized', code: 'INVALID_CREDENTIALS', message: 'Invalid email or password.' };
 const INVALID_REFRESH = { statusCode: 401, error: 'Unauthorized', code: 'INVALID_REFRESH_TOKEN', message: 'The refresh token is invalid, expired or revoked.' };
@@ -20,13 +20,8 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
   let smtp: SmtpTestServer;
   let t: TestApp;
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
+  withAppAndSmtp(kind, (app, server) => {
+    [t, smtp] = [app, server];
   });
 
   const login = (email: string, password: string) => t.http.post('/auth/login').send({ email, password });
@@ -333,14 +328,9 @@ describeEachDatabase('I1 no secret reaches the logs', (kind) => {
   let t: TestApp;
   const lines: string[] = [];
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url, env: { LOG_LEVEL: 'debug' }, logDestination: { write: (line: string) => void lines.push(line) } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
-  });
+  withAppAndSmtp(kind, (app, server) => {
+    [t, smtp] = [app, server];
+  }, { env: { LOG_LEVEL: 'debug' }, logDestination: { write: (line: string) => void lines.push(line) } });
 
   it('I1 D1, sign-up, verification, D2, login, refresh, logout and refused requests log no password, code, token or hash', async () => {
     const secrets: string[] = [];

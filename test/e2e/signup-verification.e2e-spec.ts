@@ -6,7 +6,7 @@ import {
   admin, createAccount, dumpAllTables, GOOD_PASSWORD, latestInvitationToken, latestMail, setPasswordWithInvitation, signUpAndVerify, uniqueEmail,
   verificationCode,
 } from './support/factories';
-import { startTestApp, TestApp } from './support/test-app';
+import { TestApp, withAppAndSmtp } from './support/test-app';
 
 const envelope = (code: string, message: string, details: string[] = []) => ({ success: false, error: { code, message, details } });
 const INVALID_TOKEN = envelope('INVALID_TOKEN', 'Invalid or expired token');
@@ -16,13 +16,8 @@ describeEachDatabase('sign-up and email verification', (kind) => {
   let smtp: SmtpTestServer;
   let t: TestApp;
 
-  beforeAll(async () => {
-    smtp = await SmtpTestServer.start();
-    t = await startTestApp({ kind, smtpUrl: smtp.url });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await smtp?.stop();
+  withAppAndSmtp(kind, (app, server) => {
+    [t, smtp] = [app, server];
   });
 
   const signup = (body: Record<string, unknown>) => t.http.post('/auth/signup').send(body);

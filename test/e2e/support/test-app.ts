@@ -11,6 +11,7 @@ import { configureApp } from '../../../src/configure-app';
 import { OutboxWorker } from '../../../src/mail/outbox.worker';
 import { createTestDatabase, DatabaseKind, TestDatabase } from './databases';
 import { MovableClock } from './movable-clock';
+import { SmtpTestServer } from '../../support/smtp-test-server';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 export const TEST_JWT_SECRET = 'e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA';
@@ -78,4 +79,26 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
       if (!opts.database && !o.keepDatabase) await database.drop();
     },
   };
+}
+
+/**
+ * The set-up most suites share: before all tests, a real SMTP server and the app on `kind` sending to
+ * it, handed to `ready` (which may also create the suite's fixtures); after all, both are stopped.
+ */
+export function withAppAndSmtp(
+  kind: DatabaseKind,
+  ready: (t: TestApp, smtp: SmtpTestServer) => void | Promise<void>,
+  opts: Omit<TestAppOptions, 'kind' | 'smtpUrl'> = {},
+): void {
+  let t: TestApp | undefined;
+  let smtp: SmtpTestServer | undefined;
+  beforeAll(async () => {
+    smtp = await SmtpTestServer.start();
+    t = await startTestApp({ ...opts, kind, smtpUrl: smtp.url });
+    await ready(t, smtp);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await smtp?.stop();
+  });
 }
