@@ -41,118 +41,127 @@ export interface PasswordChangedMailInput {
   changedAt: Date;
 }
 
-/** D1: the invitation carrying the one-time set-password token. */
-export function invitationMail(i: InvitationMailInput): MailContent {
-  const token = secret(i.token);
-  const link = `${base(i.publicUrl)}/set-password#token=${encodeURIComponent(token)}`;
-  const account = clean(i.accountName);
-  const intro = account
-    ? `You have been invited to the account "${account}". Choose a password to activate your sign-in.`
-    : 'You have been invited. Choose a password to activate your sign-in.';
-  const expiry = `The invitation expires in ${duration(i.ttlHours, 'hour')} and works once.`;
-  const api = 'An application can instead send the code with the new password to POST /accounts/set-password as {"token": "<code>", "password": "<new password>"}.';
-  const ignore = 'If you were not expecting this invitation, ignore this email: nothing happens until a password is chosen.';
+/** What a message carrying a one-time secret says, in the order it says it. */
+interface SecretMailParts {
+  kind: string;
+  subject: string;
+  /** The HTML document's title. */
+  title: string;
+  greeting: string;
+  intro: string;
+  /** A line of the text part leading into the bare link (the HTML part shows a button instead). */
+  linkLead?: string;
+  link: string;
+  buttonLabel: string;
+  /** The line before `Code: <value>`, such as "Or use this reset code:". */
+  codeLabel: string;
+  code: string;
+  /** Paragraphs after the code: how an application redeems it, when it expires, what to do if unexpected. */
+  api: string;
+  expiry: string;
+  ignore: string;
+}
+
+/** Text and HTML parts of a message that carries a one-time secret, both from the same parts. */
+function secretMail(m: SecretMailParts): MailContent {
+  const code = secret(m.code);
   return {
-    kind: 'invitation',
-    subject: subject(account ? `You have been invited to ${account}` : 'You have been invited'),
-    text: textBody([
-      greeting(i.firstName),
-      '',
-      intro,
-      '',
-      'Choose your password here:',
-      link,
-      '',
-      'Or use this one-time code:',
-      `Code: ${token}`,
-      '',
-      api,
-      expiry,
-      '',
-      ignore,
-    ]),
-    html: htmlBody(account ? `Invitation to ${account}` : 'Invitation', [
-      p(esc(greeting(i.firstName))),
-      p(esc(intro)),
-      p(button(link, 'Choose your password')),
-      codeBlock(token),
-      p(esc(api)),
-      p(esc(expiry)),
-      p(esc(ignore)),
+    kind: m.kind,
+    subject: subject(m.subject),
+    text: textBody([m.greeting, '', m.intro, ...(m.linkLead ? ['', m.linkLead] : []), m.link, '', m.codeLabel, `Code: ${code}`, '', m.api, m.expiry, '', m.ignore]),
+    html: htmlBody(m.title, [
+      p(esc(m.greeting)),
+      p(esc(m.intro)),
+      p(button(m.link, m.buttonLabel)),
+      codeBlock(code),
+      p(esc(m.api)),
+      p(esc(m.expiry)),
+      p(esc(m.ignore)),
     ]),
   };
+}
+
+function secretLink(publicUrl: string, path: string, param: string, value: string): string {
+  return `${base(publicUrl)}${path}#${param}=${encodeURIComponent(secret(value))}`;
+}
+
+/** D1: the invitation carrying the one-time set-password token. */
+export function invitationMail(i: InvitationMailInput): MailContent {
+  const account = clean(i.accountName);
+  return secretMail({
+    kind: 'invitation',
+    subject: account ? `You have been invited to ${account}` : 'You have been invited',
+    title: account ? `Invitation to ${account}` : 'Invitation',
+    greeting: greeting(i.firstName),
+    intro: account
+      ? `You have been invited to the account "${account}". Choose a password to activate your sign-in.`
+      : 'You have been invited. Choose a password to activate your sign-in.',
+    linkLead: 'Choose your password here:',
+    link: secretLink(i.publicUrl, '/set-password', 'token', i.token),
+    buttonLabel: 'Choose your password',
+    codeLabel: 'Or use this one-time code:',
+    code: i.token,
+    api: 'An application can instead send the code with the new password to POST /accounts/set-password as {"token": "<code>", "password": "<new password>"}.',
+    expiry: `The invitation expires in ${duration(i.ttlHours, 'hour')} and works once.`,
+    ignore: 'If you were not expecting this invitation, ignore this email: nothing happens until a password is chosen.',
+  });
 }
 
 /** Sign-up: the code exchanged at POST /auth/verify-email for the D2 verification JWT. */
 export function emailVerificationMail(i: EmailVerificationMailInput): MailContent {
-  const code = secret(i.code);
-  const link = `${base(i.publicUrl)}/verify-email#code=${encodeURIComponent(code)}`;
-  const intro = 'Confirm your email address to finish signing up.';
-  const api = 'An application can instead send the code to POST /auth/verify-email as {"code": "<code>"}.';
-  const expiry = `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`;
-  const ignore = 'If you did not sign up, ignore this email.';
-  return {
+  return secretMail({
     kind: 'email-verification',
     subject: 'Verify your email address',
-    text: textBody([greeting(i.firstName), '', intro, '', 'Verify here:', link, '', 'Or use this code:', `Code: ${code}`, '', api, expiry, '', ignore]),
-    html: htmlBody('Verify your email address', [
-      p(esc(greeting(i.firstName))),
-      p(esc(intro)),
-      p(button(link, 'Verify my email address')),
-      codeBlock(code),
-      p(esc(api)),
-      p(esc(expiry)),
-      p(esc(ignore)),
-    ]),
-  };
+    title: 'Verify your email address',
+    greeting: greeting(i.firstName),
+    intro: 'Confirm your email address to finish signing up.',
+    linkLead: 'Verify here:',
+    link: secretLink(i.publicUrl, '/verify-email', 'code', i.code),
+    buttonLabel: 'Verify my email address',
+    codeLabel: 'Or use this code:',
+    code: i.code,
+    api: 'An application can instead send the code to POST /auth/verify-email as {"code": "<code>"}.',
+    expiry: `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`,
+    ignore: 'If you did not sign up, ignore this email.',
+  });
 }
+
+const NOT_REQUESTED = 'If you did not ask for this, ignore this email: your password has not been changed.';
 
 /** D4: the validation code redeemed at POST /api/v2/account/reset/ (the user is then logged in). */
 export function recoveryMail(i: CodeMailInput): MailContent {
-  const code = secret(i.code);
-  const link = `${base(i.publicUrl)}/account/reset#validation_code=${encodeURIComponent(code)}`;
-  const intro = 'Someone asked to recover the account for this email address. Choose a new password here:';
-  const api = 'An application can instead send the code with the new password to POST /api/v2/account/reset/ as {"validation_code": "<code>", "password": "<new password>"}.';
-  const expiry = `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`;
-  const ignore = 'If you did not ask for this, ignore this email: your password has not been changed.';
-  return {
+  return secretMail({
     kind: 'recovery',
     subject: 'Recover your account',
-    text: textBody(['Hello,', '', intro, link, '', 'Or use this validation code:', `Code: ${code}`, '', api, expiry, '', ignore]),
-    html: htmlBody('Recover your account', [
-      p('Hello,'),
-      p(esc(intro)),
-      p(button(link, 'Choose a new password')),
-      codeBlock(code),
-      p(esc(api)),
-      p(esc(expiry)),
-      p(esc(ignore)),
-    ]),
-  };
+    title: 'Recover your account',
+    greeting: 'Hello,',
+    intro: 'Someone asked to recover the account for this email address. Choose a new password here:',
+    link: secretLink(i.publicUrl, '/account/reset', 'validation_code', i.code),
+    buttonLabel: 'Choose a new password',
+    codeLabel: 'Or use this validation code:',
+    code: i.code,
+    api: 'An application can instead send the code with the new password to POST /api/v2/account/reset/ as {"validation_code": "<code>", "password": "<new password>"}.',
+    expiry: `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`,
+    ignore: NOT_REQUESTED,
+  });
 }
 
 /** D5: the reset code redeemed at POST /v1/auth/password-reset/reset. */
 export function resetCodeMail(i: CodeMailInput): MailContent {
-  const code = secret(i.code);
-  const link = `${base(i.publicUrl)}/password-reset#code=${encodeURIComponent(code)}`;
-  const intro = 'Someone asked to reset the password for this email address. Choose a new password here:';
-  const api = 'An application can instead send the code with the new password to POST /v1/auth/password-reset/reset as {"code": "<code>", "new_password": "<new password>"}.';
-  const expiry = `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`;
-  const ignore = 'If you did not ask for this, ignore this email: your password has not been changed.';
-  return {
+  return secretMail({
     kind: 'reset-code',
     subject: 'Your password reset code',
-    text: textBody(['Hello,', '', intro, link, '', 'Or use this reset code:', `Code: ${code}`, '', api, expiry, '', ignore]),
-    html: htmlBody('Your password reset code', [
-      p('Hello,'),
-      p(esc(intro)),
-      p(button(link, 'Choose a new password')),
-      codeBlock(code),
-      p(esc(api)),
-      p(esc(expiry)),
-      p(esc(ignore)),
-    ]),
-  };
+    title: 'Your password reset code',
+    greeting: 'Hello,',
+    intro: 'Someone asked to reset the password for this email address. Choose a new password here:',
+    link: secretLink(i.publicUrl, '/password-reset', 'code', i.code),
+    buttonLabel: 'Choose a new password',
+    codeLabel: 'Or use this reset code:',
+    code: i.code,
+    api: 'An application can instead send the code with the new password to POST /v1/auth/password-reset/reset as {"code": "<code>", "new_password": "<new password>"}.',
+    expiry: `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`,
+    ignore: NOT_REQUESTED,
+  });
 }
 
 /**
