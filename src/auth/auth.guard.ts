@@ -6,7 +6,8 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { DomainError, ForbiddenError, InvalidBearerTokenError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { AUTH_METADATA, AuthRequirement, BearerStrategy } from './decorators/auth.decorators';
 
-const JWT_SHAPE = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+/** "Bearer <three base64url parts>"; the scheme name is case-insensitive (RFC 9110 §11.1). */
+const JWT_SHAPE = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
 /**
  * Registered globally: every route is closed unless it says how it authenticates

@@ -48,9 +48,14 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
       expect(res.body.message).toBe('Password set successfully');
       expect(Object.keys(res.body.data)).toEqual(['token', 'refreshToken', 'user']);
       const user = res.body.data.user;
-      expect(Object.keys(user)).toEqual(['id', 'email', 'firstName', 'lastName', 'isEmailVerified', 'hasPassword', 'isActive', 'provider', 'createdAt', 'updatedAt']);
+      // Every field of the seed's User schema, plus the example's isEmailVerified.
+      expect(Object.keys(user)).toEqual([
+        'id', 'email', 'firstName', 'lastName', 'isEmailVerified', 'isVerified', 'hasPassword', 'isActive', 'isAdmin',
+        'googleId', 'linkedinId', 'facebookId', 'provider', 'providerId', 'profilePicture', 'createdAt', 'updatedAt',
+      ]);
       expect(user).toEqual({
-        id: userIdOf(verificationJwt), email, firstName: 'John', lastName: 'Doe', isEmailVerified: true, hasPassword: true, isActive: true, provider: 'email',
+        id: userIdOf(verificationJwt), email, firstName: 'John', lastName: 'Doe', isEmailVerified: true, isVerified: true, hasPassword: true, isActive: true,
+        isAdmin: false, googleId: null, linkedinId: null, facebookId: null, provider: 'email', providerId: null, profilePicture: null,
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
       expect(res.headers['cache-control']).toBe('no-store'); // G6
@@ -155,6 +160,12 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
       expect((await d2(session.refreshToken).expect(401)).body).toEqual(UNAUTHORIZED);
       // G7: the JWT in the query string is not a header.
       expect((await t.http.post(`/auth/setpassword?token=${verificationJwt}`).send({ password: GOOD_PASSWORD }).expect(401)).body).toEqual(UNAUTHORIZED);
+    });
+
+    it('the scheme name is case-insensitive (RFC 9110): "bearer <jwt>" works, and the session token from it works on /users/me', async () => {
+      const { verificationJwt } = await signUpAndVerify(t, smtp);
+      const res = await t.http.post('/auth/setpassword').set('Authorization', `bearer ${verificationJwt}`).send({ password: GOOD_PASSWORD }).expect(200);
+      await t.http.get('/users/me').set('Authorization', `BEARER ${res.body.data.token}`).expect(200);
     });
 
     it('E6 an access token is not a verification token → 400 INVALID_TOKEN', async () => {

@@ -1,16 +1,27 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { User } from '../../users/user.entity';
 
-/** The seed's User, listed field by field: no hash, no secret. */
+/**
+ * The seed's User, listed field by field: no hash, no secret. The seed's example calls the
+ * verification flag `isEmailVerified` and its schema `isVerified`; both are sent. This service links
+ * no social logins and has no super admins, so those fields are always null / false.
+ */
 export class D2UserDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'email' }) email: string;
   @ApiProperty({ nullable: true, type: String, example: 'John' }) firstName: string | null;
   @ApiProperty({ nullable: true, type: String, example: 'Doe' }) lastName: string | null;
-  @ApiProperty() isEmailVerified: boolean;
+  @ApiProperty({ description: 'Email verification status (the seed example\'s name)' }) isEmailVerified: boolean;
+  @ApiProperty({ description: 'Email verification status (the seed schema\'s name)' }) isVerified: boolean;
   @ApiProperty() hasPassword: boolean;
   @ApiProperty() isActive: boolean;
+  @ApiProperty({ example: false }) isAdmin: false;
+  @ApiProperty({ nullable: true, type: String, example: null }) googleId: null;
+  @ApiProperty({ nullable: true, type: String, example: null }) linkedinId: null;
+  @ApiProperty({ nullable: true, type: String, example: null }) facebookId: null;
   @ApiProperty({ enum: ['email', 'google', 'linkedin', 'facebook'], example: 'email' }) provider: string;
+  @ApiProperty({ nullable: true, type: String, example: null }) providerId: null;
+  @ApiProperty({ nullable: true, type: String, example: null }) profilePicture: null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -21,9 +32,16 @@ export class D2UserDto {
       firstName: user.firstName,
       lastName: user.lastName,
       isEmailVerified: user.isEmailVerified,
+      isVerified: user.isEmailVerified,
       hasPassword,
       isActive: user.isActive,
+      isAdmin: false,
+      googleId: null,
+      linkedinId: null,
+      facebookId: null,
       provider: user.provider,
+      providerId: null,
+      profilePicture: null,
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
     };
