@@ -172,6 +172,17 @@ describeEachDatabase('admin API', (kind) => {
       expect(JSON.stringify(res.body)).not.toMatch(/at |node_modules|SyntaxError|body-parser/);
     });
 
+    it('G1/G2 bodies a parser refuses for other reasons get a 4xx, never 500: 1,001 form fields → 413, a corrupt gzip body → 400 (D5 and D1 too)', async () => {
+      const form = Array.from({ length: 1001 }, (_, i) => `f${i}=x`).join('&');
+      for (const path of ['/accounts', '/v1/auth/password-reset/request', '/accounts/set-password']) {
+        const fields = await t.http.post(path).set(admin).set('Content-Type', 'application/x-www-form-urlencoded').send(form);
+        expect(fields.status).toBe(413);
+        const gzip = await t.http.post(path).set(admin).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('not gzip at all');
+        expect(gzip.status).toBe(400);
+        expect(JSON.stringify([fields.body, gzip.body])).not.toMatch(/at |node_modules|zlib|body-parser/);
+      }
+    });
+
     it('G1 a 1 MB body → 413', async () => {
       const res = await t.http.post('/accounts').set(admin).send({ name: 'x'.repeat(1_000_000) }).expect(413);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');

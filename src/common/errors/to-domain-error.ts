@@ -16,11 +16,13 @@ const STORAGE_DOWN_CODES = new Set([
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
   if (err instanceof ThrottlerException) return new RateLimitedError();
-  const anyErr = err as { type?: string; status?: number; code?: string; driverError?: { code?: string }; message?: string };
+  const anyErr = err as { type?: string; status?: number; expose?: boolean; code?: string; driverError?: { code?: string }; message?: string };
   // body-parser errors arrive as http-errors with a `type`.
   if (anyErr?.type === 'entity.parse.failed') return new MalformedBodyError('json');
   if (anyErr?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (anyErr?.type === 'charset.unsupported' || anyErr?.type === 'encoding.unsupported') return new MalformedBodyError('content-type');
+  // Any other client error a body parser names (too many form fields, a corrupt gzip body, ...).
+  if (isExposedClientError(anyErr)) return anyErr.status === 413 ? new PayloadTooLargeError() : new MalformedBodyError(anyErr.status === 415 ? 'content-type' : 'json');
   if (isStorageDown(anyErr)) return new StorageUnavailableError();
   if (err instanceof HttpException) {
     switch (err.getStatus()) {
@@ -36,6 +38,11 @@ export function toDomainError(err: unknown): DomainError {
     }
   }
   return new InternalError();
+}
+
+/** An http-errors error raised for the request itself (body-parser marks those `expose`). */
+function isExposedClientError(err: { status?: number; expose?: boolean } | undefined): err is { status: number; expose: true } {
+  return !!err && err.expose === true && typeof err.status === 'number' && err.status >= 400 && err.status < 500;
 }
 
 function isStorageDown(err: { code?: string; driverError?: { code?: string }; message?: string } | undefined): boolean {
