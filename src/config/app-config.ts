@@ -118,7 +118,7 @@ export function parseDatabaseUrl(url: string): DatabaseConfig {
 
 function redact(name: string, value: string | undefined): string {
   if (value === undefined) return '';
-  return /SECRET|KEY|URL/.test(name) ? `${value.slice(0, 4)}…` : value;
+  return /SECRET|KEY|URL/.test(name) ? `<${value.length} characters, not shown>` : value;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

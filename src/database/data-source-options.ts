@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
+import { ensurePrivateFile } from '../config/service-secret';
 import { Account } from '../accounts/account.entity';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { RefreshToken } from '../auth/refresh-token.entity';
@@ -23,7 +22,8 @@ export const MIGRATIONS = [InitialSchema1763900000000];
 export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   const shared = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: false } as const;
   if (db.kind === 'sqlite') {
-    if (db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });
+    // The database holds password hashes: new files are readable by this user only (WAL and SHM files follow it).
+    if (db.path !== ':memory:') ensurePrivateFile(db.path);
     return {
       ...shared,
       type: 'better-sqlite3',

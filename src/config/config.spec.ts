@@ -1,0 +1,72 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDataSourceOptions } from '../database/data-source-options';
+import { loadAppConfig } from './app-config';
+import { resolveServiceSecret } from './service-secret';
+
+const silent = { warn: () => undefined } as never;
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe('configuration', () => {
+  it('names each bad variable and never prints any character of a secret (I1)', () => {
+    const secret = 'Sh0rt-S3cr3t-Value';
+    expect(() => loadAppConfig({ JWT_SECRET: secret })).toThrow(/JWT_SECRET: .*at least 32 characters/);
+    let message = '';
+    try {
+      loadAppConfig({ JWT_SECRET: secret, BCRYPT_COST: '99' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/BCRYPT_COST/);
+    expect(message).toContain('(got "99")');
+    expect(message).toContain(`JWT_SECRET`);
+    expect(message).toContain(`<${secret.length} characters, not shown>`);
+    expect(message).not.toContain(secret.slice(0, 4));
+  });
+
+  it('keeps the production hashing cost by default: BCRYPT_COST 12', () => {
+    expect(loadAppConfig({}).bcryptCost).toBe(12);
+  });
+});
+
+describe('files the service keeps beside its SQLite database', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pls-files-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const configFor = (dataDir: string) => loadAppConfig({ DATABASE_URL: `sqlite:${join(dataDir, 'app.db')}` });
+
+  it('creates the data directory 0700 and an empty database file 0600: the database holds password hashes', () => {
+    const dataDir = join(dir, 'data');
+    buildDataSourceOptions(configFor(dataDir).database);
+    expect(mode(dataDir)).toBe(0o700);
+    expect(mode(join(dataDir, 'app.db'))).toBe(0o600);
+  });
+
+  it('generates the service secret once, 0600, and reads the same one back', () => {
+    const config = configFor(join(dir, 'data'));
+    const first = resolveServiceSecret(config, silent);
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(mode(join(dir, 'data', 'jwt-secret'))).toBe(0o600);
+    expect(resolveServiceSecret(config, silent)).toBe(first);
+    expect(readFileSync(join(dir, 'data', 'jwt-secret'), 'utf8').trim()).toBe(first);
+  });
+
+  it('refuses to start on a truncated or emptied secret file rather than derive every key from it', () => {
+    const config = configFor(dir);
+    for (const content of ['', '\n', 'abc123']) {
+      writeFileSync(join(dir, 'jwt-secret'), content, { mode: 0o600 });
+      expect(() => resolveServiceSecret(config, silent)).toThrow(/no usable secret/);
+    }
+  });
+
+  it('uses JWT_SECRET when it is set and writes nothing', () => {
+    const secret = 'x7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sAq';
+    const config = loadAppConfig({ DATABASE_URL: `sqlite:${join(dir, 'app.db')}`, JWT_SECRET: secret });
+    expect(resolveServiceSecret(config, silent)).toBe(secret);
+    expect(() => statSync(join(dir, 'jwt-secret'))).toThrow();
+  });
+});
