@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import { ClientIp } from '../common/client-ip';
 import { Public } from './decorators/auth.decorators';
 import { D2_EXAMPLES, D2ErrorDto } from './dto/d2-error.dto';
 import { SignUpDto } from './dto/sign-up.dto';
@@ -39,9 +40,9 @@ export class SignUpController {
   @ApiOperation({ summary: 'Verify email', description: 'Exchanges the emailed code (single use) for an email-verification JWT for POST /auth/setpassword.' })
   @ApiOkResponse({ type: VerifyEmailResponseDto, description: 'Email verified; the verification JWT for D2' })
   @ApiBadRequestResponse({ type: D2ErrorDto, description: 'Unknown, expired or used code', example: D2_EXAMPLES.invalidToken })
-  @ApiTooManyRequestsResponse({ type: D2ErrorDto, description: 'Rate limited', example: D2_EXAMPLES.rateLimited })
+  @ApiTooManyRequestsResponse({ type: D2ErrorDto, description: 'Rate limited, or 10 wrong codes from this client (200 from all clients) in 15 minutes', example: D2_EXAMPLES.rateLimited })
   @ApiServiceUnavailableResponse({ type: D2ErrorDto, description: 'Storage unavailable', example: D2_EXAMPLES.unavailable })
-  verify(@Body() dto: VerifyEmailDto): Promise<VerifyEmailResponseDto> {
-    return this.verifyEmail.execute(dto);
+  verify(@Body() dto: VerifyEmailDto, @ClientIp() ip: string): Promise<VerifyEmailResponseDto> {
+    return this.verifyEmail.execute(dto, ip);
   }
 }

@@ -17,7 +17,7 @@ import { UsersService } from '../users/users.service';
 import { SignUpDto } from './dto/sign-up.dto';
 import { SignUpResponseDto } from './dto/sign-up-response.dto';
 
-/** Verification codes: 8 characters from an alphabet without look-alikes (0/O, 1/I/L): 32^8 = 2^40. */
+/** Verification codes: 8 characters from 31 without look-alikes (0/O, 1/I/L): 31^8 ≈ 8.5·10^11 ≈ 2^39.6. */
 export const VERIFICATION_CODE = { length: 8, alphabet: 'ABCDEFGHJKMNPQRSTUVWXYZ23456789' } as const;
 /** At most one verification email per address per this interval (SECURITY.md J4: no mail bombing). */
 export const VERIFICATION_RESEND_INTERVAL_MS = 60_000;

@@ -3,10 +3,11 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { resolveServiceSecret } from '../config/service-secret';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordHasher } from '../password/password-hasher';
+import { AttemptLimiter } from './attempt-limiter.service';
 import { Clock, SystemClock } from './clock';
 import { SecretKeys } from './secrets';
 
-/** The few providers every module uses: configuration, clock, keys, transactions, the hasher. */
+/** The few providers every module uses: configuration, clock, keys, transactions, the hasher, attempt limits. */
 @Global()
 @Module({})
 export class CoreModule {
@@ -20,8 +21,9 @@ export class CoreModule {
         { provide: SERVICE_SECRET, useValue: serviceSecret },
         { provide: PasswordHasher, useValue: new PasswordHasher({ cost: config.bcryptCost }) },
         UnitOfWork,
+        AttemptLimiter,
       ],
-      exports: [APP_CONFIG, Clock, SecretKeys, SERVICE_SECRET, PasswordHasher, UnitOfWork],
+      exports: [APP_CONFIG, Clock, SecretKeys, SERVICE_SECRET, PasswordHasher, UnitOfWork, AttemptLimiter],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/decorators/auth.decorators';
-import { ClientIp } from './client-ip';
+import { ClientIp } from '../common/client-ip';
 import { RecoverDocs, RecoveryResetDocs } from './password-reset-api.docs';
 import { RecoverAccountDto } from './dto/recover-account.dto';
 import { RecoveryRequestedResponseDto } from './dto/recovery-requested-response.dto';

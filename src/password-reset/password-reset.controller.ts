@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/decorators/auth.decorators';
-import { ClientIp } from './client-ip';
+import { ClientIp } from '../common/client-ip';
 import { ResetCodeRequestDocs, ResetWithCodeDocs } from './password-reset-api.docs';
 import { PasswordResetResponseDto } from './dto/password-reset-response.dto';
 import { RequestResetCodeDto } from './dto/request-reset-code.dto';

@@ -4,7 +4,6 @@ import { MailModule } from '../mail/mail.module';
 import { PasswordModule } from '../password/password.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AccountRecoveryController } from './account-recovery.controller';
-import { AttemptLimiter } from './attempt-limiter.service';
 import { PasswordResetController } from './password-reset.controller';
 import { RecoverAccountUseCase } from './recover-account.usecase';
 import { RecoveryRequestService } from './recovery-request.service';
@@ -19,6 +18,6 @@ import { ResetWithValidationCodeUseCase } from './reset-with-validation-code.use
 @Module({
   imports: [PasswordModule, TokensModule, MailModule, AuthModule],
   controllers: [AccountRecoveryController, PasswordResetController],
-  providers: [AttemptLimiter, RecoveryRequestService, RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
+  providers: [RecoveryRequestService, RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
 })
 export class PasswordResetModule {}

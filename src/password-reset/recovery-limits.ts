@@ -1,3 +1,5 @@
+import { Limit, LONGEST_WINDOW_MS } from '../common/attempt-limiter.service';
+
 /**
  * The numbers behind account recovery (D4, D5): how many requests, mails and failed resets a client,
  * an address or the whole service gets per window. docs/recovery.md explains them and derives the
@@ -7,14 +9,7 @@
  * restarts and are shared by every instance). A window starts with the first hit on its key and lasts
  * RECOVERY_WINDOW_MS; after it the next hit starts a new one.
  */
-export const RECOVERY_WINDOW_MS = 15 * 60_000;
-
-export interface Limit {
-  /** Row key in attempt_counters; every key of this module starts with KEY_PREFIX. */
-  key: string;
-  max: number;
-  windowMs: number;
-}
+export const RECOVERY_WINDOW_MS = LONGEST_WINDOW_MS;
 
 export const KEY_PREFIX = 'pr:';
 

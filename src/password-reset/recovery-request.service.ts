@@ -6,8 +6,8 @@ import type { MailContent } from '../mail/mail-templates';
 import { MailService } from '../mail/mail.service';
 import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
-import { AttemptLimiter } from './attempt-limiter.service';
-import { clientKey } from './client-ip';
+import { AttemptLimiter } from '../common/attempt-limiter.service';
+import { clientKey } from '../common/client-ip';
 import { mailLimit, requestLimit, ResetDialect } from './recovery-limits';
 
 export interface RecoveryRequest {

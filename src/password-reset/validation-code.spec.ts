@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { randomToken } from '../common/secrets';
-import { clientKey } from './client-ip';
+import { clientKey } from '../common/client-ip';
 import { composeValidationCode, parseValidationCode } from './validation-code';
 
 describe('D4 validation code', () => {

@@ -221,3 +221,55 @@ describeEachDatabase('sign-up and email verification', (kind) => {
     });
   });
 });
+
+describeEachDatabase('sign-up verification codes: guessing caps', (kind) => {
+  let smtp: SmtpTestServer;
+  let t: TestApp;
+
+  // TRUST_PROXY lets each test choose its client address with X-Forwarded-For.
+  withAppAndSmtp(kind, (app, server) => {
+    [t, smtp] = [app, server];
+  }, { env: { TRUST_PROXY: 'true' } });
+  beforeEach(async () => {
+    await t.dataSource.query('DELETE FROM attempt_counters');
+  });
+
+  const RATE_LIMITED = envelope('RATE_LIMITED', 'Too many requests, please try again later');
+  const verifyFrom = (ip: string, code: string) => t.http.post('/auth/verify-email').set('X-Forwarded-For', ip).send({ code });
+  const wrongCode = () => Array.from({ length: 8 }, () => 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'[Math.floor(Math.random() * 31)]).join('');
+  async function freshCode(): Promise<string> {
+    const email = uniqueEmail('cap');
+    const since = smtp.messages.length;
+    await t.http.post('/auth/signup').send({ email, firstName: 'Cap', lastName: 'Test' }).expect(201);
+    return verificationCode(t, smtp, email, since);
+  }
+
+  it('B7 one client gets 10 wrong codes per 15 minutes, then 429 in the D2 envelope even with the right code; other clients are unaffected; the window ends', async () => {
+    const code = await freshCode();
+    for (let i = 0; i < 10; i++) expect((await verifyFrom('10.9.0.1', wrongCode()).expect(400)).body).toEqual(INVALID_TOKEN);
+    const limited = await verifyFrom('10.9.0.1', code).expect(429);
+    expect(limited.body).toEqual(RATE_LIMITED);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    await verifyFrom('10.9.0.2', wrongCode()).expect(400);
+    t.clock.advanceMinutes(16); // the window ends, and with it the 15-minute code: a new one works
+    await verifyFrom('10.9.0.1', await freshCode()).expect(200);
+  });
+
+  it('B7 good codes are not failures: 12 sign-ups verified from one client all succeed', async () => {
+    for (let i = 0; i < 12; i++) await verifyFrom('10.9.1.1', await freshCode()).expect(200);
+  });
+
+  it('J6 a burst of 30 parallel wrong codes from one client gets exactly 10 guesses through (counted before the lookup)', async () => {
+    const statuses = (await Promise.all(Array.from({ length: 30 }, () => verifyFrom('10.9.2.1', wrongCode())))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+  });
+
+  it('J6 across all clients 200 wrong codes per 15 minutes, then 429 for everyone until the window ends', async () => {
+    const code = await freshCode();
+    for (let i = 0; i < 200; i++) expect((await verifyFrom(`10.8.${i >> 8}.${i & 255}`, wrongCode())).status).toBe(400);
+    expect((await verifyFrom('10.7.0.1', code).expect(429)).body).toEqual(RATE_LIMITED);
+    t.clock.advanceMinutes(16); // the window ends, and with it the 15-minute code: a new one works
+    await verifyFrom('10.7.0.1', await freshCode()).expect(200);
+  });
+});

@@ -1,17 +1,27 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AttemptCounter } from '../common/attempt-counter.entity';
-import { Clock } from '../common/clock';
-import { RateLimitedError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
-import { KEY_PREFIX, Limit, RECOVERY_WINDOW_MS } from './recovery-limits';
+import { AttemptCounter } from './attempt-counter.entity';
+import { Clock } from './clock';
+import { RateLimitedError } from './errors/domain-errors';
+
+/** One counter: at most `max` hits on `key` per fixed window of `windowMs`. */
+export interface Limit {
+  /** Row key in attempt_counters. */
+  key: string;
+  max: number;
+  windowMs: number;
+}
+
+/** The longest window any limit uses; counters whose window ended that long ago are deleted. */
+export const LONGEST_WINDOW_MS = 15 * 60_000;
 
 /** Counts already taken in advance; `refund()` gives them back when the attempt turned out not to be a failure. */
 export interface Reservation {
   refund(): Promise<void>;
 }
 
-const CLEANUP_INTERVAL_MS = RECOVERY_WINDOW_MS;
+const CLEANUP_INTERVAL_MS = LONGEST_WINDOW_MS;
 
 /**
  * Fixed-window counters over the `attempt_counters` table (SECURITY.md H5): one row per key, counted
@@ -92,7 +102,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     this.timer = null;
   }
 
-  /** Deletes this module's counters whose window has ended (unknown addresses would otherwise pile up). */
+  /** Deletes counters whose window has ended (unknown addresses and clients would otherwise pile up). */
   async removeExpired(): Promise<void> {
     try {
       await this.uow.run((em) =>
@@ -100,7 +110,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
           .createQueryBuilder()
           .delete()
           .from(AttemptCounter)
-          .where('"key" LIKE :prefix AND "window_started_at" <= :cutoff', { prefix: `${KEY_PREFIX}%`, cutoff: this.clock.nowMs() - RECOVERY_WINDOW_MS })
+          .where('"window_started_at" <= :cutoff', { cutoff: this.clock.nowMs() - LONGEST_WINDOW_MS })
           .execute(),
       );
     } catch (error) {
