@@ -30,7 +30,8 @@ export class ApiKeysService implements OnApplicationBootstrap {
   ) {}
 
   /**
-   * ADMIN_API_KEY bootstraps the first admin key: it exists (with scope admin) once the app has started.
+   * ADMIN_API_KEY bootstraps the first admin key: it exists (with scope admin) once the app has started,
+   * unless that key was revoked, which a restart never undoes.
    * Without it, a service that has no live admin key yet creates one and writes it to
    * data/admin-api-key (mode 0600) — never to the log — so a fresh `npm start` can be driven at once.
    */
@@ -40,10 +41,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const keyHash = this.secrets.lookupHash(raw);
     await this.uow.run(async (em) => {
       const existing = await em.findOneBy(ApiKey, { keyHash });
+      if (existing?.revokedAt) {
+        // Revoking a leaked bootstrap key must stick: a restart does not bring it back.
+        this.logger.error('ADMIN_API_KEY names a key that was revoked: it stays revoked. Set ADMIN_API_KEY to a new value to bootstrap another admin key.');
+        return;
+      }
       if (existing) {
-        if (existing.revokedAt || !existing.scopes.includes('admin')) {
-          await em.update(ApiKey, { id: existing.id }, { revokedAt: null, scopes: ['admin'] });
-        }
+        if (!existing.scopes.includes('admin')) await em.update(ApiKey, { id: existing.id }, { scopes: ['admin'] });
         return;
       }
       await em.insert(ApiKey, this.newKey('bootstrap admin (ADMIN_API_KEY)', ['admin'], null, keyHash));

@@ -1,7 +1,7 @@
 import { SmtpTestServer, extractCode } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, createUser, invitationToken, receiveMail, uniqueEmail } from './support/factories';
-import { ADMIN_KEY, TestApp, withAppAndSmtp } from './support/test-app';
+import { ADMIN_KEY, startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
 
 const BCRYPT = /\$2[aby]\$\d{2}\$/;
 
@@ -133,6 +133,30 @@ describeEachDatabase('admin API', (kind) => {
       ]);
       for (const res of bodies) expect(res.status).toBe(401);
       expect(new Set(bodies.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    });
+
+    it('F1 a revoked ADMIN_API_KEY stays revoked across a restart; a new ADMIN_API_KEY bootstraps a new admin key', async () => {
+      const other = 'another-bootstrap-key-0123456789abcdef012345';
+      let first: TestApp | undefined = await startTestApp({ kind, env: { ADMIN_API_KEY: other } });
+      let second: TestApp | undefined;
+      const database = first.database;
+      try {
+        const keys = (await first.http.get('/api-keys').set('X-Api-Key', other).expect(200)).body.data as Array<{ id: string; name: string }>;
+        const bootstrap = keys.find((k) => k.name.includes('ADMIN_API_KEY'))!;
+        await first.http.delete(`/api-keys/${bootstrap.id}`).set('X-Api-Key', other).expect(204);
+        await first.close({ keepDatabase: true });
+        first = undefined;
+        second = await startTestApp({ kind, database, env: { ADMIN_API_KEY: other } });
+        await second.http.get('/api-keys').set('X-Api-Key', other).expect(401);
+        await second.http.get('/api-keys').set(admin).expect(401); // that key was never created in this database
+        await second.close({ keepDatabase: true });
+        second = await startTestApp({ kind, database }); // ADMIN_API_KEY = ADMIN_KEY, new here
+        await second.http.get('/api-keys').set(admin).expect(200);
+      } finally {
+        await first?.close({ keepDatabase: true });
+        await second?.close({ keepDatabase: true });
+        await database.drop();
+      }
     });
 
     it('F3 ignores a key passed in the query string', async () => {
