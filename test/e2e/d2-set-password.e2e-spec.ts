@@ -174,10 +174,10 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
       expect((await d2(access).expect(400)).body).toEqual(INVALID_TOKEN);
     });
 
-    it('E7 works once: the second use → 400 INVALID_TOKEN, also re-encoded', async () => {
+    it('E7 works once: the second use → 400 PASSWORD_ALREADY_SET (the user has one now, CONTRACT.md), also re-encoded', async () => {
       const { email, verificationJwt } = await signUpAndVerify(t, smtp);
       await d2(verificationJwt).expect(200);
-      expect((await d2(verificationJwt, { password: 'Other-Pass-99!' }).expect(400)).body).toEqual(INVALID_TOKEN);
+      expect((await d2(verificationJwt, { password: 'Other-Pass-99!' }).expect(400)).body).toEqual(envelope('PASSWORD_ALREADY_SET', 'User already has a password set'));
       const [h, p, s] = verificationJwt.split('.');
       const reencoded = `${h}.${Buffer.from(Buffer.from(p, 'base64url').toString('utf8').replace('{', '{ ')).toString('base64url')}.${s}`;
       expect([400, 401]).toContain((await d2(reencoded, { password: 'Other-Pass-99!' })).status);
