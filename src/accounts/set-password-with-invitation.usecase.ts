@@ -25,6 +25,7 @@ export class SetPasswordWithInvitationUseCase {
     const invitation = await this.tokens.findLive(dto.token, 'invitation');
     if (!invitation) throw new InvalidTokenError();
     const { result } = await this.lifecycle.setPassword({
+      via: 'D1',
       userId: invitation.userId,
       password: dto.password,
       mode: 'initial',

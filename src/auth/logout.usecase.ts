@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { UserPrincipal } from './principals';
 import { SessionsService } from './sessions.service';
@@ -9,9 +9,12 @@ import { SessionsService } from './sessions.service';
  */
 @Injectable()
 export class LogoutUseCase {
+  private readonly logger = new Logger('Sessions');
+
   constructor(private readonly sessions: SessionsService, private readonly uow: UnitOfWork) {}
 
   async execute(caller: UserPrincipal): Promise<void> {
     await this.uow.run((em) => this.sessions.revokeAll(em, caller.userId));
+    this.logger.log({ event: 'session.revoked', userId: caller.userId, reason: 'logout' }, 'session.revoked');
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InvalidRefreshTokenError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { RefreshDto } from './dto/refresh.dto';
@@ -12,10 +12,15 @@ import { SessionsService, tokenBody } from './sessions.service';
  */
 @Injectable()
 export class RefreshSessionUseCase {
+  private readonly logger = new Logger('Sessions');
+
   constructor(private readonly sessions: SessionsService, private readonly uow: UnitOfWork) {}
 
   async execute(dto: RefreshDto): Promise<TokenResponseDto> {
     const outcome = await this.uow.run((em) => this.sessions.rotate(em, dto.refresh_token));
+    if (outcome.kind === 'reused') {
+      this.logger.warn({ event: 'session.family_revoked', userId: outcome.userId, reason: 'refresh_token_reuse' }, 'session.family_revoked');
+    }
     if (outcome.kind !== 'rotated') throw new InvalidRefreshTokenError();
     return tokenBody(outcome.tokens);
   }

@@ -66,7 +66,7 @@ export class SessionsService {
     if (!row || row.revokedAt || row.expiresAt <= now) return { kind: 'invalid' };
     if (row.rotatedAt) {
       await this.revokeFamily(em, row.familyId);
-      return { kind: 'reused' };
+      return { kind: 'reused', userId: row.userId };
     }
     const rotated = await em
       .createQueryBuilder()
@@ -76,7 +76,7 @@ export class SessionsService {
       .execute();
     if (rotated.affected !== 1) {
       await this.revokeFamily(em, row.familyId);
-      return { kind: 'reused' };
+      return { kind: 'reused', userId: row.userId };
     }
     const user = await em.findOneBy(User, { id: row.userId });
     if (!user || !user.isActive) {
@@ -101,7 +101,7 @@ export class SessionsService {
   }
 }
 
-export type RotationOutcome = { kind: 'rotated'; tokens: SessionTokens } | { kind: 'reused' } | { kind: 'invalid' };
+export type RotationOutcome = { kind: 'rotated'; tokens: SessionTokens } | { kind: 'reused'; userId: string } | { kind: 'invalid' };
 
 /** The `{"token":{...}}` body of login, refresh and D4. */
 export function tokenBody(s: SessionTokens) {

@@ -24,6 +24,7 @@ export class SetPasswordWithVerificationUseCase {
 
   async execute(caller: VerificationPrincipal, dto: D2SetPasswordDto): Promise<D2SetPasswordResponseDto> {
     const { result } = await this.lifecycle.setPassword({
+      via: 'D2',
       userId: caller.userId,
       password: dto.password,
       mode: 'initial',

@@ -25,6 +25,13 @@ describe('configuration', () => {
     expect(message).not.toContain(secret.slice(0, 4));
   });
 
+  it('E8 refuses a JWT_SECRET that is short, a placeholder or of low variety, and accepts a random one', () => {
+    for (const weak of ['changeme', 'x'.repeat(48), 'ab'.repeat(24), 'your-secret-'.padEnd(40, '1')]) {
+      expect(() => loadAppConfig({ JWT_SECRET: weak })).toThrow(/JWT_SECRET/);
+    }
+    expect(loadAppConfig({ JWT_SECRET: 'q8Vt3LmZ0pR7wXc2Nf5Hs9Kd1Gj4By6E' }).jwtSecret).toBe('q8Vt3LmZ0pR7wXc2Nf5Hs9Kd1Gj4By6E');
+  });
+
   it('keeps the production hashing cost by default: BCRYPT_COST 12', () => {
     expect(loadAppConfig({}).bcryptCost).toBe(12);
   });

@@ -33,6 +33,7 @@ export class CreatePasswordForUserUseCase {
     let outcome = 'ok';
     try {
       const { credential, result: token } = await this.lifecycle.setPassword({
+        via: 'D3',
         userId,
         password,
         mode: 'initial',

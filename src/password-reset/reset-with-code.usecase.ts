@@ -46,6 +46,7 @@ export class ResetWithCodeUseCase {
       userId = token.userId;
       await reservation.refund();
       const { user } = await this.lifecycle.setPassword({
+        via: 'D5',
         userId: token.userId,
         password: cmd.newPassword,
         mode: 'replace',

@@ -62,6 +62,7 @@ export class ResetWithValidationCodeUseCase {
       userId = token.userId;
       await reservation.refund();
       const { result } = await this.lifecycle.setPassword({
+        via: 'D4',
         userId: token.userId,
         password: cmd.password,
         mode: 'replace',

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +30,8 @@ export interface SetPasswordCommand<T> {
   password: string;
   /** 'initial': only for a user without a password (D1, D2, D3). 'replace': resets (D4, D5). */
   mode: 'initial' | 'replace';
+  /** Which path set it, for the security log (SECURITY.md I2): 'D1' … 'D5'. */
+  via: string;
   /** Checked on the loaded user before anything else (e.g. an API key's account boundary). */
   guard?: (user: User) => void;
   /** First step of the transaction: consume the secret that authorizes the change. Throwing aborts it all. */
@@ -54,6 +56,8 @@ export interface SetPasswordResult<T> {
  */
 @Injectable()
 export class PasswordLifecycleService {
+  private readonly logger = new Logger('Passwords');
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
@@ -99,6 +103,7 @@ export class PasswordLifecycleService {
       return cmd.complete ? cmd.complete(em, user, credential) : (undefined as T);
     });
     this.mail.kick();
+    this.logger.log({ event: 'password.set', via: cmd.via, mode: cmd.mode, userId: user.id, sessionsRevoked: true }, `password.set via ${cmd.via}`);
     return { user, credential, policy, result };
   }
 

@@ -236,9 +236,9 @@ describeEachDatabase('D1 POST /accounts/set-password', (kind) => {
       const lifecycle = t.app.get(PasswordLifecycleService);
       await d1({ token, password: 'First-Pass-1!' }).expect(200);
       // Rotate twice more through the same pipeline (another path), then remove the password (kept in history).
-      await lifecycle.setPassword({ userId: ownerId, password: 'Second-Pass-2!', mode: 'replace' });
-      await lifecycle.setPassword({ userId: ownerId, password: 'Third-Pass-3!', mode: 'replace' });
-      await lifecycle.setPassword({ userId: ownerId, password: 'Fourth-Pass-4!', mode: 'replace' });
+      await lifecycle.setPassword({ userId: ownerId, password: 'Second-Pass-2!', mode: 'replace', via: 'test' });
+      await lifecycle.setPassword({ userId: ownerId, password: 'Third-Pass-3!', mode: 'replace', via: 'test' });
+      await lifecycle.setPassword({ userId: ownerId, password: 'Fourth-Pass-4!', mode: 'replace', via: 'test' });
       await lifecycle.removePassword(ownerId);
       const again = await reinvite(ownerId, ownerEmail);
       const res = await d1({ token: again, password: 'Second-Pass-2!' }).expect(400);

@@ -4,7 +4,7 @@ import { User } from '../../src/users/user.entity';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {
-  createAccount, createUser, failInsertsInto, givePassword, GOOD_PASSWORD, hasPassword, issueSession, latestInvitationToken, latestMail, randomClientIp, sql,
+  createAccount, createApiKey, createUser, failInsertsInto, givePassword, GOOD_PASSWORD, hasPassword, issueSession, latestInvitationToken, latestMail, randomClientIp, sql,
   uniqueEmail,
 } from './support/factories';
 import { startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
@@ -347,6 +347,16 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       expect(notice.text + notice.html).not.toMatch(/\$2[aby]\$/);
       expect(notice.text).toMatch(/If this was not you/);
       expect(await outboxCount(email, 'password-changed')).toBe(2);
+    });
+
+    it('B10 a code dies when the password changes by another path (D3 DELETE and create): 400, and the D3 password stays', async () => {
+      const { userId, email } = await newUser();
+      const code = await codeFor(email);
+      const { key } = await createApiKey(t, ['passwords:write']);
+      await t.http.delete(`/v1/password/${userId}`).set('X-Api-Key', key).expect(204);
+      await t.http.post(`/v1/password/${userId}`).set('X-Api-Key', key).send({ password: { value: 'Integrator-Set-88' } }).expect(200);
+      expect((await reset({ code, new_password: NEW_PASSWORD }).expect(400)).body).toEqual(INVALID_CODE);
+      expect(await hasPassword(t, userId, 'Integrator-Set-88')).toBe(true);
     });
 
     it('B9 a D4 validation code or an invitation token is not a D5 code', async () => {

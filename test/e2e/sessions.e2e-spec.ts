@@ -276,7 +276,7 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       const two = await loginAs(t, email);
       await me(one.access_token).expect(200);
       // Another path through the one pipeline (as D3, D4, D5 do).
-      await t.app.get(PasswordLifecycleService).setPassword({ userId, password: 'Changed-Pass-2!', mode: 'replace' });
+      await t.app.get(PasswordLifecycleService).setPassword({ userId, password: 'Changed-Pass-2!', mode: 'replace', via: 'test' });
       expect((await refresh(one.refresh_token).expect(401)).body).toEqual(INVALID_REFRESH);
       expect((await refresh(two.refresh_token).expect(401)).body).toEqual(INVALID_REFRESH);
       const param = kind === 'sqlite' ? '?' : '$1';
@@ -332,7 +332,7 @@ describeEachDatabase('I1 no secret reaches the logs', (kind) => {
     [t, smtp] = [app, server];
   }, { env: { LOG_LEVEL: 'debug' }, logDestination: { write: (line: string) => void lines.push(line) } });
 
-  it('I1 D1, sign-up, verification, D2, login, refresh, logout and refused requests log no password, code, token or hash', async () => {
+  it('I1/I2 D1, sign-up, verification, D2, login, refresh, logout and refused requests log no password, code, token or hash, and log each security event', async () => {
     const secrets: string[] = [];
     const account = await createAccount(t);
     const invitation = await latestInvitationToken(t, smtp, account.ownerEmail);
@@ -361,5 +361,26 @@ describeEachDatabase('I1 no secret reaches the logs', (kind) => {
     expect(lines.length).toBeGreaterThan(10); // the logs were captured at all
     const log = lines.join('\n');
     for (const secret of secrets) expect(log).not.toContain(secret);
+
+    // I2: the same flows left structured security events: who, what, when (UTC epoch ms), no secret.
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => typeof e.event === 'string');
+    const d2UserId = (JSON.parse(Buffer.from(verificationJwt.split('.')[1], 'base64url').toString()) as { sub: string }).sub;
+    expect(events).toEqual(expect.arrayContaining([
+      expect.objectContaining({ event: 'password.set', via: 'D1', userId: account.ownerId, time: expect.any(Number) }),
+      expect.objectContaining({ event: 'password.set', via: 'D2', userId: d2UserId }),
+      expect.objectContaining({ event: 'session.family_revoked', userId: account.ownerId, reason: 'refresh_token_reuse' }),
+      expect.objectContaining({ event: 'session.revoked', userId: account.ownerId, reason: 'logout' }),
+    ]));
+  });
+
+  it('I3 an address with CR/LF is refused, and no forged log line appears', async () => {
+    const before = lines.length;
+    for (const path of ['/auth/signup', '/v1/auth/password-reset/request', '/api/v2/account/recover/']) {
+      const res = await t.http.post(path).send({ email: 'a\r\n{"level":50,"msg":"FAKE ENTRY"}@x.io', firstName: 'A', lastName: 'B' });
+      expect(res.status).toBe(400);
+    }
+    const added = lines.slice(before).join('').split('\n').filter((l) => l.trim() !== '');
+    for (const line of added) expect(() => JSON.parse(line)).not.toThrow(); // every line is one whole JSON entry
+    expect(added.some((l) => l.startsWith('{"level":50,"msg":"FAKE ENTRY"'))).toBe(false);
   });
 });

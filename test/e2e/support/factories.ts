@@ -139,7 +139,7 @@ export async function loginAs(t: TestApp, email: string, password = GOOD_PASSWOR
  * without going through an invitation. Queues a "password changed" notice like any set.
  */
 export async function givePassword(t: TestApp, userId: string, password: string): Promise<void> {
-  await t.app.get(PasswordLifecycleService).setPassword({ userId, password, mode: 'initial' });
+  await t.app.get(PasswordLifecycleService).setPassword({ userId, password, mode: 'initial', via: 'test' });
 }
 
 /** A logged-in session for the user (what login does): returns the raw refresh and access tokens. */
