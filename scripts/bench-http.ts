@@ -58,6 +58,31 @@ async function scenario(name: string, expected: number, request: (i: number) => 
   );
 }
 
+/**
+ * SECURITY.md C2: known and unknown addresses, alternating, one at a time and 40 ms apart (so that
+ * background work of one request does not land in the next): the request's own latency must not tell
+ * them apart.
+ */
+async function pacedRecoveryTiming(accountId: string, admin: Record<string, string>): Promise<void> {
+  const n = 150;
+  for (let i = 0; i < n; i++) await call('POST', `/accounts/${accountId}/users`, { email: `paced${i}@bench.example` }, admin);
+  const samples: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
+  for (let i = 0; i < n; i++) {
+    for (const which of ['known', 'unknown'] as const) {
+      await new Promise((r) => setTimeout(r, 40));
+      const email = which === 'known' ? `paced${i}@bench.example` : `paced-ghost${i}@bench.example`;
+      const t0 = performance.now();
+      await call('POST', '/v1/auth/password-reset/request', { email }, { 'X-Forwarded-For': `10.3.${i}.${which === 'known' ? 1 : 2}` });
+      samples[which].push(performance.now() - t0);
+    }
+  }
+  for (const which of ['known', 'unknown'] as const) {
+    const a = samples[which].sort((x, y) => x - y);
+    const q = (p: number) => a[Math.floor(p * a.length)].toFixed(2);
+    console.log(`D5 request, ${which.padEnd(7)} address, paced (${n}): p25 ${q(0.25)} ms   p50 ${q(0.5)} ms   p75 ${q(0.75)} ms`);
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pls-bench-'));
   const env = {
@@ -88,6 +113,7 @@ async function main(): Promise<void> {
     const client = (i: number) => ({ 'X-Forwarded-For': `10.0.${i >> 8}.${i & 255}` });
     await scenario('POST /v1/auth/password-reset/request (known)', 200, (i) => call('POST', '/v1/auth/password-reset/request', { email: `u${i}@bench.example` }, client(i)));
     await scenario('POST /v1/auth/password-reset/request (unknown)', 200, (i) => call('POST', '/v1/auth/password-reset/request', { email: `ghost${i}@bench.example` }, client(i + 1000)));
+    await pacedRecoveryTiming(accountId, admin);
   } finally {
     service.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

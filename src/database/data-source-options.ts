@@ -9,11 +9,13 @@ import { OutboxMessage } from '../mail/outbox-message.entity';
 import { Credential } from '../password/credential.entity';
 import { PasswordHistoryEntry } from '../password/password-history.entity';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
+import { RecoveryRequestRow } from '../password-reset/recovery-request.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
+import { RecoveryRequests1764000000000 } from './migrations/1764000000000-recovery-requests';
 
-export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter];
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow];
+export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000];
 
 /**
  * The one options object shared by the app and the TypeORM CLI (ormconfig.ts).

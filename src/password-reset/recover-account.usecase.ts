@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { recoveryMail } from '../mail/mail-templates';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
@@ -13,26 +13,26 @@ import { composeValidationCode } from './validation-code';
  * guesses burn the code. Answers the same for every address.
  */
 @Injectable()
-export class RecoverAccountUseCase {
+export class RecoverAccountUseCase implements OnModuleInit {
   constructor(
     private readonly requests: RecoveryRequestService,
     private readonly tokens: OneTimeTokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute(cmd: { email: string; clientIp: string }): Promise<RecoveryRequestedResponseDto> {
-    await this.requests.request({
-      dialect: 'D4',
-      email: cmd.email,
-      clientIp: cmd.clientIp,
-      issueCode: async (em, user) => {
-        const verifier = await this.tokens.issue(em, { purpose: 'recovery', userId: user.id, ttlMs: this.config.recoveryCodeTtlMs });
-        const token = await this.tokens.findLive(verifier, 'recovery', em);
-        if (!token) throw new Error('the validation code just issued is not live');
-        const code = composeValidationCode(token.id, verifier);
-        return recoveryMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000) });
-      },
+  /** Codes are issued after the response, when RecoveryRequestService resolves the request. */
+  onModuleInit(): void {
+    this.requests.registerIssuer('D4', async (em, user) => {
+      const verifier = await this.tokens.issue(em, { purpose: 'recovery', userId: user.id, ttlMs: this.config.recoveryCodeTtlMs });
+      const token = await this.tokens.findLive(verifier, 'recovery', em);
+      if (!token) throw new Error('the validation code just issued is not live');
+      const code = composeValidationCode(token.id, verifier);
+      return recoveryMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000) });
     });
+  }
+
+  async execute(cmd: { email: string; clientIp: string }): Promise<RecoveryRequestedResponseDto> {
+    await this.requests.request({ dialect: 'D4', email: cmd.email, clientIp: cmd.clientIp });
     return RecoveryRequestedResponseDto.create();
   }
 }

@@ -1,70 +1,167 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AttemptLimiter } from '../common/attempt-limiter.service';
+import { clientKey } from '../common/client-ip';
+import { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { MailContent } from '../mail/mail-templates';
 import { MailService } from '../mail/mail.service';
 import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
-import { AttemptLimiter } from '../common/attempt-limiter.service';
-import { clientKey } from '../common/client-ip';
 import { mailLimit, requestLimit, ResetDialect } from './recovery-limits';
+import { RecoveryRequestRow } from './recovery-request.entity';
 
-export interface RecoveryRequest {
-  dialect: ResetDialect;
-  email: string;
-  clientIp: string;
-  /** Issues the dialect's code for the user in the given transaction and returns the email carrying it. */
-  issueCode(em: EntityManager, user: User): Promise<MailContent>;
-}
+/** Issues a dialect's code for the user in the given transaction and returns the email carrying it. */
+export type RecoveryCodeIssuer = (em: EntityManager, user: User) => Promise<MailContent>;
+
+/** How often requests left over (a crash, a failed resolution) are looked for. */
+const POLL_INTERVAL_MS = 5_000;
+const BATCH = 20;
 
 /**
- * The request half of recovery, shared by D4 (recover) and D5 (request). The caller learns nothing
- * about the address: the answer does not depend on whether it exists (SECURITY.md C1), and the work
- * barely does (C2): one transaction that counts the request (per client: 429 past the limit; per
- * address: silently no mail past the limit, for known and unknown addresses alike, J4), looks the
- * user up by the normalized address (C5), and for an active user issues the code and queues the email
- * to the STORED address (C4) in the same transaction. No hashing, no SMTP on this path: the outbox
- * worker sends after commit (kick), and retries while SMTP is down (C10).
+ * The request half of recovery, shared by D4 (recover) and D5 (request), in two steps.
+ *
+ * On the request path, one transaction that is the same for every address (SECURITY.md C1, C2): count
+ * the request per client (429 past the limit) and per address (a keyed hash; past the limit, the same
+ * 200 and nothing more: J4, C3), then store the sealed, normalized address as a recovery request.
+ * Nothing on this path depends on whether the address belongs to an account: no lookup, no hashing,
+ * no SMTP.
+ *
+ * After the response (kick, and a poll for leftovers), each request is resolved in arrival order in a
+ * transaction of its own: the row is deleted, the user looked up by the normalized address (C5), and
+ * for an active user the dialect's code is issued and its email queued to the STORED address (C4), in
+ * that same transaction. A crash before the commit leaves the request to be resolved again; the
+ * outbox worker then sends the email, retrying while SMTP is down (C10).
  */
 @Injectable()
-export class RecoveryRequestService {
+export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Recovery');
+  private readonly issuers = new Map<ResetDialect, RecoveryCodeIssuer>();
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(
     private readonly uow: UnitOfWork,
     private readonly limiter: AttemptLimiter,
     private readonly mail: MailService,
     private readonly secrets: SecretKeys,
+    private readonly clock: Clock,
   ) {}
 
-  async request(r: RecoveryRequest): Promise<void> {
+  /** Each dialect's use case says how its code is issued. */
+  registerIssuer(dialect: ResetDialect, issuer: RecoveryCodeIssuer): void {
+    this.issuers.set(dialect, issuer);
+  }
+
+  async request(r: { dialect: ResetDialect; email: string; clientIp: string }): Promise<void> {
     const normalized = normalizeEmail(r.email);
     const addressRef = this.secrets.lookupHash(`recovery-address:${normalized}`);
     const client = clientKey(r.clientIp);
     let outcome = 'error';
-    let userId: string | undefined;
     try {
       outcome = await this.uow.run(async (em) => {
         await this.limiter.hitOrThrow(em, requestLimit(client));
         const { allowed } = await this.limiter.hit(em, mailLimit(addressRef));
-        const user = await em.findOneBy(User, { emailNormalized: normalized });
-        userId = user?.id;
-        if (!user || !user.isActive) return 'no_such_user';
         if (!allowed) return 'address_limited';
-        await this.mail.enqueue(em, user.email, await r.issueCode(em, user));
-        return 'sent';
+        await em.insert(RecoveryRequestRow, { dialect: r.dialect, sealedAddress: this.secrets.seal(normalized), client, createdAt: this.clock.now() });
+        return 'queued';
       });
     } catch (error) {
       outcome = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'error';
       throw error;
     } finally {
-      // SECURITY.md I2: event, user (or a hashed identifier), client, outcome; never the address or a code.
+      // SECURITY.md I2: event, a hashed identifier, client, outcome; never the address or a code.
       this.logger.log(
-        { event: 'password_reset.requested', dialect: r.dialect, userId, addressRef: addressRef.slice(0, 16), client, outcome },
+        { event: 'password_reset.requested', dialect: r.dialect, addressRef: addressRef.slice(0, 16), client, outcome },
         `password_reset.requested ${outcome}`,
       );
     }
-    if (outcome === 'sent') this.mail.kick();
+    if (outcome === 'queued') this.kick();
+  }
+
+  /** Resolves the waiting requests soon, off the request path. */
+  kick(): void {
+    if (!this.stopped) setImmediate(() => void this.resolvePending());
+  }
+
+  /**
+   * Resolves every waiting request, oldest first; resolves when none is left (requests arriving
+   * meanwhile included). Concurrent calls share one run.
+   */
+  resolvePending(): Promise<void> {
+    this.again = true;
+    if (!this.running) {
+      this.running = (async () => {
+        try {
+          while (this.again && !this.stopped) {
+            this.again = false;
+            while (!this.stopped && (await this.resolveBatch())) {
+              // until a batch comes back empty
+            }
+          }
+        } finally {
+          this.running = null;
+        }
+      })();
+    }
+    return this.running;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.resolvePending(), POLL_INTERVAL_MS);
+    this.timer.unref();
+    this.kick(); // requests an earlier instance accepted but did not resolve
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One batch; false when there was nothing to do or resolution failed (the poll retries). */
+  private async resolveBatch(): Promise<boolean> {
+    let rows: RecoveryRequestRow[];
+    try {
+      rows = await this.uow.run((em) => em.find(RecoveryRequestRow, { order: { seq: 'ASC' }, take: BATCH }));
+    } catch (error) {
+      this.logger.warn(`could not read recovery requests: ${(error as Error)?.message ?? 'unknown error'}`);
+      return false;
+    }
+    if (rows.length === 0) return false;
+    for (const row of rows) {
+      if (this.stopped) return false;
+      try {
+        await this.resolve(row);
+      } catch (error) {
+        this.logger.warn(`could not resolve recovery request ${row.seq}; retrying later: ${(error as Error)?.message ?? 'unknown error'}`);
+        return false;
+      }
+    }
+    this.mail.kick();
+    return true;
+  }
+
+  private async resolve(row: RecoveryRequestRow): Promise<void> {
+    let userId: string | undefined;
+    const outcome = await this.uow.run(async (em) => {
+      // Deleting claims the request: of several instances exactly one deletes the row.
+      const claimed = await em.delete(RecoveryRequestRow, { seq: row.seq });
+      if (claimed.affected !== 1) return 'taken';
+      const user = await em.findOneBy(User, { emailNormalized: this.secrets.open(row.sealedAddress) });
+      userId = user?.id;
+      if (!user || !user.isActive) return 'no_such_user';
+      const issue = this.issuers.get(row.dialect);
+      if (!issue) throw new Error(`no code issuer for ${row.dialect}`);
+      await this.mail.enqueue(em, user.email, await issue(em, user));
+      return 'sent';
+    });
+    if (outcome !== 'taken') {
+      this.logger.log({ event: 'password_reset.code_issued', dialect: row.dialect, userId, client: row.client, outcome }, `password_reset.code_issued ${outcome}`);
+    }
   }
 }

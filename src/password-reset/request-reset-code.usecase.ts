@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { resetCodeMail } from '../mail/mail-templates';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
@@ -12,28 +12,28 @@ import { RecoveryRequestService } from './recovery-request.service';
  * Answers the same for every address.
  */
 @Injectable()
-export class RequestResetCodeUseCase {
+export class RequestResetCodeUseCase implements OnModuleInit {
   constructor(
     private readonly requests: RecoveryRequestService,
     private readonly tokens: OneTimeTokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute(cmd: { email: string; clientIp: string }): Promise<ResetCodeRequestedResponseDto> {
-    await this.requests.request({
-      dialect: 'D5',
-      email: cmd.email,
-      clientIp: cmd.clientIp,
-      issueCode: async (em, user) => {
-        const code = await this.tokens.issue(em, {
-          purpose: 'reset_code',
-          userId: user.id,
-          ttlMs: this.config.resetCodeTtlMs,
-          secret: { length: this.config.resetCodeLength, alphabet: this.config.resetCodeAlphabet },
-        });
-        return resetCodeMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
-      },
+  /** Codes are issued after the response, when RecoveryRequestService resolves the request. */
+  onModuleInit(): void {
+    this.requests.registerIssuer('D5', async (em, user) => {
+      const code = await this.tokens.issue(em, {
+        purpose: 'reset_code',
+        userId: user.id,
+        ttlMs: this.config.resetCodeTtlMs,
+        secret: { length: this.config.resetCodeLength, alphabet: this.config.resetCodeAlphabet },
+      });
+      return resetCodeMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
     });
+  }
+
+  async execute(cmd: { email: string; clientIp: string }): Promise<ResetCodeRequestedResponseDto> {
+    await this.requests.request({ dialect: 'D5', email: cmd.email, clientIp: cmd.clientIp });
     return ResetCodeRequestedResponseDto.create();
   }
 }

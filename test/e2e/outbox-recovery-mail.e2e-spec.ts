@@ -2,6 +2,7 @@ import { extractCode, ReceivedMail, SmtpTestServer } from '../support/smtp-test-
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createUser, givePassword, GOOD_PASSWORD, hasPassword, sql, uniqueEmail } from './support/factories';
 import { startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
+import { SecretKeys } from '../../src/common/secrets';
 
 const NEW_PASSWORD = 'Steady-Signal-88';
 const isResetCode = (m: ReceivedMail) => m.subject === 'Your password reset code';
@@ -105,6 +106,37 @@ describeEachDatabase('outbox: recovery mail is durable', (kind) => {
       expect(received(user.email, isRecovery)).toHaveLength(1);
       const res = await second.http.post('/api/v2/account/reset/').send({ validation_code: extractCode(mail), password: NEW_PASSWORD }).expect(200);
       expect(res.body.token.access_token).toEqual(expect.any(String));
+    } finally {
+      await first?.close({ keepDatabase: true });
+      await second?.close();
+      await database.drop();
+    }
+  });
+
+  it('a reset request accepted but not yet resolved when an instance stops is resolved by the next one at start: the code arrives once and works', async () => {
+    let first: TestApp | undefined = await startTestApp({ kind, smtpUrl: smtp.url });
+    let second: TestApp | undefined;
+    const database = first.database;
+    try {
+      const { accountId: account } = await createAccount(first);
+      const user = await createUser(first, account, uniqueEmail('pending'));
+      await givePassword(first, user.userId, GOOD_PASSWORD);
+      await first.flushMail();
+      // What the D5 request path commits, left as an instance that stops at once would leave it.
+      await sql(first, 'INSERT INTO recovery_requests (dialect, sealed_address, client, created_at) VALUES ($1, $2, $3, $4)', [
+        'D5', first.app.get(SecretKeys).seal(user.email.toLowerCase()), '10.1.1.1', first.clock.nowMs(),
+      ]);
+      await first.close({ keepDatabase: true });
+      first = undefined;
+      expect(received(user.email, isResetCode)).toHaveLength(0);
+
+      second = await startTestApp({ kind, smtpUrl: smtp.url, database });
+      const mail = await smtp.waitFor((m) => m.envelopeTo.includes(user.email) && isResetCode(m)); // no flush: the start resolves it
+      await second.flushMail();
+      expect(received(user.email, isResetCode)).toHaveLength(1);
+      expect(await sql(second, 'SELECT * FROM recovery_requests')).toHaveLength(0);
+      await second.http.post('/v1/auth/password-reset/reset').send({ code: extractCode(mail), new_password: NEW_PASSWORD }).expect(200);
+      expect(await hasPassword(second, user.userId, NEW_PASSWORD)).toBe(true);
     } finally {
       await first?.close({ keepDatabase: true });
       await second?.close();

@@ -9,6 +9,7 @@ import { Clock } from '../../../src/common/clock';
 import { AppConfig, loadAppConfig } from '../../../src/config/app-config';
 import { configureApp } from '../../../src/configure-app';
 import { OutboxWorker } from '../../../src/mail/outbox.worker';
+import { RecoveryRequestService } from '../../../src/password-reset/recovery-request.service';
 import { createTestDatabase, DatabaseKind, TestDatabase } from './databases';
 import { MovableClock } from './movable-clock';
 import { SmtpTestServer } from '../../support/smtp-test-server';
@@ -35,7 +36,7 @@ export interface TestApp {
   clock: MovableClock;
   dataSource: DataSource;
   database: TestDatabase;
-  /** Sends every due outbox message now. */
+  /** Resolves waiting recovery requests, then sends every due outbox message, now. */
   flushMail(): Promise<void>;
   /** Closes the app; drops the database unless it was passed in or keepDatabase is set. */
   close(opts?: { keepDatabase?: boolean }): Promise<void>;
@@ -73,7 +74,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     clock,
     dataSource,
     database,
-    flushMail: () => app.get(OutboxWorker).drain(),
+    flushMail: async () => {
+      await app.get(RecoveryRequestService).resolvePending();
+      await app.get(OutboxWorker).drain();
+    },
     close: async (o = {}) => {
       await app.close();
       if (!opts.database && !o.keepDatabase) await database.drop();
