@@ -16,12 +16,9 @@ const STORAGE_DOWN_CODES = new Set([
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
   if (err instanceof ThrottlerException) return new RateLimitedError();
-  const anyErr = err as { type?: string; status?: number; expose?: boolean; code?: string; driverError?: { code?: string }; message?: string };
-  // body-parser errors arrive as http-errors with a `type`.
-  if (anyErr?.type === 'entity.parse.failed') return new MalformedBodyError('json');
-  if (anyErr?.type === 'entity.too.large') return new PayloadTooLargeError();
-  if (anyErr?.type === 'charset.unsupported' || anyErr?.type === 'encoding.unsupported') return new MalformedBodyError('content-type');
-  // Any other client error a body parser names (too many form fields, a corrupt gzip body, ...).
+  const anyErr = err as { status?: number; expose?: boolean; code?: string; driverError?: { code?: string }; message?: string };
+  // Body-parser errors (bad JSON 400, too large or too many fields 413, unsupported charset or encoding 415,
+  // a corrupt gzip body 400) arrive as http-errors marked `expose` with their status.
   if (isExposedClientError(anyErr)) return anyErr.status === 413 ? new PayloadTooLargeError() : new MalformedBodyError(anyErr.status === 415 ? 'content-type' : 'json');
   if (isStorageDown(anyErr)) return new StorageUnavailableError();
   if (err instanceof HttpException) {
