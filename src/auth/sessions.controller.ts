@@ -5,7 +5,7 @@ import {
 import { Principal, Public, RequireBearer } from './decorators/auth.decorators';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
-import { SERVICE_EXAMPLES, ServiceErrorDto } from './dto/service-error.dto';
+import { ApiAccessTokenUnauthorized, SERVICE_EXAMPLES, ServiceErrorDto } from './dto/service-error.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
 import { LoginUseCase } from './login.usecase';
 import { LogoutUseCase } from './logout.usecase';
@@ -57,14 +57,7 @@ export class SessionsController {
   @RequireBearer('jwt-access')
   @ApiOperation({ summary: 'Log out', description: "Revokes every refresh token of the caller. Access tokens run out on their own." })
   @ApiNoContentResponse({ description: 'Logged out' })
-  @ApiUnauthorizedResponse({
-    type: ServiceErrorDto,
-    description: 'No, invalid or expired bearer token',
-    examples: {
-      missing: { summary: 'No bearer token', value: SERVICE_EXAMPLES.unauthenticated },
-      invalid: { summary: 'Invalid, expired or superseded access token', value: SERVICE_EXAMPLES.invalidBearer },
-    },
-  })
+  @ApiAccessTokenUnauthorized()
   logOut(@Principal() caller: UserPrincipal): Promise<void> {
     return this.logout.execute(caller);
   }

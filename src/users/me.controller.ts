@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Principal, RequireBearer } from '../auth/decorators/auth.decorators';
-import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto';
+import { ApiAccessTokenUnauthorized } from '../auth/dto/service-error.dto';
 import type { UserPrincipal } from '../auth/principals';
 import { UserEnvelopeDto } from './dto/user-response.dto';
 import { MeService } from './me.service';
@@ -16,14 +16,7 @@ export class MeController {
   @RequireBearer('jwt-access')
   @ApiOperation({ summary: 'The current user', description: 'The user of the bearer access token.' })
   @ApiOkResponse({ type: UserEnvelopeDto, description: 'The user (never a hash)' })
-  @ApiUnauthorizedResponse({
-    type: ServiceErrorDto,
-    description: 'No, invalid or expired bearer token',
-    examples: {
-      missing: { summary: 'No bearer token', value: SERVICE_EXAMPLES.unauthenticated },
-      invalid: { summary: 'Invalid or expired token, or issued before a password change', value: SERVICE_EXAMPLES.invalidBearer },
-    },
-  })
+  @ApiAccessTokenUnauthorized()
   get(@Principal() caller: UserPrincipal): Promise<UserEnvelopeDto> {
     return this.me.get(caller.userId);
   }

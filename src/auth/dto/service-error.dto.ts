@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiUnauthorizedResponse } from '@nestjs/swagger';
 
 /** The service envelope (src/dialects/service.presenter.ts) of login, refresh, logout and /users/me. */
 export class ServiceErrorDto {
@@ -25,3 +25,15 @@ export const SERVICE_EXAMPLES = {
   invalidBearer: envelope(401, 'Unauthorized', 'INVALID_BEARER_TOKEN', 'The bearer token is invalid or has expired.'),
   rateLimited: envelope(429, 'Too Many Requests', 'RATE_LIMITED', 'Too many requests; try again later.'),
 };
+
+/** The 401 of a route behind @RequireBearer('jwt-access'), documented the same everywhere. */
+export function ApiAccessTokenUnauthorized(): MethodDecorator & ClassDecorator {
+  return ApiUnauthorizedResponse({
+    type: ServiceErrorDto,
+    description: 'No, invalid or expired bearer token',
+    examples: {
+      missing: { summary: 'No bearer token', value: SERVICE_EXAMPLES.unauthenticated },
+      invalid: { summary: 'Invalid or expired access token, or one issued before a password change', value: SERVICE_EXAMPLES.invalidBearer },
+    },
+  });
+}
