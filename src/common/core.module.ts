@@ -4,6 +4,7 @@ import { resolveServiceSecret } from '../config/service-secret';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordHasher } from '../password/password-hasher';
 import { AttemptLimiter } from './attempt-limiter.service';
+import { AuditTrail, LoggingAuditTrail } from './audit-trail';
 import { Clock, SystemClock } from './clock';
 import { SecretKeys } from './secrets';
 
@@ -22,8 +23,9 @@ export class CoreModule {
         { provide: PasswordHasher, useValue: new PasswordHasher({ cost: config.bcryptCost }) },
         UnitOfWork,
         AttemptLimiter,
+        { provide: AuditTrail, useClass: LoggingAuditTrail },
       ],
-      exports: [APP_CONFIG, Clock, SecretKeys, SERVICE_SECRET, PasswordHasher, UnitOfWork, AttemptLimiter],
+      exports: [APP_CONFIG, Clock, SecretKeys, SERVICE_SECRET, PasswordHasher, UnitOfWork, AttemptLimiter, AuditTrail],
     };
   }
 }
