@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { GlobalAuthGuard } from './auth/auth.guard';
 import { CoreModule } from './common/core.module';
@@ -36,6 +37,7 @@ export class AppModule {
           throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
           ...(config.redisUrl ? { storage: new ThrottlerStorageRedisService(config.redisUrl, { keyPrefix: config.redisKeyPrefix, maxRetriesPerRequest: 1 }) } : {}),
         }),
+        AuditModule,
         TokensModule,
         MailModule,
         PasswordModule,

@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { dataDirectory, writePrivateFile } from '../config/service-secret';
 import { AccountNotFoundError, ApiKeyNotFoundError, ForbiddenError, UnauthenticatedError } from '../common/errors/domain-errors';
+import { AuditActor, AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
 import { randomToken, SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -15,7 +16,11 @@ import { ApiKey, ApiKeyScope } from './api-key.entity';
 
 const KEY_PREFIX = 'pls_';
 
-/** Issues, authenticates and revokes API keys. Raw keys are shown once and stored only as keyed hashes. */
+/**
+ * Issues, authenticates and revokes API keys. Raw keys are shown once and stored only as keyed hashes.
+ * Creating and revoking a key records `api_key.created` / `api_key.revoked` (by the key's id, never
+ * the key) in the same transaction.
+ */
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ApiKeysService.name);
@@ -27,6 +32,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     private readonly secrets: SecretKeys,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
+    private readonly audit: AuditTrail,
   ) {}
 
   /**
@@ -50,7 +56,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
         if (!existing.scopes.includes('admin')) await em.update(ApiKey, { id: existing.id }, { scopes: ['admin'] });
         return;
       }
-      await em.insert(ApiKey, this.newKey('bootstrap admin (ADMIN_API_KEY)', ['admin'], null, keyHash));
+      await this.insertKey(em, this.newKey('bootstrap admin (ADMIN_API_KEY)', ['admin'], null, keyHash), { kind: 'system' });
       this.logger.log('created the bootstrap admin API key from ADMIN_API_KEY');
     });
   }
@@ -60,7 +66,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const hasAdmin = (await this.keys.findBy({ revokedAt: IsNull() })).some((k) => k.scopes.includes('admin'));
     if (hasAdmin) return;
     const raw = KEY_PREFIX + randomToken(32);
-    await this.uow.run((em) => em.insert(ApiKey, this.newKey('first admin key (data/admin-api-key)', ['admin'], null, this.secrets.lookupHash(raw))));
+    await this.uow.run((em) => this.insertKey(em, this.newKey('first admin key (data/admin-api-key)', ['admin'], null, this.secrets.lookupHash(raw)), { kind: 'system' }));
     const file = join(dataDirectory(this.config), 'admin-api-key');
     writePrivateFile(file, raw);
     this.logger.warn(`no admin API key existed: created one and wrote it to ${file} (readable by this user only). Use it as X-Api-Key in /docs, then delete the file.`);
@@ -73,7 +79,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (accountId && !(await this.accounts.existsBy({ id: accountId }))) throw new AccountNotFoundError();
     const raw = KEY_PREFIX + randomToken(32);
     const key = this.newKey(input.name, [...new Set(input.scopes)], accountId, this.secrets.lookupHash(raw));
-    await this.uow.run((em) => em.insert(ApiKey, key));
+    await this.uow.run((em) => this.insertKey(em, key, { kind: 'api_key', id: creator.keyId }));
     return { key, raw };
   }
 
@@ -85,7 +91,21 @@ export class ApiKeysService implements OnApplicationBootstrap {
   async revoke(id: string, creator: ApiKeyPrincipal): Promise<void> {
     const key = await this.keys.findOneBy({ id, revokedAt: IsNull() });
     if (!key || (creator.accountId && key.accountId !== creator.accountId)) throw new ApiKeyNotFoundError();
-    await this.uow.run((em) => em.update(ApiKey, { id }, { revokedAt: this.clock.now() }));
+    await this.uow.run(async (em) => {
+      const revoked = await em.update(ApiKey, { id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+      if (revoked.affected !== 1) throw new ApiKeyNotFoundError();
+      await this.audit.record(em, {
+        type: 'api_key.revoked', accountId: key.accountId, actor: { kind: 'api_key', id: creator.keyId }, outcome: 'success', details: { api_key_id: key.id },
+      });
+    });
+  }
+
+  private async insertKey(em: EntityManager, key: ApiKey, actor: AuditActor): Promise<void> {
+    await em.insert(ApiKey, key);
+    await this.audit.record(em, {
+      type: 'api_key.created', accountId: key.accountId, actor, outcome: 'success',
+      details: { api_key_id: key.id, name: key.name, scopes: key.scopes.join(' ') },
+    });
   }
 
   /** Missing, unknown and revoked keys all fail the same way (SECURITY.md F1). Records last use. */

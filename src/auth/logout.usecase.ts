@@ -1,20 +1,24 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../common/audit-trail';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { UserPrincipal } from './principals';
 import { SessionsService } from './sessions.service';
 
 /**
- * POST /auth/logout: revokes every refresh token of the caller (all devices). Access tokens are
- * stateless and short-lived; they run out on their own (ACCESS_TOKEN_TTL_SECONDS).
+ * POST /auth/logout: revokes every refresh token of the caller (all devices) and records
+ * `session.revoked` (reason logout) in the same transaction. Access tokens are stateless and
+ * short-lived; they run out on their own (ACCESS_TOKEN_TTL_SECONDS).
  */
 @Injectable()
 export class LogoutUseCase {
-  private readonly logger = new Logger('Sessions');
-
-  constructor(private readonly sessions: SessionsService, private readonly uow: UnitOfWork) {}
+  constructor(private readonly sessions: SessionsService, private readonly uow: UnitOfWork, private readonly audit: AuditTrail) {}
 
   async execute(caller: UserPrincipal): Promise<void> {
-    await this.uow.run((em) => this.sessions.revokeAll(em, caller.userId));
-    this.logger.log({ event: 'session.revoked', userId: caller.userId, reason: 'logout' }, 'session.revoked');
+    await this.uow.run(async (em) => {
+      const sessions = await this.sessions.revokeAll(em, caller.userId);
+      await this.audit.record(em, {
+        type: 'session.revoked', userId: caller.userId, actor: { kind: 'user', id: caller.userId }, outcome: 'success', details: { reason: 'logout', sessions },
+      });
+    });
   }
 }

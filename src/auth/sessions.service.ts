@@ -65,8 +65,8 @@ export class SessionsService {
     const row = raw && raw.length <= 512 ? await em.findOneBy(RefreshToken, { tokenHash: this.refreshTokenHash(raw) }) : null;
     if (!row || row.revokedAt || row.expiresAt <= now) return { kind: 'invalid' };
     if (row.rotatedAt) {
-      await this.revokeFamily(em, row.familyId);
-      return { kind: 'reused', userId: row.userId };
+      const revoked = await this.revokeFamily(em, row.familyId);
+      return { kind: 'reused', userId: row.userId, familyId: row.familyId, revoked };
     }
     const rotated = await em
       .createQueryBuilder()
@@ -75,8 +75,8 @@ export class SessionsService {
       .where('id = :id AND rotated_at IS NULL AND revoked_at IS NULL', { id: row.id })
       .execute();
     if (rotated.affected !== 1) {
-      await this.revokeFamily(em, row.familyId);
-      return { kind: 'reused', userId: row.userId };
+      const revoked = await this.revokeFamily(em, row.familyId);
+      return { kind: 'reused', userId: row.userId, familyId: row.familyId, revoked };
     }
     const user = await em.findOneBy(User, { id: row.userId });
     if (!user || !user.isActive) {
@@ -86,14 +86,14 @@ export class SessionsService {
     return { kind: 'rotated', tokens: await this.issue(em, user, row.familyId) };
   }
 
-  /** Revokes every live token of one refresh-token family (reuse detected). */
-  async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
-    await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+  /** Revokes every live token of one refresh-token family (reuse detected); returns how many. */
+  async revokeFamily(em: EntityManager, familyId: string): Promise<number> {
+    return (await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: this.clock.now() })).affected ?? 0;
   }
 
-  /** Revokes every live refresh token of the user (logout, password change). */
-  async revokeAll(em: EntityManager, userId: string): Promise<void> {
-    await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+  /** Revokes every live refresh token of the user (logout, password change); returns how many. */
+  async revokeAll(em: EntityManager, userId: string): Promise<number> {
+    return (await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() })).affected ?? 0;
   }
 
   refreshTokenHash(raw: string): string {
@@ -101,7 +101,11 @@ export class SessionsService {
   }
 }
 
-export type RotationOutcome = { kind: 'rotated'; tokens: SessionTokens } | { kind: 'reused'; userId: string } | { kind: 'invalid' };
+/** `reused`: the family (its id) was revoked, `revoked` live tokens in all. */
+export type RotationOutcome =
+  | { kind: 'rotated'; tokens: SessionTokens }
+  | { kind: 'reused'; userId: string; familyId: string; revoked: number }
+  | { kind: 'invalid' };
 
 /** The `{"token":{...}}` body of login, refresh and D4. */
 export function tokenBody(s: SessionTokens) {

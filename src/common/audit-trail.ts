@@ -1,40 +1,48 @@
-import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 /**
- * Audit event types (CONTRACT.md "Audit events"). Dotted `<subject>.<what happened>`; limit hits
- * end in `.limited`.
+ * Audit event types (CONTRACT.md "Audit events"; docs/audit.md). Dotted `<subject>.<what happened>`;
+ * limit hits end in `.limited`. Add a type here (the one list): the `type` filter of
+ * `GET /audit-events` and its OpenAPI enum follow it.
  */
-export type AuditEventType =
-  | 'password.set'
-  | 'password.removed'
-  | 'login.failed'
-  | 'login.limited'
-  | 'session.revoked'
-  | 'api_key.created'
-  | 'api_key.revoked'
-  | 'recovery.requested'
-  | 'reset.failed'
-  | 'reset.limited'
-  | 'verification.limited'
-  | 'rate_limit.hit';
+export const AUDIT_EVENT_TYPES = [
+  'password.set',
+  'password.removed',
+  'login.failed',
+  'login.limited',
+  'session.revoked',
+  'api_key.created',
+  'api_key.revoked',
+  'recovery.requested',
+  'reset.failed',
+  'reset.limited',
+  'verification.limited',
+  'rate_limit.hit',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export const AUDIT_ACTOR_KINDS = ['user', 'api_key', 'anonymous', 'system'] as const;
 
 /** Who did it: a user (by id), an API key (by its id, never the key), nobody known, or the service itself. */
 export interface AuditActor {
-  kind: 'user' | 'api_key' | 'anonymous' | 'system';
+  kind: (typeof AUDIT_ACTOR_KINDS)[number];
   id?: string | null;
 }
 
 /**
- * One event to record. Never put a secret, hash, password or code in it; `details` holds only
- * ids, names of dialects/flows, counts and outcomes (strings, numbers, booleans).
+ * One event to record. Never put a secret, hash, password, code or email address in it; `details`
+ * holds only ids, names of dialects/flows, counts and outcomes (strings, numbers, booleans).
  */
 export interface AuditEventInput {
   type: AuditEventType;
   userId?: string | null;
+  /** Undefined: taken from the user (`userId`) when there is one. Null: no account. */
   accountId?: string | null;
   actor: AuditActor;
-  /** The client address as resolved by Express (TRUST_PROXY aware), or null. */
+  /**
+   * The client address as resolved by Express (TRUST_PROXY aware). Undefined: the address of the
+   * HTTP request being served (src/common/request-context.ts), or null outside a request.
+   */
   clientIp?: string | null;
   /** 'success', 'failure', 'limited', or a domain error code. */
   outcome: string;
@@ -42,18 +50,12 @@ export interface AuditEventInput {
 }
 
 /**
- * The port every feature records audit events through. `em` given: written in that transaction, so
- * the event exists exactly when the change it records does. `em` null: written on its own (events
- * about refusals, which change nothing else). Implemented by the audit module.
+ * The port every feature records audit events through (implemented by src/audit, AuditModule).
+ * `em` given: written in that transaction, so the event exists exactly when the change it records
+ * does (a rollback takes the event with it). `em` null: written in a transaction of its own (events
+ * about refusals, which change nothing else); never pass null from inside `UnitOfWork.run`, which on
+ * SQLite queues transactions one after another. A failed write throws like any other write.
  */
 export abstract class AuditTrail {
   abstract record(em: EntityManager | null, event: AuditEventInput): Promise<void>;
-}
-
-/** Placeholder until the audit module stores events: writes them to the log only. */
-export class LoggingAuditTrail extends AuditTrail {
-  private readonly logger = new Logger('Audit');
-  async record(_em: EntityManager | null, event: AuditEventInput): Promise<void> {
-    this.logger.log({ event: event.type, ...event }, event.type);
-  }
 }

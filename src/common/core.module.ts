@@ -4,11 +4,13 @@ import { resolveServiceSecret } from '../config/service-secret';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordHasher } from '../password/password-hasher';
 import { AttemptLimiter } from './attempt-limiter.service';
-import { AuditTrail, LoggingAuditTrail } from './audit-trail';
 import { Clock, SystemClock } from './clock';
 import { SecretKeys } from './secrets';
 
-/** The few providers every module uses: configuration, clock, keys, transactions, the hasher, attempt limits. */
+/**
+ * The few providers every module uses: configuration, clock, keys, transactions, the hasher, attempt limits.
+ * The AuditTrail port (./audit-trail.ts) is provided by the global AuditModule (src/audit).
+ */
 @Global()
 @Module({})
 export class CoreModule {
@@ -23,9 +25,8 @@ export class CoreModule {
         { provide: PasswordHasher, useValue: new PasswordHasher({ cost: config.bcryptCost }) },
         UnitOfWork,
         AttemptLimiter,
-        { provide: AuditTrail, useClass: LoggingAuditTrail },
       ],
-      exports: [APP_CONFIG, Clock, SecretKeys, SERVICE_SECRET, PasswordHasher, UnitOfWork, AttemptLimiter, AuditTrail],
+      exports: [APP_CONFIG, Clock, SecretKeys, SERVICE_SECRET, PasswordHasher, UnitOfWork, AttemptLimiter],
     };
   }
 }

@@ -35,6 +35,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(60) @Max(86400) ACCESS_TOKEN_TTL_SECONDS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(365) REFRESH_TOKEN_TTL_DAYS?: number;
   @IsOptional() @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(36500) AUDIT_RETENTION_DAYS?: number;
 }
 
 export type DatabaseConfig =
@@ -66,6 +67,8 @@ export interface AppConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlMs: number;
   rateLimitPerMinute: number;
+  /** Audit events older than this many days are deleted (docs/audit.md); 0 keeps them for ever. */
+  auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -108,6 +111,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS ?? 900,
     refreshTokenTtlMs: minutes(60 * 24 * (vars.REFRESH_TOKEN_TTL_DAYS ?? 30)),
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 60,
+    auditRetentionDays: vars.AUDIT_RETENTION_DAYS ?? 365,
   });
 }
 

@@ -2,6 +2,7 @@ import { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { ensurePrivateFile } from '../config/service-secret';
 import { Account } from '../accounts/account.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
 import { ApiKey } from '../api-keys/api-key.entity';
 import { RefreshToken } from '../auth/refresh-token.entity';
 import { AttemptCounter } from '../common/attempt-counter.entity';
@@ -13,9 +14,10 @@ import { RecoveryRequestRow } from '../password-reset/recovery-request.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { RecoveryRequests1764000000000 } from './migrations/1764000000000-recovery-requests';
+import { AuditEvents1764300000000 } from './migrations/1764300000000-audit-events';
 
-export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow];
-export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000];
+export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent];
+export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000];
 
 /**
  * The one options object shared by the app and the TypeORM CLI (ormconfig.ts).

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AttemptLimiter } from '../common/attempt-limiter.service';
+import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
@@ -31,8 +32,9 @@ const BATCH = 20;
  * After the response (kick, and a poll for leftovers), each request is resolved in arrival order in a
  * transaction of its own: the row is deleted, the user looked up by the normalized address (C5), and
  * for an active user the dialect's code is issued and its email queued to the STORED address (C4), in
- * that same transaction. A crash before the commit leaves the request to be resolved again; the
- * outbox worker then sends the email, retrying while SMTP is down (C10).
+ * that same transaction, with the `recovery.requested` audit event (the user if there is one, the
+ * dialect, the client, the outcome; never the address). A crash before the commit leaves the request
+ * to be resolved again; the outbox worker then sends the email, retrying while SMTP is down (C10).
  */
 @Injectable()
 export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -49,6 +51,7 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
     private readonly mail: MailService,
     private readonly secrets: SecretKeys,
     private readonly clock: Clock,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** Each dialect's use case says how its code is issued. */
@@ -147,21 +150,22 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
   }
 
   private async resolve(row: RecoveryRequestRow): Promise<void> {
-    let userId: string | undefined;
-    const outcome = await this.uow.run(async (em) => {
+    await this.uow.run(async (em) => {
       // Deleting claims the request: of several instances exactly one deletes the row.
       const claimed = await em.delete(RecoveryRequestRow, { seq: row.seq });
-      if (claimed.affected !== 1) return 'taken';
+      if (claimed.affected !== 1) return;
       const user = await em.findOneBy(User, { emailNormalized: this.secrets.open(row.sealedAddress) });
-      userId = user?.id;
-      if (!user || !user.isActive) return 'no_such_user';
-      const issue = this.issuers.get(row.dialect);
-      if (!issue) throw new Error(`no code issuer for ${row.dialect}`);
-      await this.mail.enqueue(em, user.email, await issue(em, user));
-      return 'sent';
+      const outcome = !user ? 'no_such_user' : !user.isActive ? 'user_inactive' : 'sent';
+      if (user?.isActive) {
+        const issue = this.issuers.get(row.dialect);
+        if (!issue) throw new Error(`no code issuer for ${row.dialect}`);
+        await this.mail.enqueue(em, user.email, await issue(em, user));
+      }
+      // Recorded here, off the request path, so the request itself still looks nothing up (SECURITY.md C1, C2).
+      await this.audit.record(em, {
+        type: 'recovery.requested', userId: user?.id ?? null, accountId: user?.accountId ?? null, actor: { kind: 'anonymous' },
+        clientIp: row.client, outcome, details: { dialect: row.dialect },
+      });
     });
-    if (outcome !== 'taken') {
-      this.logger.log({ event: 'password_reset.code_issued', dialect: row.dialect, userId, client: row.client, outcome }, `password_reset.code_issued ${outcome}`);
-    }
   }
 }

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, IsNull, Repository } from 'typeorm';
 import { RefreshToken } from '../auth/refresh-token.entity';
+import { AuditActor, AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
 import {
   PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, UserNotFoundError,
@@ -25,13 +26,21 @@ import { evaluatePassword } from './password-policy.evaluator';
 const HISTORY_KEEP = 24;
 const DAY_MS = 86_400_000;
 
+/** How each dialect's secret proves the right to set the password (the audit event's `flow`). */
+const FLOW_OF: Record<string, string> = { D1: 'invitation', D2: 'verification', D3: 'integrator', D4: 'recovery', D5: 'recovery' };
+
 export interface SetPasswordCommand<T> {
   userId: string;
   password: string;
   /** 'initial': only for a user without a password (D1, D2, D3). 'replace': resets (D4, D5). */
   mode: 'initial' | 'replace';
-  /** Which path set it, for the security log (SECURITY.md I2): 'D1' … 'D5'. */
+  /**
+   * Which path set it, for the audit event (SECURITY.md I2): 'D1' … 'D5'. The event's `flow` follows
+   * from it (D1 invitation, D2 verification, D3 integrator, D4/D5 recovery).
+   */
   via: string;
+  /** Who set it, for the audit event: an API key (D3) by its id; by default the user the secret names. */
+  actor?: AuditActor;
   /** Checked on the loaded user before anything else (e.g. an API key's account boundary). */
   guard?: (user: User) => void;
   /** First step of the transaction: consume the secret that authorizes the change. Throwing aborts it all. */
@@ -51,13 +60,12 @@ export interface SetPasswordResult<T> {
  * The one set-password pipeline every dialect runs (STYLE.md example 3):
  * policy → history (parallel compares) → hash, all before any write; then one transaction:
  * consume the secret, move the current hash to history, store the new one with its expiry, end every
- * session and outstanding secret of the user, queue the "password changed" notice, and let the caller
- * finish (issue tokens). A rejected password changes nothing (SECURITY.md A15, H2).
+ * session and outstanding secret of the user, queue the "password changed" notice, record the
+ * `password.set` audit event (and `session.revoked` when sessions ended), and let the caller finish
+ * (issue tokens). A rejected password changes nothing and records nothing (SECURITY.md A15, H2).
  */
 @Injectable()
 export class PasswordLifecycleService {
-  private readonly logger = new Logger('Passwords');
-
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
@@ -69,6 +77,7 @@ export class PasswordLifecycleService {
     private readonly mail: MailService,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
+    private readonly audit: AuditTrail,
   ) {}
 
   async setPassword<T = void>(cmd: SetPasswordCommand<T>): Promise<SetPasswordResult<T>> {
@@ -98,17 +107,28 @@ export class PasswordLifecycleService {
       if (cmd.mode === 'initial' && existing) throw new PasswordAlreadySetError();
       if (existing) await this.archive(em, existing, now);
       await em.save(Credential, credential);
-      await this.endSessionsAndSecrets(em, user.id, now);
+      const sessions = await this.endSessionsAndSecrets(em, user.id, now);
       await this.mail.enqueue(em, user.email, passwordChangedMail({ publicUrl: this.config.publicUrl, changedAt: now }));
+      const actor = cmd.actor ?? { kind: 'user', id: user.id };
+      await this.audit.record(em, {
+        type: 'password.set', userId: user.id, accountId: user.accountId, actor, outcome: 'success',
+        details: {
+          dialect: cmd.via, flow: FLOW_OF[cmd.via] ?? 'direct', mode: cmd.mode, replaced: existing !== null,
+          ...(actor.kind === 'api_key' ? { api_key_id: actor.id ?? null } : {}), sessions_revoked: sessions,
+        },
+      });
+      await this.recordSessionsEnded(em, user, actor, sessions, 'password_set');
       return cmd.complete ? cmd.complete(em, user, credential) : (undefined as T);
     });
     this.mail.kick();
-    this.logger.log({ event: 'password.set', via: cmd.via, mode: cmd.mode, userId: user.id, sessionsRevoked: true }, `password.set via ${cmd.via}`);
     return { user, credential, policy, result };
   }
 
-  /** Removes the user's password, keeping it in history (D3 DELETE). Ends sessions like a change does. */
-  async removePassword(userId: string, guard?: (user: User) => void): Promise<void> {
+  /**
+   * Removes the user's password, keeping it in history (D3 DELETE). Ends sessions like a change does
+   * and records `password.removed` by `actor`; a user without a password is left alone (no event).
+   */
+  async removePassword(userId: string, guard?: (user: User) => void, actor: AuditActor = { kind: 'system' }): Promise<void> {
     const user = await this.users.findOneBy({ id: userId });
     if (!user) throw new UserNotFoundError();
     guard?.(user);
@@ -119,7 +139,12 @@ export class PasswordLifecycleService {
       if (!existing) return;
       await this.archive(em, existing, now);
       await em.delete(Credential, { userId });
-      await this.endSessionsAndSecrets(em, userId, now);
+      const sessions = await this.endSessionsAndSecrets(em, userId, now);
+      await this.audit.record(em, {
+        type: 'password.removed', userId, accountId: user.accountId, actor, outcome: 'success',
+        details: { dialect: 'D3', ...(actor.kind === 'api_key' ? { api_key_id: actor.id ?? null } : {}), sessions_revoked: sessions },
+      });
+      await this.recordSessionsEnded(em, user, actor, sessions, 'password_removed');
     });
   }
 
@@ -138,10 +163,20 @@ export class PasswordLifecycleService {
     if (stale.length > 0) await em.delete(PasswordHistoryEntry, { id: In(stale.map((s) => s.id)) });
   }
 
-  /** SECURITY.md D1/D2/D6: refresh tokens revoked, earlier access tokens refused, outstanding secrets void. */
-  private async endSessionsAndSecrets(em: EntityManager, userId: string, now: Date): Promise<void> {
-    await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: now });
+  /**
+   * SECURITY.md D1/D2/D6: refresh tokens revoked, earlier access tokens refused, outstanding secrets void.
+   * Returns how many live refresh tokens were revoked.
+   */
+  private async endSessionsAndSecrets(em: EntityManager, userId: string, now: Date): Promise<number> {
+    const revoked = await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: now });
     await em.update(User, { id: userId }, { credentialsChangedAt: now, updatedAt: now });
     await this.tokens.voidLive(em, userId, CREDENTIAL_SECRETS);
+    return revoked.affected ?? 0;
+  }
+
+  /** `session.revoked` for the sessions a password change ended, when there were any. */
+  private async recordSessionsEnded(em: EntityManager, user: User, actor: AuditActor, sessions: number, reason: string): Promise<void> {
+    if (sessions === 0) return;
+    await this.audit.record(em, { type: 'session.revoked', userId: user.id, accountId: user.accountId, actor, outcome: 'success', details: { reason, sessions } });
   }
 }

@@ -1,0 +1,44 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
+import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto';
+import { AuditEventsService } from './audit-events.service';
+import { AuditEventPageDto } from './dto/audit-event-response.dto';
+import { ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
+
+const badRequest = (details: string[]) => ({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', message: 'The request body is invalid.', details });
+
+/** Stored security events (docs/audit.md). Errors in the service envelope (src/dialects/service.presenter.ts). */
+@ApiTags('Audit events')
+@Controller('audit-events')
+@RequireScope('admin')
+export class AuditEventsController {
+  constructor(private readonly events: AuditEventsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List audit events',
+    description:
+      'Newest first, one page at a time: pass `next` back as `cursor` until it is null. A global admin key reads every account; ' +
+      'an account-bound admin key reads only its own account. No event holds a secret, hash, password, code or email address.',
+  })
+  @ApiOkResponse({ type: AuditEventPageDto })
+  @ApiBadRequestResponse({
+    type: ServiceErrorDto,
+    description: 'A filter, the cursor or the limit is invalid, or an unknown query parameter was given.',
+    examples: {
+      cursor: { summary: 'A cursor this service did not issue', value: badRequest(['cursor is not a valid cursor from a previous page.']) },
+      limit: { summary: 'limit outside 1..200', value: badRequest(['limit is out of range.']) },
+      type: { summary: 'Unknown event type', value: badRequest(['type is not a valid value.']) },
+    },
+  })
+  @ApiUnauthorizedResponse({ type: ServiceErrorDto, description: 'No X-Api-Key, or an unknown or revoked key.', example: SERVICE_EXAMPLES.unauthenticated })
+  @ApiForbiddenResponse({
+    type: ServiceErrorDto,
+    description: 'The key lacks scope admin, or is bound to another account than `account_id`.',
+    example: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'The credentials do not allow this operation.' },
+  })
+  list(@Query() query: ListAuditEventsQueryDto, @Principal() caller: ApiKeyPrincipal): Promise<AuditEventPageDto> {
+    return this.events.list(query, caller);
+  }
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { FieldIssue, ForbiddenError, RequestValidationError } from '../common/errors/domain-errors';
+import { AuditEvent } from './audit-event.entity';
+import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor';
+import { AuditEventPageDto, AuditEventResponseDto } from './dto/audit-event-response.dto';
+import { AUDIT_PAGE_DEFAULT, ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
+
+/**
+ * Who may read audit events. Today an API key with scope `admin` (checked by the route guard): a
+ * global key reads every account, an account-bound key only its own. An account owner's access token
+ * plugs in here as another principal kind that maps to its account (CONTRACT.md "Audit events").
+ */
+export type AuditReader = ApiKeyPrincipal;
+
+/** What a reader may see: every event (null), or the events of one account. */
+export function readableAccount(reader: AuditReader): string | null {
+  switch (reader.kind) {
+    case 'apiKey':
+      return reader.accountId;
+  }
+}
+
+/**
+ * Reads stored audit events, newest first, one keyset page at a time (docs/audit.md).
+ * Filters: user, account, type, `since` (inclusive) and `until` (exclusive) as ISO 8601 instants.
+ * Errors: RequestValidationError (bad cursor, unparsable instant, since after until);
+ * ForbiddenError (an account-bound reader naming another account).
+ */
+@Injectable()
+export class AuditEventsService {
+  constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
+
+  async list(query: ListAuditEventsQueryDto, reader: AuditReader): Promise<AuditEventPageDto> {
+    const bound = readableAccount(reader);
+    if (bound && query.account_id !== undefined && query.account_id !== bound) throw new ForbiddenError();
+    const accountId = bound ?? query.account_id;
+
+    const issues: FieldIssue[] = [];
+    const since = instant(query.since, 'since', issues);
+    const until = instant(query.until, 'until', issues);
+    const cursor = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
+    if (cursor === null) issues.push({ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } });
+    if (since !== undefined && until !== undefined && since > until) issues.push({ path: 'until', kind: 'range' });
+    if (issues.length > 0) throw new RequestValidationError(issues);
+
+    const limit = query.limit ?? AUDIT_PAGE_DEFAULT;
+    const qb = this.events.createQueryBuilder('e');
+    if (accountId !== undefined) qb.andWhere('e.accountId = :accountId', { accountId });
+    if (query.user_id !== undefined) qb.andWhere('e.userId = :userId', { userId: query.user_id });
+    if (query.type !== undefined) qb.andWhere('e.type = :type', { type: query.type });
+    if (since !== undefined) qb.andWhere('e.at >= :since', { since });
+    if (until !== undefined) qb.andWhere('e.at < :until', { until });
+    if (cursor) qb.andWhere('(e.at < :cursorAt OR (e.at = :cursorAt AND e.id < :cursorId))', { cursorAt: cursor.atMs, cursorId: cursor.id });
+    const rows = await qb.orderBy('e.at', 'DESC').addOrderBy('e.id', 'DESC').limit(limit + 1).getMany();
+
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map(AuditEventResponseDto.from),
+      next: rows.length > limit && last ? encodeAuditCursor({ atMs: last.at.getTime(), id: last.id }) : null,
+    };
+  }
+}
+
+/** Epoch ms of an ISO 8601 instant (shape already checked by the DTO); an impossible date is an issue. */
+function instant(value: string | undefined, path: string, issues: FieldIssue[]): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) issues.push({ path, kind: 'format', params: { format: 'ISO 8601 instant' } });
+  return ms;
+}

@@ -1,0 +1,30 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { NextFunction, Request, Response } from 'express';
+
+/** What is known about the HTTP request being served, for code far from the controller (audit events). */
+export interface RequestContextData {
+  /** The client address as Express resolved it: the socket peer, or X-Forwarded-For behind TRUST_PROXY. */
+  clientIp: string | null;
+}
+
+const storage = new AsyncLocalStorage<RequestContextData>();
+
+/** The request being served (AsyncLocalStorage), or undefined outside one (start-up, background work). */
+export function currentRequestContext(): RequestContextData | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` with `data` as the current request context (the middleware below; tests). */
+export function runInRequestContext<T>(data: RequestContextData, fn: () => T): T {
+  return storage.run(data, fn);
+}
+
+/** Runs `fn` outside any request context: background work started from a request must not inherit its client. */
+export function runOutsideRequestContext<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
+/** Express middleware: every later handler of the request sees its context. */
+export function requestContextMiddleware(req: Request, _res: Response, next: NextFunction): void {
+  storage.run({ clientIp: req.ip || null }, next);
+}
