@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditTrail } from '../common/audit-trail';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { UserPrincipal } from './principals';
@@ -11,6 +11,8 @@ import { SessionsService } from './sessions.service';
  */
 @Injectable()
 export class LogoutUseCase {
+  private readonly logger = new Logger('Sessions');
+
   constructor(private readonly sessions: SessionsService, private readonly uow: UnitOfWork, private readonly audit: AuditTrail) {}
 
   async execute(caller: UserPrincipal): Promise<void> {
@@ -20,5 +22,6 @@ export class LogoutUseCase {
         type: 'session.revoked', userId: caller.userId, actor: { kind: 'user', id: caller.userId }, outcome: 'success', details: { reason: 'logout', sessions },
       });
     });
+    this.logger.log({ event: 'session.revoked', userId: caller.userId, reason: 'logout' }, 'session.revoked');
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AuditTrail } from '../common/audit-trail';
 import { InvalidRefreshTokenError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -14,6 +14,8 @@ import { SessionsService, tokenBody } from './sessions.service';
  */
 @Injectable()
 export class RefreshSessionUseCase {
+  private readonly logger = new Logger('Sessions');
+
   constructor(private readonly sessions: SessionsService, private readonly uow: UnitOfWork, private readonly audit: AuditTrail) {}
 
   async execute(dto: RefreshDto): Promise<TokenResponseDto> {
@@ -28,6 +30,9 @@ export class RefreshSessionUseCase {
       }
       return rotation;
     });
+    if (outcome.kind === 'reused') {
+      this.logger.warn({ event: 'session.family_revoked', userId: outcome.userId, reason: 'refresh_token_reuse' }, 'session.family_revoked');
+    }
     if (outcome.kind !== 'rotated') throw new InvalidRefreshTokenError();
     return tokenBody(outcome.tokens);
   }

@@ -30,6 +30,7 @@ export class CreatePasswordForUserUseCase {
   ) {}
 
   async execute({ userId, password, caller }: CreatePasswordForUserCommand): Promise<PasswordCreatedResponseDto> {
+    let outcome = 'ok';
     try {
       const { credential, result: token } = await this.lifecycle.setPassword({
         via: 'D3',
@@ -45,10 +46,11 @@ export class CreatePasswordForUserUseCase {
       });
       return PasswordCreatedResponseDto.from(userId, credential.expiresAt, token);
     } catch (err) {
-      // A refusal changes nothing, so it is no audit event; the log keeps it (SECURITY.md I2): key id, user, outcome, never the password.
-      const outcome = err instanceof DomainError ? err.code : 'ERROR';
-      this.logger.log({ apiKeyId: caller.keyId, userId, outcome }, `D3 password create refused: ${outcome}`);
+      outcome = err instanceof DomainError ? err.code : 'ERROR';
       throw err;
+    } finally {
+      // SECURITY.md F6/I2: the key id (never the key), the target user and the outcome; never the password.
+      this.logger.log({ event: 'password.created', via: 'D3', apiKeyId: caller.keyId, userId, outcome }, `password.created ${outcome}`);
     }
   }
 }

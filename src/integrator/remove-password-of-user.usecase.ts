@@ -16,13 +16,15 @@ export class RemovePasswordOfUserUseCase {
   constructor(private readonly lifecycle: PasswordLifecycleService, private readonly apiKeys: ApiKeysService) {}
 
   async execute({ userId, caller }: { userId: string; caller: ApiKeyPrincipal }): Promise<void> {
+    let outcome = 'ok';
     try {
-      // The audit event (password.removed) names the key by its id.
+      // The audit event (password.removed) names the key by its id, never the key.
       await this.lifecycle.removePassword(userId, (user) => this.apiKeys.assertCanReachAccount(caller, user.accountId), { kind: 'api_key', id: caller.keyId });
     } catch (err) {
-      const outcome = err instanceof DomainError ? err.code : 'ERROR';
-      this.logger.log({ apiKeyId: caller.keyId, userId, outcome }, `D3 password remove refused: ${outcome}`);
+      outcome = err instanceof DomainError ? err.code : 'ERROR';
       throw err;
+    } finally {
+      this.logger.log({ event: 'password.removed', via: 'D3', apiKeyId: caller.keyId, userId, outcome }, `password.removed ${outcome}`);
     }
   }
 }

@@ -150,11 +150,13 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
   }
 
   private async resolve(row: RecoveryRequestRow): Promise<void> {
-    await this.uow.run(async (em) => {
+    let userId: string | undefined;
+    const outcome = await this.uow.run(async (em) => {
       // Deleting claims the request: of several instances exactly one deletes the row.
       const claimed = await em.delete(RecoveryRequestRow, { seq: row.seq });
-      if (claimed.affected !== 1) return;
+      if (claimed.affected !== 1) return 'taken';
       const user = await em.findOneBy(User, { emailNormalized: this.secrets.open(row.sealedAddress) });
+      userId = user?.id;
       const outcome = !user ? 'no_such_user' : !user.isActive ? 'user_inactive' : 'sent';
       if (user?.isActive) {
         const issue = this.issuers.get(row.dialect);
@@ -166,6 +168,10 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
         type: 'recovery.requested', userId: user?.id ?? null, accountId: user?.accountId ?? null, actor: { kind: 'anonymous' },
         clientIp: row.client, outcome, details: { dialect: row.dialect },
       });
+      return outcome;
     });
+    if (outcome !== 'taken') {
+      this.logger.log({ event: 'password_reset.code_issued', dialect: row.dialect, userId, client: row.client, outcome }, `password_reset.code_issued ${outcome}`);
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -66,6 +66,8 @@ export interface SetPasswordResult<T> {
  */
 @Injectable()
 export class PasswordLifecycleService {
+  private readonly logger = new Logger('Passwords');
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
@@ -121,6 +123,7 @@ export class PasswordLifecycleService {
       return cmd.complete ? cmd.complete(em, user, credential) : (undefined as T);
     });
     this.mail.kick();
+    this.logger.log({ event: 'password.set', via: cmd.via, mode: cmd.mode, userId: user.id, sessionsRevoked: true }, `password.set via ${cmd.via}`);
     return { user, credential, policy, result };
   }
 
