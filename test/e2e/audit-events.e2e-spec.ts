@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditTrail } from '../../src/common/audit-trail';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
@@ -50,6 +52,20 @@ describeEachDatabase('audit events', (kind) => {
     const found = await events(query);
     expect(found).toHaveLength(1);
     return found[0];
+  }
+
+  /** Makes api_key.created events in a new account at the given instants (the clock held at each). */
+  async function keysAt(instants: Date[]): Promise<string> {
+    const { accountId } = await createAccount(t);
+    for (const at of instants) {
+      const now = jest.spyOn(t.clock, 'now').mockReturnValue(at);
+      try {
+        await createApiKey(t, ['users:write'], accountId);
+      } finally {
+        now.mockRestore();
+      }
+    }
+    return accountId;
   }
 
   /** An invited user of a new account (no password yet), with the invitation token. */
@@ -262,20 +278,6 @@ describeEachDatabase('audit events', (kind) => {
   });
 
   describe('GET /audit-events', () => {
-    /** Makes api_key.created events in a new account at the given instants (the clock held at each). */
-    async function keysAt(instants: Date[]): Promise<string> {
-      const { accountId } = await createAccount(t);
-      for (const at of instants) {
-        const now = jest.spyOn(t.clock, 'now').mockReturnValue(at);
-        try {
-          await createApiKey(t, ['users:write'], accountId);
-        } finally {
-          now.mockRestore();
-        }
-      }
-      return accountId;
-    }
-
     it('pages newest first with an opaque cursor: no duplicate, no gap, also among events of the same millisecond', async () => {
       const at = new Date(t.clock.nowMs());
       const accountId = await keysAt([...Array(7)].map(() => at).concat([new Date(at.getTime() + 1), new Date(at.getTime() - 1)]));
@@ -300,6 +302,16 @@ describeEachDatabase('audit events', (kind) => {
       expect(pages).toBe(5);
       expect(seen).toEqual(all.map((e) => e.id));
       expect(new Set(seen).size).toBe(9);
+    });
+
+    it('defaults to 50 events per page', async () => {
+      const accountId = randomUUID();
+      const trail = t.app.get(AuditTrail);
+      for (let i = 0; i < 51; i++) await trail.record(null, { type: 'rate_limit.hit', accountId, actor: { kind: 'anonymous' }, outcome: 'limited', details: { i } });
+      const first = (await list({ account_id: accountId }).expect(200)).body;
+      expect(first.data).toHaveLength(50);
+      const second = (await list({ account_id: accountId, cursor: first.next }).expect(200)).body;
+      expect(second).toEqual({ data: [expect.objectContaining({ type: 'rate_limit.hit' })], next: null });
     });
 
     it('answers {"data":[],"next":null} when nothing matches', async () => {
@@ -370,6 +382,17 @@ describeEachDatabase('audit events', (kind) => {
       expect(doc.components.schemas.AuditEventResponseDto.required).toEqual(
         expect.arrayContaining(['id', 'type', 'at', 'user_id', 'account_id', 'actor', 'client_ip', 'outcome', 'details']),
       );
+    });
+  });
+
+  describe('retention', () => {
+    it('the sweep deletes events older than AUDIT_RETENTION_DAYS (default 365) and keeps newer ones', async () => {
+      const day = 86_400_000;
+      const old = new Date(t.clock.nowMs() - 366 * day);
+      const recent = new Date(t.clock.nowMs() - 364 * day);
+      const accountId = await keysAt([old, recent]);
+      expect(await t.app.get(AuditRetentionService).sweep()).toBe(1);
+      expect((await events({ account_id: accountId })).map((e) => e.at)).toEqual([recent.toISOString()]);
     });
   });
 
