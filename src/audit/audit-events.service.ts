@@ -65,10 +65,15 @@ export class AuditEventsService {
   }
 }
 
-/** Epoch ms of an ISO 8601 instant (shape already checked by the DTO); an impossible date is an issue. */
+/** Epoch ms of an ISO 8601 instant (shape already checked by the DTO); an impossible date or time (Feb 30, 25:00) is an issue. */
 function instant(value: string | undefined, path: string, issues: FieldIssue[]): number | undefined {
   if (value === undefined) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', sec = '0'] = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(value) ?? [];
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  const real = day.getUTCFullYear() === Number(y) && day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d);
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) issues.push({ path, kind: 'format', params: { format: 'ISO 8601 instant' } });
+  if (!real || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59 || Number.isNaN(ms)) {
+    issues.push({ path, kind: 'format', params: { format: 'ISO 8601 instant' } });
+  }
   return ms;
 }

@@ -16,6 +16,7 @@ const DAY_MS = 86_400_000;
 export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Audit');
   private timer: NodeJS.Timeout | null = null;
+  private first: NodeJS.Immediate | null = null;
   private running: Promise<number> | null = null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, private readonly clock: Clock, private readonly uow: UnitOfWork) {}
@@ -24,12 +25,14 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnModuleDe
     if (this.config.auditRetentionDays === 0) return;
     this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     this.timer.unref();
-    setImmediate(() => void this.sweep());
+    this.first = setImmediate(() => void this.sweep());
   }
 
   async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.first) clearImmediate(this.first);
     this.timer = null;
+    this.first = null;
     await this.running?.catch(() => undefined);
   }
 
