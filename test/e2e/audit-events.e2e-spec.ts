@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditTrail } from '../../src/common/audit-trail';
@@ -369,6 +370,21 @@ describeEachDatabase('audit events', (kind) => {
     ])('G3 a bad filter is 400 in the service envelope: %j', async (query) => {
       const res = await list(query as Record<string, string | number>).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', details: expect.any(Array) });
+    });
+
+    it('G3 generated queries (250 here; the route-wide property suite runs more): always 200 or 400 in the service envelope, never a 5xx', async () => {
+      const names = fc.constantFrom('user_id', 'account_id', 'type', 'since', 'until', 'cursor', 'limit', 'sort', '__proto__', 'constructor', 'type[a]', 'limit[]');
+      const valid = fc.constantFrom('password.set', '2026-11-30', '2026-11-30T00:00:00Z', '50', '0', '-1', '1e3', randomUUID(), 'MTIzOmFiYw', '');
+      const bytes = fc.uint8Array({ maxLength: 40 }).map((b) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join(''));
+      const value = fc.oneof(valid.map(encodeURIComponent), fc.string({ maxLength: 60 }).map(encodeURIComponent), bytes);
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(names, value), { maxLength: 5 }), async (pairs) => {
+          const res = await t.http.get(`/audit-events?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${v}`).join('&')}`).set(admin);
+          if (res.status !== 200) expect(res.body).toMatchObject({ statusCode: 400, code: 'REQUEST_INVALID' });
+          else expect(Object.keys(res.body).sort()).toEqual(['data', 'next']);
+        }),
+        { numRuns: 250 },
+      );
     });
 
     it('G3 a repeated filter is 400, not a silent array', async () => {
