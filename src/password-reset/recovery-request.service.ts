@@ -4,6 +4,7 @@ import { AttemptLimiter } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
+import { runOutsideRequestContext } from '../common/request-context';
 import { SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
 import type { MailContent } from '../mail/mail-templates';
@@ -87,7 +88,8 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
 
   /** Resolves the waiting requests soon, off the request path. */
   kick(): void {
-    if (!this.stopped) setImmediate(() => void this.resolvePending());
+    // Outside the request's context: the resolution serves every waiting request, not the one that kicked it.
+    if (!this.stopped) setImmediate(() => runOutsideRequestContext(() => void this.resolvePending()));
   }
 
   /**
