@@ -145,7 +145,8 @@ export type RawDefect =
   | { kind: 'nul-in-query'; key: string; value: string }
   | { kind: 'unreadable-media-type'; contentType: string; text: string }
   | { kind: 'not-json'; text: string }
-  | { kind: 'non-object-json'; text: string };
+  | { kind: 'non-object-json'; text: string }
+  | { kind: 'bad-credentials'; value: string };
 
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 const LONE_SURROGATES = fc.oneof(fc.integer({ min: 0xd800, max: 0xdbff }), fc.integer({ min: 0xdc00, max: 0xdfff })).map((c) => String.fromCharCode(c));
@@ -325,7 +326,11 @@ const NOT_JSON = fc.oneof(
     return true;
   }
 });
-const NON_OBJECT_JSON = fc.constantFrom('"text"', '42', 'true', 'null', '"\\ud800"');
+const NON_OBJECT_JSON = fc.constantFrom('"text"', '42', 'true', 'null', '"\\ud800"', '[]', '[{}]', '[1,"a"]', '[[[]]]');
+/** Header text: visible Latin-1 (what Node's HTTP client and parser allow), never a real credential. */
+const LATIN1_HEADER = fc
+  .array(fc.oneof(fc.integer({ min: 0x21, max: 0x7e }), fc.integer({ min: 0xa0, max: 0xff })).map((c) => String.fromCharCode(c)), { minLength: 1, maxLength: 300 })
+  .map((chars) => chars.join(''));
 const UNREADABLE_TYPES = fc.constantFrom('text/plain', 'text/plain; charset=utf-8', 'application/xml', 'application/octet-stream', 'multipart/form-data; boundary=x', 'text/html', 'application/merge-patch+json');
 /** A query parameter with NUL in its name or value: one the operation declares, or any other. */
 const nulQuery = (declared: string[]) =>
@@ -362,6 +367,8 @@ export function malformedRequests(op: Operation, ctx: RequestContext): fc.Arbitr
     fc.record({ kind: fc.constant('unreadable-media-type' as const), contentType: UNREADABLE_TYPES, text: fc.string({ minLength: 1, maxLength: 40 }) }),
   ];
   if (op.pathParams.length) raw.push(badPathParam.map((r) => ({ kind: 'bad-path-param' as const, raw: r })));
+  // Header values the service reads (X-Api-Key, Authorization): any Latin-1 text an HTTP client can send.
+  if (op.auth !== 'none') raw.push(LATIN1_HEADER.map((value) => ({ kind: 'bad-credentials' as const, value })));
   if (!op.body || op.body.contentType === 'application/json') {
     raw.push(NOT_JSON.map((text) => ({ kind: 'not-json' as const, text })));
     if (op.body) raw.push(NON_OBJECT_JSON.map((text) => ({ kind: 'non-object-json' as const, text })));
@@ -408,6 +415,10 @@ export function malformedRequests(op: Operation, ctx: RequestContext): fc.Arbitr
       if (r?.kind === 'unreadable-media-type') {
         headers['content-type'] = r.contentType;
         text = r.text;
+      }
+      if (r?.kind === 'bad-credentials') {
+        if (op.auth === 'api-key') headers['x-api-key'] = r.value;
+        else headers.authorization = r.value.length % 2 ? `Bearer ${r.value}` : r.value;
       }
       if (r?.kind === 'not-json' || r?.kind === 'non-object-json') {
         headers['content-type'] = 'application/json';
