@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { API_KEY_SECURITY, BEARER_SECURITY } from './auth/decorators/auth.decorators';
+import { requestEdge } from './common/request-edge';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 
@@ -16,6 +17,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   // Bodies over 100 kB are refused before parsing (SECURITY.md G1); a "__proto__" key is refused as
   // malformed JSON so it can never reach an object merge (SECURITY.md G4).
   app.useBodyParser('json', { limit: '100kb', strict: true, reviver: refuseProtoKeys });
+  // Form bodies (Nest's default parser, registered here so that the edge check below runs after it).
+  app.useBodyParser('urlencoded', { extended: true });
+  // Right after parsing, before routing: depth, well-formed text without NUL in every body key and value,
+  // path segment, query value and header; unread bodies are 415 (docs/input-handling.md).
+  app.use(requestEdge());
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');

@@ -1,5 +1,7 @@
-import { Body, Controller, Get, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, Post, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { AccountNotFoundError } from '../common/errors/domain-errors';
+import { IdParam } from '../common/id-param';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
 import { CreateUserDto } from '../users/dto/create-user.dto';
 import { UserEnvelopeDto } from '../users/dto/user-response.dto';
@@ -24,21 +26,21 @@ export class AccountsController {
   /** Reads an account and its password policy. */
   @Get(':id')
   @RequireScope('accounts:write')
-  get(@Param('id') id: string, @Principal() caller: ApiKeyPrincipal): Promise<AccountEnvelopeDto> {
+  get(@IdParam('id', AccountNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<AccountEnvelopeDto> {
     return this.accounts.get(id, caller);
   }
 
   /** Replaces the account's password policy; answers the stored policy. */
   @Put(':id/password-policy')
   @RequireScope('accounts:write')
-  replacePolicy(@Param('id') id: string, @Body() dto: PasswordPolicyDto, @Principal() caller: ApiKeyPrincipal): Promise<PasswordPolicyDto> {
+  replacePolicy(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: PasswordPolicyDto, @Principal() caller: ApiKeyPrincipal): Promise<PasswordPolicyDto> {
     return this.accounts.replacePolicy(id, dto, caller);
   }
 
   /** Creates a user without a password in the account and emails a D1 invitation. */
   @Post(':id/users')
   @RequireScope('users:write')
-  createUser(@Param('id') id: string, @Body() dto: CreateUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
+  createUser(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: CreateUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
     return this.users.create(id, dto, caller);
   }
 }

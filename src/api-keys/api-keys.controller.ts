@@ -1,5 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ApiKeyNotFoundError } from '../common/errors/domain-errors';
+import { IdParam } from '../common/id-param';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyListResponseDto, ApiKeyResponseDto, CreatedApiKeyResponseDto } from './dto/api-key-response.dto';
@@ -27,7 +29,7 @@ export class ApiKeysController {
   /** Revokes a key at once. */
   @Delete(':id')
   @HttpCode(204)
-  async revoke(@Param('id') id: string, @Principal() caller: ApiKeyPrincipal): Promise<void> {
+  async revoke(@IdParam('id', ApiKeyNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<void> {
     await this.apiKeys.revoke(id, caller);
   }
 }

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsEmail, IsOptional, IsString, Length } from 'class-validator';
+import { IsDefined, IsEmail, IsOptional, IsString, Length, Matches, ValidateBy } from 'class-validator';
 
 interface StringFieldOptions {
   min?: number;
@@ -34,5 +34,31 @@ export function EmailField(o: { optional?: boolean; description?: string } = {})
     Length(3, 320, { context: { params: { min: 3, max: 320 } } }),
     IsEmail({ allow_display_name: false, allow_ip_domain: false, require_tld: false }),
     o.optional ? ApiPropertyOptional(doc) : ApiProperty(doc),
+  );
+}
+
+/**
+ * Characters that show nothing on their own: white space and separators (\p{White_Space}, \p{Z}),
+ * format characters such as the BOM U+FEFF and zero-width spaces (\p{Cf}), controls (\p{Cc}).
+ */
+const INVISIBLE = /^[\p{White_Space}\p{Z}\p{Cf}\p{Cc}]*$/u;
+/** Control characters (C0, DEL, C1): never part of a name people read (a line break would forge mail and log lines). */
+const CONTROL = /^[^\p{Cc}]*$/u;
+
+/** True when `s` has at least one character a person can see. */
+export function isVisibleText(s: unknown): boolean {
+  return typeof s === 'string' && !INVISIBLE.test(s);
+}
+
+/**
+ * A name people read (account, API key, first and last name): a StringField that must show at least
+ * one visible character (not empty, blank, or only a BOM / zero-width characters: kind `size`,
+ * params {min: 1}) and holds no control character (kind `format`).
+ */
+export function NameField(o: StringFieldOptions): PropertyDecorator {
+  return applyDecorators(
+    StringField(o),
+    ValidateBy({ name: 'isNotBlank', validator: { validate: isVisibleText } }, { message: '$property must not be blank', context: { params: { min: 1 } } }),
+    Matches(CONTROL),
   );
 }

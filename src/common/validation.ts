@@ -1,5 +1,5 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { FieldIssue, RequestValidationError } from './errors/domain-errors';
+import { ArgumentMetadata, Logger, ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError, FieldIssue, RequestValidationError } from './errors/domain-errors';
 
 const TYPE_CONSTRAINTS: Record<string, string> = {
   isString: 'string', isObject: 'object', isBoolean: 'boolean', isInt: 'integer', isNumber: 'number', isArray: 'array', isIn: 'enum', isEnum: 'enum', nestedValidation: 'object',
@@ -23,7 +23,7 @@ function classify(path: string, value: unknown, names: string[], contexts?: Reco
   if (value === undefined || value === null) return { path, kind: 'required' };
   const typeName = names.find((n) => n in TYPE_CONSTRAINTS);
   if (typeName) return { path, kind: 'type', params: { expected: TYPE_CONSTRAINTS[typeName] } };
-  const sizeName = names.find((n) => ['isNotEmpty', 'minLength', 'maxLength', 'isLength', 'length', 'arrayMinSize', 'arrayMaxSize', 'arrayNotEmpty'].includes(n));
+  const sizeName = names.find((n) => ['isNotEmpty', 'isNotBlank', 'minLength', 'maxLength', 'isLength', 'length', 'arrayMinSize', 'arrayMaxSize', 'arrayNotEmpty'].includes(n));
   if (sizeName) return { path, kind: 'size', params: contexts?.[sizeName]?.params ?? contexts?.length?.params ?? {} };
   if (names.some((n) => ['min', 'max'].includes(n))) return { path, kind: 'range' };
   if (names.includes('isEmail')) return { path, kind: 'format', params: { format: 'email address' } };
@@ -36,7 +36,7 @@ function classify(path: string, value: unknown, names: string[], contexts?: Reco
  * and failures become RequestValidationError for the dialect presenters.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new InputValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -45,4 +45,24 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) => new RequestValidationError(toFieldIssues(errors)),
   });
+}
+
+/**
+ * ValidationPipe that never turns input into a 500: if class-transformer or a validator throws on
+ * some input (rather than reporting it), the parameter is answered as invalid (kind `invalid`, path
+ * the parameter's name or `body`) and the failure is logged without the value. The request edge
+ * (request-edge.ts) already keeps the known triggers (deep nesting, ill-formed text) out.
+ */
+class InputValidationPipe extends ValidationPipe {
+  private readonly log = new Logger('Validation');
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    try {
+      return await super.transform(value, metadata);
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      this.log.warn({ err: { name: (err as Error)?.name } }, `validator threw on ${metadata.type} input`);
+      throw new RequestValidationError([{ path: metadata.data ?? metadata.type, kind: 'invalid' }]);
+    }
+  }
 }

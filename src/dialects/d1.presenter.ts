@@ -3,7 +3,7 @@ import {
 } from '../common/errors/domain-errors';
 import type { PolicyViolation } from '../password/policy-violation';
 import type { DialectPresenter, ErrorResponse } from './presenter';
-import { retryAfter } from './service.presenter';
+import { isBlankIssue, retryAfter } from './service.presenter';
 
 /**
  * D1 (`POST /accounts/set-password`, seed 000): every failure is `{"error":"<one sentence>"}`.
@@ -75,6 +75,7 @@ function issueWords(issue: FieldIssue): string {
     case 'size': {
       const { min, max } = issue.params ?? {};
       if (min !== undefined && max !== undefined) return `${field} must be between ${min} and ${max} characters long`;
+      if (isBlankIssue(issue.params)) return `${field} must not be blank`;
       return max !== undefined ? `${field} must be at most ${max} characters long` : `${field} has an invalid length`;
     }
     case 'format': return `${field} is not a valid ${issue.params?.format ?? 'value'}`;
@@ -101,7 +102,11 @@ export class D1Presenter implements DialectPresenter {
     let sentence = fallback;
     if (error instanceof PasswordPolicyError && error.violations.length > 0) sentence = d1PolicySentence(error.violations);
     if (error instanceof RequestValidationError) sentence = d1IssuesSentence(error.issues);
-    if (error instanceof MalformedBodyError && error.reason === 'content-type') sentence = 'The request body must be JSON (Content-Type: application/json).';
+    if (error instanceof MalformedBodyError && error.reason === 'content-type') {
+      // Like 413, a transport-level refusal keeps its HTTP meaning (SECURITY.md G5).
+      return { status: 415, body: { error: 'The request body must be JSON (Content-Type: application/json).' } };
+    }
+    if (error instanceof MalformedBodyError && error.reason === 'depth') sentence = 'The request body is nested too deeply.';
     return { status, body: { error: sentence }, headers: retryAfter(error) };
   }
 }

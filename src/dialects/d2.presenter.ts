@@ -1,7 +1,7 @@
-import { DomainError, FieldIssue, PasswordPolicyError, RequestValidationError } from '../common/errors/domain-errors';
+import { DomainError, FieldIssue, MalformedBodyError, PasswordPolicyError, RequestValidationError } from '../common/errors/domain-errors';
 import type { PolicyViolation } from '../password/policy-violation';
 import type { DialectPresenter, ErrorResponse } from './presenter';
-import { retryAfter } from './service.presenter';
+import { isBlankIssue, retryAfter } from './service.presenter';
 
 /**
  * D2 (`POST /auth/setpassword`, seed 001) and the sign-up routes that lead to it (`/auth/signup`,
@@ -66,13 +66,15 @@ const FIELD_LABELS: Record<string, string> = {
 
 /** One detail per invalid field: "Password is required", "Email must be a valid email address". */
 export function d2IssueDetail(issue: FieldIssue): string {
-  const field = FIELD_LABELS[issue.path] ?? issue.path;
+  // Own keys only: a client's field named "constructor" must not find Object.prototype.constructor.
+  const field = Object.hasOwn(FIELD_LABELS, issue.path) ? FIELD_LABELS[issue.path] : issue.path;
   switch (issue.kind) {
     case 'required': return `${field} is required`;
     case 'type': return `${field} must be a ${issue.params?.expected ?? 'string'}`;
     case 'size': {
       const { min, max } = issue.params ?? {};
       if (min !== undefined && max !== undefined) return `${field} must be between ${min} and ${max} characters long`;
+      if (isBlankIssue(issue.params)) return `${field} must not be blank`;
       return max !== undefined ? `${field} must be at most ${max} characters long` : `${field} has an invalid length`;
     }
     case 'format': return `${field} must be a valid ${issue.params?.format ?? 'value'}`;
@@ -90,6 +92,12 @@ function details(error: DomainError): string[] {
 
 export class D2Presenter implements DialectPresenter {
   present(error: DomainError): ErrorResponse {
+    if (error instanceof MalformedBodyError && error.reason === 'content-type') {
+      return { status: 415, body: { success: false, error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body must be JSON (Content-Type: application/json)', details: [] } } };
+    }
+    if (error instanceof MalformedBodyError && error.reason === 'depth') {
+      return { status: 400, body: { success: false, error: { code: 'INVALID_REQUEST', message: 'The request body is nested too deeply', details: [] } } };
+    }
     const [status, code, message] = ANSWERS[error.code] ?? ANSWERS.INTERNAL;
     return { status, body: { success: false, error: { code, message, details: details(error) } }, headers: retryAfter(error) };
   }

@@ -52,6 +52,11 @@ export function d3PolicyCode(violations: PolicyViolation[]): D3ConflictCode {
   return D3_POLICY_PRECEDENCE.find(([rule]) => rules.has(rule))?.[1] ?? 'PASSWORD_TOO_SIMPLE';
 }
 
+/** The fields D3 declares under `parent` (own keys only: a client's "constructor" is no declared object). */
+function bodyFields(parent: string): string[] {
+  return Object.hasOwn(D3_BODY_FIELDS, parent) ? D3_BODY_FIELDS[parent] : [];
+}
+
 /** One FieldIssue in the seed's vocabulary. */
 export function d3InvalidField(issue: FieldIssue): D3InvalidField {
   const fieldName = issue.path;
@@ -63,11 +68,11 @@ export function d3InvalidField(issue: FieldIssue): D3InvalidField {
     case 'type':
       // An object where a member is expected "requires" its members; a non-string where text is expected has no text.
       return issue.params?.expected === 'object'
-        ? { fieldName, error: 'REQUIRES', params: D3_BODY_FIELDS[fieldName] ?? [] }
+        ? { fieldName, error: 'REQUIRES', params: bodyFields(fieldName) }
         : { fieldName, error: 'HAS_TEXT', params: [] };
     case 'unknown': {
       const parent = fieldName.includes('.') ? fieldName.slice(0, fieldName.lastIndexOf('.')) : '';
-      return { fieldName, error: 'IN', params: D3_BODY_FIELDS[parent] ?? [] };
+      return { fieldName, error: 'IN', params: bodyFields(parent) };
     }
     case 'range':
       return { fieldName, error: 'RANGE', params: [issue.params?.min, issue.params?.max].filter((p): p is string | number => p !== undefined) };
@@ -100,7 +105,7 @@ export class D3Presenter implements DialectPresenter {
       case 'MALFORMED_BODY':
         return (error as MalformedBodyError).reason === 'content-type'
           ? coded(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json in UTF-8.')
-          : badRequest('The request body is not valid JSON.');
+          : badRequest((error as MalformedBodyError).reason === 'depth' ? 'The request body is nested too deeply.' : 'The request body is not valid JSON.');
       case 'INVALID_POLICY':
       case 'INVALID_TOKEN':
         return badRequest('The request is invalid.');

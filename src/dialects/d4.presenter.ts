@@ -60,7 +60,8 @@ export function d4IssueSentence(issue: FieldIssue): string {
 }
 
 function fieldErrors(issues: FieldIssue[]): Record<string, string[]> {
-  const body: Record<string, string[]> = {};
+  // No prototype: a client's field named "valueOf" or "constructor" is just a key here.
+  const body: Record<string, string[]> = Object.create(null);
   for (const issue of issues) (body[issue.path] ??= []).push(d4IssueSentence(issue));
   return body;
 }
@@ -78,7 +79,7 @@ export class D4Presenter implements DialectPresenter {
     if (error instanceof MalformedBodyError) {
       return error.reason === 'content-type'
         ? { status: 415, body: { detail: 'Unsupported media type in request.' } }
-        : { status: 400, body: { detail: 'JSON parse error.' } };
+        : { status: 400, body: { detail: error.reason === 'depth' ? 'JSON parse error - nested too deeply.' : 'JSON parse error.' } };
     }
     switch (error.code) {
       case 'INVALID_TOKEN':

@@ -61,12 +61,17 @@ export function describeIssue(issue: RequestValidationError['issues'][number]): 
   switch (issue.kind) {
     case 'required': return `${issue.path} is required.`;
     case 'type': return `${issue.path} has the wrong type${issue.params?.expected ? ` (expected ${issue.params.expected})` : ''}.`;
-    case 'size': return `${issue.path} must be ${sizeText(issue.params)}.`;
+    case 'size': return isBlankIssue(issue.params) ? `${issue.path} must not be blank.` : `${issue.path} must be ${sizeText(issue.params)}.`;
     case 'format': return `${issue.path} is not a valid ${issue.params?.format ?? 'value'}.`;
     case 'range': return `${issue.path} is out of range.`;
     case 'unknown': return `${issue.path} is not an allowed field.`;
     default: return `${issue.path} is invalid.`;
   }
+}
+
+/** A size issue with only a minimum of 1: the value is empty or shows nothing (NameField). */
+export function isBlankIssue(params?: Record<string, number | string>): boolean {
+  return params?.max === undefined && params?.min !== undefined && Number(params.min) <= 1;
 }
 
 function sizeText(params?: Record<string, number | string>): string {
@@ -81,12 +86,19 @@ export class ServicePresenter implements DialectPresenter {
   present(error: DomainError): ErrorResponse {
     const [status, message] = STATUS[error.code] ?? STATUS.INTERNAL;
     const code = error.code === 'MALFORMED_BODY' && (error as MalformedBodyError).reason === 'content-type' ? 415 : status;
-    const body: Record<string, unknown> = { statusCode: code, error: REASONS[code] ?? 'Error', code: error.code, message };
+    const body: Record<string, unknown> = { statusCode: code, error: REASONS[code] ?? 'Error', code: error.code, message: malformedMessage(error) ?? message };
     if (error instanceof RequestValidationError) body.details = error.issues.map(describeIssue);
     if (error instanceof PasswordPolicyError) body.details = error.violations.map(describeViolation);
     if (error instanceof InvalidPolicyError) body.details = error.problems;
     return { status: code, body, headers: retryAfter(error) };
   }
+}
+
+function malformedMessage(error: DomainError): string | undefined {
+  if (!(error instanceof MalformedBodyError)) return undefined;
+  if (error.reason === 'content-type') return 'The request body must be JSON (Content-Type: application/json).';
+  if (error.reason === 'depth') return 'The request body is nested too deeply.';
+  return undefined;
 }
 
 export function retryAfter(error: DomainError): Record<string, string> | undefined {

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
-  ApiParam, ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+  ApiPayloadTooLargeResponse, ApiServiceUnavailableResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import {
   DomainError, ForbiddenError, MalformedBodyError, PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, PayloadTooLargeError,
   RateLimitedError, RequestValidationError, StorageUnavailableError, UnauthenticatedError, UserNotFoundError,
@@ -17,7 +17,8 @@ const presenter = new D3Presenter();
 const body = (error: DomainError) => presenter.present(error).body;
 const example = (summary: string, error: DomainError) => ({ summary, value: body(error) });
 
-const UserIdParam = ApiParam({ name: 'user_id', description: 'The unique identifier of the user.', example: '6f1c2b9e-3a53-4c43-9d8c-2f4f7c1e8a10' });
+/** How `user_id` is documented (by IdParam in the controller). */
+export const USER_ID_DOC = { description: 'The unique identifier of the user.', example: '6f1c2b9e-3a53-4c43-9d8c-2f4f7c1e8a10' };
 
 const CommonErrors = applyDecorators(
   ApiUnauthorizedResponse({ description: 'No X-Api-Key, or an unknown or revoked key (one answer for all).', type: D3CodeMessageDto, example: body(new UnauthenticatedError()) }),
@@ -29,7 +30,6 @@ const CommonErrors = applyDecorators(
 
 export const CreatePasswordDocs = () =>
   applyDecorators(
-    UserIdParam,
     ApiOkResponse({
       description: 'The password is set. `expiryDate` is when it expires under the account policy (0 = never); `token` is an access token for the user.',
       type: PasswordCreatedResponseDto,
@@ -67,7 +67,6 @@ export const CreatePasswordDocs = () =>
 
 export const RemovePasswordDocs = () =>
   applyDecorators(
-    UserIdParam,
     ApiNoContentResponse({ description: 'The user has no password now (idempotent). The removed one stays in the history and cannot be created again while among the last N.' }),
     CommonErrors,
   );

@@ -1,10 +1,12 @@
-import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
 import { CreatePasswordForUserUseCase } from './create-password-for-user.usecase';
 import { CreatePasswordDto } from './dto/create-password.dto';
 import { PasswordCreatedResponseDto } from './dto/password-created-response.dto';
-import { CreatePasswordDocs, RemovePasswordDocs } from './integrator-api.docs';
+import { CreatePasswordDocs, RemovePasswordDocs, USER_ID_DOC } from './integrator-api.docs';
+import { IdParam } from '../common/id-param';
+import { UserNotFoundError } from '../common/errors/domain-errors';
 import { RemovePasswordOfUserUseCase } from './remove-password-of-user.usecase';
 
 /** D3, the integrator password API (seed 002). Errors are worded by src/dialects/d3.presenter.ts. */
@@ -18,7 +20,7 @@ export class IntegratorController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a password for the user identified by user_id' })
   @CreatePasswordDocs()
-  create(@Param('user_id') userId: string, @Body() dto: CreatePasswordDto, @Principal() caller: ApiKeyPrincipal): Promise<PasswordCreatedResponseDto> {
+  create(@IdParam('user_id', UserNotFoundError, USER_ID_DOC) userId: string, @Body() dto: CreatePasswordDto, @Principal() caller: ApiKeyPrincipal): Promise<PasswordCreatedResponseDto> {
     return this.createPassword.execute({ userId, password: dto.password.value, caller });
   }
 
@@ -26,7 +28,7 @@ export class IntegratorController {
   @HttpCode(204)
   @ApiOperation({ summary: "Remove the user's password (it stays in the history)" })
   @RemovePasswordDocs()
-  remove(@Param('user_id') userId: string, @Principal() caller: ApiKeyPrincipal): Promise<void> {
+  remove(@IdParam('user_id', UserNotFoundError, USER_ID_DOC) userId: string, @Principal() caller: ApiKeyPrincipal): Promise<void> {
     return this.removePassword.execute({ userId, caller });
   }
 }

@@ -283,8 +283,8 @@ describeEachDatabase('D1 POST /accounts/set-password', (kind) => {
       expect(JSON.stringify(res.body)).not.toMatch(/SyntaxError|body-parser|node_modules| at /);
     });
 
-    it('G5 a text/plain body → 400', async () => {
-      const res = await t.http.post('/accounts/set-password').set('Content-Type', 'text/plain').send('token=abc&password=x').expect(400);
+    it('G5 a text/plain body → 415 in the envelope (issue 8: it was a 400)', async () => {
+      const res = await t.http.post('/accounts/set-password').set('Content-Type', 'text/plain').send('token=abc&password=x').expect(415);
       oneSentence(res.body);
     });
 

@@ -469,10 +469,10 @@ describeEachDatabase('D3 integrator password API', (kind) => {
       expect(res.text).not.toMatch(/at |node_modules|SyntaxError|body-parser|JSON\.parse/);
     });
 
-    it('G5 a text/plain body is not read as JSON: 400 password REQUIRED', async () => {
+    it('G5 a text/plain body is not read as JSON: 415 {"code","message"} (issue 8: it was a 400 password REQUIRED)', async () => {
       const res = await t.http.post(`/v1/password/${userId}`).set('X-Api-Key', key).set('Content-Type', 'text/plain').send('{"password":{"value":"Correct-Horse-9"}}');
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual(field('password', 'REQUIRED'));
+      expect(res.status).toBe(415);
+      expect(res.body).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.any(String) });
     });
 
     it('G4 a __proto__ key is refused with 400 in the D3 envelope; nothing is polluted or set', async () => {

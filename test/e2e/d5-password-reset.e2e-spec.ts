@@ -440,11 +440,11 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       await reset({ code: '123456', new_password: NEW_PASSWORD, user_id: 'someone' }).expect(400, { error: 'unknown field "user_id"' });
     });
 
-    it('G2 malformed JSON → 400 {"error":"invalid request body"}; G1 1 MB → 413; G5 text/plain → 400; unknown method → 404', async () => {
+    it('G2 malformed JSON → 400 {"error":"invalid request body"}; G1 1 MB → 413; G5 text/plain → 415; unknown method → 404', async () => {
       const bad = await t.http.post(RESET).set('Content-Type', 'application/json').send('{"code":').expect(400);
       expect(bad.body).toEqual({ error: 'invalid request body' });
       await reset({ code: '1', new_password: 'x'.repeat(1_000_000) }).expect(413, { error: 'request body too large' });
-      await t.http.post(RESET).set('Content-Type', 'text/plain').send('code=1').expect(400, { error: 'code and new_password are required' });
+      await t.http.post(RESET).set('Content-Type', 'text/plain').send('code=1').expect(415, { error: 'unsupported content type' });
       await t.http.get(RESET).expect(404, { error: 'not found' });
     });
 

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { StringField } from '../../common/dto-fields';
+import { NameField } from '../../common/dto-fields';
 import { CreateUserDto } from '../../users/dto/create-user.dto';
 import { PasswordPolicyDto } from './password-policy.dto';
 
 export class CreateAccountDto {
-  @StringField({ max: 200, example: 'Acme Corp' }) name: string;
+  @NameField({ max: 200, example: 'Acme Corp' }) name: string;
 
   /** The account's first user; receives an invitation email with a D1 set-password token. */
   @ApiProperty({ type: CreateUserDto })

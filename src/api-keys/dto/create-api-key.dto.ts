@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsUUID } from 'class-validator';
-import { StringField } from '../../common/dto-fields';
+import { NameField } from '../../common/dto-fields';
 import { API_KEY_SCOPES, ApiKeyScope } from '../api-key.entity';
 
 export class CreateApiKeyDto {
-  @StringField({ max: 200, description: 'A label for people: who or what uses the key.', example: 'billing integration' })
+  @NameField({ max: 200, description: 'A label for people: who or what uses the key.', example: 'billing integration' })
   name: string;
 
   /** `admin` implies every other scope. */

@@ -1,9 +1,9 @@
-import { EmailField, StringField } from '../../common/dto-fields';
+import { EmailField, NameField, StringField } from '../../common/dto-fields';
 
 export class SignUpDto {
   @EmailField() email: string;
-  @StringField({ max: 100, example: 'John' }) firstName: string;
-  @StringField({ max: 100, example: 'Doe' }) lastName: string;
+  @NameField({ max: 100, example: 'John' }) firstName: string;
+  @NameField({ max: 100, example: 'Doe' }) lastName: string;
   /** Join this account (its password policy then applies); without it the service default policy applies. */
   @StringField({ max: 36, optional: true, example: '3f1c2a9e-5b7d-4c1e-9a8b-0d2e4f6a8b1c' }) account_id?: string;
 }

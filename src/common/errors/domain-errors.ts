@@ -24,9 +24,13 @@ export class RequestValidationError extends DomainError {
     super('request validation failed');
   }
 }
+/**
+ * A body the service cannot read: not JSON (`json`), nested deeper than the edge allows (`depth`,
+ * src/common/request-edge.ts), or of a media type no parser reads (`content-type`, answered 415).
+ */
 export class MalformedBodyError extends DomainError {
   readonly code = 'MALFORMED_BODY';
-  constructor(readonly reason: 'json' | 'content-type' = 'json') {
+  constructor(readonly reason: 'json' | 'content-type' | 'depth' = 'json') {
     super('malformed request body');
   }
 }

@@ -1,7 +1,7 @@
-import { EmailField, StringField } from '../../common/dto-fields';
+import { EmailField, NameField } from '../../common/dto-fields';
 
 export class CreateUserDto {
   @EmailField() email: string;
-  @StringField({ max: 100, optional: true, example: 'Ada' }) firstName?: string;
-  @StringField({ max: 100, optional: true, example: 'Lovelace' }) lastName?: string;
+  @NameField({ max: 100, optional: true, example: 'Ada' }) firstName?: string;
+  @NameField({ max: 100, optional: true, example: 'Lovelace' }) lastName?: string;
 }

@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { ValidateBy } from 'class-validator';
+import { NameField, isVisibleText } from './dto-fields';
+import { RequestValidationError, UserNotFoundError } from './errors/domain-errors';
+import { IdShapePipe } from './id-param';
+import { createValidationPipe } from './validation';
+
+class NamedDto {
+  @NameField({ max: 20 }) name: string;
+}
+
+class ExplodingDto {
+  @ValidateBy({ name: 'explodes', validator: { validate: () => { throw new TypeError('validator bug'); } } }) value: string;
+}
+
+describe('input fields (issue 8)', () => {
+  const pipe = createValidationPipe();
+  const body = (metatype: new () => unknown) => ({ type: 'body' as const, metatype, data: undefined });
+  const issues = async (value: unknown, metatype: new () => unknown = NamedDto) => {
+    try {
+      await pipe.transform(value, body(metatype));
+      return [];
+    } catch (err) {
+      return (err as RequestValidationError).issues;
+    }
+  };
+
+  it.each([['empty', ''], ['blank', '   '], ['BOM only', '\ufeff'], ['zero-width', '\u200b\u200d'], ['NBSP', '\u00a0']])('a %s name is a size issue {min: 1}', async (_what, name) => {
+    const found = await issues({ name });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ path: 'name', kind: 'size' });
+  });
+
+  it('a name with a control character is a format issue; visible names (with a BOM inside) pass', async () => {
+    expect(await issues({ name: 'Acme\nCorp' })).toEqual([{ path: 'name', kind: 'format' }]);
+    expect(await issues({ name: '\ufeffAcme' })).toEqual([]);
+    expect(await issues({ name: 'Zoë Ōtsuka' })).toEqual([]);
+    expect(isVisibleText(' a ')).toBe(true);
+  });
+
+  it('G2 a validator that throws is a 400 (kind invalid), never a 500', async () => {
+    await expect(pipe.transform({ value: 'x' }, body(ExplodingDto))).rejects.toEqual(new RequestValidationError([{ path: 'body', kind: 'invalid' }]));
+  });
+
+  it('a path id not shaped like a UUID is the route\'s not-found error, before any query', () => {
+    const sut = new IdShapePipe(UserNotFoundError);
+    expect(sut.transform('3f1c2a9e-5b7d-4c1e-9a8b-0d2e4f6a8b1c')).toBe('3f1c2a9e-5b7d-4c1e-9a8b-0d2e4f6a8b1c');
+    for (const bad of ['nope', '\u0000', '3f1c2a9e-5b7d-4c1e-9a8b-0d2e4f6a8b1c\u0000', '', '110747174434373672']) {
+      expect(() => sut.transform(bad)).toThrow(UserNotFoundError);
+    }
+  });
+});
