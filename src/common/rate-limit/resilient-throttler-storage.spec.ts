@@ -67,6 +67,7 @@ describe('ResilientThrottlerStorage with Redis unreachable (a closed port)', () 
   it('answers every increment from memory at once, logs one warning, and never rejects', async () => {
     const logger = { log: jest.fn(), warn: jest.fn() };
     const sut = new ResilientThrottlerStorage({ redisUrl: 'redis://127.0.0.1:1', keyPrefix: 'x:', commandTimeoutMs: 100, logger });
+    await sut.onApplicationBootstrap();
     try {
       const started = Date.now();
       const records = [];

@@ -1,4 +1,4 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
@@ -164,11 +164,12 @@ export interface ResilientThrottlerStorageOptions {
  * - While fallen back each instance enforces the limits on its own counters, which start empty:
  *   with N instances a client may get up to N × limit requests per window until Redis returns.
  */
-export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly memory: FixedWindowMemoryStore;
   private readonly redis: RedisWithThrottle | null;
   private readonly logger: Pick<Logger, 'log' | 'warn'>;
   private readonly probeIntervalMs: number;
+  private readonly connectTimeoutMs: number;
   /** `starting`: not connected yet (requests counted in memory, silently); `redis`; `memory`: fallen back. */
   private mode: 'starting' | 'redis' | 'memory';
   private probe: NodeJS.Timeout | null = null;
@@ -179,6 +180,7 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
     this.memory = new FixedWindowMemoryStore(options.now);
     this.logger = options.logger ?? new Logger('RateLimit');
     this.probeIntervalMs = options.probeIntervalMs ?? REDIS_PROBE_INTERVAL_MS;
+    this.connectTimeoutMs = Math.max(1_000, options.commandTimeoutMs * 4);
     if (!options.redisUrl) {
       this.redis = null;
       this.mode = 'memory';
@@ -187,10 +189,12 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
     this.mode = 'starting';
     const redis = new Redis(options.redisUrl, {
       keyPrefix: options.keyPrefix,
+      // Connected in onApplicationBootstrap, once the app's logger is in place.
+      lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: options.commandTimeoutMs,
-      connectTimeout: Math.max(1_000, options.commandTimeoutMs * 4),
+      connectTimeout: this.connectTimeoutMs,
       retryStrategy: (times) => Math.min(times * 100, REDIS_MAX_RECONNECT_DELAY_MS),
     }) as RedisWithThrottle;
     redis.defineCommand('plsThrottleIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
@@ -199,6 +203,22 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
     redis.on('error', (error: Error) => this.fallBack(error));
     redis.on('close', () => this.fallBack(new Error('connection closed')));
     this.redis = redis;
+  }
+
+  /**
+   * Connects to Redis before the app serves, waiting at most the connect timeout (≥ 1 s): a reachable
+   * Redis counts from the first request; an unreachable one delays the start by that much at most.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.redis || this.closing) return;
+    // Failures arrive as 'error' events (fallBack); ioredis keeps reconnecting on its own.
+    const connected = this.redis.connect().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.connectTimeoutMs);
+    });
+    await Promise.race([connected, bound]);
+    clearTimeout(timer);
   }
 
   /** Counts one hit (ttl and blockDuration in ms). Resolves from Redis or from memory; never rejects. */
