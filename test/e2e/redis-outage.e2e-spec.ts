@@ -171,4 +171,21 @@ eachDatabaseWithRedis('Redis outage: a Redis of our own stops and starts again',
     expect(await hitCounters()).toContain(2);
     expect(logs.rateLimit(40)).toHaveLength(1);
   });
+
+  it('a frozen Redis (connection open, no answer): each request waits at most about REDIS_COMMAND_TIMEOUT_MS, then memory; back to Redis when it answers again', async () => {
+    const warningsBefore = logs.rateLimit(40).length;
+    redis.freeze(true);
+    try {
+      const started = Date.now();
+      const statuses = await probeStatuses(t, 3);
+      expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(1_500); // 250 ms command timeout once, then memory
+      expect(logs.rateLimit(40)).toHaveLength(warningsBefore + 1);
+      expect((await t.http.get('/health').expect(200)).body.info.rateLimits).toEqual({ status: 'up', store: 'memory', redis: 'down' });
+    } finally {
+      redis.freeze(false);
+    }
+    await waitFor(() => storeIs('redis')); // the PING probe finds it answering again
+    expect(logs.rateLimit(30).filter((m) => /Redis is back/.test(m))).toHaveLength(2);
+  });
 });

@@ -64,7 +64,13 @@ export class RedisTestServer {
     this.child = null;
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) this server: connections stay open, nothing answers meanwhile. */
+  freeze(frozen: boolean): void {
+    this.child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   async stop(): Promise<void> {
+    this.freeze(false);
     await this.down();
     rmSync(this.dir, { recursive: true, force: true });
   }
