@@ -195,7 +195,8 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
       maxRetriesPerRequest: 0,
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: this.connectTimeoutMs,
-      retryStrategy: (times) => Math.min(times * 100, REDIS_MAX_RECONNECT_DELAY_MS),
+      // null once the app shuts down: no reconnect is scheduled after disconnect()
+      retryStrategy: (times) => (this.closing ? null : Math.min(times * 100, REDIS_MAX_RECONNECT_DELAY_MS)),
     }) as RedisWithThrottle;
     redis.defineCommand('plsThrottleIncrement', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });
     redis.on('ready', () => this.backToRedis());
