@@ -170,12 +170,13 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Sends claimed messages one by one; true when the pass should end: the server is unreachable, or
-   * the worker is stopping (the app shuts down). Either way the messages not tried are released at
-   * once, so another instance sends them without waiting for the lease to expire.
+   * the worker is stopping (the app shuts down: the first message of the batch is still sent, the
+   * one being sent finishes). Either way the messages not tried are released at once, so another
+   * instance sends them without waiting for the lease to expire.
    */
   private async deliver(messages: OutboxMessage[]): Promise<boolean> {
     for (let i = 0; i < messages.length; i++) {
-      if (this.stopped) {
+      if (i > 0 && this.stopped) {
         await this.release(messages.slice(i));
         return true;
       }
