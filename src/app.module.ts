@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
@@ -13,6 +12,7 @@ import { GlobalAuthGuard } from './auth/auth.guard';
 import { CoreModule } from './common/core.module';
 import { DialectExceptionFilter } from './common/errors/dialect-exception.filter';
 import { loggerOptions } from './common/logging';
+import { createThrottlerStorage } from './common/rate-limit/resilient-throttler-storage';
 import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
@@ -35,7 +35,8 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
-          ...(config.redisUrl ? { storage: new ThrottlerStorageRedisService(config.redisUrl, { keyPrefix: config.redisKeyPrefix, maxRetriesPerRequest: 1 }) } : {}),
+          // Redis when REDIS_URL is set, this instance's memory when it is not or while Redis is down.
+          storage: createThrottlerStorage(config),
         }),
         AuditModule,
         TokensModule,

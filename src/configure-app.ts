@@ -30,7 +30,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     next();
   });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts installs GracefulShutdown (Nest's hook re-raises the signal, so the
+  // process would end by signal instead of exit code 0, and it does not drain keep-alive connections).
   setUpSwagger(app);
   return app;
 }

@@ -21,6 +21,8 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
   @IsOptional() @IsString() @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ : . -' })
   REDIS_KEY_PREFIX?: string;
+  @IsOptional() @IsInt() @Min(10) @Max(10_000) REDIS_COMMAND_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(300) SHUTDOWN_TIMEOUT_SECONDS?: number;
   @IsOptional() @IsString() @MinLength(32, { message: 'ADMIN_API_KEY must be at least 32 characters' })
   ADMIN_API_KEY?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
@@ -55,6 +57,10 @@ export interface AppConfig {
   redisUrl: string | null;
   /** Prefix of the rate-limit keys in Redis, so several services can share one Redis. */
   redisKeyPrefix: string;
+  /** Bound of one rate-limit command to Redis (ms); past it, or with Redis down, limits are counted in memory. */
+  redisCommandTimeoutMs: number;
+  /** On SIGTERM/SIGINT: how long in-flight requests may take before every connection is closed (seconds). */
+  shutdownTimeoutSeconds: number;
   adminApiKey: string | null;
   logLevel: string;
   trustProxy: boolean;
@@ -99,6 +105,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     bcryptCost: vars.BCRYPT_COST ?? 12,
     redisUrl: vars.REDIS_URL ?? null,
     redisKeyPrefix: vars.REDIS_KEY_PREFIX ?? 'pls:',
+    redisCommandTimeoutMs: vars.REDIS_COMMAND_TIMEOUT_MS ?? 250,
+    shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS ?? 10,
     adminApiKey: vars.ADMIN_API_KEY ?? null,
     logLevel: vars.LOG_LEVEL ?? 'info',
     trustProxy: vars.TRUST_PROXY === 'true',

@@ -37,6 +37,20 @@ describe('configuration', () => {
   });
 });
 
+describe('configuration of outages and shutdown', () => {
+  it('bounds Redis commands at 250 ms and the shutdown drain at 10 s by default', () => {
+    expect(loadAppConfig({})).toMatchObject({ redisCommandTimeoutMs: 250, shutdownTimeoutSeconds: 10 });
+    expect(loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: '500', SHUTDOWN_TIMEOUT_SECONDS: '25' })).toMatchObject({ redisCommandTimeoutMs: 500, shutdownTimeoutSeconds: 25 });
+  });
+
+  it('refuses a Redis command timeout or a shutdown timeout out of range, naming the variable', () => {
+    expect(() => loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
+    expect(() => loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: '60000' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
+    expect(() => loadAppConfig({ SHUTDOWN_TIMEOUT_SECONDS: '0' })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS/);
+    expect(() => loadAppConfig({ SHUTDOWN_TIMEOUT_SECONDS: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS/);
+  });
+});
+
 describe('files the service keeps beside its SQLite database', () => {
   let dir: string;
   beforeEach(() => {

@@ -1,26 +1,41 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle, ThrottlerStorage } from '@nestjs/throttler';
 import { Public } from '../auth/decorators/auth.decorators';
+import { RateLimitStoreState } from '../common/rate-limit/resilient-throttler-storage';
 
 @ApiTags('Health')
 @Controller('health')
 @Public()
 @SkipThrottle()
 export class HealthController {
-  constructor(private readonly health: HealthCheckService, private readonly db: TypeOrmHealthIndicator) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    @Inject(ThrottlerStorage) private readonly throttlerStorage: ThrottlerStorage,
+  ) {}
 
-  /** Readiness: 200 when the database answers, 503 when it does not. */
+  /**
+   * Readiness: 200 when the database answers, 503 when it does not. `rateLimits` says where the rate
+   * limits are counted (`store`: `redis` or `memory`; `redis`: `up`, `down` or `not-configured`); it is
+   * always `up`, because with Redis down the service still works, counting in this instance's memory.
+   */
   @Get()
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 1500 })]);
+    return this.health.check([() => this.db.pingCheck('database', { timeout: 1500 }), () => this.rateLimits()]);
   }
 
   /** Liveness: the process is up and serving. */
   @Get('live')
   live(): { status: 'ok' } {
     return { status: 'ok' };
+  }
+
+  private rateLimits(): HealthIndicatorResult<'rateLimits'> {
+    const storage = this.throttlerStorage as Partial<{ state(): RateLimitStoreState }>;
+    const state: RateLimitStoreState = typeof storage.state === 'function' ? storage.state() : { store: 'memory', redis: 'not-configured' };
+    return { rateLimits: { status: 'up', ...state } };
   }
 }

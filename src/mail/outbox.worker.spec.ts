@@ -446,6 +446,35 @@ describe.each(KINDS)('OutboxWorker [%s database, real SMTP server]', (kind) => {
     expect(await db.rows('SELECT status, locked_until FROM mail_outbox')).toEqual([{ status: 'sent', locked_until: null }]);
   });
 
+  it('shutdown during a batch finishes the message being sent and releases the rest: another instance sends them at once, not after the lease', async () => {
+    const clock = new MovableClock();
+    const h = await app({ clock });
+    const codes = ['700001', '700002', '700003'];
+    for (const code of codes) await enqueue(h, `batch${code}@example.org`, resetMail(code));
+    const transport = h.moduleRef.get(MailTransport);
+    const realSend = transport.send.bind(transport);
+    let stopping: Promise<void> | undefined;
+    const spy = jest.spyOn(transport, 'send').mockImplementation(async (m) => {
+      stopping ??= h.worker.onModuleDestroy(); // the app shuts down while the first message is being sent
+      return realSend(m);
+    });
+    await h.worker.drain();
+    await stopping;
+
+    expect(smtp.messages).toHaveLength(1);
+    const rows = await db.rows('SELECT status, attempts, locked_until FROM mail_outbox ORDER BY status');
+    expect(rows.filter((r) => r.status === 'pending')).toEqual([
+      { status: 'pending', attempts: 0, locked_until: null },
+      { status: 'pending', attempts: 0, locked_until: null },
+    ]);
+    spy.mockRestore();
+
+    // another instance, at the same moment (the clock has not moved): sends the two released messages
+    const other = new OutboxWorker(h.moduleRef.get(getRepositoryToken(OutboxMessage)), h.config, h.uow, clock, h.moduleRef.get(SecretKeys), transport);
+    await other.drain();
+    for (const code of codes) expect(received(smtp, code)).toHaveLength(1);
+  });
+
   it('logs message id, kind and recipient domain only: never the code nor the local part, on success or SMTP failure (SECURITY.md I1)', async () => {
     const clock = new MovableClock();
     const h = await app({ clock });

@@ -75,7 +75,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    // An in-flight pass finishes (it holds claims); nothing new starts.
+    // An in-flight pass finishes the message it is sending and releases the rest of its claims
+    // (another instance sends them at once); nothing new starts.
     await this.queued;
     await this.running;
   }
@@ -167,9 +168,18 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     return ids.map((id) => rows.find((r) => r.id === id)).filter((r): r is OutboxMessage => r !== undefined);
   }
 
-  /** Sends claimed messages one by one; true when the server is unreachable (the rest is released). */
+  /**
+   * Sends claimed messages one by one; true when the pass should end: the server is unreachable, or
+   * the worker is stopping (the app shuts down: the first message of the batch is still sent, the
+   * one being sent finishes). Either way the messages not tried are released at once, so another
+   * instance sends them without waiting for the lease to expire.
+   */
   private async deliver(messages: OutboxMessage[]): Promise<boolean> {
     for (let i = 0; i < messages.length; i++) {
+      if (i > 0 && this.stopped) {
+        await this.release(messages.slice(i));
+        return true;
+      }
       const message = messages[i];
       const ref = mailLogRef(message);
       let body: { text: string; html: string };
