@@ -14,6 +14,7 @@ import { DialectExceptionFilter } from './common/errors/dialect-exception.filter
 import { loggerOptions } from './common/logging';
 import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
+import { openMigratedDataSource } from './database/migration-lock';
 import { HealthModule } from './health/health.module';
 import { IntegratorModule } from './integrator/integrator.module';
 import { MailModule } from './mail/mail.module';
@@ -31,7 +32,11 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, options.serviceSecret),
         LoggerModule.forRoot(loggerOptions(config, options.logDestination)),
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }),
+        // Migrations run before the app's data source opens, under a lock every instance takes (migration-lock.ts).
+        TypeOrmModule.forRootAsync({
+          useFactory: () => buildDataSourceOptions(config.database),
+          dataSourceFactory: (options) => openMigratedDataSource(config.database, options),
+        }),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
           ...(config.redisUrl ? { storage: new ThrottlerStorageRedisService(config.redisUrl, { keyPrefix: config.redisKeyPrefix, maxRetriesPerRequest: 1 }) } : {}),
