@@ -50,8 +50,10 @@ export class ApiKeysService implements OnApplicationBootstrap {
         if (!existing.scopes.includes('admin')) await em.update(ApiKey, { id: existing.id }, { scopes: ['admin'] });
         return;
       }
-      await em.insert(ApiKey, this.newKey('bootstrap admin (ADMIN_API_KEY)', ['admin'], null, keyHash));
-      this.logger.log('created the bootstrap admin API key from ADMIN_API_KEY');
+      // Instances started together all try: the first insert wins, the others' are ignored (no unique-key error at start).
+      const key = this.newKey('bootstrap admin (ADMIN_API_KEY)', ['admin'], null, keyHash);
+      await em.createQueryBuilder().insert().into(ApiKey).values(key).orIgnore().execute();
+      if (await em.existsBy(ApiKey, { id: key.id })) this.logger.log('created the bootstrap admin API key from ADMIN_API_KEY');
     });
   }
 
