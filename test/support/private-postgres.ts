@@ -93,10 +93,18 @@ export class PrivatePostgres {
     if (!existsSync(pidFile)) return [];
     const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
     if (!Number.isInteger(postmaster) || postmaster <= 0) return [];
-    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .map((s) => Number(s.trim()))
-      .filter((n) => Number.isInteger(n) && n > 0);
+    // Its children, from /proc (field 4 of /proc/<pid>/stat is the parent's pid; the name before it may hold spaces).
+    const children = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((name) => {
+        try {
+          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false; // gone meanwhile
+        }
+      })
+      .map(Number);
     return [postmaster, ...children];
   }
 
