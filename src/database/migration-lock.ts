@@ -110,6 +110,8 @@ async function migrateSqlite(dataSource: DataSource, queryRunner: QueryRunner, l
       } catch (error) {
         if (!isSqliteBusy(error)) throw error;
         if (attempt === 1 || attempt % SQLITE_LOCK_RETRY_LOG_EVERY === 0) logger.log('another instance is running the migrations: waiting for it');
+        // better-sqlite3 waits synchronously: give the event loop a turn between attempts.
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
     try {

@@ -33,6 +33,7 @@ if (skip) process.stderr.write(`postgres-frozen.e2e-spec: skipped (${skip})\n`);
   let loginEmail: string;
   let d5Code: string;
   let d5Email: string;
+  let accountId: string;
 
   const d3 = () => t.http.post(`/v1/password/${d3UserId}`).set('X-Api-Key', d3Key).send({ password: { value: 'Correct-Horse-9!' } }).timeout(BOUND_MS + 4000);
   const d5 = () => t.http.post('/v1/auth/password-reset/reset').send({ code: d5Code, new_password: 'Fresh-Lantern-77!' }).timeout(BOUND_MS + 4000);
@@ -59,7 +60,8 @@ if (skip) process.stderr.write(`postgres-frozen.e2e-spec: skipped (${skip})\n`);
       },
       logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) },
     });
-    const { accountId, ownerEmail } = await createAccount(t, { policy: { minLength: 8, maxLength: 30, historySize: 5 } });
+    let ownerEmail: string;
+    ({ accountId, ownerEmail } = await createAccount(t, { policy: { minLength: 8, maxLength: 30, historySize: 5 } }));
     await setPasswordWithInvitation(t, smtp, ownerEmail);
     loginEmail = ownerEmail;
     ({ userId: d3UserId } = await createUser(t, accountId));
@@ -137,5 +139,22 @@ if (skip) process.stderr.write(`postgres-frozen.e2e-spec: skipped (${skip})\n`);
     await smtp.waitFor((m) => smtp.messages.indexOf(m) >= since && m.to.includes(d5Email));
     expect(logs.some((l) => l.level >= 40 && /outbox pass failed/.test(l.msg ?? ''))).toBe(true);
     expect(unhandled).toEqual([]);
+  });
+
+  it('H3 a statement the server runs too long is cancelled by its statement_timeout: 503 within seconds, nothing written, the same request works once it is fast again', async () => {
+    const { userId } = await createUser(t, accountId);
+    await t.dataSource.query(`CREATE FUNCTION slow_credentials() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$`);
+    await t.dataSource.query('CREATE TRIGGER slow_credentials BEFORE INSERT ON credentials FOR EACH ROW EXECUTE FUNCTION slow_credentials()');
+    try {
+      const slow = await timed(t.http.post(`/v1/password/${userId}`).set('X-Api-Key', d3Key).send({ password: { value: 'Correct-Horse-9!' } }).timeout(BOUND_MS + 4000));
+      expect(slow.res.status).toBe(503);
+      expect(slow.res.body).toEqual({ code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
+      expect(slow.ms).toBeLessThan(BOUND_MS);
+    } finally {
+      await t.dataSource.query('DROP TRIGGER slow_credentials ON credentials');
+      await t.dataSource.query('DROP FUNCTION slow_credentials()');
+    }
+    expect(await t.dataSource.query('SELECT 1 FROM credentials WHERE user_id = $1', [userId])).toEqual([]);
+    await t.http.post(`/v1/password/${userId}`).set('X-Api-Key', d3Key).send({ password: { value: 'Correct-Horse-9!' } }).expect(200);
   });
 });
