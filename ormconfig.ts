@@ -1,8 +1,9 @@
 // The TypeORM CLI's data source: `npm run migration:run` / `npm run migration:revert`.
-// Same options as the app (src/database/data-source-options.ts), read from the same environment.
+// Same options as the app (src/database/data-source-options.ts), read from the same environment, for
+// migrations (no statement timeout); migration:run takes the same lock as the service's start-up.
 import 'dotenv/config';
-import { DataSource } from 'typeorm';
 import { loadAppConfig } from './src/config/app-config';
 import { buildDataSourceOptions } from './src/database/data-source-options';
+import { LockedMigrationsDataSource } from './src/database/migration-lock';
 
-export default new DataSource(buildDataSourceOptions(loadAppConfig(process.env).database));
+export default new LockedMigrationsDataSource(buildDataSourceOptions(loadAppConfig(process.env).database, { purpose: 'migrations' }));

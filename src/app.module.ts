@@ -15,6 +15,7 @@ import { loggerOptions } from './common/logging';
 import { createThrottlerStorage } from './common/rate-limit/resilient-throttler-storage';
 import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
+import { openMigratedDataSource } from './database/migration-lock';
 import { HealthModule } from './health/health.module';
 import { IntegratorModule } from './integrator/integrator.module';
 import { MailModule } from './mail/mail.module';
@@ -32,7 +33,11 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(config, options.serviceSecret),
         LoggerModule.forRoot(loggerOptions(config, options.logDestination)),
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }),
+        // Migrations run before the app's data source opens, under a lock every instance takes (migration-lock.ts).
+        TypeOrmModule.forRootAsync({
+          useFactory: () => buildDataSourceOptions(config.database),
+          dataSourceFactory: (options) => openMigratedDataSource(config.database, options),
+        }),
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
           // Redis when REDIS_URL is set, this instance's memory when it is not or while Redis is down.

@@ -56,8 +56,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
         if (!existing.scopes.includes('admin')) await em.update(ApiKey, { id: existing.id }, { scopes: ['admin'] });
         return;
       }
-      await this.insertKey(em, this.newKey('bootstrap admin (ADMIN_API_KEY)', ['admin'], null, keyHash), { kind: 'system' });
-      this.logger.log('created the bootstrap admin API key from ADMIN_API_KEY');
+      // Instances started together all try: the first insert wins, the others' are ignored (no unique-key error at start).
+      const inserted = await this.insertKey(em, this.newKey('bootstrap admin (ADMIN_API_KEY)', ['admin'], null, keyHash), { kind: 'system' }, { ignoreDuplicate: true });
+      if (inserted) this.logger.log('created the bootstrap admin API key from ADMIN_API_KEY');
     });
   }
 
@@ -100,12 +101,19 @@ export class ApiKeysService implements OnApplicationBootstrap {
     });
   }
 
-  private async insertKey(em: EntityManager, key: ApiKey, actor: AuditActor): Promise<void> {
-    await em.insert(ApiKey, key);
+  /** Inserts the key and its `api_key.created` event; with `ignoreDuplicate`, a concurrent identical key wins silently (false). */
+  private async insertKey(em: EntityManager, key: ApiKey, actor: AuditActor, opts: { ignoreDuplicate?: boolean } = {}): Promise<boolean> {
+    if (opts.ignoreDuplicate) {
+      await em.createQueryBuilder().insert().into(ApiKey).values(key).orIgnore().execute();
+      if (!(await em.existsBy(ApiKey, { id: key.id }))) return false;
+    } else {
+      await em.insert(ApiKey, key);
+    }
     await this.audit.record(em, {
       type: 'api_key.created', accountId: key.accountId, actor, outcome: 'success',
       details: { api_key_id: key.id, name: key.name, scopes: key.scopes.join(' ') },
     });
+    return true;
   }
 
   /** Missing, unknown and revoked keys all fail the same way (SECURITY.md F1). Records last use. */

@@ -38,11 +38,32 @@ export class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(1) @Max(365) REFRESH_TOKEN_TTL_DAYS?: number;
   @IsOptional() @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE?: number;
   @IsOptional() @IsInt() @Min(0) @Max(36500) AUDIT_RETENTION_DAYS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1000) DATABASE_POOL_MAX?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(600_000) DATABASE_STATEMENT_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(100) @Max(600_000) DATABASE_CONNECT_TIMEOUT_MS?: number;
 }
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string; schema?: string };
+  | ({ kind: 'postgres'; url: string; schema?: string } & Partial<PostgresLimits>);
+
+/**
+ * Bounds on PostgreSQL, so a slow, frozen or unreachable server becomes a prompt 503 instead of a hang
+ * (docs/database-faults.md). Unset fields take DEFAULT_POSTGRES_LIMITS.
+ */
+export interface PostgresLimits {
+  /** Connections in the pool (DATABASE_POOL_MAX). */
+  poolMax: number;
+  /**
+   * Longest a statement may run, in ms (DATABASE_STATEMENT_TIMEOUT_MS): the server's statement_timeout,
+   * and, a little later, the client's own timeout, which also fires when the server does not answer at all.
+   */
+  statementTimeoutMs: number;
+  /** Longest wait for a connection, in ms (DATABASE_CONNECT_TIMEOUT_MS): a free one from the pool, or a new one opened. */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_POSTGRES_LIMITS: Readonly<PostgresLimits> = Object.freeze({ poolMax: 10, statementTimeoutMs: 5000, connectTimeoutMs: 3000 });
 
 /** Typed, validated configuration. Services read this, never process.env. */
 export interface AppConfig {
@@ -97,7 +118,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const minutes = (n: number) => n * 60_000;
   return Object.freeze({
     port,
-    database: parseDatabaseUrl(vars.DATABASE_URL ?? 'sqlite:data/app.db'),
+    database: parseDatabaseUrl(vars.DATABASE_URL ?? 'sqlite:data/app.db', {
+      poolMax: vars.DATABASE_POOL_MAX ?? DEFAULT_POSTGRES_LIMITS.poolMax,
+      statementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULT_POSTGRES_LIMITS.statementTimeoutMs,
+      connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS ?? DEFAULT_POSTGRES_LIMITS.connectTimeoutMs,
+    }),
     publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     smtpUrl: vars.SMTP_URL ?? null,
     mailFrom: vars.MAIL_FROM ?? 'no-reply@localhost',
@@ -123,9 +148,9 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   });
 }
 
-export function parseDatabaseUrl(url: string): DatabaseConfig {
+export function parseDatabaseUrl(url: string, limits: PostgresLimits = DEFAULT_POSTGRES_LIMITS): DatabaseConfig {
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: url.slice('sqlite:'.length) };
-  return { kind: 'postgres', url };
+  return { kind: 'postgres', url, ...limits };
 }
 
 function redact(name: string, value: string | undefined): string {

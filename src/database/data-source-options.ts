@@ -1,5 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
-import type { DatabaseConfig } from '../config/app-config';
+import { DEFAULT_POSTGRES_LIMITS, type DatabaseConfig } from '../config/app-config';
 import { ensurePrivateFile } from '../config/service-secret';
 import { Account } from '../accounts/account.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
@@ -15,15 +15,30 @@ import { User } from '../users/user.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { RecoveryRequests1764000000000 } from './migrations/1764000000000-recovery-requests';
 import { AuditEvents1764300000000 } from './migrations/1764300000000-audit-events';
+import { DiscardOnTimeoutClient } from './postgres-client';
 
 export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent];
 export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000];
 
 /**
+ * How much later than the server's statement_timeout the client gives up on its own, in ms: normally
+ * the server cancels a slow statement first (error 57014, the connection stays usable); the client's
+ * timeout is for a server that does not answer at all.
+ */
+export const CLIENT_TIMEOUT_MARGIN_MS = 500;
+
+/**
  * The one options object shared by the app and the TypeORM CLI (ormconfig.ts).
  * The schema belongs to the migrations: synchronize is off here and nowhere else.
+ *
+ * On PostgreSQL every wait is bounded (docs/database-faults.md): a connection from the pool or a new
+ * one within `connectTimeoutMs`, a statement within `statementTimeoutMs` (the server's
+ * statement_timeout and lock_timeout), and the client's own read timeout a little later, after which
+ * the connection is thrown away (DiscardOnTimeoutClient). With `purpose: 'migrations'` (the migration
+ * step, see migration-lock.ts) statements are not bounded, since a migration may legitimately run
+ * long or wait for another instance's; connecting still is, and the pool holds one connection.
  */
-export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+export function buildDataSourceOptions(db: DatabaseConfig, opts: { purpose?: 'app' | 'migrations' } = {}): DataSourceOptions {
   const shared = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: false } as const;
   if (db.kind === 'sqlite') {
     // The database holds password hashes: new files are readable by this user only (WAL and SHM files follow it).
@@ -39,14 +54,29 @@ export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       },
     };
   }
+  const poolMax = db.poolMax ?? DEFAULT_POSTGRES_LIMITS.poolMax;
+  const statementTimeoutMs = db.statementTimeoutMs ?? DEFAULT_POSTGRES_LIMITS.statementTimeoutMs;
+  const connectTimeoutMs = db.connectTimeoutMs ?? DEFAULT_POSTGRES_LIMITS.connectTimeoutMs;
+  const bounded = opts.purpose !== 'migrations';
   return {
     ...shared,
     type: 'postgres',
     url: db.url,
     ...(db.schema ? { schema: db.schema } : {}),
     extra: {
-      max: 10,
-      connectionTimeoutMillis: 3000,
+      Client: DiscardOnTimeoutClient,
+      max: bounded ? poolMax : 1,
+      // pg-pool: the longest wait for a connection, free in the pool or newly opened (also passed to each client as its connect timeout)
+      connectionTimeoutMillis: connectTimeoutMs,
+      ...(bounded
+        ? {
+            statement_timeout: statementTimeoutMs,
+            lock_timeout: statementTimeoutMs,
+            query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+          }
+        : {}),
+      // A peer that vanished (network cut) is noticed by TCP keepalive, not only by the next query.
+      keepAlive: true,
       ...(db.schema ? { options: `-c search_path=${db.schema}` } : {}),
     },
   };

@@ -6,9 +6,11 @@ import {
   RateLimitedError, RouteNotFoundError, StorageUnavailableError, UnauthenticatedError,
 } from './domain-errors';
 
-// Connection failures, admin shutdown, too many connections, read-only transaction (a standby after failover), SQLite busy/IO.
+// Connection failures, admin shutdown, too many connections, read-only transaction (a standby after failover),
+// a statement or lock wait past its bound (57014 statement_timeout, 55P03 lock_timeout), SQLite busy/IO.
 const STORAGE_DOWN_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '25006', '08000', '08001', '08003', '08004', '08006',
+  '57014', '55P03',
   'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_FULL', 'SQLITE_CORRUPT',
 ]);
 
@@ -48,5 +50,7 @@ function isStorageDown(err: { code?: string; driverError?: { code?: string }; me
   if (code && STORAGE_DOWN_CODES.has(code)) return true;
   const msg = err.message ?? '';
   if (err instanceof QueryFailedError && /database is locked|disk I\/O error|readonly database/.test(msg)) return true;
-  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|The database connection is not open|Driver not Connected|Connection is not established/i.test(msg);
+  // node-postgres: the client's query timeout (the server did not answer), a connection closed under a query
+  // (also every query queued on a connection discarded after a timeout), no connection within the pool's bound.
+  return /Query read timeout|Connection terminated|not queryable|connect ECONNREFUSED|timeout exceeded when trying to connect|The database connection is not open|Driver not Connected|Connection is not established/i.test(msg);
 }

@@ -57,7 +57,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     ...opts.env,
   };
   const loaded = loadAppConfig(env);
-  const config: AppConfig = database.schema ? { ...loaded, database: { kind: 'postgres', url: database.url, schema: database.schema } } : loaded;
+  // The schema is not an environment variable: added here, keeping the DATABASE_* bounds read from env.
+  const config: AppConfig = database.schema ? { ...loaded, database: { ...loaded.database, kind: 'postgres', url: database.url, schema: database.schema } } : loaded;
   const clock = opts.clock ?? new MovableClock();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, { logDestination: opts.logDestination })] })
     .overrideProvider(Clock)

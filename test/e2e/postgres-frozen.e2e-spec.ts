@@ -1,0 +1,160 @@
+import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
+import { PrivatePostgres } from '../support/private-postgres';
+import { createAccount, createApiKey, createUser, GOOD_PASSWORD, latestMail, setPasswordWithInvitation, uniqueEmail } from './support/factories';
+import { startTestApp, TestApp } from './support/test-app';
+
+/**
+ * Issue 8 §3, SECURITY.md H3: a frozen PostgreSQL (SIGSTOP: connections stay open, nothing answers)
+ * must become a prompt 503 in each dialect's envelope, never a hang, and the service must recover by
+ * itself once the server answers again. Runs on a private server of its own (initdb + pg_ctl on a free
+ * port) so freezing it touches nobody else.
+ */
+const TIMEOUT_MS = 1500;
+/** What "within a few seconds" means here: the timeout plus its margin, the 1 s connect bound, and slack for a busy machine. */
+const BOUND_MS = 6000;
+
+const skip = !process.env.TEST_DATABASE_URL
+  ? 'TEST_DATABASE_URL is not set'
+  : !PrivatePostgres.findBinaries()
+    ? 'no PostgreSQL binaries under /usr/lib/postgresql'
+    : null;
+if (skip) process.stderr.write(`postgres-frozen.e2e-spec: skipped (${skip})\n`);
+
+(skip ? describe.skip : describe)('PostgreSQL frozen (issue 8 §3, H3)', () => {
+  let pg: PrivatePostgres;
+  let smtp: SmtpTestServer;
+  let t: TestApp;
+  const logs: Array<{ level: number; msg?: string }> = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  let d3Key: string;
+  let d3UserId: string;
+  let loginEmail: string;
+  let d5Code: string;
+  let d5Email: string;
+  let accountId: string;
+
+  const d3 = () => t.http.post(`/v1/password/${d3UserId}`).set('X-Api-Key', d3Key).send({ password: { value: 'Correct-Horse-9!' } }).timeout(BOUND_MS + 4000);
+  const d5 = () => t.http.post('/v1/auth/password-reset/reset').send({ code: d5Code, new_password: 'Fresh-Lantern-77!' }).timeout(BOUND_MS + 4000);
+  const login = () => t.http.post('/auth/login').send({ email: loginEmail, password: GOOD_PASSWORD }).timeout(BOUND_MS + 4000);
+  const health = () => t.http.get('/health').timeout(BOUND_MS + 4000);
+  const timed = async <T>(request: PromiseLike<T>): Promise<{ res: T; ms: number }> => {
+    const started = Date.now();
+    const res = await request;
+    return { res, ms: Date.now() - started };
+  };
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    pg = await PrivatePostgres.start();
+    smtp = await SmtpTestServer.start();
+    t = await startTestApp({
+      database: { kind: 'postgres', url: pg.url, drop: async () => undefined },
+      smtpUrl: smtp.url,
+      env: {
+        DATABASE_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS),
+        DATABASE_CONNECT_TIMEOUT_MS: '1000',
+        DATABASE_POOL_MAX: '3',
+        LOG_LEVEL: 'warn',
+      },
+      logDestination: { write: (line: string) => void logs.push(JSON.parse(line)) },
+    });
+    let ownerEmail: string;
+    ({ accountId, ownerEmail } = await createAccount(t, { policy: { minLength: 8, maxLength: 30, historySize: 5 } }));
+    await setPasswordWithInvitation(t, smtp, ownerEmail);
+    loginEmail = ownerEmail;
+    ({ userId: d3UserId } = await createUser(t, accountId));
+    ({ key: d3Key } = await createApiKey(t, ['passwords:write']));
+    d5Email = uniqueEmail('d5');
+    await createUser(t, accountId, d5Email);
+    await setPasswordWithInvitation(t, smtp, d5Email);
+    await t.http.post('/v1/auth/password-reset/request').send({ email: d5Email }).expect(200);
+    d5Code = extractCode(await latestMail(t, smtp, d5Email, (m) => m.subject === 'Your password reset code'));
+    // Every connection of the pool is open and idle before the freeze, as in a running service.
+    await Promise.all([login().expect(200), health().expect(200), health().expect(200)]);
+  }, 60_000);
+
+  afterAll(async () => {
+    pg?.thaw();
+    await t?.close();
+    await smtp?.stop();
+    pg?.stop();
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  it('H3 while frozen: D3, D5 and login answer 503 in their own envelopes within seconds, more requests than the pool holds included; /health is not ready', async () => {
+    pg.freeze();
+    try {
+      const [d3Res, d5Res, loginRes, healthRes, ...crowd] = await Promise.all([
+        timed(d3()), timed(d5()), timed(login()), timed(health()),
+        // twice the pool: these wait for a connection and must give up on their own (pool acquisition bound)
+        ...Array.from({ length: 6 }, () => timed(d3())),
+      ]);
+      expect(d3Res.res.status).toBe(503);
+      expect(d3Res.res.body).toEqual({ code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
+      expect(d5Res.res.status).toBe(503);
+      expect(d5Res.res.body).toEqual({ error: 'service unavailable' });
+      expect(loginRes.res.status).toBe(503);
+      expect(loginRes.res.body).toMatchObject({ statusCode: 503, code: 'STORAGE_UNAVAILABLE' });
+      expect(healthRes.res.status).toBe(503);
+      expect(healthRes.res.body).toMatchObject({ statusCode: 503, code: 'STORAGE_UNAVAILABLE' });
+      for (const r of [d3Res, d5Res, loginRes, healthRes, ...crowd]) expect(r.ms).toBeLessThan(BOUND_MS);
+      for (const r of crowd) expect(r.res.status).toBe(503);
+      for (const r of [d3Res, d5Res, loginRes, ...crowd]) expect(r.res.text).not.toMatch(/timeout|pg|postgres|stack|Query/i);
+
+      // Still frozen, a second wave: connections that timed out were thrown away, new ones cannot be
+      // opened (connect bound), nothing piles up behind the first wave.
+      const again = await timed(d3());
+      expect(again.res.status).toBe(503);
+      expect(again.ms).toBeLessThan(BOUND_MS);
+    } finally {
+      pg.thaw();
+    }
+  });
+
+  it('H3 once the server answers again, the same requests succeed within seconds without a restart', async () => {
+    const deadline = Date.now() + BOUND_MS;
+    // readiness first: the first request after the thaw may still meet a connection being thrown away
+    let ready = await health();
+    while (ready.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      ready = await health();
+    }
+    expect(ready.status).toBe(200);
+
+    const d3Res = await d3();
+    expect(d3Res.status).toBe(200);
+    expect(d3Res.body.passwordInfo.buyerId).toBe(d3UserId);
+    const d5Res = await d5();
+    expect(d5Res.status).toBe(200);
+    expect(d5Res.body).toEqual({ message: 'password reset successfully', email: d5Email });
+    await login().expect(200);
+  });
+
+  it('background work survives the freeze: the outbox worker logged its failure, kept polling and delivers again; no unhandled rejection', async () => {
+    // The D5 reset above queued a "password changed" mail; the worker sends it (kicked, or on its own poll).
+    const since = smtp.messages.length;
+    await t.http.post('/v1/auth/password-reset/request').send({ email: d5Email }).expect(200);
+    await smtp.waitFor((m) => smtp.messages.indexOf(m) >= since && m.to.includes(d5Email));
+    expect(logs.some((l) => l.level >= 40 && /outbox pass failed/.test(l.msg ?? ''))).toBe(true);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('H3 a statement the server runs too long is cancelled by its statement_timeout: 503 within seconds, nothing written, the same request works once it is fast again', async () => {
+    const { userId } = await createUser(t, accountId);
+    await t.dataSource.query(`CREATE FUNCTION slow_credentials() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$`);
+    await t.dataSource.query('CREATE TRIGGER slow_credentials BEFORE INSERT ON credentials FOR EACH ROW EXECUTE FUNCTION slow_credentials()');
+    try {
+      const slow = await timed(t.http.post(`/v1/password/${userId}`).set('X-Api-Key', d3Key).send({ password: { value: 'Correct-Horse-9!' } }).timeout(BOUND_MS + 4000));
+      expect(slow.res.status).toBe(503);
+      expect(slow.res.body).toEqual({ code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
+      expect(slow.ms).toBeLessThan(BOUND_MS);
+    } finally {
+      await t.dataSource.query('DROP TRIGGER slow_credentials ON credentials');
+      await t.dataSource.query('DROP FUNCTION slow_credentials()');
+    }
+    expect(await t.dataSource.query('SELECT 1 FROM credentials WHERE user_id = $1', [userId])).toEqual([]);
+    await t.http.post(`/v1/password/${userId}`).set('X-Api-Key', d3Key).send({ password: { value: 'Correct-Horse-9!' } }).expect(200);
+  });
+});
