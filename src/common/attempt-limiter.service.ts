@@ -21,6 +21,11 @@ export interface Reservation {
   refund(): Promise<void>;
 }
 
+/** What tryReserve() answers: the counts taken, or the first exhausted limit (nothing counted). */
+export type ReserveResult =
+  | { granted: true; reservation: Reservation }
+  | { granted: false; limit: Limit; retryAfterSeconds: number };
+
 const CLEANUP_INTERVAL_MS = LONGEST_WINDOW_MS;
 
 /**
@@ -70,26 +75,58 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
    * attempts cannot overshoot a limit (a burst of N requests gets at most `max` through).
    */
   async reserve(limits: Limit[]): Promise<Reservation> {
-    await this.uow.run(async (em) => {
-      for (const limit of limits) await this.hitOrThrow(em, limit);
-    });
+    const result = await this.tryReserve(limits);
+    if (!result.granted) throw new RateLimitedError(result.retryAfterSeconds);
+    return result.reservation;
+  }
+
+  /**
+   * Like reserve(), but says which limit was exhausted instead of throwing, so a caller can fall back
+   * to a narrower path (e.g. a code accepted only from the network that requested it). Refused: nothing
+   * was counted; `retryAfterSeconds` is the time left in the exhausted limit's window.
+   */
+  async tryReserve(limits: Limit[]): Promise<ReserveResult> {
+    let refused: { limit: Limit; retryAfterSeconds: number } | null = null;
+    try {
+      await this.uow.run(async (em) => {
+        for (const limit of limits) {
+          const { allowed, retryAfterSeconds } = await this.hit(em, limit);
+          if (!allowed) {
+            refused = { limit, retryAfterSeconds };
+            throw new RateLimitedError(retryAfterSeconds); // rolls back every count of this reservation
+          }
+        }
+      });
+    } catch (error) {
+      if (!refused) throw error;
+    }
+    if (refused) return { granted: false, ...(refused as { limit: Limit; retryAfterSeconds: number }) };
     let refunded = false;
     return {
-      refund: async () => {
-        if (refunded) return;
-        refunded = true;
-        await this.uow.run(async (em) => {
-          for (const limit of limits) {
-            await em
-              .createQueryBuilder()
-              .update(AttemptCounter)
-              .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
-              .where('"key" = :key', { key: limit.key })
-              .execute();
-          }
-        });
+      granted: true,
+      reservation: {
+        refund: async () => {
+          if (refunded) return;
+          refunded = true;
+          await this.uow.run(async (em) => {
+            for (const limit of limits) {
+              await em
+                .createQueryBuilder()
+                .update(AttemptCounter)
+                .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
+                .where('"key" = :key', { key: limit.key })
+                .execute();
+            }
+          });
+        },
       },
     };
+  }
+
+  /** Forgets the counts of these keys (e.g. a target's failures after it proved itself: SECURITY.md D5). */
+  async clear(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.uow.run((em) => em.createQueryBuilder().delete().from(AttemptCounter).where('"key" IN (:...keys)', { keys }).execute());
   }
 
   onModuleInit(): void {
