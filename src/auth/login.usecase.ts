@@ -80,25 +80,25 @@ export class LoginUseCase {
    */
   private async reserveFailure(targetLimits: Limit[], client: string, clientIp: string): Promise<Reservation[]> {
     const own = await this.limiter.tryReserve([loginClientLimit(client), ...targetLimits]);
-    if (!own.granted) return this.refuse(own.limit.key.startsWith('login:fail:ip:') ? 'client' : 'target', own.limit, own.retryAfterSeconds, clientIp);
+    if (!own.granted) return this.refuse(own.limit.key.startsWith('login:fail:ip:') ? 'client' : 'target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
     const overall = await this.limiter.tryReserve([LOGIN_GLOBAL_LIMIT]);
     if (overall.granted) return [own.reservation, overall.reservation];
-    this.report('global', LOGIN_GLOBAL_LIMIT, overall.retryAfterSeconds, clientIp);
+    this.report('global', LOGIN_GLOBAL_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
     const tighter = await this.limiter.tryReserve([loginClientLimitWhenGlobalSpent(client)]);
     if (tighter.granted) return [own.reservation, tighter.reservation];
     await own.reservation.refund();
-    return this.refuse('global', tighter.limit, tighter.retryAfterSeconds, clientIp);
+    return this.refuse('global', tighter.limit, tighter.retryAfterSeconds, tighter.windowEndsAtMs, clientIp);
   }
 
-  private refuse(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, clientIp: string): never {
-    this.report(budget, limit, retryAfterSeconds, clientIp);
+  private refuse(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): never {
+    this.report(budget, limit, retryAfterSeconds, windowEndsAtMs, clientIp);
     throw new RateLimitedError(retryAfterSeconds);
   }
 
   /** One `login.limited` event per exhausted counter and window (not one per refused request). */
-  private report(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, clientIp: string): void {
+  private report(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): void {
     const now = this.clock.nowMs();
-    if (!this.reported.first(limit.key, now, now + retryAfterSeconds * 1000)) return;
+    if (!this.reported.first(limit.key, now, windowEndsAtMs)) return;
     void this.audit
       .record(null, { type: 'login.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited', details: { budget, max: limit.max, window_seconds: limit.windowMs / 1000, retry_after_seconds: retryAfterSeconds } })
       .catch(() => undefined);

@@ -24,7 +24,7 @@ export interface Reservation {
 /** What tryReserve() answers: the counts taken, or the first exhausted limit (nothing counted). */
 export type ReserveResult =
   | { granted: true; reservation: Reservation }
-  | { granted: false; limit: Limit; retryAfterSeconds: number };
+  | { granted: false; limit: Limit; retryAfterSeconds: number; windowEndsAtMs: number };
 
 const CLEANUP_INTERVAL_MS = LONGEST_WINDOW_MS;
 
@@ -45,7 +45,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
    * limit (count ≤ max). Hits over the limit are counted too; callers that refuse them usually roll
    * the transaction back.
    */
-  async hit(em: EntityManager, limit: Limit): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+  async hit(em: EntityManager, limit: Limit): Promise<{ allowed: boolean; retryAfterSeconds: number; windowEndsAtMs: number }> {
     const now = this.clock.nowMs();
     await em.createQueryBuilder().insert().into(AttemptCounter).values({ key: limit.key, count: 0, windowStartedAt: new Date(now) }).orIgnore().execute();
     // Both CASEs read the row as it was: an expired window restarts at 1, a live one counts up.
@@ -59,8 +59,9 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
       .where('"key" = :key', { key: limit.key, cutoff: now - limit.windowMs, now })
       .execute();
     const row = await em.findOneByOrFail(AttemptCounter, { key: limit.key });
-    const retryAfterSeconds = Math.max(1, Math.ceil((row.windowStartedAt.getTime() + limit.windowMs - now) / 1000));
-    return { allowed: row.count <= limit.max, retryAfterSeconds };
+    const windowEndsAtMs = row.windowStartedAt.getTime() + limit.windowMs;
+    const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAtMs - now) / 1000));
+    return { allowed: row.count <= limit.max, retryAfterSeconds, windowEndsAtMs };
   }
 
   /** Like hit(), but throws RateLimitedError (429) over the limit, which rolls the caller's transaction back. */
@@ -86,13 +87,14 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
    * was counted; `retryAfterSeconds` is the time left in the exhausted limit's window.
    */
   async tryReserve(limits: Limit[]): Promise<ReserveResult> {
-    let refused: { limit: Limit; retryAfterSeconds: number } | null = null;
+    type Refusal = { limit: Limit; retryAfterSeconds: number; windowEndsAtMs: number };
+    let refused: Refusal | null = null;
     try {
       await this.uow.run(async (em) => {
         for (const limit of limits) {
-          const { allowed, retryAfterSeconds } = await this.hit(em, limit);
+          const { allowed, retryAfterSeconds, windowEndsAtMs } = await this.hit(em, limit);
           if (!allowed) {
-            refused = { limit, retryAfterSeconds };
+            refused = { limit, retryAfterSeconds, windowEndsAtMs };
             throw new RateLimitedError(retryAfterSeconds); // rolls back every count of this reservation
           }
         }
@@ -100,7 +102,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       if (!refused) throw error;
     }
-    if (refused) return { granted: false, ...(refused as { limit: Limit; retryAfterSeconds: number }) };
+    if (refused) return { granted: false, ...(refused as Refusal) };
     let refunded = false;
     return {
       granted: true,

@@ -13,9 +13,10 @@ import { RecoveryRequestRow } from '../password-reset/recovery-request.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { RecoveryRequests1764000000000 } from './migrations/1764000000000-recovery-requests';
+import { AbuseBudgets1764310000000 } from './migrations/1764310000000-abuse-budgets';
 
 export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow];
-export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000];
+export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000, AbuseBudgets1764310000000];
 
 /**
  * The one options object shared by the app and the TypeORM CLI (ormconfig.ts).

@@ -12,8 +12,11 @@ import { User } from '../users/user.entity';
 import { mailLimit, requestLimit, ResetDialect } from './recovery-limits';
 import { RecoveryRequestRow } from './recovery-request.entity';
 
-/** Issues a dialect's code for the user in the given transaction and returns the email carrying it. */
-export type RecoveryCodeIssuer = (em: EntityManager, user: User) => Promise<MailContent>;
+/**
+ * Issues a dialect's code for the user in the given transaction and returns the email carrying it.
+ * `request.client` is the client key the request came from (to bind the code to that network).
+ */
+export type RecoveryCodeIssuer = (em: EntityManager, user: User, request: { client: string }) => Promise<MailContent>;
 
 /** How often requests left over (a crash, a failed resolution) are looked for. */
 const POLL_INTERVAL_MS = 5_000;
@@ -157,7 +160,7 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
       if (!user || !user.isActive) return 'no_such_user';
       const issue = this.issuers.get(row.dialect);
       if (!issue) throw new Error(`no code issuer for ${row.dialect}`);
-      await this.mail.enqueue(em, user.email, await issue(em, user));
+      await this.mail.enqueue(em, user.email, await issue(em, user, { client: row.client }));
       return 'sent';
     });
     if (outcome !== 'taken') {

@@ -18,6 +18,8 @@ export interface IssueOptions {
   secret?: { length: number; alphabet: string };
   /** Store a known secret (e.g. a JWT's jti) instead of generating one. */
   value?: string;
+  /** Keyed hash of the requesting client's network (clientNetworkRef), kept with the secret. */
+  issuedToNetwork?: string | null;
 }
 
 /**
@@ -52,7 +54,7 @@ export class OneTimeTokensService {
         }
       }
       await em.insert(OneTimeToken, {
-        id: randomUUID(), userId: o.userId, purpose: o.purpose, secretHash, expiresAt: new Date(now.getTime() + o.ttlMs), usedAt: null, attempts: 0, createdAt: now,
+        id: randomUUID(), userId: o.userId, purpose: o.purpose, secretHash, expiresAt: new Date(now.getTime() + o.ttlMs), usedAt: null, attempts: 0, createdAt: now, issuedToNetwork: o.issuedToNetwork ?? null,
       });
       return raw;
     }
