@@ -35,6 +35,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(60) @Max(86400) ACCESS_TOKEN_TTL_SECONDS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(365) REFRESH_TOKEN_TTL_DAYS?: number;
   @IsOptional() @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) API_KEY_RATE_LIMIT_PER_MINUTE?: number;
 }
 
 export type DatabaseConfig =
@@ -65,7 +66,10 @@ export interface AppConfig {
   resetCodeAlphabet: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlMs: number;
+  /** Requests per minute per client address and route for callers without a valid credential. */
   rateLimitPerMinute: number;
+  /** Requests per minute per API key (all routes) for keys without their own `rate_limit_per_minute`. */
+  apiKeyRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -108,6 +112,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS ?? 900,
     refreshTokenTtlMs: minutes(60 * 24 * (vars.REFRESH_TOKEN_TTL_DAYS ?? 30)),
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 60,
+    // 40 requests a second: an integrator provisioning at 20 a second stays well inside it.
+    apiKeyRateLimitPerMinute: vars.API_KEY_RATE_LIMIT_PER_MINUTE ?? 2400,
   });
 }
 

@@ -20,4 +20,21 @@ export class OncePerWindow {
     this.until.set(id, windowEndsAtMs);
     return true;
   }
+
+  /**
+   * True when `key` has not been reported since a window that is still running (it then counts as
+   * reported until `untilMs`). For limiters that only say how long is left, not when the window began.
+   */
+  firstUntil(key: string, nowMs: number, untilMs: number): boolean {
+    const id = `until:${key}`;
+    const seen = this.until.get(id);
+    if (seen !== undefined && nowMs < seen) return false;
+    this.until.delete(id);
+    for (const [k, end] of this.until) {
+      if (end > nowMs && this.until.size < this.capacity) break;
+      this.until.delete(k);
+    }
+    this.until.set(id, untilMs);
+    return true;
+  }
 }
