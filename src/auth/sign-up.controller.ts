@@ -30,8 +30,8 @@ export class SignUpController {
   @ApiBadRequestResponse({ type: D2ErrorDto, description: 'Invalid body, or an account_id that names no account', example: D2_EXAMPLES.request })
   @ApiTooManyRequestsResponse({ type: D2ErrorDto, description: 'Rate limited', example: D2_EXAMPLES.rateLimited })
   @ApiServiceUnavailableResponse({ type: D2ErrorDto, description: 'Storage unavailable', example: D2_EXAMPLES.unavailable })
-  create(@Body() dto: SignUpDto): Promise<SignUpResponseDto> {
-    return this.signUp.execute(dto);
+  create(@Body() dto: SignUpDto, @ClientIp() ip: string): Promise<SignUpResponseDto> {
+    return this.signUp.execute(dto, ip);
   }
 
   @Post('verify-email')
