@@ -2,9 +2,9 @@ import { AuditTrail } from '../../src/common/audit-trail';
 import {
   LOGIN_CLIENT_FAILURES, LOGIN_TARGET_FAILURES_PER_MINUTE, LOGIN_TARGET_FAILURES_PER_WINDOW,
 } from '../../src/auth/login-limits';
-import { SmtpTestServer } from '../support/smtp-test-server';
+import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
-import { createAccount, givePassword, GOOD_PASSWORD, createUser, randomClientIp, sql, uniqueEmail } from './support/factories';
+import { createAccount, createUser, givePassword, GOOD_PASSWORD, latestMail, randomClientIp, sql, uniqueEmail } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
 
 const WRONG = 'Wrong-Lantern-99';
@@ -13,11 +13,11 @@ const TOO_MANY = { statusCode: 429, error: 'Too Many Requests', code: 'RATE_LIMI
 describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
   let t: TestApp;
   let accountId: string;
-  let _smtp: SmtpTestServer;
+  let smtp: SmtpTestServer;
 
   // TRUST_PROXY: each request may come from its own address (X-Forwarded-For), like a botnet.
   withAppAndSmtp(kind, async (app, server) => {
-    [t, _smtp] = [app, server];
+    [t, smtp] = [app, server];
     ({ accountId } = await createAccount(t));
   }, { env: { TRUST_PROXY: 'true' } });
   beforeEach(async () => {
@@ -64,6 +64,21 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
     await login(email, GOOD_PASSWORD).expect(429);
     t.clock.advanceMinutes(15);
     await login(email, GOOD_PASSWORD).expect(200);
+  });
+
+  it('J5/D5 a paused target is not locked out: a D5 reset clears its failed logins and the new password logs in at once', async () => {
+    const { email } = await member();
+    for (let minute = 0; minute < LOGIN_TARGET_FAILURES_PER_WINDOW / LOGIN_TARGET_FAILURES_PER_MINUTE; minute++) {
+      await statuses(LOGIN_TARGET_FAILURES_PER_MINUTE, email, WRONG);
+      t.clock.advance(61_000);
+    }
+    await login(email, GOOD_PASSWORD).expect(429);
+    const home = randomClientIp();
+    const since = smtp.messages.length;
+    await t.http.post('/v1/auth/password-reset/request').set('X-Forwarded-For', home).send({ email }).expect(200);
+    const code = extractCode(await latestMail(t, smtp, email, (m) => m.subject === 'Your password reset code', since));
+    await t.http.post('/v1/auth/password-reset/reset').set('X-Forwarded-For', home).send({ code, new_password: 'Fresh-Harbor-73' }).expect(200);
+    await login(email, 'Fresh-Harbor-73', home).expect(200);
   });
 
   it('C3 counts an unknown email exactly like a known one (no enumeration through the limit)', async () => {
