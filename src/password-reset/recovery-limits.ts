@@ -26,6 +26,12 @@ export const RESET_FAILURES_PER_CLIENT = 10;
  * every other attempt answers 429 (docs/recovery.md, "Guessing budget").
  */
 export const D5_RESET_FAILURES_GLOBAL = 25;
+/**
+ * Failed D5 resets per client per window while the global budget is spent (on top of
+ * RESET_FAILURES_PER_CLIENT). In that state a code is accepted only from the network that requested it,
+ * and only the newest code requested from there, so each network gets this many guesses at one code.
+ */
+export const D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT = 3;
 /** Wrong D4 validation codes naming one live code before it is burned (B6; Kratos uses 5). */
 export const D4_CODE_MAX_FAILURES = 5;
 
@@ -42,6 +48,10 @@ export function mailLimit(addressRef: string): Limit {
 
 export function resetClientFailureLimit(dialect: ResetDialect, client: string): Limit {
   return { key: `${KEY_PREFIX}${dialect.toLowerCase()}:fail:ip:${client}`, max: RESET_FAILURES_PER_CLIENT, windowMs: RECOVERY_WINDOW_MS };
+}
+
+export function d5ClientLimitWhenGlobalSpent(client: string): Limit {
+  return { key: `${KEY_PREFIX}d5:fail:spent:ip:${client}`, max: D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT, windowMs: RECOVERY_WINDOW_MS };
 }
 
 export const D5_GLOBAL_FAILURE_LIMIT: Limit = { key: `${KEY_PREFIX}d5:fail:global`, max: D5_RESET_FAILURES_GLOBAL, windowMs: RECOVERY_WINDOW_MS };

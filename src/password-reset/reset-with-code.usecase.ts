@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { loginTargetLimits, loginTargetSecret } from '../auth/login-limits';
-import { AttemptLimiter, Limit } from '../common/attempt-limiter.service';
+import { AttemptLimiter, Limit, Reservation } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
@@ -9,9 +9,10 @@ import { clientNetworkRef } from '../common/rate-limit/client-network';
 import { OncePerWindow } from '../common/rate-limit/once-per-window';
 import { SecretKeys } from '../common/secrets';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
+import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { PasswordResetResponseDto } from './dto/password-reset-response.dto';
-import { D5_GLOBAL_FAILURE_LIMIT, resetClientFailureLimit } from './recovery-limits';
+import { D5_GLOBAL_FAILURE_LIMIT, d5ClientLimitWhenGlobalSpent, resetClientFailureLimit } from './recovery-limits';
 import { assertMayReset } from './reset-guards';
 
 export interface ResetWithCodeCommand {
@@ -27,9 +28,11 @@ export interface ResetWithCodeCommand {
  *    spent, valid code or not: SECURITY.md B7), then against the global guessing budget (J6). Counting
  *    first means a parallel burst cannot overshoot either.
  * 2. The code is looked up by its keyed hash. When the global budget was spent (by anyone), a live code
- *    is still accepted from the network that requested it (the code stores a keyed hash of it), so
- *    guessers cannot lock people out of their own reset; any other code then answers 429, wrong or not,
- *    so the 429 tells a guesser nothing (docs/recovery.md, "Guessing budget").
+ *    is still accepted from the network that requested it (the code stores a keyed hash of it) if it is
+ *    the newest code requested from there, with a tighter per-client allowance
+ *    (D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT), so guessers cannot lock people out of their own reset
+ *    and gain at most that many guesses at one code per network; any other code then answers 429, wrong
+ *    or not, so the 429 tells a guesser nothing (docs/recovery.md, "Guessing budget").
  * 3. A refused code keeps its counts: 400, or 429 past the global budget. An accepted one is not a
  *    failure: the counts are given back (only failures spend a budget), and the shared pipeline runs:
  *    policy and history first (a rejected password leaves the code usable, A15), then one transaction
@@ -61,9 +64,18 @@ export class ResetWithCodeUseCase {
       const own = await this.limiter.tryReserve([resetClientFailureLimit('D5', client)]);
       if (!own.granted) return this.refuse('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, cmd.clientIp);
       const overall = await this.limiter.tryReserve([D5_GLOBAL_FAILURE_LIMIT]);
-      if (!overall.granted) this.report('global', D5_GLOBAL_FAILURE_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, cmd.clientIp);
+      let extra: Reservation | null = null;
+      if (!overall.granted) {
+        this.report('global', D5_GLOBAL_FAILURE_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, cmd.clientIp);
+        const tighter = await this.limiter.tryReserve([d5ClientLimitWhenGlobalSpent(client)]);
+        if (!tighter.granted) {
+          await own.reservation.refund();
+          return this.refuse('client', tighter.limit, tighter.retryAfterSeconds, tighter.windowEndsAtMs, cmd.clientIp);
+        }
+        extra = tighter.reservation;
+      }
       const token = await this.tokens.findLive(cmd.code, 'reset_code');
-      const accepted = !!token && (overall.granted || token.issuedToNetwork === clientNetworkRef(this.secrets, client));
+      const accepted = !!token && (overall.granted || (await this.fromRequestingNetwork(token, client)));
       if (!token || !accepted) {
         await this.audit.record(null, {
           type: 'reset.failed', userId: token?.userId ?? null, actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'failure',
@@ -75,6 +87,7 @@ export class ResetWithCodeUseCase {
       userId = token.userId;
       await own.reservation.refund();
       if (overall.granted) await overall.reservation.refund();
+      if (extra) await extra.refund();
       const { user } = await this.lifecycle.setPassword({
         via: 'D5',
         userId: token.userId,
@@ -96,6 +109,12 @@ export class ResetWithCodeUseCase {
     } finally {
       this.logger.log({ event: 'password_reset.completed', dialect: 'D5', userId, client, outcome }, `password_reset.completed ${outcome}`);
     }
+  }
+
+  /** The code was requested from this client's network, and is the newest code requested from there. */
+  private async fromRequestingNetwork(token: OneTimeToken, client: string): Promise<boolean> {
+    const network = clientNetworkRef(this.secrets, client);
+    return token.issuedToNetwork === network && (await this.tokens.isNewestIssuedTo(network, 'reset_code', token.id));
   }
 
   private refuse(budget: 'client' | 'global', limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): never {

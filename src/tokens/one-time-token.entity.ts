@@ -26,5 +26,7 @@ export class OneTimeToken {
    * Keyed hash of the client network (IPv4 address or IPv6 /64) that requested the secret, or null. Lets
    * its owner redeem it from that network when a global guessing budget is spent (README "Abuse budgets").
    */
-  @Column({ name: 'issued_to_network', type: 'varchar', length: 64, nullable: true }) issuedToNetwork: string | null;
+  @Index('idx_one_time_tokens_issued_to_network')
+  @Column({ name: 'issued_to_network', type: 'varchar', length: 64, nullable: true })
+  issuedToNetwork: string | null;
 }

@@ -97,6 +97,12 @@ export class OneTimeTokensService {
       .execute();
   }
 
+  /** Whether `tokenId` is the newest secret of `purpose` issued to this client network (clientNetworkRef). Reads only. */
+  async isNewestIssuedTo(network: string, purpose: OneTimeTokenPurpose, tokenId: string): Promise<boolean> {
+    const newest = await this.tokens.findOne({ where: { issuedToNetwork: network, purpose }, order: { createdAt: 'DESC', id: 'DESC' }, select: { id: true } });
+    return newest?.id === tokenId;
+  }
+
   /** Voids every live secret of these purposes for the user (marks them used). */
   async voidLive(em: EntityManager, userId: string, purposes: OneTimeTokenPurpose[], exceptId?: string): Promise<void> {
     await em.update(

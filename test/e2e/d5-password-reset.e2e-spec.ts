@@ -520,13 +520,27 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       expect(await hasPassword(t, userId, NEW_PASSWORD)).toBe(true);
     });
 
-    it('J6 while the global budget is spent, a wrong code from the requesting network is refused with 429 and still spends that client\'s budget', async () => {
+    it('J6 while the global budget is spent, the requesting network gets 3 guesses (429 each, wrong or not), then even its right code waits for the window', async () => {
       const { email } = await newUser();
       const home = randomClientIp();
       const code = await codeFrom(email, home);
       for (let i = 0; i < 25; i++) await reset({ code: wrongCode(), new_password: NEW_PASSWORD });
-      for (let i = 0; i < 10; i++) await reset({ code: wrongCode(), new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
+      for (let i = 0; i < 3; i++) await reset({ code: wrongCode(), new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
       await reset({ code, new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
+      t.clock.advanceMinutes(16);
+      await reset({ code: await codeFrom(email, home), new_password: NEW_PASSWORD }, home).expect(200);
+    });
+
+    it('J6 while the global budget is spent, only the newest code requested from a network is accepted there', async () => {
+      const first = await newUser();
+      const second = await newUser();
+      const home = randomClientIp();
+      const older = await codeFrom(first.email, home);
+      const newer = await codeFrom(second.email, home);
+      for (let i = 0; i < 25; i++) await reset({ code: wrongCode(), new_password: NEW_PASSWORD });
+      await reset({ code: older, new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
+      await reset({ code: newer, new_password: NEW_PASSWORD }, home).expect(200);
+      expect(await hasPassword(t, first.userId, GOOD_PASSWORD)).toBe(true);
     });
 
     it('only failures spend the budget: 100 people with valid codes resetting at the same moment all succeed', async () => {

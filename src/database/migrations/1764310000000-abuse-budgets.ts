@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
+import { MigrationInterface, QueryRunner, TableColumn, TableIndex } from 'typeorm';
 
 /**
  * Abuse budgets (README "Abuse budgets"):
@@ -13,9 +13,11 @@ export class AbuseBudgets1764310000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.addColumn('api_keys', new TableColumn({ name: 'rate_limit_per_minute', type: 'integer', isNullable: true }));
     await q.addColumn('one_time_tokens', new TableColumn({ name: 'issued_to_network', type: 'varchar', length: '64', isNullable: true }));
+    await q.createIndex('one_time_tokens', new TableIndex({ name: 'idx_one_time_tokens_issued_to_network', columnNames: ['issued_to_network'] }));
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.dropIndex('one_time_tokens', 'idx_one_time_tokens_issued_to_network');
     await q.dropColumn('one_time_tokens', 'issued_to_network');
     await q.dropColumn('api_keys', 'rate_limit_per_minute');
   }
