@@ -1,6 +1,6 @@
 import { AuditTrail } from '../../src/common/audit-trail';
 import {
-  LOGIN_CLIENT_FAILURES, LOGIN_TARGET_FAILURES_PER_MINUTE, LOGIN_TARGET_FAILURES_PER_WINDOW,
+  LOGIN_CLIENT_FAILURES, LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT, LOGIN_GLOBAL_FAILURES, LOGIN_TARGET_FAILURES_PER_MINUTE, LOGIN_TARGET_FAILURES_PER_WINDOW,
 } from '../../src/auth/login-limits';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
@@ -112,6 +112,18 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
     await login(uniqueEmail('spray'), WRONG, attacker).expect(429, TOO_MANY);
     await login(email, GOOD_PASSWORD, attacker).expect(429, TOO_MANY);
     await login(email, GOOD_PASSWORD).expect(200);
+  });
+
+  it('J6 when the overall budget is spent nobody is blocked: each client gets 5 more failures, and correct passwords still log in', async () => {
+    const { email } = await member();
+    await sql(t, 'INSERT INTO attempt_counters (key, count, window_started_at) VALUES ($1, $2, $3)', ['login:fail:global', LOGIN_GLOBAL_FAILURES, t.clock.nowMs()]);
+    const attacker = randomClientIp();
+    const results = await Promise.all(Array.from({ length: 12 }, () => login(uniqueEmail('flood'), WRONG, attacker)));
+    expect(results.filter((r) => r.status === 401)).toHaveLength(LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(12 - LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT);
+    await login(email, GOOD_PASSWORD, attacker).expect(429, TOO_MANY);
+    await login(email, GOOD_PASSWORD).expect(200);
+    for (let i = 0; i < 10; i++) await login(email, GOOD_PASSWORD).expect(200);
   });
 
   it('I2 records login.failed with the user id and client address but never the email or password, and one login.limited per window', async () => {
