@@ -66,7 +66,10 @@ export class LoginUseCase {
       return response;
     } catch (error) {
       if (failedUser !== undefined) {
-        await this.audit.record(null, { type: 'login.failed', userId: failedUser?.id ?? null, accountId: failedUser?.accountId ?? null, actor: { kind: 'anonymous' }, clientIp, outcome: 'failure' });
+        // A refusal stays a refusal even if the audit store is unavailable.
+        await this.audit
+          .record(null, { type: 'login.failed', userId: failedUser?.id ?? null, accountId: failedUser?.accountId ?? null, actor: { kind: 'anonymous' }, clientIp, outcome: 'failure' })
+          .catch(() => undefined);
       } else {
         await this.giveBack(reservations).catch(() => undefined);
       }

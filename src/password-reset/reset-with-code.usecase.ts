@@ -80,7 +80,7 @@ export class ResetWithCodeUseCase {
         await this.audit.record(null, {
           type: 'reset.failed', userId: token?.userId ?? null, actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'failure',
           details: { dialect: 'D5', global_budget_spent: !overall.granted },
-        });
+        }).catch(() => undefined);
         if (!overall.granted) throw new RateLimitedError(overall.retryAfterSeconds);
         throw new InvalidTokenError();
       }

@@ -83,7 +83,7 @@ export class ResetWithValidationCodeUseCase {
         if (parts) userId = await this.uow.run((em) => this.chargeCode(em, parts.tokenId));
         await this.audit.record(null, {
           type: 'reset.failed', userId: userId ?? null, actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'failure', details: { dialect: 'D4' },
-        });
+        }).catch(() => undefined);
         throw new InvalidTokenError();
       }
       userId = token.userId;
