@@ -1,16 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
+import { ApiKeyCallerIdentifier } from './api-keys/api-key-caller.identifier';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { GlobalAuthGuard } from './auth/auth.guard';
 import { CoreModule } from './common/core.module';
 import { DialectExceptionFilter } from './common/errors/dialect-exception.filter';
+import { CALLER_IDENTIFIERS } from './common/rate-limit/caller-identity';
+import { CallerThrottlerGuard } from './common/rate-limit/caller-throttler.guard';
 import { loggerOptions } from './common/logging';
 import { createThrottlerStorage } from './common/rate-limit/resilient-throttler-storage';
 import type { AppConfig } from './config/app-config';
@@ -56,8 +59,10 @@ export class AppModule {
         HealthModule,
       ],
       providers: [
-        // Order matters: throttle first, then authenticate (deny by default).
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        // Who a request authenticates as, for the request limit (OAuth client tokens add theirs here).
+        { provide: CALLER_IDENTIFIERS, useFactory: (apiKeys: ApiKeyCallerIdentifier) => [apiKeys], inject: [ApiKeyCallerIdentifier] },
+        // Order matters: throttle first (per key for authenticated callers, per address otherwise), then authenticate (deny by default).
+        { provide: APP_GUARD, useClass: CallerThrottlerGuard },
         { provide: APP_GUARD, useClass: GlobalAuthGuard },
         { provide: APP_FILTER, useClass: DialectExceptionFilter },
       ],

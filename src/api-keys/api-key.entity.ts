@@ -18,4 +18,6 @@ export class ApiKey {
   @TimeColumn('created_at') createdAt: Date;
   @TimeColumn('last_used_at', { nullable: true }) lastUsedAt: Date | null;
   @TimeColumn('revoked_at', { nullable: true }) revokedAt: Date | null;
+  /** Requests per minute this key may make across all routes; null = API_KEY_RATE_LIMIT_PER_MINUTE. */
+  @Column({ name: 'rate_limit_per_minute', type: 'integer', nullable: true }) rateLimitPerMinute: number | null;
 }

@@ -16,7 +16,7 @@ export class ApiKeysController {
   /** Creates a key. The raw key is in this answer only; the service keeps a hash. */
   @Post()
   async create(@Body() dto: CreateApiKeyDto, @Principal() caller: ApiKeyPrincipal): Promise<CreatedApiKeyResponseDto> {
-    const { key, raw } = await this.apiKeys.create({ name: dto.name, scopes: dto.scopes, accountId: dto.account_id }, caller);
+    const { key, raw } = await this.apiKeys.create({ name: dto.name, scopes: dto.scopes, accountId: dto.account_id, rateLimitPerMinute: dto.rate_limit_per_minute }, caller);
     return CreatedApiKeyResponseDto.from(key, raw);
   }
 

@@ -3,12 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Account } from '../accounts/account.entity';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
+import { ApiKeyCallerIdentifier } from './api-key-caller.identifier';
 import { ApiKeysService } from './api-keys.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey, Account])],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService],
-  exports: [ApiKeysService],
+  providers: [ApiKeysService, ApiKeyCallerIdentifier],
+  exports: [ApiKeysService, ApiKeyCallerIdentifier],
 })
 export class ApiKeysModule {}

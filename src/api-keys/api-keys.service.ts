@@ -12,6 +12,7 @@ import { randomToken, SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Account } from '../accounts/account.entity';
 import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import type { RateLimitedCaller } from '../common/rate-limit/caller-identity';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
 
 const KEY_PREFIX = 'pls_';
@@ -73,13 +74,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
     this.logger.warn(`no admin API key existed: created one and wrote it to ${file} (readable by this user only). Use it as X-Api-Key in /docs, then delete the file.`);
   }
 
-  async create(input: { name: string; scopes: ApiKeyScope[]; accountId?: string | null }, creator: ApiKeyPrincipal): Promise<{ key: ApiKey; raw: string }> {
+  async create(
+    input: { name: string; scopes: ApiKeyScope[]; accountId?: string | null; rateLimitPerMinute?: number | null },
+    creator: ApiKeyPrincipal,
+  ): Promise<{ key: ApiKey; raw: string }> {
     const accountId = input.accountId ?? null;
     // A key never grants more than its creator holds: an account-bound creator can only mint keys for its own account.
     if (creator.accountId && creator.accountId !== accountId) throw new ForbiddenError();
     if (accountId && !(await this.accounts.existsBy({ id: accountId }))) throw new AccountNotFoundError();
     const raw = KEY_PREFIX + randomToken(32);
-    const key = this.newKey(input.name, [...new Set(input.scopes)], accountId, this.secrets.lookupHash(raw));
+    const key = this.newKey(input.name, [...new Set(input.scopes)], accountId, this.secrets.lookupHash(raw), input.rateLimitPerMinute ?? null);
     await this.uow.run((em) => this.insertKey(em, key, { kind: 'api_key', id: creator.keyId }));
     return { key, raw };
   }
@@ -129,6 +133,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return { kind: 'apiKey', keyId: key.id, scopes: key.scopes, accountId: key.accountId };
   }
 
+  /**
+   * The live key named by `raw`, for the request limiter (CallerThrottlerGuard): its id and own limit,
+   * or null for a missing, malformed, unknown or revoked key. Reads only; never records use.
+   */
+  async rateLimitedCaller(raw: string | undefined): Promise<RateLimitedCaller | null> {
+    if (!raw || raw.length > 200) return null;
+    const key = await this.keys.findOne({ where: { keyHash: this.secrets.lookupHash(raw), revokedAt: IsNull() }, select: { id: true, rateLimitPerMinute: true } });
+    return key ? { kind: 'api_key', keyId: key.id, limitPerMinute: key.rateLimitPerMinute ?? null } : null;
+  }
+
   allows(principal: ApiKeyPrincipal, scope: ApiKeyScope): boolean {
     return principal.scopes.includes('admin') || principal.scopes.includes(scope);
   }
@@ -138,7 +152,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (principal.accountId && principal.accountId !== accountId) throw new ForbiddenError();
   }
 
-  private newKey(name: string, scopes: ApiKeyScope[], accountId: string | null, keyHash: string): ApiKey {
-    return Object.assign(new ApiKey(), { id: randomUUID(), name, keyHash, scopes, accountId, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null });
+  private newKey(name: string, scopes: ApiKeyScope[], accountId: string | null, keyHash: string, rateLimitPerMinute: number | null = null): ApiKey {
+    return Object.assign(new ApiKey(), {
+      id: randomUUID(), name, keyHash, scopes, accountId, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null, rateLimitPerMinute,
+    });
   }
 }

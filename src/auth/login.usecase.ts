@@ -1,15 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AttemptLimiter, Limit, Reservation } from '../common/attempt-limiter.service';
+import { AuditTrail } from '../common/audit-trail';
+import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
-import { InvalidCredentialsError, PasswordExpiredError, PasswordLoginDisabledError } from '../common/errors/domain-errors';
+import { InvalidCredentialsError, PasswordExpiredError, PasswordLoginDisabledError, RateLimitedError } from '../common/errors/domain-errors';
+import { OncePerWindow } from '../common/rate-limit/once-per-window';
+import { SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Credential } from '../password/credential.entity';
 import { PasswordHasher } from '../password/password-hasher';
 import { PasswordPolicyService } from '../password/password-policy.service';
+import { normalizeEmail } from '../users/email';
+import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { LoginDto } from './dto/login.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
+import {
+  LOGIN_GLOBAL_LIMIT, LoginBudget, loginClientLimit, loginClientLimitWhenGlobalSpent, loginTargetLimits, loginTargetSecret,
+} from './login-limits';
 import { SessionsService, tokenBody } from './sessions.service';
 
 /**
@@ -17,6 +27,15 @@ import { SessionsService, tokenBody } from './sessions.service';
  * password, an inactive user and a wrong password, each after exactly one bcrypt compare, so neither
  * body nor timing tells them apart (SECURITY.md C1, C2). Only after a correct password does the
  * caller learn that it has expired (A14) or that the account does not use passwords.
+ *
+ * Budgets (login-limits.ts; SECURITY.md B7, C3, J6, N4 §3.2.2): before the password is checked, one
+ * failure is counted in advance, in one transaction, per target (the normalized email, known or not),
+ * per client and overall, so a parallel burst cannot overshoot. Past the target's or the client's
+ * budget the answer is 429 RATE_LIMITED with Retry-After, right password or not (no oracle). Past the
+ * overall budget the client falls back to a tighter allowance instead of being refused. Anything but
+ * a wrong password (a correct one, even expired) gives the counts back; a correct one also clears the
+ * target's counts (D5). Audit: `login.failed` (user id when the email exists, never the email or the
+ * password) and `login.limited` (once per window and budget).
  */
 @Injectable()
 export class LoginUseCase {
@@ -28,16 +47,83 @@ export class LoginUseCase {
     private readonly sessions: SessionsService,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
+    private readonly limiter: AttemptLimiter,
+    private readonly secrets: SecretKeys,
+    private readonly audit: AuditTrail,
   ) {}
 
-  async execute(dto: LoginDto): Promise<TokenResponseDto> {
+  private readonly reported = new OncePerWindow();
+
+  async execute(dto: LoginDto, clientIp = ''): Promise<TokenResponseDto> {
+    const client = clientKey(clientIp);
+    const targetLimits = loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(normalizeEmail(dto.email))));
+    const reservations = await this.reserveFailure(targetLimits, client, clientIp);
+    let failedUser: User | null | undefined;
+    try {
+      const response = await this.checkAndIssue(dto, (user) => (failedUser = user));
+      await this.giveBack(reservations);
+      await this.limiter.clear(targetLimits.map((l) => l.key));
+      return response;
+    } catch (error) {
+      if (failedUser !== undefined) {
+        // A refusal stays a refusal even if the audit store is unavailable.
+        await this.audit
+          .record(null, { type: 'login.failed', userId: failedUser?.id ?? null, accountId: failedUser?.accountId ?? null, actor: { kind: 'anonymous' }, clientIp, outcome: 'failure' })
+          .catch(() => undefined);
+      } else {
+        await this.giveBack(reservations).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Counts one failure in advance per target and client, then overall (or, when the overall budget is
+   * spent, on the client's tighter allowance). Throws RateLimitedError when a budget is exhausted.
+   */
+  private async reserveFailure(targetLimits: Limit[], client: string, clientIp: string): Promise<Reservation[]> {
+    const own = await this.limiter.tryReserve([loginClientLimit(client), ...targetLimits]);
+    if (!own.granted) return this.refuse(own.limit.key.startsWith('login:fail:ip:') ? 'client' : 'target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
+    const overall = await this.limiter.tryReserve([LOGIN_GLOBAL_LIMIT]);
+    if (overall.granted) return [own.reservation, overall.reservation];
+    this.report('global', LOGIN_GLOBAL_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
+    const tighter = await this.limiter.tryReserve([loginClientLimitWhenGlobalSpent(client)]);
+    if (tighter.granted) return [own.reservation, tighter.reservation];
+    await own.reservation.refund();
+    return this.refuse('global', tighter.limit, tighter.retryAfterSeconds, tighter.windowEndsAtMs, clientIp);
+  }
+
+  private refuse(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): never {
+    this.report(budget, limit, retryAfterSeconds, windowEndsAtMs, clientIp);
+    throw new RateLimitedError(retryAfterSeconds);
+  }
+
+  /** One `login.limited` event per exhausted counter and window (not one per refused request). */
+  private report(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): void {
+    const now = this.clock.nowMs();
+    if (!this.reported.first(limit.key, now, windowEndsAtMs)) return;
+    void this.audit
+      .record(null, { type: 'login.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited', details: { budget, max: limit.max, window_seconds: limit.windowMs / 1000, retry_after_seconds: retryAfterSeconds } })
+      .catch(() => undefined);
+  }
+
+  private async giveBack(reservations: Reservation[]): Promise<void> {
+    for (const r of reservations) await r.refund();
+  }
+
+  /** The credential check; `failed` is told the user (or null) when the password is wrong. */
+  private async checkAndIssue(dto: LoginDto, failed: (user: User | null) => void): Promise<TokenResponseDto> {
     const user = await this.users.findByEmail(dto.email);
     const credential = user ? await this.credentials.findOneBy({ userId: user.id }) : null;
     if (!user || !credential) {
       await this.hasher.verifyAgainstDummy(dto.password);
+      failed(user);
       throw new InvalidCredentialsError();
     }
-    if (!(await this.hasher.verify(dto.password, credential)) || !user.isActive) throw new InvalidCredentialsError();
+    if (!(await this.hasher.verify(dto.password, credential)) || !user.isActive) {
+      failed(user);
+      throw new InvalidCredentialsError();
+    }
     if (credential.expiresAt && credential.expiresAt <= this.clock.now()) throw new PasswordExpiredError();
     if (!(await this.policies.forAccount(user.accountId)).passwordLogin) throw new PasswordLoginDisabledError();
 

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ClientIp } from '../common/client-ip';
 import { Principal, Public, RequireBearer } from './decorators/auth.decorators';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
@@ -33,9 +34,9 @@ export class SessionsController {
     },
   })
   @ApiConflictResponse({ type: ServiceErrorDto, description: "Correct password, but the user's account does not use passwords", example: SERVICE_EXAMPLES.loginDisabled })
-  @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'Rate limited', example: SERVICE_EXAMPLES.rateLimited })
-  logIn(@Body() dto: LoginDto): Promise<TokenResponseDto> {
-    return this.login.execute(dto);
+  @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'Too many failed logins for this email (5 a minute, 20 per 15 minutes), from this client (50 per 15 minutes), or overall; Retry-After says when to come back', example: SERVICE_EXAMPLES.rateLimited })
+  logIn(@Body() dto: LoginDto, @ClientIp() ip: string): Promise<TokenResponseDto> {
+    return this.login.execute(dto, ip);
   }
 
   @Post('refresh')

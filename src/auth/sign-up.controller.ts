@@ -30,8 +30,8 @@ export class SignUpController {
   @ApiBadRequestResponse({ type: D2ErrorDto, description: 'Invalid body, or an account_id that names no account', example: D2_EXAMPLES.request })
   @ApiTooManyRequestsResponse({ type: D2ErrorDto, description: 'Rate limited', example: D2_EXAMPLES.rateLimited })
   @ApiServiceUnavailableResponse({ type: D2ErrorDto, description: 'Storage unavailable', example: D2_EXAMPLES.unavailable })
-  create(@Body() dto: SignUpDto): Promise<SignUpResponseDto> {
-    return this.signUp.execute(dto);
+  create(@Body() dto: SignUpDto, @ClientIp() ip: string): Promise<SignUpResponseDto> {
+    return this.signUp.execute(dto, ip);
   }
 
   @Post('verify-email')
@@ -40,7 +40,7 @@ export class SignUpController {
   @ApiOperation({ summary: 'Verify email', description: 'Exchanges the emailed code (single use) for an email-verification JWT for POST /auth/setpassword.' })
   @ApiOkResponse({ type: VerifyEmailResponseDto, description: 'Email verified; the verification JWT for D2' })
   @ApiBadRequestResponse({ type: D2ErrorDto, description: 'Unknown, expired or used code', example: D2_EXAMPLES.invalidToken })
-  @ApiTooManyRequestsResponse({ type: D2ErrorDto, description: 'Rate limited, or 10 wrong codes from this client (200 from all clients) in 15 minutes', example: D2_EXAMPLES.rateLimited })
+  @ApiTooManyRequestsResponse({ type: D2ErrorDto, description: 'Rate limited, or 10 wrong codes from this client in 15 minutes; once 200 have failed from all clients, a code works only from the network that signed up', example: D2_EXAMPLES.rateLimited })
   @ApiServiceUnavailableResponse({ type: D2ErrorDto, description: 'Storage unavailable', example: D2_EXAMPLES.unavailable })
   verify(@Body() dto: VerifyEmailDto, @ClientIp() ip: string): Promise<VerifyEmailResponseDto> {
     return this.verifyEmail.execute(dto, ip);

@@ -2,7 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, MoreThan, QueryFailedError, Repository } from 'typeorm';
 import { Account } from '../accounts/account.entity';
+import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
+import { clientNetworkRef } from '../common/rate-limit/client-network';
+import { SecretKeys } from '../common/secrets';
 import { AccountNotFoundError } from '../common/errors/domain-errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -43,13 +46,16 @@ export class SignUpUseCase {
     private readonly mail: MailService,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
+    private readonly secrets: SecretKeys,
   ) {}
 
-  async execute(dto: SignUpDto): Promise<SignUpResponseDto> {
+  /** `clientIp`: the caller's address; the code is bound to its network (a keyed hash) for VerifyEmailUseCase. */
+  async execute(dto: SignUpDto, clientIp = ''): Promise<SignUpResponseDto> {
+    const network = clientNetworkRef(this.secrets, clientKey(clientIp));
     if (dto.account_id !== undefined && !(await this.accounts.existsBy({ id: dto.account_id }))) throw new AccountNotFoundError();
     // Two sign-ups of one new address can race past the existence check (PostgreSQL); the unique
     // index stops the second insert, and a second attempt then takes the "registered" path.
-    const sent = await this.register(dto).catch((err) => (isUniqueViolation(err) ? this.register(dto) : Promise.reject(err)));
+    const sent = await this.register(dto, network).catch((err) => (isUniqueViolation(err) ? this.register(dto, network) : Promise.reject(err)));
     if (sent) this.mail.kick();
     return {
       success: true,
@@ -59,28 +65,28 @@ export class SignUpUseCase {
   }
 
   /** True when a verification email was queued. */
-  private register(dto: SignUpDto): Promise<boolean> {
+  private register(dto: SignUpDto, network: string): Promise<boolean> {
     return this.uow.run(async (em) => {
       const existing = await em.findOneBy(User, { emailNormalized: normalizeEmail(dto.email) });
-      if (existing) return this.resumeSignUp(em, existing);
+      if (existing) return this.resumeSignUp(em, existing, network);
       const user = await this.users.insert(em, { email: dto.email, firstName: dto.firstName, lastName: dto.lastName, accountId: dto.account_id ?? null });
-      await this.sendCode(em, user);
+      await this.sendCode(em, user, network);
       return true;
     });
   }
 
-  private async resumeSignUp(em: EntityManager, user: User): Promise<boolean> {
+  private async resumeSignUp(em: EntityManager, user: User, network: string): Promise<boolean> {
     if (!user.isActive || (await em.existsBy(Credential, { userId: user.id }))) return false;
     const since = new Date(this.clock.nowMs() - VERIFICATION_RESEND_INTERVAL_MS);
     const recent = await em.existsBy(OneTimeToken, { userId: user.id, purpose: 'email_verification', usedAt: IsNull(), createdAt: MoreThan(since) });
     if (recent) return false;
-    await this.sendCode(em, user);
+    await this.sendCode(em, user, network);
     return true;
   }
 
-  private async sendCode(em: EntityManager, user: User): Promise<void> {
+  private async sendCode(em: EntityManager, user: User, network: string): Promise<void> {
     const code = await this.tokens.issue(em, {
-      purpose: 'email_verification', userId: user.id, ttlMs: this.config.verificationCodeTtlMs, secret: VERIFICATION_CODE,
+      purpose: 'email_verification', userId: user.id, ttlMs: this.config.verificationCodeTtlMs, secret: VERIFICATION_CODE, issuedToNetwork: network,
     });
     await this.mail.enqueue(em, user.email, emailVerificationMail({
       code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.verificationCodeTtlMs / 60_000), firstName: user.firstName,

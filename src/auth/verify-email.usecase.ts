@@ -2,9 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AttemptLimiter, Limit, LONGEST_WINDOW_MS } from '../common/attempt-limiter.service';
+import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
-import { InvalidTokenError } from '../common/errors/domain-errors';
+import { InvalidTokenError, RateLimitedError } from '../common/errors/domain-errors';
+import { clientNetworkRef } from '../common/rate-limit/client-network';
+import { OncePerWindow } from '../common/rate-limit/once-per-window';
+import { SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { User } from '../users/user.entity';
@@ -15,41 +19,61 @@ import { VERIFICATION_AUDIENCE, VERIFICATION_TTL_SECONDS } from './jwt-claims';
 /** Wrong verification codes per client per 15 minutes; more → 429 (SECURITY.md B7). */
 export const VERIFY_FAILURES_PER_CLIENT = 10;
 /**
- * Wrong verification codes per 15 minutes across all clients; more → 429 for everyone. Like a D5 code,
- * a verification code alone names its user, so only a global cap bounds guessing across all live codes:
- * with 31^8 ≈ 8.5·10^11 codes and L live ones, at most 200·L/8.5·10^11 per window (L = 1,000: 2.4·10^-7).
+ * Wrong verification codes per 15 minutes across all clients (J6). Like a D5 code, a verification code
+ * alone names its user, so only a global cap bounds guessing across all live codes: with 31^8 ≈ 8.5·10^11
+ * codes and L live ones, at most 200·L/8.5·10^11 per window (L = 1,000: 2.4·10^-7). Past it nobody is
+ * locked out: a code is still accepted from the network that signed up for it (README "Abuse budgets").
  */
 export const VERIFY_FAILURES_GLOBAL = 200;
 
-export function verifyFailureLimits(client: string): Limit[] {
-  return [
-    { key: `verify:fail:ip:${client}`, max: VERIFY_FAILURES_PER_CLIENT, windowMs: LONGEST_WINDOW_MS },
-    { key: 'verify:fail:global', max: VERIFY_FAILURES_GLOBAL, windowMs: LONGEST_WINDOW_MS },
-  ];
+export function verifyClientFailureLimit(client: string): Limit {
+  return { key: `verify:fail:ip:${client}`, max: VERIFY_FAILURES_PER_CLIENT, windowMs: LONGEST_WINDOW_MS };
 }
+
+export const VERIFY_GLOBAL_FAILURE_LIMIT: Limit = { key: 'verify:fail:global', max: VERIFY_FAILURES_GLOBAL, windowMs: LONGEST_WINDOW_MS };
 
 /**
  * POST /auth/verify-email: consumes the sign-up code (single use, expiring), marks the email
  * verified, and answers a verification JWT for D2: audience VERIFICATION_AUDIENCE, 15 minutes, with
  * a jti recorded as a one-time token (purpose 'verification_jwt', stored as a keyed hash), so the JWT
- * works once (SECURITY.md E7). A newer JWT voids the older one. Every attempt is counted as a failure
- * before the code is looked up (a parallel burst cannot overshoot the limits) and given back when the
- * code was good.
+ * works once (SECURITY.md E7). A newer JWT voids the older one.
+ *
+ * Every attempt is counted as a failure in advance, per client (429 past it, right code or not) and
+ * overall, so a parallel burst cannot overshoot; a good code gives the counts back (only failures
+ * spend). When the overall budget is spent (by anyone), a live code is still accepted from the network
+ * that signed up for it (the code stores a keyed hash of it) and every other attempt answers 429, so
+ * guessers gain nothing and cannot stop people from verifying. Audit: `verification.limited`, once per
+ * window and budget.
  */
 @Injectable()
 export class VerifyEmailUseCase {
+  private readonly reported = new OncePerWindow();
+
   constructor(
     private readonly tokens: OneTimeTokensService,
     private readonly jwt: JwtService,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
     private readonly limiter: AttemptLimiter,
+    private readonly secrets: SecretKeys,
+    private readonly audit: AuditTrail,
   ) {}
 
   async execute(dto: VerifyEmailDto, clientIp: string): Promise<VerifyEmailResponseDto> {
     // Codes are upper-case; people type them in any case and with stray spaces.
     const code = dto.code.trim().toUpperCase();
-    const reservation = await this.limiter.reserve(verifyFailureLimits(clientKey(clientIp)));
+    const client = clientKey(clientIp);
+    const own = await this.limiter.tryReserve([verifyClientFailureLimit(client)]);
+    if (!own.granted) {
+      this.report('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
+      throw new RateLimitedError(own.retryAfterSeconds);
+    }
+    const overall = await this.limiter.tryReserve([VERIFY_GLOBAL_FAILURE_LIMIT]);
+    if (!overall.granted) {
+      this.report('global', overall.limit, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
+      const live = await this.tokens.findLive(code, 'email_verification');
+      if (!live || live.issuedToNetwork !== clientNetworkRef(this.secrets, client)) throw new RateLimitedError(overall.retryAfterSeconds);
+    }
     const token = await this.uow.run(async (em) => {
       const consumed = await this.tokens.consume(em, code, 'email_verification');
       const user = await em.findOneBy(User, { id: consumed.userId });
@@ -63,7 +87,19 @@ export class VerifyEmailUseCase {
         { audience: VERIFICATION_AUDIENCE, expiresIn: VERIFICATION_TTL_SECONDS },
       );
     });
-    await reservation.refund();
+    await own.reservation.refund();
+    if (overall.granted) await overall.reservation.refund();
     return { success: true, data: { token } };
+  }
+
+  /** One `verification.limited` event per exhausted counter and window, not one per refused request. */
+  private report(budget: 'client' | 'global', limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): void {
+    if (!this.reported.first(limit.key, this.clock.nowMs(), windowEndsAtMs)) return;
+    void this.audit
+      .record(null, {
+        type: 'verification.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited',
+        details: { budget, max: limit.max, window_seconds: limit.windowMs / 1000, retry_after_seconds: retryAfterSeconds },
+      })
+      .catch(() => undefined);
   }
 }

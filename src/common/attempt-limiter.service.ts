@@ -21,6 +21,11 @@ export interface Reservation {
   refund(): Promise<void>;
 }
 
+/** What tryReserve() answers: the counts taken, or the first exhausted limit (nothing counted). */
+export type ReserveResult =
+  | { granted: true; reservation: Reservation }
+  | { granted: false; limit: Limit; retryAfterSeconds: number; windowEndsAtMs: number };
+
 const CLEANUP_INTERVAL_MS = LONGEST_WINDOW_MS;
 
 /**
@@ -40,7 +45,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
    * limit (count ≤ max). Hits over the limit are counted too; callers that refuse them usually roll
    * the transaction back.
    */
-  async hit(em: EntityManager, limit: Limit): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+  async hit(em: EntityManager, limit: Limit): Promise<{ allowed: boolean; retryAfterSeconds: number; windowEndsAtMs: number }> {
     const now = this.clock.nowMs();
     await em.createQueryBuilder().insert().into(AttemptCounter).values({ key: limit.key, count: 0, windowStartedAt: new Date(now) }).orIgnore().execute();
     // Both CASEs read the row as it was: an expired window restarts at 1, a live one counts up.
@@ -54,8 +59,9 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
       .where('"key" = :key', { key: limit.key, cutoff: now - limit.windowMs, now })
       .execute();
     const row = await em.findOneByOrFail(AttemptCounter, { key: limit.key });
-    const retryAfterSeconds = Math.max(1, Math.ceil((row.windowStartedAt.getTime() + limit.windowMs - now) / 1000));
-    return { allowed: row.count <= limit.max, retryAfterSeconds };
+    const windowEndsAtMs = row.windowStartedAt.getTime() + limit.windowMs;
+    const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAtMs - now) / 1000));
+    return { allowed: row.count <= limit.max, retryAfterSeconds, windowEndsAtMs };
   }
 
   /** Like hit(), but throws RateLimitedError (429) over the limit, which rolls the caller's transaction back. */
@@ -70,26 +76,59 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
    * attempts cannot overshoot a limit (a burst of N requests gets at most `max` through).
    */
   async reserve(limits: Limit[]): Promise<Reservation> {
-    await this.uow.run(async (em) => {
-      for (const limit of limits) await this.hitOrThrow(em, limit);
-    });
+    const result = await this.tryReserve(limits);
+    if (!result.granted) throw new RateLimitedError(result.retryAfterSeconds);
+    return result.reservation;
+  }
+
+  /**
+   * Like reserve(), but says which limit was exhausted instead of throwing, so a caller can fall back
+   * to a narrower path (e.g. a code accepted only from the network that requested it). Refused: nothing
+   * was counted; `retryAfterSeconds` is the time left in the exhausted limit's window.
+   */
+  async tryReserve(limits: Limit[]): Promise<ReserveResult> {
+    type Refusal = { limit: Limit; retryAfterSeconds: number; windowEndsAtMs: number };
+    let refused: Refusal | null = null;
+    try {
+      await this.uow.run(async (em) => {
+        for (const limit of limits) {
+          const { allowed, retryAfterSeconds, windowEndsAtMs } = await this.hit(em, limit);
+          if (!allowed) {
+            refused = { limit, retryAfterSeconds, windowEndsAtMs };
+            throw new RateLimitedError(retryAfterSeconds); // rolls back every count of this reservation
+          }
+        }
+      });
+    } catch (error) {
+      if (!refused) throw error;
+    }
+    if (refused) return { granted: false, ...(refused as Refusal) };
     let refunded = false;
     return {
-      refund: async () => {
-        if (refunded) return;
-        refunded = true;
-        await this.uow.run(async (em) => {
-          for (const limit of limits) {
-            await em
-              .createQueryBuilder()
-              .update(AttemptCounter)
-              .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
-              .where('"key" = :key', { key: limit.key })
-              .execute();
-          }
-        });
+      granted: true,
+      reservation: {
+        refund: async () => {
+          if (refunded) return;
+          refunded = true;
+          await this.uow.run(async (em) => {
+            for (const limit of limits) {
+              await em
+                .createQueryBuilder()
+                .update(AttemptCounter)
+                .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
+                .where('"key" = :key', { key: limit.key })
+                .execute();
+            }
+          });
+        },
       },
     };
+  }
+
+  /** Forgets the counts of these keys (e.g. a target's failures after it proved itself: SECURITY.md D5). */
+  async clear(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.uow.run((em) => em.createQueryBuilder().delete().from(AttemptCounter).where('"key" IN (:...keys)', { keys }).execute());
   }
 
   onModuleInit(): void {

@@ -41,6 +41,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(1) @Max(1000) DATABASE_POOL_MAX?: number;
   @IsOptional() @IsInt() @Min(100) @Max(600_000) DATABASE_STATEMENT_TIMEOUT_MS?: number;
   @IsOptional() @IsInt() @Min(100) @Max(600_000) DATABASE_CONNECT_TIMEOUT_MS?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) API_KEY_RATE_LIMIT_PER_MINUTE?: number;
 }
 
 export type DatabaseConfig =
@@ -93,9 +94,12 @@ export interface AppConfig {
   resetCodeAlphabet: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlMs: number;
+  /** Requests per minute per client address and route for callers without a valid credential. */
   rateLimitPerMinute: number;
   /** Audit events older than this many days are deleted (docs/audit.md); 0 keeps them for ever. */
   auditRetentionDays: number;
+  /** Requests per minute per API key (all routes) for keys without their own `rate_limit_per_minute`. */
+  apiKeyRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -145,6 +149,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     refreshTokenTtlMs: minutes(60 * 24 * (vars.REFRESH_TOKEN_TTL_DAYS ?? 30)),
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 60,
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS ?? 365,
+    // 40 requests a second: an integrator provisioning at 20 a second stays well inside it.
+    apiKeyRateLimitPerMinute: vars.API_KEY_RATE_LIMIT_PER_MINUTE ?? 2400,
   });
 }
 

@@ -15,10 +15,11 @@ import { User } from '../users/user.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { RecoveryRequests1764000000000 } from './migrations/1764000000000-recovery-requests';
 import { AuditEvents1764300000000 } from './migrations/1764300000000-audit-events';
+import { AbuseBudgets1764310000000 } from './migrations/1764310000000-abuse-budgets';
 import { DiscardOnTimeoutClient } from './postgres-client';
 
 export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent];
-export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000];
+export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000];
 
 /**
  * How much later than the server's statement_timeout the client gives up on its own, in ms: normally

@@ -86,5 +86,5 @@ export const ResetWithCodeDocs = () =>
         invalid_code: ex(d5, 'Reset code is invalid or expired', new InvalidTokenError()),
       },
     }),
-    common(d5, 'More than 10 failed resets from this client, or 25 from all clients together, in 15 minutes.'),
+    common(d5, 'More than 10 failed resets from this client in 15 minutes; or, once 25 have failed from all clients together, any code but the newest one requested from this network (which still works, with 3 more failures allowed).'),
   );

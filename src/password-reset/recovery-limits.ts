@@ -20,11 +20,18 @@ export const MAILS_PER_ADDRESS = 3;
 /** Failed resets per client per window, per dialect; more → 429 (B7, G8). */
 export const RESET_FAILURES_PER_CLIENT = 10;
 /**
- * Failed D5 resets per window across all clients; more → 429 for everyone (J6). A D5 code alone names
- * its user, so a wrong guess cannot be charged to any one code or account: this cap is what bounds
- * guessing across every live code (docs/recovery.md, "Guessing budget").
+ * Failed D5 resets per window across all clients (J6). A D5 code alone names its user, so a wrong guess
+ * cannot be charged to any one code or account: this cap is what bounds guessing across every live
+ * code. Past it nobody is locked out: a code is still accepted from the network that requested it, and
+ * every other attempt answers 429 (docs/recovery.md, "Guessing budget").
  */
 export const D5_RESET_FAILURES_GLOBAL = 25;
+/**
+ * Failed D5 resets per client per window while the global budget is spent (on top of
+ * RESET_FAILURES_PER_CLIENT). In that state a code is accepted only from the network that requested it,
+ * and only the newest code requested from there, so each network gets this many guesses at one code.
+ */
+export const D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT = 3;
 /** Wrong D4 validation codes naming one live code before it is burned (B6; Kratos uses 5). */
 export const D4_CODE_MAX_FAILURES = 5;
 
@@ -39,8 +46,21 @@ export function mailLimit(addressRef: string): Limit {
   return { key: `${KEY_PREFIX}mail:${addressRef}`, max: MAILS_PER_ADDRESS, windowMs: RECOVERY_WINDOW_MS };
 }
 
-export function resetFailureLimits(dialect: ResetDialect, client: string): Limit[] {
-  const perClient: Limit = { key: `${KEY_PREFIX}${dialect.toLowerCase()}:fail:ip:${client}`, max: RESET_FAILURES_PER_CLIENT, windowMs: RECOVERY_WINDOW_MS };
-  if (dialect === 'D4') return [perClient];
-  return [perClient, { key: `${KEY_PREFIX}d5:fail:global`, max: D5_RESET_FAILURES_GLOBAL, windowMs: RECOVERY_WINDOW_MS }];
+export function resetClientFailureLimit(dialect: ResetDialect, client: string): Limit {
+  return { key: `${KEY_PREFIX}${dialect.toLowerCase()}:fail:ip:${client}`, max: RESET_FAILURES_PER_CLIENT, windowMs: RECOVERY_WINDOW_MS };
+}
+
+export function d5ClientLimitWhenGlobalSpent(client: string): Limit {
+  return { key: `${KEY_PREFIX}d5:fail:spent:ip:${client}`, max: D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT, windowMs: RECOVERY_WINDOW_MS };
+}
+
+export const D5_GLOBAL_FAILURE_LIMIT: Limit = { key: `${KEY_PREFIX}d5:fail:global`, max: D5_RESET_FAILURES_GLOBAL, windowMs: RECOVERY_WINDOW_MS };
+
+/**
+ * D4's failure budget: per client only. A D4 validation code carries its own selector, so wrong
+ * verifiers are charged to the one code they name (burned after D4_CODE_MAX_FAILURES) and no global
+ * cap is needed; nobody else can spend a person's budget.
+ */
+export function resetFailureLimits(dialect: 'D4', client: string): Limit[] {
+  return [resetClientFailureLimit(dialect, client)];
 }

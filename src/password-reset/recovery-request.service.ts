@@ -14,8 +14,11 @@ import { User } from '../users/user.entity';
 import { mailLimit, requestLimit, ResetDialect } from './recovery-limits';
 import { RecoveryRequestRow } from './recovery-request.entity';
 
-/** Issues a dialect's code for the user in the given transaction and returns the email carrying it. */
-export type RecoveryCodeIssuer = (em: EntityManager, user: User) => Promise<MailContent>;
+/**
+ * Issues a dialect's code for the user in the given transaction and returns the email carrying it.
+ * `request.client` is the client key the request came from (to bind the code to that network).
+ */
+export type RecoveryCodeIssuer = (em: EntityManager, user: User, request: { client: string }) => Promise<MailContent>;
 
 /** How often requests left over (a crash, a failed resolution) are looked for. */
 const POLL_INTERVAL_MS = 5_000;
@@ -163,7 +166,7 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
       if (user?.isActive) {
         const issue = this.issuers.get(row.dialect);
         if (!issue) throw new Error(`no code issuer for ${row.dialect}`);
-        await this.mail.enqueue(em, user.email, await issue(em, user));
+        await this.mail.enqueue(em, user.email, await issue(em, user, { client: row.client }));
       }
       // Recorded here, off the request path, so the request itself still looks nothing up (SECURITY.md C1, C2).
       await this.audit.record(em, {

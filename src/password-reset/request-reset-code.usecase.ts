@@ -1,4 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { clientNetworkRef } from '../common/rate-limit/client-network';
+import { SecretKeys } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { resetCodeMail } from '../mail/mail-templates';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
@@ -8,7 +10,8 @@ import { RecoveryRequestService } from './recovery-request.service';
 /**
  * D5 `POST /v1/auth/password-reset/request`: emails a reset code (purpose 'reset_code';
  * RESET_CODE_LENGTH characters from RESET_CODE_ALPHABET, 6 digits by default, CSPRNG, valid
- * RESET_CODE_TTL_MINUTES, one live code per user: a new one voids the older, SECURITY.md B8).
+ * RESET_CODE_TTL_MINUTES, one live code per user: a new one voids the older, SECURITY.md B8), bound
+ * to the requesting client's network (a keyed hash; see ResetWithCodeUseCase).
  * Answers the same for every address.
  */
 @Injectable()
@@ -17,16 +20,19 @@ export class RequestResetCodeUseCase implements OnModuleInit {
     private readonly requests: RecoveryRequestService,
     private readonly tokens: OneTimeTokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly secrets: SecretKeys,
   ) {}
 
   /** Codes are issued after the response, when RecoveryRequestService resolves the request. */
   onModuleInit(): void {
-    this.requests.registerIssuer('D5', async (em, user) => {
+    this.requests.registerIssuer('D5', async (em, user, request) => {
       const code = await this.tokens.issue(em, {
         purpose: 'reset_code',
         userId: user.id,
         ttlMs: this.config.resetCodeTtlMs,
         secret: { length: this.config.resetCodeLength, alphabet: this.config.resetCodeAlphabet },
+        // The network that asked for the code may still redeem it when the global guessing budget is spent.
+        issuedToNetwork: clientNetworkRef(this.secrets, request.client),
       });
       return resetCodeMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
     });

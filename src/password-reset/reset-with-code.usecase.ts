@@ -1,11 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, InvalidTokenError } from '../common/errors/domain-errors';
-import { PasswordLifecycleService } from '../password/password-lifecycle.service';
-import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
-import { AttemptLimiter } from '../common/attempt-limiter.service';
+import { loginTargetLimits, loginTargetSecret } from '../auth/login-limits';
+import { AttemptLimiter, Limit, Reservation } from '../common/attempt-limiter.service';
+import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
+import { Clock } from '../common/clock';
+import { DomainError, InvalidTokenError, RateLimitedError } from '../common/errors/domain-errors';
+import { clientNetworkRef } from '../common/rate-limit/client-network';
+import { OncePerWindow } from '../common/rate-limit/once-per-window';
+import { SecretKeys } from '../common/secrets';
+import { PasswordLifecycleService } from '../password/password-lifecycle.service';
+import { OneTimeToken } from '../tokens/one-time-token.entity';
+import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { PasswordResetResponseDto } from './dto/password-reset-response.dto';
-import { resetFailureLimits } from './recovery-limits';
+import { D5_GLOBAL_FAILURE_LIMIT, d5ClientLimitWhenGlobalSpent, resetClientFailureLimit } from './recovery-limits';
 import { assertMayReset } from './reset-guards';
 
 export interface ResetWithCodeCommand {
@@ -17,22 +24,36 @@ export interface ResetWithCodeCommand {
 /**
  * D5 `POST /v1/auth/password-reset/reset`: the code alone names the user.
  *
- * 1. A failure is counted in advance against the client's and the global limit (429 when either is
- *    exhausted; SECURITY.md B7, J6, docs/recovery.md): no code is looked up past a limit.
- * 2. The code is looked up by its keyed hash. Unknown, used or expired: the count stays, 400.
- * 3. A live code is not a failure: the count is given back, and the shared pipeline runs: policy and
- *    history first (a rejected password leaves the code usable, A15), then one transaction that
- *    consumes the code (conditional UPDATE: one winner, H1), stores the hash and the history entry,
- *    voids the user's other codes, revokes refresh tokens and queues the "password changed" notice.
+ * 1. One failure is counted in advance against the client's budget (429 with Retry-After when it is
+ *    spent, valid code or not: SECURITY.md B7), then against the global guessing budget (J6). Counting
+ *    first means a parallel burst cannot overshoot either.
+ * 2. The code is looked up by its keyed hash. When the global budget was spent (by anyone), a live code
+ *    is still accepted from the network that requested it (the code stores a keyed hash of it) if it is
+ *    the newest code requested from there, with a tighter per-client allowance
+ *    (D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT), so guessers cannot lock people out of their own reset
+ *    and gain at most that many guesses at one code per network; any other code then answers 429, wrong
+ *    or not, so the 429 tells a guesser nothing (docs/recovery.md, "Guessing budget").
+ * 3. A refused code keeps its counts: 400, or 429 past the global budget. An accepted one is not a
+ *    failure: the counts are given back (only failures spend a budget), and the shared pipeline runs:
+ *    policy and history first (a rejected password leaves the code usable, A15), then one transaction
+ *    that consumes the code (conditional UPDATE: one winner, H1), stores the hash and the history
+ *    entry, voids the user's other codes, revokes refresh tokens and queues the "password changed"
+ *    notice. The user's failed-login counts are cleared afterwards (they proved themselves, D5).
+ *
+ * Audit: `reset.failed` per refused code (bounded by the budgets), `reset.limited` once per window and budget.
  */
 @Injectable()
 export class ResetWithCodeUseCase {
   private readonly logger = new Logger('Recovery');
+  private readonly reported = new OncePerWindow();
 
   constructor(
     private readonly lifecycle: PasswordLifecycleService,
     private readonly tokens: OneTimeTokensService,
     private readonly limiter: AttemptLimiter,
+    private readonly secrets: SecretKeys,
+    private readonly audit: AuditTrail,
+    private readonly clock: Clock,
   ) {}
 
   async execute(cmd: ResetWithCodeCommand): Promise<PasswordResetResponseDto> {
@@ -40,11 +61,33 @@ export class ResetWithCodeUseCase {
     let outcome = 'ok';
     let userId: string | undefined;
     try {
-      const reservation = await this.limiter.reserve(resetFailureLimits('D5', client));
+      const own = await this.limiter.tryReserve([resetClientFailureLimit('D5', client)]);
+      if (!own.granted) return this.refuse('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, cmd.clientIp);
+      const overall = await this.limiter.tryReserve([D5_GLOBAL_FAILURE_LIMIT]);
+      let extra: Reservation | null = null;
+      if (!overall.granted) {
+        this.report('global', D5_GLOBAL_FAILURE_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, cmd.clientIp);
+        const tighter = await this.limiter.tryReserve([d5ClientLimitWhenGlobalSpent(client)]);
+        if (!tighter.granted) {
+          await own.reservation.refund();
+          return this.refuse('client', tighter.limit, tighter.retryAfterSeconds, tighter.windowEndsAtMs, cmd.clientIp);
+        }
+        extra = tighter.reservation;
+      }
       const token = await this.tokens.findLive(cmd.code, 'reset_code');
-      if (!token) throw new InvalidTokenError();
+      const accepted = !!token && (overall.granted || (await this.fromRequestingNetwork(token, client)));
+      if (!token || !accepted) {
+        await this.audit.record(null, {
+          type: 'reset.failed', userId: token?.userId ?? null, actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'failure',
+          details: { dialect: 'D5', global_budget_spent: !overall.granted },
+        }).catch(() => undefined);
+        if (!overall.granted) throw new RateLimitedError(overall.retryAfterSeconds);
+        throw new InvalidTokenError();
+      }
       userId = token.userId;
-      await reservation.refund();
+      await own.reservation.refund();
+      if (overall.granted) await overall.reservation.refund();
+      if (extra) await extra.refund();
       const { user } = await this.lifecycle.setPassword({
         via: 'D5',
         userId: token.userId,
@@ -56,6 +99,9 @@ export class ResetWithCodeUseCase {
           if (used.id !== token.id || used.userId !== owner.id) throw new InvalidTokenError();
         },
       });
+      await this.limiter
+        .clear(loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(user.emailNormalized))).map((l) => l.key))
+        .catch(() => undefined);
       return PasswordResetResponseDto.create(user.email);
     } catch (error) {
       outcome = error instanceof DomainError ? error.code : 'ERROR';
@@ -63,5 +109,28 @@ export class ResetWithCodeUseCase {
     } finally {
       this.logger.log({ event: 'password_reset.completed', dialect: 'D5', userId, client, outcome }, `password_reset.completed ${outcome}`);
     }
+  }
+
+  /** The code was requested from this client's network, and is the newest code requested from there. */
+  private async fromRequestingNetwork(token: OneTimeToken, client: string): Promise<boolean> {
+    const network = clientNetworkRef(this.secrets, client);
+    return token.issuedToNetwork === network && (await this.tokens.isNewestIssuedTo(network, 'reset_code', token.id));
+  }
+
+  private refuse(budget: 'client' | 'global', limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): never {
+    this.report(budget, limit, retryAfterSeconds, windowEndsAtMs, clientIp);
+    throw new RateLimitedError(retryAfterSeconds);
+  }
+
+  /** One `reset.limited` event per exhausted counter and window, not one per refused request. */
+  private report(budget: 'client' | 'global', limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): void {
+    const now = this.clock.nowMs();
+    if (!this.reported.first(limit.key, now, windowEndsAtMs)) return;
+    void this.audit
+      .record(null, {
+        type: 'reset.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited',
+        details: { dialect: 'D5', budget, max: limit.max, window_seconds: limit.windowMs / 1000, retry_after_seconds: retryAfterSeconds },
+      })
+      .catch(() => undefined);
   }
 }

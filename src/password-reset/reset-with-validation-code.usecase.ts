@@ -2,7 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, IsNull, MoreThan } from 'typeorm';
 import { SessionsService, tokenBody } from '../auth/sessions.service';
 import { Clock } from '../common/clock';
-import { DomainError, InvalidTokenError } from '../common/errors/domain-errors';
+import { DomainError, InvalidTokenError, RateLimitedError } from '../common/errors/domain-errors';
+import { AuditTrail } from '../common/audit-trail';
+import { OncePerWindow } from '../common/rate-limit/once-per-window';
+import { SecretKeys } from '../common/secrets';
+import { loginTargetLimits, loginTargetSecret } from '../auth/login-limits';
 import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
@@ -33,6 +37,10 @@ export interface ResetWithValidationCodeCommand {
  * any client (SECURITY.md B6, B7); the user requests a new one (J5). A live code runs the shared
  * pipeline like D5, and the session is issued inside its transaction, so a failed reset returns no
  * tokens and the new access token carries the new credentials version (D2, D3).
+ *
+ * No global cap: the selector names the code, so guesses are charged to it, and a selector is a random
+ * UUID only the mailbox sees; nobody else can spend a person's budget (README "Abuse budgets").
+ * Audit: `reset.failed` per refused code, `reset.limited` once per window.
  */
 @Injectable()
 export class ResetWithValidationCodeUseCase {
@@ -45,23 +53,42 @@ export class ResetWithValidationCodeUseCase {
     private readonly limiter: AttemptLimiter,
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
+    private readonly secrets: SecretKeys,
+    private readonly audit: AuditTrail,
   ) {}
+
+  private readonly reported = new OncePerWindow();
 
   async execute(cmd: ResetWithValidationCodeCommand): Promise<RecoveryTokenResponseDto> {
     const client = clientKey(cmd.clientIp);
     let outcome = 'ok';
     let userId: string | undefined;
     try {
-      const reservation = await this.limiter.reserve(resetFailureLimits('D4', client));
+      const own = await this.limiter.tryReserve(resetFailureLimits('D4', client));
+      if (!own.granted) {
+        if (this.reported.first(own.limit.key, this.clock.nowMs(), own.windowEndsAtMs)) {
+          void this.audit
+            .record(null, {
+              type: 'reset.limited', actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'limited',
+              details: { dialect: 'D4', budget: 'client', max: own.limit.max, window_seconds: own.limit.windowMs / 1000, retry_after_seconds: own.retryAfterSeconds },
+            })
+            .catch(() => undefined);
+        }
+        throw new RateLimitedError(own.retryAfterSeconds);
+      }
+      const reservation = own.reservation;
       const parts = parseValidationCode(cmd.validationCode);
       const token = parts ? await this.tokens.findLive(parts.verifier, 'recovery') : null;
       if (!parts || !token || token.id !== parts.tokenId) {
         if (parts) userId = await this.uow.run((em) => this.chargeCode(em, parts.tokenId));
+        await this.audit.record(null, {
+          type: 'reset.failed', userId: userId ?? null, actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'failure', details: { dialect: 'D4' },
+        }).catch(() => undefined);
         throw new InvalidTokenError();
       }
       userId = token.userId;
       await reservation.refund();
-      const { result } = await this.lifecycle.setPassword({
+      const { result, user } = await this.lifecycle.setPassword({
         via: 'D4',
         userId: token.userId,
         password: cmd.password,
@@ -77,6 +104,10 @@ export class ResetWithValidationCodeUseCase {
         // Re-read: the pipeline has just moved credentialsChangedAt, which the access token must carry.
         complete: async (em, owner) => this.sessions.issue(em, await em.findOneByOrFail(User, { id: owner.id })),
       });
+      // The person proved themselves: their failed-login counts are forgotten (SECURITY.md D5).
+      await this.limiter
+        .clear(loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(user.emailNormalized))).map((l) => l.key))
+        .catch(() => undefined);
       return RecoveryTokenResponseDto.from(tokenBody(result));
     } catch (error) {
       outcome = error instanceof DomainError ? error.code : 'ERROR';

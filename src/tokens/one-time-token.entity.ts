@@ -22,4 +22,11 @@ export class OneTimeToken {
   @TimeColumn('used_at', { nullable: true }) usedAt: Date | null;
   @Column({ type: 'integer', default: 0 }) attempts: number;
   @TimeColumn('created_at') createdAt: Date;
+  /**
+   * Keyed hash of the client network (IPv4 address or IPv6 /64) that requested the secret, or null. Lets
+   * its owner redeem it from that network when a global guessing budget is spent (README "Abuse budgets").
+   */
+  @Index('idx_one_time_tokens_issued_to_network')
+  @Column({ name: 'issued_to_network', type: 'varchar', length: 64, nullable: true })
+  issuedToNetwork: string | null;
 }

@@ -18,6 +18,8 @@ export interface IssueOptions {
   secret?: { length: number; alphabet: string };
   /** Store a known secret (e.g. a JWT's jti) instead of generating one. */
   value?: string;
+  /** Keyed hash of the requesting client's network (clientNetworkRef), kept with the secret. */
+  issuedToNetwork?: string | null;
 }
 
 /**
@@ -52,7 +54,7 @@ export class OneTimeTokensService {
         }
       }
       await em.insert(OneTimeToken, {
-        id: randomUUID(), userId: o.userId, purpose: o.purpose, secretHash, expiresAt: new Date(now.getTime() + o.ttlMs), usedAt: null, attempts: 0, createdAt: now,
+        id: randomUUID(), userId: o.userId, purpose: o.purpose, secretHash, expiresAt: new Date(now.getTime() + o.ttlMs), usedAt: null, attempts: 0, createdAt: now, issuedToNetwork: o.issuedToNetwork ?? null,
       });
       return raw;
     }
@@ -93,6 +95,12 @@ export class OneTimeTokensService {
       .set({ usedAt: this.clock.now() })
       .where('id = :id AND attempts >= :max AND used_at IS NULL', { id: tokenId, max })
       .execute();
+  }
+
+  /** Whether `tokenId` is the newest secret of `purpose` issued to this client network (clientNetworkRef). Reads only. */
+  async isNewestIssuedTo(network: string, purpose: OneTimeTokenPurpose, tokenId: string): Promise<boolean> {
+    const newest = await this.tokens.findOne({ where: { issuedToNetwork: network, purpose }, order: { createdAt: 'DESC', id: 'DESC' }, select: { id: true } });
+    return newest?.id === tokenId;
   }
 
   /** Voids every live secret of these purposes for the user (marks them used). */

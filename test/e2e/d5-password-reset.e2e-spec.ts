@@ -1,4 +1,7 @@
 import type { Response } from 'supertest';
+import { AuditTrail } from '../../src/common/audit-trail';
+import { RecoveryRequestService } from '../../src/password-reset/recovery-request.service';
+import { OneTimeTokensService } from '../../src/tokens/one-time-tokens.service';
 import { SecretKeys } from '../../src/common/secrets';
 import { User } from '../../src/users/user.entity';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
@@ -494,6 +497,88 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       const results = await Promise.all(Array.from({ length: 40 }, () => reset({ code: wrongCode(), new_password: NEW_PASSWORD })));
       expect(results.filter((r) => r.status === 400)).toHaveLength(25);
       expect(results.filter((r) => r.status === 429)).toHaveLength(15);
+    });
+
+    /** Requests a code for `email` from the client address `ip` and returns it. */
+    async function codeFrom(email: string, ip: string): Promise<string> {
+      const since = smtp.messages.length;
+      await requestCode(email, ip).expect(200);
+      return extractCode(await latestMail(t, smtp, email, (m) => m.subject === 'Your password reset code', since));
+    }
+
+    it('J5/J6 25 wrong codes from anyone do not close D5 for a person who requested a code: they reset from their own network; elsewhere 429', async () => {
+      const { userId, email } = await newUser();
+      const home = randomClientIp();
+      const code = await codeFrom(email, home);
+      const guesses = await Promise.all(Array.from({ length: 25 }, () => reset({ code: wrongCode(), new_password: NEW_PASSWORD })));
+      expect(guesses.map((r) => r.status)).toEqual(Array(25).fill(400));
+      await reset({ code: wrongCode(), new_password: NEW_PASSWORD }).expect(429, TOO_MANY);
+      // From another network the valid code answers exactly like a wrong one: 429.
+      const elsewhere = await reset({ code, new_password: NEW_PASSWORD }).expect(429, TOO_MANY);
+      expect(Number(elsewhere.headers['retry-after'])).toBeGreaterThan(0);
+      await reset({ code, new_password: NEW_PASSWORD }, home).expect(200);
+      expect(await hasPassword(t, userId, NEW_PASSWORD)).toBe(true);
+    });
+
+    it('J6 while the global budget is spent, the requesting network gets 3 guesses (429 each, wrong or not), then even its right code waits for the window', async () => {
+      const { email } = await newUser();
+      const home = randomClientIp();
+      const code = await codeFrom(email, home);
+      for (let i = 0; i < 25; i++) await reset({ code: wrongCode(), new_password: NEW_PASSWORD });
+      for (let i = 0; i < 3; i++) await reset({ code: wrongCode(), new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
+      await reset({ code, new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
+      t.clock.advanceMinutes(16);
+      await reset({ code: await codeFrom(email, home), new_password: NEW_PASSWORD }, home).expect(200);
+    });
+
+    it('J6 while the global budget is spent, only the newest code requested from a network is accepted there', async () => {
+      const first = await newUser();
+      const second = await newUser();
+      const home = randomClientIp();
+      const older = await codeFrom(first.email, home);
+      const newer = await codeFrom(second.email, home);
+      for (let i = 0; i < 25; i++) await reset({ code: wrongCode(), new_password: NEW_PASSWORD });
+      await reset({ code: older, new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
+      await reset({ code: newer, new_password: NEW_PASSWORD }, home).expect(200);
+      expect(await hasPassword(t, first.userId, GOOD_PASSWORD)).toBe(true);
+    });
+
+    it('only failures spend the budget: 100 people with valid codes resetting at the same moment all succeed', async () => {
+      const people = await Promise.all(Array.from({ length: 100 }, async () => ({ ...(await newUser({ password: null })), ip: randomClientIp() })));
+      // The codes are taken as they are issued (mailing 100 messages would take most of the test's time).
+      const issue = jest.spyOn(t.app.get(OneTimeTokensService), 'issue');
+      const codes = new Map<string, string>();
+      try {
+        await Promise.all(people.map((p) => requestCode(p.email, p.ip).expect(200)));
+        await t.app.get(RecoveryRequestService).resolvePending();
+        for (const [i, [, options]] of issue.mock.calls.entries()) codes.set(options.userId, await issue.mock.results[i].value);
+      } finally {
+        issue.mockRestore();
+        await sql(t, "DELETE FROM mail_outbox WHERE status = 'pending' AND recipient LIKE 'd5.%'");
+      }
+      const results = await Promise.all(people.map((p) => reset({ code: codes.get(p.userId), new_password: NEW_PASSWORD }, p.ip)));
+      // The 100 "password changed" notices are not this test's subject: drop them rather than mail them.
+      await sql(t, "DELETE FROM mail_outbox WHERE status = 'pending' AND recipient LIKE 'd5.%'");
+      expect(results.map((r) => r.status)).toEqual(Array(100).fill(200));
+      const [row] = await sql<{ count: string | number }>(t, "SELECT count FROM attempt_counters WHERE key = 'pr:d5:fail:global'");
+      expect(Number(row?.count ?? 0)).toBe(0);
+    }, 60_000);
+
+    it('I2 records reset.failed for a wrong code and one reset.limited per window, never the code', async () => {
+      const record = jest.spyOn(t.app.get(AuditTrail), 'record');
+      try {
+        const codes = Array.from({ length: 27 }, () => wrongCode());
+        for (const code of codes) await reset({ code, new_password: NEW_PASSWORD });
+        const events = record.mock.calls.map(([, e]) => e);
+        expect(events.filter((e) => e.type === 'reset.failed')).toHaveLength(27);
+        expect(events.filter((e) => e.type === 'reset.failed')[0]).toMatchObject({ actor: { kind: 'anonymous' }, outcome: 'failure', details: { dialect: 'D5' } });
+        expect(events.filter((e) => e.type === 'reset.limited')).toHaveLength(1);
+        const text = JSON.stringify(events);
+        for (const code of codes) expect(text).not.toContain(code);
+        expect(text).not.toContain(NEW_PASSWORD);
+      } finally {
+        record.mockRestore();
+      }
     });
 
     it('the request path stays open while resets are capped (J5: the user can always ask for a new code)', async () => {

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from './support/test-app';
-import { admin } from './support/factories';
 
-/** Sends n requests one after another and returns their statuses. */
+/**
+ * A caller without a valid credential: limited per address (and route). Callers with a valid key are
+ * limited per key instead (caller-rate-limit.e2e-spec.ts).
+ */
+const noValidKey = { 'X-Api-Key': 'pls_not-a-key' };
+
+/** Sends n requests one after another (with no valid key) and returns their statuses. */
 async function statuses(t: TestApp, n: number, headers: Record<string, string> = {}): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push((await t.http.get('/api-keys').set(admin).set(headers)).status);
+  for (let i = 0; i < n; i++) out.push((await t.http.get('/api-keys').set(noValidKey).set(headers)).status);
   return out;
 }
 
@@ -18,14 +23,14 @@ describe('rate limiting', () => {
     afterAll(() => t?.close());
 
     it('answers 429 past the limit per client, in the envelope of the route, with Retry-After', async () => {
-      expect(await statuses(t, 5)).toEqual([200, 200, 200, 200, 200]);
-      const res = await t.http.get('/api-keys').set(admin).expect(429);
+      expect(await statuses(t, 5)).toEqual([401, 401, 401, 401, 401]);
+      const res = await t.http.get('/api-keys').set(noValidKey).expect(429);
       expect(res.body.code).toBe('RATE_LIMITED');
       expect(res.headers['retry-after']).toMatch(/^\d+$/);
     });
 
     it('G8 does not trust a client-supplied X-Forwarded-For: rotating it does not reset the limit', async () => {
-      const res = await t.http.get('/api-keys').set(admin).set('X-Forwarded-For', `198.51.100.${randomBytes(1)[0]}`);
+      const res = await t.http.get('/api-keys').set(noValidKey).set('X-Forwarded-For', `198.51.100.${randomBytes(1)[0]}`);
       expect(res.status).toBe(429);
     });
 
@@ -42,8 +47,8 @@ describe('rate limiting', () => {
     afterAll(() => t?.close());
 
     it('counts each forwarded client address on its own', async () => {
-      expect(await statuses(t, 3, { 'X-Forwarded-For': '203.0.113.7' })).toEqual([200, 200, 429]);
-      expect(await statuses(t, 1, { 'X-Forwarded-For': '203.0.113.8' })).toEqual([200]);
+      expect(await statuses(t, 3, { 'X-Forwarded-For': '203.0.113.7' })).toEqual([401, 401, 429]);
+      expect(await statuses(t, 1, { 'X-Forwarded-For': '203.0.113.8' })).toEqual([401]);
     });
   });
 
@@ -62,7 +67,7 @@ describe('rate limiting', () => {
     });
 
     it('two instances share one budget per client', async () => {
-      expect([...(await statuses(a, 2)), ...(await statuses(b, 2))]).toEqual([200, 200, 200, 200]);
+      expect([...(await statuses(a, 2)), ...(await statuses(b, 2))]).toEqual([401, 401, 401, 401]);
       expect((await statuses(a, 1))[0]).toBe(429);
       expect((await statuses(b, 1))[0]).toBe(429);
     });

@@ -265,6 +265,19 @@ describeEachDatabase('sign-up verification codes: guessing caps', (kind) => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(20);
   });
 
+  it('J5/J6 200 wrong codes from anyone do not stop a person from verifying: the code is accepted from the network that signed up; elsewhere 429', async () => {
+    const email = uniqueEmail('home');
+    const home = '10.6.0.1';
+    const since = smtp.messages.length;
+    await t.http.post('/auth/signup').set('X-Forwarded-For', home).send({ email, firstName: 'Home', lastName: 'Owner' }).expect(201);
+    const code = await verificationCode(t, smtp, email, since);
+    for (let i = 0; i < 200; i++) expect((await verifyFrom(`10.5.${i >> 8}.${i & 255}`, wrongCode())).status).toBe(400);
+    expect((await verifyFrom('10.7.0.2', code).expect(429)).body).toEqual(RATE_LIMITED);
+    // From the home network a wrong code is refused like any other (429) and spends that client's budget.
+    expect((await verifyFrom(home, wrongCode()).expect(429)).body).toEqual(RATE_LIMITED);
+    await verifyFrom(home, code).expect(200);
+  });
+
   it('J6 across all clients 200 wrong codes per 15 minutes, then 429 for everyone until the window ends', async () => {
     const code = await freshCode();
     for (let i = 0; i < 200; i++) expect((await verifyFrom(`10.8.${i >> 8}.${i & 255}`, wrongCode())).status).toBe(400);

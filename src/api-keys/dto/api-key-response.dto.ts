@@ -8,6 +8,8 @@ export class ApiKeyResponseDto {
   @ApiProperty({ nullable: true, type: String }) account_id: string | null;
   @ApiProperty() created_at: string;
   @ApiProperty({ nullable: true, type: String }) last_used_at: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Requests per minute for this key; null = the service default (API_KEY_RATE_LIMIT_PER_MINUTE).' })
+  rate_limit_per_minute: number | null;
 
   static from(key: ApiKey): ApiKeyResponseDto {
     return {
@@ -17,6 +19,7 @@ export class ApiKeyResponseDto {
       account_id: key.accountId,
       created_at: key.createdAt.toISOString(),
       last_used_at: key.lastUsedAt?.toISOString() ?? null,
+      rate_limit_per_minute: key.rateLimitPerMinute ?? null,
     };
   }
 }
@@ -27,10 +30,12 @@ export class CreatedApiKeyResponseDto {
   @ApiProperty() name: string;
   @ApiProperty({ enum: API_KEY_SCOPES, isArray: true }) scopes: ApiKeyScope[];
   @ApiProperty({ nullable: true, type: String }) account_id: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Requests per minute for this key; null = the service default (API_KEY_RATE_LIMIT_PER_MINUTE).' })
+  rate_limit_per_minute: number | null;
   @ApiProperty({ description: 'The key itself. Shown once; store it now.' }) key: string;
 
   static from(key: ApiKey, raw: string): CreatedApiKeyResponseDto {
-    return { id: key.id, name: key.name, scopes: key.scopes, account_id: key.accountId, key: raw };
+    return { id: key.id, name: key.name, scopes: key.scopes, account_id: key.accountId, rate_limit_per_minute: key.rateLimitPerMinute ?? null, key: raw };
   }
 }
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsUUID } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { NameField } from '../../common/dto-fields';
 import { API_KEY_SCOPES, ApiKeyScope } from '../api-key.entity';
 
@@ -20,4 +20,15 @@ export class CreateApiKeyDto {
   @IsOptional()
   @IsUUID()
   account_id?: string;
+
+  /**
+   * Requests per minute this key may make, across all routes and whatever address it calls from
+   * (429 with Retry-After beyond). Omit for the service default (API_KEY_RATE_LIMIT_PER_MINUTE, 2400).
+   */
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, example: 2400 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  rate_limit_per_minute?: number;
 }
