@@ -1,3 +1,5 @@
+// Implicit conversion of the variables below reads their design types: load the metadata polyfill before the class is defined.
+import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
