@@ -1,5 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 
 export interface GracefulShutdownOptions {
   /** How long in-flight requests may take once a signal arrives (ms); past it every connection is closed. */
@@ -84,7 +85,9 @@ export class GracefulShutdown {
     this.logger.log(`${reason} received: no new connections; finishing ${this.inFlight.size} request(s) in flight (at most ${seconds} s)`);
     this.draining = true;
     for (const res of this.inFlight) askToClose(res);
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting first, then close idle connections. http.Server#close() does it the other way
+    // round, so a client that sees its idle connection end could still connect in between.
+    const drained = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
     server.closeIdleConnections();
     // A connection whose response was already under way when the signal came stays keep-alive: close
     // it as soon as it goes idle, not after the keep-alive timeout.
