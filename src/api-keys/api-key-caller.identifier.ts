@@ -12,6 +12,6 @@ export class ApiKeyCallerIdentifier extends CallerIdentifier {
 
   identify(req: Request): Promise<RateLimitedCaller | null> {
     const raw = req.headers['x-api-key'];
-    return this.apiKeys.rateLimitedCaller(typeof raw === 'string' ? raw : undefined);
+    return this.apiKeys.rateLimitedCaller(typeof raw === 'string' ? raw : undefined, req);
   }
 }

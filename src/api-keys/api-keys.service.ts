@@ -24,6 +24,9 @@ const KEY_PREFIX = 'pls_';
  */
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
+  /** Per-request key lookups (findLive); entries go with their request. */
+  private readonly lookups = new WeakMap<object, { raw: string; key: Promise<ApiKey | null> }>();
+
   private readonly logger = new Logger(ApiKeysService.name);
 
   constructor(
@@ -121,9 +124,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /** Missing, unknown and revoked keys all fail the same way (SECURITY.md F1). Records last use. */
-  async authenticate(raw: string | undefined): Promise<ApiKeyPrincipal> {
+  async authenticate(raw: string | undefined, request?: object): Promise<ApiKeyPrincipal> {
     if (!raw || raw.length > 200) throw new UnauthenticatedError();
-    const key = await this.keys.findOneBy({ keyHash: this.secrets.lookupHash(raw), revokedAt: IsNull() });
+    const key = await this.findLive(raw, request);
     if (!key) throw new UnauthenticatedError();
     const now = this.clock.now();
     // Last use is recorded at most once a minute per key, so hot keys do not write on every call.
@@ -137,10 +140,25 @@ export class ApiKeysService implements OnApplicationBootstrap {
    * The live key named by `raw`, for the request limiter (CallerThrottlerGuard): its id and own limit,
    * or null for a missing, malformed, unknown or revoked key. Reads only; never records use.
    */
-  async rateLimitedCaller(raw: string | undefined): Promise<RateLimitedCaller | null> {
+  async rateLimitedCaller(raw: string | undefined, request?: object): Promise<RateLimitedCaller | null> {
     if (!raw || raw.length > 200) return null;
-    const key = await this.keys.findOne({ where: { keyHash: this.secrets.lookupHash(raw), revokedAt: IsNull() }, select: { id: true, rateLimitPerMinute: true } });
+    const key = await this.findLive(raw, request);
     return key ? { kind: 'api_key', keyId: key.id, limitPerMinute: key.rateLimitPerMinute ?? null } : null;
+  }
+
+  /**
+   * The live key named by `raw`, looked up once per request: the request limiter and the auth guard
+   * share one query (and, with the database down, one timeout and one failure). Without `request`,
+   * a fresh lookup. Never cached across requests, so a revocation holds from the next request.
+   */
+  private findLive(raw: string, request?: object): Promise<ApiKey | null> {
+    const lookup = () => this.keys.findOneBy({ keyHash: this.secrets.lookupHash(raw), revokedAt: IsNull() });
+    if (!request) return lookup();
+    const seen = this.lookups.get(request);
+    if (seen && seen.raw === raw) return seen.key;
+    const key = lookup();
+    this.lookups.set(request, { raw, key });
+    return key;
   }
 
   allows(principal: ApiKeyPrincipal, scope: ApiKeyScope): boolean {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
@@ -44,7 +45,8 @@ export class StoredAuditTrail extends AuditTrail {
         accountId,
         actorKind: event.actor.kind,
         actorId: event.actor.id ?? null,
-        clientIp: clientIp ? clientIp.slice(0, 64) : null,
+        // Only an address: with TRUST_PROXY, X-Forwarded-For may carry anything.
+        clientIp: isAddress(clientIp) ? clientIp : null,
         outcome: event.outcome.slice(0, 40),
         details: this.cleanDetails(event),
       });
@@ -71,4 +73,11 @@ export class StoredAuditTrail extends AuditTrail {
     }
     return clean;
   }
+}
+
+/** An IP address, or a network as the limiters count it (`<IPv6 prefix>::/64`); anything else is not stored. */
+function isAddress(value: string | null): value is string {
+  if (!value) return false;
+  const [address, bits, ...rest] = value.split('/');
+  return rest.length === 0 && isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
 }

@@ -27,7 +27,7 @@ export class GlobalAuthGuard implements CanActivate {
       case 'public':
         return true;
       case 'apiKey': {
-        const principal = await this.apiKeys.authenticate(req.header('x-api-key'));
+        const principal = await this.apiKeys.authenticate(req.header('x-api-key'), req);
         if (!this.apiKeys.allows(principal, requirement.scope)) throw new ForbiddenError();
         req.user = principal;
         return true;

@@ -6,7 +6,7 @@ import { SessionsService } from './sessions.service';
 
 /**
  * POST /auth/logout: revokes every refresh token of the caller (all devices) and records
- * `session.revoked` (reason logout) in the same transaction. Access tokens are stateless and
+ * `session.revoked` (reason logout) in the same transaction when there was anything to revoke. Access tokens are stateless and
  * short-lived; they run out on their own (ACCESS_TOKEN_TTL_SECONDS).
  */
 @Injectable()
@@ -18,6 +18,8 @@ export class LogoutUseCase {
   async execute(caller: UserPrincipal): Promise<void> {
     await this.uow.run(async (em) => {
       const sessions = await this.sessions.revokeAll(em, caller.userId);
+      // Nothing was revoked (already logged out everywhere): no event, so repeated logouts add no noise.
+      if (sessions === 0) return;
       await this.audit.record(em, {
         type: 'session.revoked', userId: caller.userId, actor: { kind: 'user', id: caller.userId }, outcome: 'success', details: { reason: 'logout', sessions },
       });

@@ -14,15 +14,19 @@ export type DialectId = 'D1' | 'D2' | 'D3' | 'D4' | 'D5' | 'service';
  * dialect the client speaks. This table is the one place that knows the dialects' URL spaces.
  */
 const ROUTES: Array<[RegExp, DialectId]> = [
-  [/^\/accounts\/set-password\/?$/, 'D1'],
-  [/^\/auth\/(setpassword|signup|verify-email)\/?$/, 'D2'],
-  [/^\/v1\/password(\/|$)/, 'D3'],
-  [/^\/api\/v2\/account(\/|$)/, 'D4'],
-  [/^\/v1\/auth\/password-reset(\/|$)/, 'D5'],
+  [/^\/accounts\/set-password\/?$/i, 'D1'],
+  [/^\/auth\/(setpassword|signup|verify-email)\/?$/i, 'D2'],
+  [/^\/v1\/password(\/|$)/i, 'D3'],
+  [/^\/api\/v2\/account(\/|$)/i, 'D4'],
+  [/^\/v1\/auth\/password-reset(\/|$)/i, 'D5'],
 ];
 
+/**
+ * Express routes ignore case (its default), so the table does too, and repeated slashes count as
+ * one: `/V1/PASSWORD/x` reaches the D3 handler and must be answered in D3's envelope.
+ */
 export function dialectForPath(path: string): DialectId {
-  const clean = path.split('?')[0];
+  const clean = path.split('?')[0].replace(/\/{2,}/g, '/');
   return ROUTES.find(([re]) => re.test(clean))?.[1] ?? 'service';
 }
 

@@ -176,6 +176,16 @@ describeEachDatabase('input edge: issue 8 samples', (kind) => {
       const d1 = await unchanged(() => raw('post', '/accounts/set-password', '{"token":"t","password":"p","hasOwnProperty":1}'));
       expect(d1.body).toEqual({ error: 'The hasOwnProperty field is not allowed.' });
     });
+
+    it('a dialect path spelled in another case (Express ignores case) still answers in that dialect\'s envelope', async () => {
+      const user = await t.http.post(`/accounts/${accountId}/users`).set(admin).send({ email: 'proto-case@example.com' }).expect(201);
+      const d3 = await unchanged(() => raw('post', `/V1/PASSWORD/${user.body.data.user_id}`, '{"password":{"value":"Correct-Horse-9","constructor":1}}', admin));
+      expect(d3.body.syntaxErrors.invalidFields).toEqual([{ fieldName: 'password.constructor', error: 'IN', params: ['value'] }]);
+      const d5 = await unchanged(() => raw('post', '/V1/AUTH/PASSWORD-RESET/REQUEST', '{"email":"a@example.com","toString":"x"}'));
+      expect(d5.body).toEqual({ error: 'unknown field "toString"' });
+      const d1 = await unchanged(() => raw('post', '/Accounts/Set-Password', '{"token":"t","password":"p","hasOwnProperty":1}'));
+      expect(d1.body).toEqual({ error: 'The hasOwnProperty field is not allowed.' });
+    });
   });
 
   describe('names people read must show something: empty, blank, BOM-only or zero-width names → 400', () => {
