@@ -11,6 +11,8 @@ import { TokensModule } from '../tokens/tokens.module';
 import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
 import { JWT_ALGORITHM, JWT_ISSUER } from './jwt-claims';
+import { KnownLoginNetworks } from './known-login-networks.service';
+import { LoginKnownNetwork } from './login-known-network.entity';
 import { LoginUseCase } from './login.usecase';
 import { LogoutUseCase } from './logout.usecase';
 import { RefreshSessionUseCase } from './refresh-session.usecase';
@@ -28,7 +30,7 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
 @Module({
   imports: [
     PassportModule,
-    TypeOrmModule.forFeature([RefreshToken, User, Credential, Account]),
+    TypeOrmModule.forFeature([RefreshToken, User, Credential, Account, LoginKnownNetwork]),
     UsersModule,
     PasswordModule,
     TokensModule,
@@ -50,6 +52,7 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     SignUpUseCase,
     VerifyEmailUseCase,
     SetPasswordWithVerificationUseCase,
+    KnownLoginNetworks,
     LoginUseCase,
     RefreshSessionUseCase,
     LogoutUseCase,

@@ -4,6 +4,7 @@ import { ensurePrivateFile } from '../config/service-secret';
 import { Account } from '../accounts/account.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { ApiKey } from '../api-keys/api-key.entity';
+import { LoginKnownNetwork } from '../auth/login-known-network.entity';
 import { RefreshToken } from '../auth/refresh-token.entity';
 import { AttemptCounter } from '../common/attempt-counter.entity';
 import { OutboxMessage } from '../mail/outbox-message.entity';
@@ -16,10 +17,11 @@ import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-s
 import { RecoveryRequests1764000000000 } from './migrations/1764000000000-recovery-requests';
 import { AuditEvents1764300000000 } from './migrations/1764300000000-audit-events';
 import { AbuseBudgets1764310000000 } from './migrations/1764310000000-abuse-budgets';
+import { LoginKnownNetworks1764330000000 } from './migrations/1764330000000-login-known-networks';
 import { DiscardOnTimeoutClient } from './postgres-client';
 
-export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent];
-export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000];
+export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent, LoginKnownNetwork];
+export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, LoginKnownNetworks1764330000000];
 
 /**
  * How much later than the server's statement_timeout the client gives up on its own, in ms: normally

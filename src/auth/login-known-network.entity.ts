@@ -1,0 +1,15 @@
+import { Entity, PrimaryColumn } from 'typeorm';
+import { TimeColumn } from '../database/columns';
+
+/**
+ * A network a login target has logged in from (README "Abuse budgets"): while the target's failure
+ * budget is spent, logins from here still get a small allowance of their own. Both columns are keyed
+ * hashes: `target_ref` of the normalized email as the login counters key it (no user lookup, unknown
+ * emails alike), `network_ref` the clientNetworkRef of the client. Never an email or an address.
+ */
+@Entity('login_known_networks')
+export class LoginKnownNetwork {
+  @PrimaryColumn({ name: 'target_ref', type: 'varchar', length: 64 }) targetRef: string;
+  @PrimaryColumn({ name: 'network_ref', type: 'varchar', length: 64 }) networkRef: string;
+  @TimeColumn('last_success_at') lastSuccessAt: Date;
+}
