@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { AttemptLimiter, Limit, Reservation } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
 import { InvalidCredentialsError, PasswordExpiredError, PasswordLoginDisabledError, RateLimitedError } from '../common/errors/domain-errors';
+import { clientNetworkRef } from '../common/rate-limit/client-network';
 import { OncePerWindow } from '../common/rate-limit/once-per-window';
 import { SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -17,8 +18,9 @@ import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { LoginDto } from './dto/login.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
+import { KnownLoginNetworks } from './known-login-networks.service';
 import {
-  LOGIN_GLOBAL_LIMIT, LoginBudget, loginClientLimit, loginClientLimitWhenGlobalSpent, loginTargetLimits, loginTargetSecret,
+  LOGIN_GLOBAL_LIMIT, LoginBudget, loginClientLimit, loginClientLimitWhenGlobalSpent, loginKnownNetworkLimit, loginTargetLimits, loginTargetSecret,
 } from './login-limits';
 import { SessionsService, tokenBody } from './sessions.service';
 
@@ -32,9 +34,12 @@ import { SessionsService, tokenBody } from './sessions.service';
  * failure is counted in advance, in one transaction, per target (the normalized email, known or not),
  * per client and overall, so a parallel burst cannot overshoot. Past the target's or the client's
  * budget the answer is 429 RATE_LIMITED with Retry-After, right password or not (no oracle). Past the
- * overall budget the client falls back to a tighter allowance instead of being refused. Anything but
- * a wrong password (a correct one, even expired) gives the counts back; a correct one also clears the
- * target's counts (D5). Audit: `login.failed` (user id when the email exists, never the email or the
+ * overall budget the client falls back to a tighter allowance instead of being refused. Past the
+ * target's budget, a network the target logged in from within 90 days (KnownLoginNetworks; decided on
+ * the hashed email, without a user lookup) is still checked on its own small allowance, so nobody can
+ * lock the owner out of their usual network. Anything but a wrong password (a correct one, even
+ * expired) gives the counts back; a correct one also clears the target's counts (D5) and records the
+ * network as known, in the transaction that issues the session. Audit: `login.failed` (user id when the email exists, never the email or the
  * password) and `login.limited` (once per window and budget).
  */
 @Injectable()
@@ -50,19 +55,23 @@ export class LoginUseCase {
     private readonly limiter: AttemptLimiter,
     private readonly secrets: SecretKeys,
     private readonly audit: AuditTrail,
+    private readonly knownNetworks: KnownLoginNetworks,
   ) {}
 
   private readonly reported = new OncePerWindow();
 
   async execute(dto: LoginDto, clientIp = ''): Promise<TokenResponseDto> {
     const client = clientKey(clientIp);
-    const targetLimits = loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(normalizeEmail(dto.email))));
-    const reservations = await this.reserveFailure(targetLimits, client, clientIp);
+    const targetRef = this.secrets.lookupHash(loginTargetSecret(normalizeEmail(dto.email)));
+    const networkRef = clientNetworkRef(this.secrets, client);
+    const targetLimits = loginTargetLimits(targetRef);
+    const knownLimit = loginKnownNetworkLimit(targetRef, networkRef);
+    const reservations = await this.reserveFailure(targetLimits, knownLimit, { targetRef, networkRef, client, clientIp });
     let failedUser: User | null | undefined;
     try {
-      const response = await this.checkAndIssue(dto, (user) => (failedUser = user));
+      const response = await this.checkAndIssue(dto, (user) => (failedUser = user), (em) => this.knownNetworks.remember(em, targetRef, networkRef));
       await this.giveBack(reservations);
-      await this.limiter.clear(targetLimits.map((l) => l.key));
+      await this.limiter.clear([...targetLimits.map((l) => l.key), knownLimit.key]);
       return response;
     } catch (error) {
       if (failedUser !== undefined) {
@@ -78,12 +87,27 @@ export class LoginUseCase {
   }
 
   /**
-   * Counts one failure in advance per target and client, then overall (or, when the overall budget is
-   * spent, on the client's tighter allowance). Throws RateLimitedError when a budget is exhausted.
+   * Counts one failure in advance per target and client (or, when the target's budget is spent and the
+   * client's network is known for it, on that network's allowance), then overall (or, when the overall
+   * budget is spent, on the client's tighter allowance). Throws RateLimitedError when a budget is exhausted.
    */
-  private async reserveFailure(targetLimits: Limit[], client: string, clientIp: string): Promise<Reservation[]> {
-    const own = await this.limiter.tryReserve([loginClientLimit(client), ...targetLimits]);
-    if (!own.granted) return this.refuse(own.limit.key.startsWith('login:fail:ip:') ? 'client' : 'target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
+  private async reserveFailure(
+    targetLimits: Limit[],
+    knownLimit: Limit,
+    who: { targetRef: string; networkRef: string; client: string; clientIp: string },
+  ): Promise<Reservation[]> {
+    const { client, clientIp } = who;
+    const clientLimit = loginClientLimit(client);
+    let own = await this.limiter.tryReserve([clientLimit, ...targetLimits]);
+    if (!own.granted && own.limit !== clientLimit) {
+      // The target's budget is spent: only a network it logged in from keeps a (small) allowance.
+      // Decided on hashes alone, so an unknown email is answered exactly like a known one.
+      const known = await this.knownNetworks.isKnown(who.targetRef, who.networkRef);
+      if (!known) return this.refuse('target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp, false);
+      own = await this.limiter.tryReserve([clientLimit, knownLimit]);
+      if (!own.granted && own.limit !== clientLimit) return this.refuse('target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp, true);
+    }
+    if (!own.granted) return this.refuse('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
     const overall = await this.limiter.tryReserve([LOGIN_GLOBAL_LIMIT]);
     if (overall.granted) return [own.reservation, overall.reservation];
     this.report('global', LOGIN_GLOBAL_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
@@ -93,17 +117,17 @@ export class LoginUseCase {
     return this.refuse('global', tighter.limit, tighter.retryAfterSeconds, tighter.windowEndsAtMs, clientIp);
   }
 
-  private refuse(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): never {
-    this.report(budget, limit, retryAfterSeconds, windowEndsAtMs, clientIp);
+  private refuse(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string, knownNetwork?: boolean): never {
+    this.report(budget, limit, retryAfterSeconds, windowEndsAtMs, clientIp, knownNetwork);
     throw new RateLimitedError(retryAfterSeconds);
   }
 
   /** One `login.limited` event per exhausted counter and window (not one per refused request). */
-  private report(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): void {
+  private report(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string, knownNetwork?: boolean): void {
     const now = this.clock.nowMs();
     if (!this.reported.first(limit.key, now, windowEndsAtMs)) return;
     void this.audit
-      .record(null, { type: 'login.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited', details: { budget, max: limit.max, window_seconds: limit.windowMs / 1000, retry_after_seconds: retryAfterSeconds } })
+      .record(null, { type: 'login.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited', details: { budget, max: limit.max, window_seconds: limit.windowMs / 1000, retry_after_seconds: retryAfterSeconds, ...(knownNetwork === undefined ? {} : { known_network: knownNetwork }) } })
       .catch(() => undefined);
   }
 
@@ -111,8 +135,11 @@ export class LoginUseCase {
     for (const r of reservations) await r.refund();
   }
 
-  /** The credential check; `failed` is told the user (or null) when the password is wrong. */
-  private async checkAndIssue(dto: LoginDto, failed: (user: User | null) => void): Promise<TokenResponseDto> {
+  /**
+   * The credential check; `failed` is told the user (or null) when the password is wrong, `succeeded`
+   * runs in the transaction that issues the session.
+   */
+  private async checkAndIssue(dto: LoginDto, failed: (user: User | null) => void, succeeded: (em: EntityManager) => Promise<void>): Promise<TokenResponseDto> {
     const user = await this.users.findByEmail(dto.email);
     const credential = user ? await this.credentials.findOneBy({ userId: user.id }) : null;
     if (!user || !credential) {
@@ -139,6 +166,7 @@ export class LoginUseCase {
           .where('user_id = :userId AND hash = :old', { userId: user.id, old: credential.hash })
           .execute();
       }
+      await succeeded(em);
       return this.sessions.issue(em, user);
     });
     return tokenBody(session);
