@@ -43,9 +43,9 @@ const BATCH = 20;
  * After the response (kick, and a poll for leftovers), each request is resolved in arrival order in a
  * transaction of its own: the row is deleted, the user looked up by the normalized address (C5), and
  * for an active user the dialect's code is issued and its email queued to the STORED address (C4), in
- * that same transaction (past the mail cap no code and no mail: the dialect's capped handler runs instead,
- * e.g. D5's requesting network vouches for the live code), with the `recovery.requested` audit event (the user if there is one, the
- * dialect, the client, the outcome; never the address). A crash before the commit leaves the request
+ * that same transaction (past the mail cap no code and no mail: the dialect's capped handler runs
+ * instead, e.g. D5's requesting network vouches for the live code), with the `recovery.requested` audit
+ * event (the user if there is one, the dialect, the client, the outcome; never the address). A crash before the commit leaves the request
  * to be resolved again; the outbox worker then sends the email, retrying while SMTP is down (C10).
  */
 @Injectable()
