@@ -11,17 +11,22 @@ import { OutboxMessage } from '../mail/outbox-message.entity';
 import { Credential } from '../password/credential.entity';
 import { PasswordHistoryEntry } from '../password/password-history.entity';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
+import { OneTimeTokenNetwork } from '../tokens/one-time-token-network.entity';
 import { RecoveryRequestRow } from '../password-reset/recovery-request.entity';
 import { User } from '../users/user.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { RecoveryRequests1764000000000 } from './migrations/1764000000000-recovery-requests';
 import { AuditEvents1764300000000 } from './migrations/1764300000000-audit-events';
 import { AbuseBudgets1764310000000 } from './migrations/1764310000000-abuse-budgets';
+import { ResetCodeNetworks1764320000000 } from './migrations/1764320000000-reset-code-networks';
 import { LoginKnownNetworks1764330000000 } from './migrations/1764330000000-login-known-networks';
 import { DiscardOnTimeoutClient } from './postgres-client';
 
-export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent, LoginKnownNetwork];
-export const MIGRATIONS = [InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, LoginKnownNetworks1764330000000];
+export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, OneTimeTokenNetwork, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent, LoginKnownNetwork];
+export const MIGRATIONS = [
+  InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, ResetCodeNetworks1764320000000,
+  LoginKnownNetworks1764330000000,
+];
 
 /**
  * How much later than the server's statement_timeout the client gives up on its own, in ms: normally

@@ -22,14 +22,15 @@ export const RESET_FAILURES_PER_CLIENT = 10;
 /**
  * Failed D5 resets per window across all clients (J6). A D5 code alone names its user, so a wrong guess
  * cannot be charged to any one code or account: this cap is what bounds guessing across every live
- * code. Past it nobody is locked out: a code is still accepted from the network that requested it, and
- * every other attempt answers 429 (docs/recovery.md, "Guessing budget").
+ * code. Past it nobody is locked out: a code is still accepted from a network that asked for a code for
+ * that user while it is live, and every other attempt answers 429 (docs/recovery.md, "Guessing budget").
  */
 export const D5_RESET_FAILURES_GLOBAL = 25;
 /**
  * Failed D5 resets per client per window while the global budget is spent (on top of
- * RESET_FAILURES_PER_CLIENT). In that state a code is accepted only from the network that requested it,
- * and only the newest code requested from there, so each network gets this many guesses at one code.
+ * RESET_FAILURES_PER_CLIENT). In that state a code is accepted only from a network that asked for it
+ * (one_time_token_networks), and only the newest live code that network asked for, so each network gets
+ * this many guesses at one code.
  */
 export const D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT = 3;
 /** Wrong D4 validation codes naming one live code before it is burned (B6; Kratos uses 5). */

@@ -16,5 +16,7 @@ export class RecoveryRequestRow {
   @Column({ name: 'sealed_address', type: 'text' }) sealedAddress: string;
   /** The client key (address or /64) the request came from, for the security log. */
   @Column({ type: 'varchar', length: 64 }) client: string;
+  /** False when the address's mail cap was spent: resolved like the others, but nothing is mailed. */
+  @Column({ type: 'boolean', default: true }) mail: boolean;
   @TimeColumn('created_at') createdAt: Date;
 }

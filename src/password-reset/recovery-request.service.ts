@@ -20,6 +20,12 @@ import { RecoveryRequestRow } from './recovery-request.entity';
  */
 export type RecoveryCodeIssuer = (em: EntityManager, user: User, request: { client: string }) => Promise<MailContent>;
 
+/**
+ * Called instead of the issuer when the address's mail cap was spent (no code is issued or mailed), in
+ * the resolution's transaction: e.g. D5 lets the requesting network vouch for the user's live code.
+ */
+export type CappedRequestHandler = (em: EntityManager, user: User, request: { client: string }) => Promise<void>;
+
 /** How often requests left over (a crash, a failed resolution) are looked for. */
 const POLL_INTERVAL_MS = 5_000;
 const BATCH = 20;
@@ -29,21 +35,23 @@ const BATCH = 20;
  *
  * On the request path, one transaction that is the same for every address (SECURITY.md C1, C2): count
  * the request per client (429 past the limit) and per address (a keyed hash; past the limit, the same
- * 200 and nothing more: J4, C3), then store the sealed, normalized address as a recovery request.
+ * 200 and no mail: J4, C3), then store the sealed, normalized address as a recovery request, with
+ * `mail` false when the address's mail cap is spent.
  * Nothing on this path depends on whether the address belongs to an account: no lookup, no hashing,
  * no SMTP.
  *
  * After the response (kick, and a poll for leftovers), each request is resolved in arrival order in a
  * transaction of its own: the row is deleted, the user looked up by the normalized address (C5), and
  * for an active user the dialect's code is issued and its email queued to the STORED address (C4), in
- * that same transaction, with the `recovery.requested` audit event (the user if there is one, the
- * dialect, the client, the outcome; never the address). A crash before the commit leaves the request
+ * that same transaction (past the mail cap no code and no mail: the dialect's capped handler runs
+ * instead, e.g. D5's requesting network vouches for the live code), with the `recovery.requested` audit
+ * event (the user if there is one, the dialect, the client, the outcome; never the address). A crash before the commit leaves the request
  * to be resolved again; the outbox worker then sends the email, retrying while SMTP is down (C10).
  */
 @Injectable()
 export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Recovery');
-  private readonly issuers = new Map<ResetDialect, RecoveryCodeIssuer>();
+  private readonly issuers = new Map<ResetDialect, { issue: RecoveryCodeIssuer; capped?: CappedRequestHandler }>();
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
@@ -58,9 +66,9 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
     private readonly audit: AuditTrail,
   ) {}
 
-  /** Each dialect's use case says how its code is issued. */
-  registerIssuer(dialect: ResetDialect, issuer: RecoveryCodeIssuer): void {
-    this.issuers.set(dialect, issuer);
+  /** Each dialect's use case says how its code is issued, and optionally what a request past the mail cap does. */
+  registerIssuer(dialect: ResetDialect, issue: RecoveryCodeIssuer, capped?: CappedRequestHandler): void {
+    this.issuers.set(dialect, { issue, capped });
   }
 
   async request(r: { dialect: ResetDialect; email: string; clientIp: string }): Promise<void> {
@@ -72,9 +80,9 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
       outcome = await this.uow.run(async (em) => {
         await this.limiter.hitOrThrow(em, requestLimit(client));
         const { allowed } = await this.limiter.hit(em, mailLimit(addressRef));
-        if (!allowed) return 'address_limited';
-        await em.insert(RecoveryRequestRow, { dialect: r.dialect, sealedAddress: this.secrets.seal(normalized), client, createdAt: this.clock.now() });
-        return 'queued';
+        // Stored either way (the same work for every request); past the mail cap it is resolved without a mail.
+        await em.insert(RecoveryRequestRow, { dialect: r.dialect, sealedAddress: this.secrets.seal(normalized), client, mail: allowed, createdAt: this.clock.now() });
+        return allowed ? 'queued' : 'address_limited';
       });
     } catch (error) {
       outcome = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'error';
@@ -86,7 +94,7 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
         `password_reset.requested ${outcome}`,
       );
     }
-    if (outcome === 'queued') this.kick();
+    this.kick();
   }
 
   /** Resolves the waiting requests soon, off the request path. */
@@ -162,11 +170,12 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
       if (claimed.affected !== 1) return 'taken';
       const user = await em.findOneBy(User, { emailNormalized: this.secrets.open(row.sealedAddress) });
       userId = user?.id;
-      const outcome = !user ? 'no_such_user' : !user.isActive ? 'user_inactive' : 'sent';
+      const outcome = !row.mail ? 'address_limited' : !user ? 'no_such_user' : !user.isActive ? 'user_inactive' : 'sent';
       if (user?.isActive) {
-        const issue = this.issuers.get(row.dialect);
-        if (!issue) throw new Error(`no code issuer for ${row.dialect}`);
-        await this.mail.enqueue(em, user.email, await issue(em, user, { client: row.client }));
+        const dialect = this.issuers.get(row.dialect);
+        if (!dialect) throw new Error(`no code issuer for ${row.dialect}`);
+        if (row.mail) await this.mail.enqueue(em, user.email, await dialect.issue(em, user, { client: row.client }));
+        else await dialect.capped?.(em, user, { client: row.client });
       }
       // Recorded here, off the request path, so the request itself still looks nothing up (SECURITY.md C1, C2).
       await this.audit.record(em, {

@@ -10,8 +10,9 @@ import { RecoveryRequestService } from './recovery-request.service';
 /**
  * D5 `POST /v1/auth/password-reset/request`: emails a reset code (purpose 'reset_code';
  * RESET_CODE_LENGTH characters from RESET_CODE_ALPHABET, 6 digits by default, CSPRNG, valid
- * RESET_CODE_TTL_MINUTES, one live code per user: a new one voids the older, SECURITY.md B8), bound
- * to the requesting client's network (a keyed hash; see ResetWithCodeUseCase).
+ * RESET_CODE_TTL_MINUTES, one live code per user: a new one voids the older, SECURITY.md B8), vouched
+ * for by the requesting client's network, and by every network that asks again while the address's mail
+ * cap is spent (a keyed hash; see ResetWithCodeUseCase).
  * Answers the same for every address.
  */
 @Injectable()
@@ -31,10 +32,13 @@ export class RequestResetCodeUseCase implements OnModuleInit {
         userId: user.id,
         ttlMs: this.config.resetCodeTtlMs,
         secret: { length: this.config.resetCodeLength, alphabet: this.config.resetCodeAlphabet },
-        // The network that asked for the code may still redeem it when the global guessing budget is spent.
-        issuedToNetwork: clientNetworkRef(this.secrets, request.client),
+        // The network that asked for the code vouches for it: it may still redeem it when the global guessing budget is spent.
+        vouchedBy: clientNetworkRef(this.secrets, request.client),
       });
       return resetCodeMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
+    }, async (em, user, request) => {
+      // No new code (the address's mail cap is spent): the asking network vouches for the live one instead.
+      await this.tokens.vouchForLive(em, user.id, 'reset_code', clientNetworkRef(this.secrets, request.client));
     });
   }
 

@@ -28,8 +28,8 @@ export interface ResetWithCodeCommand {
  *    spent, valid code or not: SECURITY.md B7), then against the global guessing budget (J6). Counting
  *    first means a parallel burst cannot overshoot either.
  * 2. The code is looked up by its keyed hash. When the global budget was spent (by anyone), a live code
- *    is still accepted from the network that requested it (the code stores a keyed hash of it) if it is
- *    the newest code requested from there, with a tighter per-client allowance
+ *    is still accepted from a network that asked for a code for that user while it was live (a keyed hash
+ *    in one_time_token_networks) if it is the newest such code of that network, with a tighter per-client allowance
  *    (D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT), so guessers cannot lock people out of their own reset
  *    and gain at most that many guesses at one code per network; any other code then answers 429, wrong
  *    or not, so the 429 tells a guesser nothing (docs/recovery.md, "Guessing budget").
@@ -111,10 +111,12 @@ export class ResetWithCodeUseCase {
     }
   }
 
-  /** The code was requested from this client's network, and is the newest code requested from there. */
+  /**
+   * This client's network vouched for the code (asked for a code for that user while it was live), and
+   * it is the newest live reset code the network vouched for: each network gets its few guesses at one code.
+   */
   private async fromRequestingNetwork(token: OneTimeToken, client: string): Promise<boolean> {
-    const network = clientNetworkRef(this.secrets, client);
-    return token.issuedToNetwork === network && (await this.tokens.isNewestIssuedTo(network, 'reset_code', token.id));
+    return this.tokens.isNewestVouchedBy(clientNetworkRef(this.secrets, client), 'reset_code', token.id);
   }
 
   private refuse(budget: 'client' | 'global', limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): never {

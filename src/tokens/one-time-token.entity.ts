@@ -25,6 +25,7 @@ export class OneTimeToken {
   /**
    * Keyed hash of the client network (IPv4 address or IPv6 /64) that requested the secret, or null. Lets
    * its owner redeem it from that network when a global guessing budget is spent (README "Abuse budgets").
+   * Sign-up verification codes only; D5 reset codes keep their networks in one_time_token_networks.
    */
   @Index('idx_one_time_tokens_issued_to_network')
   @Column({ name: 'issued_to_network', type: 'varchar', length: 64, nullable: true })

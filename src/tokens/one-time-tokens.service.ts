@@ -5,6 +5,7 @@ import { EntityManager, In, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { InvalidTokenError } from '../common/errors/domain-errors';
 import { randomCode, randomToken, SecretKeys } from '../common/secrets';
+import { OneTimeTokenNetwork } from './one-time-token-network.entity';
 import { OneTimeToken, OneTimeTokenPurpose } from './one-time-token.entity';
 
 /** Purposes whose live secrets die when the user's password changes (SECURITY.md D6, B10). */
@@ -20,6 +21,8 @@ export interface IssueOptions {
   value?: string;
   /** Keyed hash of the requesting client's network (clientNetworkRef), kept with the secret. */
   issuedToNetwork?: string | null;
+  /** Keyed hash of a client network that vouches for the secret (one_time_token_networks), in the same transaction. */
+  vouchedBy?: string;
 }
 
 /**
@@ -53,9 +56,11 @@ export class OneTimeTokensService {
           continue;
         }
       }
+      const id = randomUUID();
       await em.insert(OneTimeToken, {
-        id: randomUUID(), userId: o.userId, purpose: o.purpose, secretHash, expiresAt: new Date(now.getTime() + o.ttlMs), usedAt: null, attempts: 0, createdAt: now, issuedToNetwork: o.issuedToNetwork ?? null,
+        id, userId: o.userId, purpose: o.purpose, secretHash, expiresAt: new Date(now.getTime() + o.ttlMs), usedAt: null, attempts: 0, createdAt: now, issuedToNetwork: o.issuedToNetwork ?? null,
       });
+      if (o.vouchedBy) await this.vouch(em, id, o.vouchedBy);
       return raw;
     }
     throw new Error('could not issue a unique one-time code; the code space is too small for the live codes');
@@ -97,10 +102,37 @@ export class OneTimeTokensService {
       .execute();
   }
 
-  /** Whether `tokenId` is the newest secret of `purpose` issued to this client network (clientNetworkRef). Reads only. */
-  async isNewestIssuedTo(network: string, purpose: OneTimeTokenPurpose, tokenId: string): Promise<boolean> {
-    const newest = await this.tokens.findOne({ where: { issuedToNetwork: network, purpose }, order: { createdAt: 'DESC', id: 'DESC' }, select: { id: true } });
-    return newest?.id === tokenId;
+  /**
+   * Records that a client network (clientNetworkRef) vouches for a token, in the caller's transaction.
+   * Vouching again makes it that network's newest (added_at moves to now).
+   */
+  async vouch(em: EntityManager, tokenId: string, network: string): Promise<void> {
+    await em.upsert(OneTimeTokenNetwork, { tokenId, network, addedAt: this.clock.now() }, ['tokenId', 'network']);
+  }
+
+  /** The network vouches for every live secret of `purpose` the user has (at most one: a new one voids the older). Returns how many. */
+  async vouchForLive(em: EntityManager, userId: string, purpose: OneTimeTokenPurpose, network: string): Promise<number> {
+    const live = await em.find(OneTimeToken, { where: { userId, purpose, usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) }, select: { id: true } });
+    for (const token of live) await this.vouch(em, token.id, network);
+    return live.length;
+  }
+
+  /**
+   * Whether `tokenId` is the newest live secret of `purpose` this network vouched for (so the network
+   * vouched for it). One query on (network, added_at) joined to the token by its primary key. Reads only.
+   */
+  async isNewestVouchedBy(network: string, purpose: OneTimeTokenPurpose, tokenId: string): Promise<boolean> {
+    const newest = await this.tokens.manager
+      .createQueryBuilder(OneTimeTokenNetwork, 'n')
+      .innerJoin(OneTimeToken, 't', 't.id = n.token_id')
+      .select('n.token_id', 'tokenId')
+      .where('n.network = :network AND t.purpose = :purpose AND t.used_at IS NULL AND t.expires_at > :now', { network, purpose, now: this.clock.nowMs() })
+      .orderBy('n.added_at', 'DESC')
+      .addOrderBy('t.created_at', 'DESC')
+      .addOrderBy('n.token_id', 'DESC')
+      .limit(1)
+      .getRawOne<{ tokenId: string }>();
+    return newest?.tokenId === tokenId;
   }
 
   /** Voids every live secret of these purposes for the user (marks them used). */

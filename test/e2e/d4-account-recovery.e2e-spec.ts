@@ -163,6 +163,17 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
       expect((await outboxCount(email, 'recovery')) + (await outboxCount(email, 'reset-code'))).toBe(3);
     });
 
+    it('J4 a D4 request past the mail cap is still stored and resolved (audited as address_limited), without a mail', async () => {
+      const { userId, email } = await newUser();
+      for (let i = 0; i < 4; i++) await recover(email).expect(200, REQUESTED);
+      await t.flushMail();
+      expect(await outboxCount(email, 'recovery')).toBe(3);
+      expect(await sql(t, 'SELECT * FROM recovery_requests')).toHaveLength(0);
+      const events = await sql<{ outcome: string; details: string }>(t, "SELECT outcome, details FROM audit_events WHERE type = 'recovery.requested' AND user_id = $1", [userId]);
+      expect(events.map((e) => e.outcome).sort()).toEqual(['address_limited', 'sent', 'sent', 'sent']);
+      expect(JSON.stringify(events)).not.toContain(email.split('@')[0]);
+    });
+
     it('C3 one client gets 429 {"detail":"Request was throttled. …"} with Retry-After after 20 requests, known or unknown address', async () => {
       const ip = randomClientIp();
       const { email } = await newUser();

@@ -7,7 +7,7 @@ import { User } from '../../src/users/user.entity';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {
-  createAccount, createApiKey, createUser, failInsertsInto, givePassword, GOOD_PASSWORD, hasPassword, issueSession, latestInvitationToken, latestMail, randomClientIp, sql,
+  createAccount, createApiKey, createUser, failInsertsInto, givePassword, GOOD_PASSWORD, hasPassword, issueSession, latestInvitationToken, latestMail, loginAs, randomClientIp, sql,
   uniqueEmail,
 } from './support/factories';
 import { startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
@@ -201,6 +201,26 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       await requestCode(email).expect(200);
       await t.flushMail();
       expect(await outboxCount(email, 'reset-code')).toBe(4);
+    });
+
+    it('C1/J4 a request past the mail cap answers exactly like one under it (status, body, headers), mails nothing, and is still resolved and audited', async () => {
+      const { userId, email } = await newUser();
+      const record = jest.spyOn(t.app.get(AuditTrail), 'record');
+      try {
+        const uncapped = await requestCode(email);
+        for (let i = 0; i < 2; i++) await requestCode(email).expect(200);
+        await t.flushMail();
+        const capped = await requestCode(email);
+        expect([capped.status, capped.body, comparableHeaders(capped)]).toEqual([uncapped.status, uncapped.body, comparableHeaders(uncapped)]);
+        await t.flushMail();
+        expect(await outboxCount(email, 'reset-code')).toBe(3);
+        expect(await sql(t, 'SELECT * FROM recovery_requests')).toHaveLength(0);
+        const events = record.mock.calls.map(([, e]) => e).filter((e) => e.type === 'recovery.requested' && e.userId === userId);
+        expect(events.map((e) => e.outcome)).toEqual(['sent', 'sent', 'sent', 'address_limited']);
+        expect(JSON.stringify(events)).not.toContain(email.split('@')[0]);
+      } finally {
+        record.mockRestore();
+      }
     });
 
     it('C3/J4 the per-address limit counts unknown addresses exactly like known ones, so it reveals nothing', async () => {
@@ -541,6 +561,53 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       await reset({ code: older, new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
       await reset({ code: newer, new_password: NEW_PASSWORD }, home).expect(200);
       expect(await hasPassword(t, first.userId, GOOD_PASSWORD)).toBe(true);
+    });
+
+    /** The tester's lockout: a third party spends both the owner's mail cap (from A) and the global budget. */
+    async function lockoutSetup(): Promise<{ userId: string; email: string; newest: string }> {
+      const { userId, email } = await newUser();
+      const attacker = randomClientIp();
+      let newest = '';
+      for (let i = 0; i < 3; i++) newest = await codeFrom(email, attacker);
+      for (let i = 0; i < 25; i++) await reset({ code: wrongCode(), new_password: NEW_PASSWORD });
+      return { userId, email, newest };
+    }
+
+    it('J5/J6 a third party cannot lock the owner out: codes asked from network A use up her mails, 25 guesses the global budget; she asks from O (no mail) and resets from O with the newest code in her inbox', async () => {
+      const { userId, email, newest } = await lockoutSetup();
+      const home = randomClientIp();
+      const inbox = () => smtp.messages.filter((m) => m.to.toLowerCase().includes(email.toLowerCase())).length;
+      const mailsBefore = inbox();
+      await requestCode(email, home).expect(200);
+      await t.flushMail();
+      expect(await outboxCount(email, 'reset-code')).toBe(3); // capped: no fourth mail
+      expect(inbox()).toBe(mailsBefore);
+      await reset({ code: newest, new_password: NEW_PASSWORD }, home).expect(200);
+      expect(await hasPassword(t, userId, NEW_PASSWORD)).toBe(true);
+      await loginAs(t, email, NEW_PASSWORD);
+    });
+
+    it('J6 past the global budget a network that never asked for the user\'s code gets 429 with that valid code (guessers gain nothing)', async () => {
+      const { userId, email, newest } = await lockoutSetup();
+      await requestCode(email, randomClientIp()).expect(200); // someone else vouches; that does not help a third network
+      await t.flushMail();
+      const stranger = randomClientIp();
+      const res = await reset({ code: newest, new_password: NEW_PASSWORD }, stranger).expect(429, TOO_MANY);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      expect(await hasPassword(t, userId, GOOD_PASSWORD)).toBe(true);
+    });
+
+    it('J6 a network that asked for two users\' codes (one mailed, one capped) gets only the newest one it asked for', async () => {
+      const first = await lockoutSetup();
+      const second = await newUser();
+      const home = randomClientIp();
+      await requestCode(first.email, home).expect(200); // capped: vouches for first's live code
+      await t.flushMail();
+      const secondCode = await codeFrom(second.email, home); // newer: mailed
+      await reset({ code: first.newest, new_password: NEW_PASSWORD }, home).expect(429, TOO_MANY);
+      expect(await hasPassword(t, first.userId, GOOD_PASSWORD)).toBe(true);
+      await reset({ code: secondCode, new_password: NEW_PASSWORD }, home).expect(200);
+      expect(await hasPassword(t, second.userId, NEW_PASSWORD)).toBe(true);
     });
 
     it('only failures spend the budget: 100 people with valid codes resetting at the same moment all succeed', async () => {
