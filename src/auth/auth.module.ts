@@ -57,6 +57,6 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     RefreshSessionUseCase,
     LogoutUseCase,
   ],
-  exports: [SessionsService, JwtModule],
+  exports: [SessionsService, JwtModule, KnownLoginNetworks],
 })
 export class AuthModule {}

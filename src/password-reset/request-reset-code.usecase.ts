@@ -1,6 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { clientNetworkRef } from '../common/rate-limit/client-network';
 import { SecretKeys } from '../common/secrets';
+import { KnownLoginNetworks } from '../auth/known-login-networks.service';
+import { loginTargetSecret } from '../auth/login-limits';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { resetCodeMail } from '../mail/mail-templates';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
@@ -11,8 +13,8 @@ import { RecoveryRequestService } from './recovery-request.service';
  * D5 `POST /v1/auth/password-reset/request`: emails a reset code (purpose 'reset_code';
  * RESET_CODE_LENGTH characters from RESET_CODE_ALPHABET, 6 digits by default, CSPRNG, valid
  * RESET_CODE_TTL_MINUTES, one live code per user: a new one voids the older, SECURITY.md B8), vouched
- * for by the requesting client's network, and by every network that asks again while the address's mail
- * cap is spent (a keyed hash; see ResetWithCodeUseCase).
+ * for by the requesting client's network, and by every network the user has logged in from (in the last
+ * 90 days) that asks again while the address's mail cap is spent (keyed hashes; see ResetWithCodeUseCase).
  * Answers the same for every address.
  */
 @Injectable()
@@ -22,6 +24,7 @@ export class RequestResetCodeUseCase implements OnModuleInit {
     private readonly tokens: OneTimeTokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly secrets: SecretKeys,
+    private readonly knownNetworks: KnownLoginNetworks,
   ) {}
 
   /** Codes are issued after the response, when RecoveryRequestService resolves the request. */
@@ -37,8 +40,12 @@ export class RequestResetCodeUseCase implements OnModuleInit {
       });
       return resetCodeMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
     }, async (em, user, request) => {
-      // No new code (the address's mail cap is spent): the asking network vouches for the live one instead.
-      await this.tokens.vouchForLive(em, user.id, 'reset_code', clientNetworkRef(this.secrets, request.client));
+      // No new code (the address's mail cap is spent): the asking network vouches for the live one
+      // instead, but only a network the user has logged in from (KnownLoginNetworks). Anyone else
+      // could vouch for free, without mailing the owner, and so multiply the guesses at her code.
+      const network = clientNetworkRef(this.secrets, request.client);
+      const target = this.secrets.lookupHash(loginTargetSecret(user.emailNormalized));
+      if (await this.knownNetworks.isKnown(target, network)) await this.tokens.vouchForLive(em, user.id, 'reset_code', network);
     });
   }
 

@@ -39,6 +39,8 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
 
   const requestCode = (email: unknown, ip = randomClientIp()) => t.http.post(REQUEST).set('X-Forwarded-For', ip).send({ email });
   const reset = (body: unknown, ip = randomClientIp()) => t.http.post(RESET).set('X-Forwarded-For', ip).send(body as object);
+  /** A successful login from `ip`, which makes that network known for the user (KnownLoginNetworks). */
+  const loginFrom = (email: string, ip: string) => t.http.post('/auth/login').set('X-Forwarded-For', ip).send({ email, password: GOOD_PASSWORD }).expect(200);
 
   async function newUser(o: { account?: string; password?: string | null; email?: string; firstName?: string } = {}): Promise<{ userId: string; email: string }> {
     const user = await createUser(t, o.account ?? accountId, o.email ?? uniqueEmail('d5'), o.firstName ? { firstName: o.firstName } : {});
@@ -564,8 +566,9 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
     });
 
     /** The tester's lockout: a third party spends both the owner's mail cap (from A) and the global budget. */
-    async function lockoutSetup(): Promise<{ userId: string; email: string; newest: string }> {
+    async function lockoutSetup(before?: (email: string) => Promise<unknown>): Promise<{ userId: string; email: string; newest: string }> {
       const { userId, email } = await newUser();
+      await before?.(email);
       const attacker = randomClientIp();
       let newest = '';
       for (let i = 0; i < 3; i++) newest = await codeFrom(email, attacker);
@@ -573,9 +576,9 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       return { userId, email, newest };
     }
 
-    it('J5/J6 a third party cannot lock the owner out: codes asked from network A use up her mails, 25 guesses the global budget; she asks from O (no mail) and resets from O with the newest code in her inbox', async () => {
-      const { userId, email, newest } = await lockoutSetup();
+    it('J5/J6 a third party cannot lock the owner out: codes asked from network A use up her mails, 25 guesses the global budget; she asks from O, where she logs in (no mail), and resets from O with the newest code in her inbox', async () => {
       const home = randomClientIp();
+      const { userId, email, newest } = await lockoutSetup((e) => loginFrom(e, home));
       const inbox = () => smtp.messages.filter((m) => m.to.toLowerCase().includes(email.toLowerCase())).length;
       const mailsBefore = inbox();
       await requestCode(email, home).expect(200);
@@ -597,10 +600,19 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       expect(await hasPassword(t, userId, GOOD_PASSWORD)).toBe(true);
     });
 
+    it('J6 a capped request from a network the user never logged in from vouches for nothing: guessers cannot buy guesses at her code with requests', async () => {
+      const { userId, email, newest } = await lockoutSetup();
+      const stranger = randomClientIp();
+      await requestCode(email, stranger).expect(200); // capped, and the network is not one she logs in from
+      await t.flushMail();
+      await reset({ code: newest, new_password: NEW_PASSWORD }, stranger).expect(429, TOO_MANY);
+      expect(await hasPassword(t, userId, GOOD_PASSWORD)).toBe(true);
+    });
+
     it('J6 a network that asked for two users\' codes (one mailed, one capped) gets only the newest one it asked for', async () => {
-      const first = await lockoutSetup();
-      const second = await newUser();
       const home = randomClientIp();
+      const first = await lockoutSetup((e) => loginFrom(e, home));
+      const second = await newUser();
       await requestCode(first.email, home).expect(200); // capped: vouches for first's live code
       await t.flushMail();
       const secondCode = await codeFrom(second.email, home); // newer: mailed
