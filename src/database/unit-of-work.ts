@@ -11,6 +11,14 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm'
  *
  * Rules for callers: every write goes through here; nothing slow (bcrypt, SMTP) happens inside.
  */
+/** Tries of one SQLite transaction that lost its snapshot to another process's commit. */
+export const STALE_SNAPSHOT_ATTEMPTS = 5;
+
+function isStaleSnapshot(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } } | null;
+  return (e?.driverError?.code ?? e?.code) === 'SQLITE_BUSY_SNAPSHOT';
+}
+
 @Injectable()
 export class UnitOfWork {
   private tail: Promise<unknown> = Promise.resolve();
@@ -22,9 +30,26 @@ export class UnitOfWork {
 
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serial) return this.dataSource.transaction(work);
-    const result = this.tail.then(() => this.dataSource.transaction(work));
+    const result = this.tail.then(() => this.runRetryingStaleSnapshots(work));
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Another process writing the same SQLite file (a second instance, the migration CLI) can make a
+   * transaction fail with SQLITE_BUSY_SNAPSHOT: in WAL mode a transaction that read before the other
+   * commit cannot write after it, and the busy timeout does not help. The whole transaction rolled
+   * back, so it is run again (work inside a unit of work touches only the database), a few times.
+   */
+  private async runRetryingStaleSnapshots<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (error) {
+        if (attempt >= STALE_SNAPSHOT_ATTEMPTS || !isStaleSnapshot(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+      }
+    }
   }
 
   /**

@@ -1,0 +1,41 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { STALE_SNAPSHOT_ATTEMPTS, UnitOfWork } from './unit-of-work';
+
+const staleSnapshot = () => Object.assign(new Error('database is locked'), { driverError: { code: 'SQLITE_BUSY_SNAPSHOT' } });
+
+function fakeDataSource(type: string, failures: Error[]): { ds: DataSource; calls: () => number } {
+  let calls = 0;
+  const ds = {
+    options: { type },
+    transaction: async <T>(work: (em: EntityManager) => Promise<T>) => {
+      calls++;
+      const failure = failures.shift();
+      if (failure) throw failure;
+      return work({} as EntityManager);
+    },
+  } as unknown as DataSource;
+  return { ds, calls: () => calls };
+}
+
+describe('UnitOfWork on SQLite', () => {
+  it('runs a transaction again when another process\'s commit made its snapshot stale (two instances on one file)', async () => {
+    const { ds, calls } = fakeDataSource('better-sqlite3', [staleSnapshot(), staleSnapshot()]);
+    await expect(new UnitOfWork(ds).run(async () => 'done')).resolves.toBe('done');
+    expect(calls()).toBe(3);
+  });
+
+  it('gives up after a few tries, and never retries any other failure', async () => {
+    const stale = fakeDataSource('better-sqlite3', Array.from({ length: 10 }, staleSnapshot));
+    await expect(new UnitOfWork(stale.ds).run(async () => 'done')).rejects.toThrow('database is locked');
+    expect(stale.calls()).toBe(STALE_SNAPSHOT_ATTEMPTS);
+    const other = fakeDataSource('better-sqlite3', [Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT' })]);
+    await expect(new UnitOfWork(other.ds).run(async () => 'done')).rejects.toThrow('constraint');
+    expect(other.calls()).toBe(1);
+  });
+
+  it('does not retry on PostgreSQL (no such error there; each transaction has its own connection)', async () => {
+    const { ds, calls } = fakeDataSource('postgres', [staleSnapshot()]);
+    await expect(new UnitOfWork(ds).run(async () => 'done')).rejects.toThrow();
+    expect(calls()).toBe(1);
+  });
+});
