@@ -24,6 +24,13 @@ describe('UnitOfWork on SQLite', () => {
     expect(calls()).toBe(3);
   });
 
+  it('runs it again when SQLite answered SQLITE_BUSY at once (another process holds the write lock a reader wants)', async () => {
+    const busy = () => Object.assign(new Error('database is locked'), { driverError: { code: 'SQLITE_BUSY' } });
+    const { ds, calls } = fakeDataSource('better-sqlite3', [busy()]);
+    await expect(new UnitOfWork(ds).run(async () => 'done')).resolves.toBe('done');
+    expect(calls()).toBe(2);
+  });
+
   it('gives up after a few tries, and never retries any other failure', async () => {
     const stale = fakeDataSource('better-sqlite3', Array.from({ length: 10 }, staleSnapshot));
     await expect(new UnitOfWork(stale.ds).run(async () => 'done')).rejects.toThrow('database is locked');

@@ -14,9 +14,13 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm'
 /** Tries of one SQLite transaction that lost its snapshot to another process's commit. */
 export const STALE_SNAPSHOT_ATTEMPTS = 5;
 
-function isStaleSnapshot(error: unknown): boolean {
+/** Below this, a SQLITE_BUSY was answered at once (a lost write race), not after the busy timeout (5 s). */
+const IMMEDIATE_BUSY_MS = 1_000;
+
+function isLostWriteRace(error: unknown, elapsedMs: number): boolean {
   const e = error as { code?: string; driverError?: { code?: string } } | null;
-  return (e?.driverError?.code ?? e?.code) === 'SQLITE_BUSY_SNAPSHOT';
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'SQLITE_BUSY_SNAPSHOT' || (code === 'SQLITE_BUSY' && elapsedMs < IMMEDIATE_BUSY_MS);
 }
 
 @Injectable()
@@ -37,16 +41,19 @@ export class UnitOfWork {
 
   /**
    * Another process writing the same SQLite file (a second instance, the migration CLI) can make a
-   * transaction fail with SQLITE_BUSY_SNAPSHOT: in WAL mode a transaction that read before the other
-   * commit cannot write after it, and the busy timeout does not help. The whole transaction rolled
-   * back, so it is run again (work inside a unit of work touches only the database), a few times.
+   * transaction that read first fail when it then writes: in WAL mode SQLite answers at once, without
+   * the busy timeout, SQLITE_BUSY_SNAPSHOT (the other commit made its snapshot stale) or SQLITE_BUSY
+   * (the other holds the write lock; waiting could deadlock). The whole transaction rolled back, so it
+   * is run again (work inside a unit of work touches only the database), a few times. A SQLITE_BUSY
+   * that came only after the busy timeout is a real lock timeout and is not retried.
    */
   private async runRetryingStaleSnapshots<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const startedAt = Date.now();
       try {
         return await this.dataSource.transaction(work);
       } catch (error) {
-        if (attempt >= STALE_SNAPSHOT_ATTEMPTS || !isStaleSnapshot(error)) throw error;
+        if (attempt >= STALE_SNAPSHOT_ATTEMPTS || !isLostWriteRace(error, Date.now() - startedAt)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
       }
     }
