@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import { ExpiredRowsSweeper } from '../common/expired-rows';
 import { UnitOfWork } from '../database/unit-of-work';
 import { LoginKnownNetwork } from './login-known-network.entity';
 import { LOGIN_KNOWN_NETWORK_TTL_MS } from './login-limits';
@@ -14,14 +15,17 @@ const CLEANUP_INTERVAL_MS = 60 * 60_000;
  */
 @Injectable()
 export class KnownLoginNetworks implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('KnownLoginNetworks');
-  private timer: NodeJS.Timeout | null = null;
+  private readonly sweeper: ExpiredRowsSweeper<LoginKnownNetwork>;
 
   constructor(
     @InjectRepository(LoginKnownNetwork) private readonly rows: Repository<LoginKnownNetwork>,
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.sweeper = new ExpiredRowsSweeper(
+      uow, LoginKnownNetwork, '"last_success_at"', () => this.clock.nowMs() - LOGIN_KNOWN_NETWORK_TTL_MS, CLEANUP_INTERVAL_MS, 'expired known login networks', 'KnownLoginNetworks',
+    );
+  }
 
   /** Whether the target logged in from this network within the last 90 days. Reads only. */
   async isKnown(targetRef: string, networkRef: string): Promise<boolean> {
@@ -40,28 +44,15 @@ export class KnownLoginNetworks implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.removeExpired(), CLEANUP_INTERVAL_MS);
-    this.timer.unref();
+    this.sweeper.start();
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.sweeper.stop();
   }
 
   /** Forgets networks without a successful login for 90 days. */
-  async removeExpired(): Promise<void> {
-    try {
-      await this.uow.run((em) =>
-        em
-          .createQueryBuilder()
-          .delete()
-          .from(LoginKnownNetwork)
-          .where('"last_success_at" <= :cutoff', { cutoff: this.clock.nowMs() - LOGIN_KNOWN_NETWORK_TTL_MS })
-          .execute(),
-      );
-    } catch (error) {
-      this.logger.warn(`could not remove expired known login networks: ${(error as Error)?.message ?? 'unknown error'}`);
-    }
+  removeExpired(): Promise<void> {
+    return this.sweeper.sweep();
   }
 }

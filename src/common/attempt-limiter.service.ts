@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AttemptCounter } from './attempt-counter.entity';
 import { Clock } from './clock';
+import { ExpiredRowsSweeper } from './expired-rows';
 import { RateLimitedError } from './errors/domain-errors';
 
 /** One counter: at most `max` hits on `key` per fixed window of `windowMs`. */
@@ -35,10 +36,13 @@ const CLEANUP_INTERVAL_MS = LONGEST_WINDOW_MS;
  */
 @Injectable()
 export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('AttemptLimiter');
-  private timer: NodeJS.Timeout | null = null;
+  private readonly sweeper: ExpiredRowsSweeper<AttemptCounter>;
 
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {
+    this.sweeper = new ExpiredRowsSweeper(
+      uow, AttemptCounter, '"window_started_at"', () => this.clock.nowMs() - LONGEST_WINDOW_MS, CLEANUP_INTERVAL_MS, 'expired attempt counters', 'AttemptLimiter',
+    );
+  }
 
   /**
    * Counts one hit on `limit` in the caller's transaction and says whether it is still within the
@@ -132,28 +136,15 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.removeExpired(), CLEANUP_INTERVAL_MS);
-    this.timer.unref();
+    this.sweeper.start();
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.sweeper.stop();
   }
 
   /** Deletes counters whose window has ended (unknown addresses and clients would otherwise pile up). */
-  async removeExpired(): Promise<void> {
-    try {
-      await this.uow.run((em) =>
-        em
-          .createQueryBuilder()
-          .delete()
-          .from(AttemptCounter)
-          .where('"window_started_at" <= :cutoff', { cutoff: this.clock.nowMs() - LONGEST_WINDOW_MS })
-          .execute(),
-      );
-    } catch (error) {
-      this.logger.warn(`could not remove expired attempt counters: ${(error as Error)?.message ?? 'unknown error'}`);
-    }
+  removeExpired(): Promise<void> {
+    return this.sweeper.sweep();
   }
 }
