@@ -89,7 +89,7 @@ export class SignUpUseCase {
       purpose: 'email_verification', userId: user.id, ttlMs: this.config.verificationCodeTtlMs, secret: VERIFICATION_CODE, issuedToNetwork: network,
     });
     await this.mail.enqueue(em, user.email, emailVerificationMail({
-      code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.verificationCodeTtlMs / 60_000), firstName: user.firstName,
+      code, link: `${this.config.publicUrl}/verify-email#code=${encodeURIComponent(code)}`, ttlMinutes: Math.round(this.config.verificationCodeTtlMs / 60_000), firstName: user.firstName,
     }));
   }
 }

@@ -1,3 +1,4 @@
+import { SUPPORTED_LOCALES } from '../common/locale';
 import {
   emailVerificationMail,
   escapeHtml,
@@ -15,68 +16,86 @@ function codeLines(text: string): string[] {
   return [...text.matchAll(/^Code: (.*)$/gm)].map((m) => m[1]);
 }
 
-const withSecret: Array<{ name: string; secret: string; kind: string; linkPrefix: string; build: (secret: string, publicUrl?: string) => MailContent }> = [
+/** The visible text of the HTML part, tags removed and entities decoded (enough for these assertions). */
+function visibleText(html: string): string {
+  return html
+    .replace(/<head>[\s\S]*<\/head>/, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+const D4_CODE = '5b0f8f4e-0a4b-4c7e-9d57-2a3c5e0c9b11.Xq3vT9bL2mK8pR5wZ0yC4nH7jF1dG6sA_e-QuY';
+
+const withSecret: Array<{ name: string; secret: string; kind: string; build: (secret: string, link?: string, locale?: string) => MailContent }> = [
   {
     name: 'invitationMail (D1)',
     secret: 'Tk_9vXq-3bZ0aLpW8sYc1dEfGhJkMnOp',
     kind: 'invitation',
-    linkPrefix: '/set-password#token=',
-    build: (token, publicUrl = PUBLIC_URL) => invitationMail({ accountName: 'Acme', token, publicUrl, ttlHours: 72, firstName: 'Ada' }),
+    build: (token, link = `${PUBLIC_URL}/set-password#token=${token}`, locale) => invitationMail({ accountName: 'Acme', token, link, ttlHours: 72, firstName: 'Ada', locale }),
   },
   {
     name: 'emailVerificationMail',
-    secret: '048213',
+    secret: 'K7M2QX9P',
     kind: 'email-verification',
-    linkPrefix: '/verify-email#code=',
-    build: (code, publicUrl = PUBLIC_URL) => emailVerificationMail({ code, publicUrl, ttlMinutes: 15, firstName: 'Ada' }),
+    build: (code, link = `${PUBLIC_URL}/verify-email#code=${code}`, locale) => emailVerificationMail({ code, link, ttlMinutes: 15, firstName: 'Ada', locale }),
   },
   {
     name: 'recoveryMail (D4)',
-    secret: '730194',
+    secret: D4_CODE,
     kind: 'recovery',
-    linkPrefix: '/account/reset#validation_code=',
-    build: (code, publicUrl = PUBLIC_URL) => recoveryMail({ code, publicUrl, ttlMinutes: 60 }),
+    build: (code, link = `${PUBLIC_URL}/account/reset#validation_code=${code}`, locale) => recoveryMail({ code, link, ttlMinutes: 60, locale }),
   },
   {
     name: 'resetCodeMail (D5)',
     secret: '001122',
     kind: 'reset-code',
-    linkPrefix: '/password-reset#code=',
-    build: (code, publicUrl = PUBLIC_URL) => resetCodeMail({ code, publicUrl, ttlMinutes: 15 }),
+    build: (code, link = `${PUBLIC_URL}/password-reset#code=${code}`, locale) => resetCodeMail({ code, link, ttlMinutes: 15, locale }),
   },
 ];
 
 describe('mail templates', () => {
-  describe.each(withSecret)('$name', ({ secret, kind, linkPrefix, build }) => {
-    it(`has kind "${kind}", a subject, a text part and an HTML part`, () => {
+  describe.each(withSecret)('$name', ({ secret, kind, build }) => {
+    it(`has kind "${kind}", a subject without the secret, a text part and an HTML part`, () => {
       const mail = build(secret);
       expect(mail.kind).toBe(kind);
       expect(mail.subject.length).toBeGreaterThan(0);
       expect(mail.subject).not.toContain(secret);
-      expect(mail.text.length).toBeGreaterThan(0);
       expect(mail.html).toMatch(/^<!doctype html>/);
       expect(mail.html).toContain(secret);
     });
 
     it('puts the secret on a line of its own, exactly "Code: <value>", once (CONTRACT.md Emails)', () => {
       expect(codeLines(build(secret).text)).toEqual([secret]);
+      expect(visibleText(build(secret).html)).toContain(`Code: ${secret}`);
     });
 
-    it('links to the configured public URL with the secret in the fragment, never the query (SECURITY.md C7, C8)', () => {
-      const mail = build(secret);
-      const link = `${PUBLIC_URL}${linkPrefix}${secret}`;
-      expect(mail.text.split('\n')).toContain(link);
+    it('makes the link the main action: before the code in both parts, as a button in the HTML part (SECURITY.md C7)', () => {
+      const link = `${PUBLIC_URL}/somewhere#c=${secret}`;
+      const mail = build(secret, link);
+      const lines = mail.text.split('\n');
+      expect(lines).toContain(link);
+      expect(lines.indexOf(link)).toBeLessThan(lines.indexOf(`Code: ${secret}`));
       expect(mail.html).toContain(`href="${link}"`);
-      expect(mail.text + mail.html).not.toMatch(new RegExp(`\\?[^#\\s"]*${secret}`));
-      // every absolute URL in the mail starts with the public URL
-      for (const url of (mail.text + mail.html).match(/https?:\/\/[^\s"<]+/g) ?? []) expect(url.startsWith(PUBLIC_URL + '/')).toBe(true);
+      expect(mail.html.indexOf(`href="${link}"`)).toBeLessThan(mail.html.indexOf(`Code: <strong`));
     });
 
-    it('does not double the slash when the public URL ends with one', () => {
-      expect(build(secret, `${PUBLIC_URL}/`).text).toContain(`${PUBLIC_URL}${linkPrefix}${secret}`);
+    it('wraps the code and the link in the HTML part so a long one never overflows a narrow screen', () => {
+      const html = build(secret).html;
+      const codeBlock = /<p [^>]*>Code: <strong/.exec(html)![0];
+      expect(codeBlock).toMatch(/word-break:break-all/);
+      expect(codeBlock).toMatch(/overflow-wrap:anywhere/);
+      expect(html).toMatch(/max-width:560px/);
     });
 
-    it('escapes the public URL inside the HTML attribute', () => {
+    it('says when it expires, in words, and what to do if it was not them; no API instructions', () => {
+      const mail = build(secret);
+      expect(mail.text).toMatch(/expires in \d+ (minutes|hour|hours|days)\./);
+      expect(mail.text).toMatch(/ignore this email/i);
+      expect(mail.text + mail.html).not.toMatch(/POST \/|application can|\{"|curl|endpoint/i);
+    });
+
+    it('escapes a hostile link inside the HTML attribute', () => {
       const mail = build(secret, 'https://id.example.test/"><script>x</script>');
       expect(mail.html).not.toContain('"><script>');
       expect(mail.html).toContain('&quot;&gt;&lt;script&gt;');
@@ -92,6 +111,19 @@ describe('mail templates', () => {
       const mail = build(secret);
       expect(mail.text + mail.html).not.toMatch(/\$2[aby]\$\d\d\$/);
     });
+
+    it.each(SUPPORTED_LOCALES)('is complete in %s: the same code line and link, and no placeholder left unfilled', (locale) => {
+      const mail = build(secret, undefined, locale);
+      expect(codeLines(mail.text)).toEqual([secret]);
+      expect(mail.text + mail.subject + visibleText(mail.html)).not.toMatch(/\{\w+\}/);
+    });
+
+    it('is written in German for a German reader', () => {
+      const mail = build(secret, undefined, 'de');
+      expect(mail.html).toContain('<html lang="de">');
+      expect(mail.text).toMatch(/läuft in \d+ (Minuten|Stunde|Stunden|Tagen) ab\./);
+      expect(mail.text).not.toMatch(/expires in/);
+    });
   });
 
   describe('invitationMail', () => {
@@ -99,7 +131,7 @@ describe('mail templates', () => {
       const mail = invitationMail({
         accountName: '<script>alert(1)</script> & "Co"',
         token: 'tok123',
-        publicUrl: PUBLIC_URL,
+        link: `${PUBLIC_URL}/set-password#token=tok123`,
         ttlHours: 72,
         firstName: `"><img src=x onerror=alert('x')>`,
       });
@@ -111,50 +143,50 @@ describe('mail templates', () => {
     });
 
     it('a name with line breaks cannot forge a second Code line or a link line', () => {
+      const link = `${PUBLIC_URL}/set-password#token=real-token_1`;
       const mail = invitationMail({
         accountName: 'Acme\nCode: 999999\nhttps://evil.test/set-password#token=999999',
         token: 'real-token_1',
-        publicUrl: PUBLIC_URL,
+        link,
         ttlHours: 72,
         firstName: 'Bob\r\nCode: 000000\u2028Code: 111111',
       });
       expect(codeLines(mail.text)).toEqual(['real-token_1']);
-      expect(mail.text.split('\n').filter((l) => l.startsWith('https://'))).toEqual([`${PUBLIC_URL}/set-password#token=real-token_1`]);
+      expect(mail.text.split('\n').filter((l) => l.startsWith('https://'))).toEqual([link]);
       expect(mail.subject).not.toMatch(/[\r\n]/);
     });
 
-    it('names the account and the TTL, and explains the D1 endpoint', () => {
-      const mail = invitationMail({ accountName: 'Acme', token: 'tok', publicUrl: PUBLIC_URL, ttlHours: 48 });
-      expect(mail.subject).toContain('Acme');
-      expect(mail.text).toContain('48 hours');
-      expect(mail.text).toContain('POST /accounts/set-password');
-      expect(mail.text).toMatch(/^Hello,$/m);
+    it('names the account, greets by first name and gives the lifetime in the largest whole unit', () => {
+      const mail = invitationMail({ accountName: 'Acme', token: 'tok', link: `${PUBLIC_URL}/x`, ttlHours: 48, firstName: 'Ada' });
+      expect(mail.subject).toBe('You have been invited to Acme');
+      expect(mail.text).toMatch(/^Hello Ada,$/m);
+      expect(mail.text).toContain('expires in 2 days.');
     });
 
-    it('works without an account name', () => {
-      const mail = invitationMail({ accountName: null, token: 'tok', publicUrl: PUBLIC_URL, ttlHours: 1 });
+    it('works without an account name or first name', () => {
+      const mail = invitationMail({ accountName: null, token: 'tok', link: `${PUBLIC_URL}/x`, ttlHours: 1 });
       expect(mail.subject).toBe('You have been invited');
-      expect(mail.text).toContain('1 hour ');
+      expect(mail.text).toMatch(/^Hello,$/m);
+      expect(mail.text).toContain('expires in 1 hour.');
       expect(mail.text).not.toContain('null');
     });
 
     it('keeps a long account name out of an overlong subject', () => {
-      const mail = invitationMail({ accountName: 'A'.repeat(1000), token: 'tok', publicUrl: PUBLIC_URL, ttlHours: 1 });
-      expect(mail.subject.length).toBeLessThanOrEqual(200);
+      const mail = invitationMail({ accountName: 'A'.repeat(1000), token: 'tok', link: `${PUBLIC_URL}/x`, ttlHours: 1 });
+      expect(mail.subject.length).toBeLessThanOrEqual(250);
     });
   });
 
-  it('the recovery and reset mails tell the user the password has not changed if they did not ask', () => {
-    for (const mail of [recoveryMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 }), resetCodeMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 })]) {
-      expect(mail.text).toMatch(/did not ask for this.*has not been changed/);
-      expect(mail.text).toContain('10 minutes');
+  it('the recovery and reset mails tell the person the password stays as it is if they did not ask', () => {
+    for (const mail of [recoveryMail({ code: '123456', link: `${PUBLIC_URL}/x`, ttlMinutes: 10 }), resetCodeMail({ code: '123456', link: `${PUBLIC_URL}/x`, ttlMinutes: 10 })]) {
+      expect(mail.text).toMatch(/Did not ask for this\?.*your password stays as it is/);
+      expect(mail.text).toContain('expires in 10 minutes.');
     }
   });
 
-  it('the D4 and D5 mails name their own endpoints', () => {
-    expect(recoveryMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 }).text).toContain('POST /api/v2/account/reset/');
-    expect(resetCodeMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 }).text).toContain('POST /v1/auth/password-reset/reset');
-    expect(emailVerificationMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 }).text).toContain('POST /auth/verify-email');
+  it('keeps the subjects clients and filters know', () => {
+    expect(recoveryMail({ code: '1', link: PUBLIC_URL, ttlMinutes: 1 }).subject).toBe('Recover your account');
+    expect(resetCodeMail({ code: '1', link: PUBLIC_URL, ttlMinutes: 1 }).subject).toBe('Your password reset code');
   });
 
   describe('passwordChangedMail (SECURITY.md D4)', () => {
@@ -167,6 +199,14 @@ describe('mail templates', () => {
       expect(mail.html).toMatch(/^<!doctype html>/);
     });
 
+    it('announces a first password as "set", not "changed"', () => {
+      const first = passwordChangedMail({ publicUrl: PUBLIC_URL, changedAt, first: true });
+      expect(first.kind).toBe('password-set');
+      expect(first.subject).toBe('Your password was set');
+      expect(first.text).toContain('A password was set for your account on 23 November 2025 at 09:10 UTC.');
+      expect(first.text + first.html).not.toMatch(/changed/);
+    });
+
     it('carries no secret: no Code line, no token fragment, no hash (SECURITY.md C8)', () => {
       expect(codeLines(mail.text)).toEqual([]);
       expect(mail.text + mail.html).not.toMatch(/#(token|code|validation_code)=/);
@@ -174,17 +214,17 @@ describe('mail templates', () => {
       expect(mail.text + mail.html).not.toMatch(/\b\d{6,}\b/);
     });
 
-    it('says when, in UTC', () => {
-      expect(mail.text).toContain('2025-11-23 09:10:11 UTC');
+    it('says when, in UTC, in the reader\'s language', () => {
+      expect(mail.text).toContain('on 23 November 2025 at 09:10 UTC.');
+      expect(passwordChangedMail({ publicUrl: PUBLIC_URL, changedAt, locale: 'de' }).text).toContain('am 23. November 2025 um 09:10 UTC geändert.');
     });
 
-    it('tells the user what to do if it was not them: reset and contact (repudiation line)', () => {
+    it('tells the person what to do if it was not them, with a link to the "forgot password" page (repudiation line)', () => {
       const line = mail.text.split('\n').find((l) => /if this was not you/i.test(l));
-      expect(line).toBeDefined();
       expect(line).toMatch(/reset your password/i);
-      expect(line).toMatch(/contact/i);
-      expect(mail.text).toContain(`${PUBLIC_URL}/password-reset`);
-      expect(mail.html).toMatch(/if this was not you/i);
+      expect(line).toMatch(/account administrator/i);
+      expect(mail.text.split('\n')).toContain(`${PUBLIC_URL}/forgot-password`);
+      expect(mail.html).toContain(`href="${PUBLIC_URL}/forgot-password"`);
     });
   });
 

@@ -1,14 +1,23 @@
 /**
- * The emails the service sends. Pure functions: no I/O, no configuration lookups, no clock.
+ * The emails the service sends, written for the person who receives them. Pure functions: no I/O, no
+ * configuration lookups, no clock.
  *
- * Every message has a text part and an HTML part. A secret (token or code) stands in the text part
- * on a line of its own, exactly `Code: <value>`, and in a link built from the configured public URL
- * (never from request headers, SECURITY.md C7), carried in the URL fragment so it never reaches a
- * server log or a Referer header (C8). No email ever carries a password or a hash (C8).
+ * Every sentence comes from the message catalog (src/messages), in the reader's language; the HTML
+ * part is rendered by the shared template engine (src/views/templates/emails, escaping on), the text
+ * part is built here from the same sentences. A message that carries a secret has, in this order:
+ * what happened, the link as the main action, the secret on a line of its own as `Code: <value>`
+ * (wrapped in the HTML part, so a 76-character D4 code never overflows), when it expires in words,
+ * and what to do if it was not them. The link is built by the caller (SecretLinks: PUBLIC_URL or the
+ * account's own template, never the request's Host, SECURITY.md C7); the service's own pages carry the
+ * secret in the fragment, so it never reaches a server log or a Referer (C8). No email carries a
+ * password or a hash, and none tells a person how to call the API.
  *
- * Interpolated values are HTML-escaped in the HTML part; in the text part line breaks and other
- * control characters are flattened, so a hostile name cannot forge a `Code:` line or a link.
+ * Interpolated values (account and first names) are flattened to one line first, so a hostile name
+ * cannot forge a `Code:` line or a link in the text part; the HTML part escapes them.
  */
+import type { Locale } from '../common/locale';
+import { Messages, messagesFor, MessageKey } from '../messages/messages';
+import { renderView } from '../views/views';
 
 export interface MailContent {
   /** Template name, stored in the outbox and logged ("invitation", "password-changed", ...). */
@@ -18,17 +27,24 @@ export interface MailContent {
   html: string;
 }
 
-export interface InvitationMailInput {
+interface LocalizedMail {
+  /** The reader's language (users.locale); English when unset. */
+  locale?: Locale | string | null;
+}
+
+export interface InvitationMailInput extends LocalizedMail {
   accountName: string | null;
   token: string;
-  publicUrl: string;
+  /** The link that opens the page for this token (src/mail/secret-links.ts). */
+  link: string;
   ttlHours: number;
   firstName?: string | null;
 }
 
-export interface CodeMailInput {
+export interface CodeMailInput extends LocalizedMail {
   code: string;
-  publicUrl: string;
+  /** The link that opens the page for this code (src/mail/secret-links.ts). */
+  link: string;
   ttlMinutes: number;
 }
 
@@ -36,171 +52,137 @@ export interface EmailVerificationMailInput extends CodeMailInput {
   firstName?: string | null;
 }
 
-export interface PasswordChangedMailInput {
+export interface PasswordChangedMailInput extends LocalizedMail {
   publicUrl: string;
   changedAt: Date;
+  /** True when the account had no password before: the notice says "set", not "changed". */
+  first?: boolean;
+  firstName?: string | null;
 }
 
-/** What a message carrying a one-time secret says, in the order it says it. */
+/** What a message carrying a one-time secret says, in the order it says it (already in the reader's words). */
 interface SecretMailParts {
   kind: string;
+  m: Messages;
   subject: string;
-  /** The HTML document's title. */
-  title: string;
   greeting: string;
   intro: string;
-  /** A line of the text part leading into the bare link (the HTML part shows a button instead). */
-  linkLead?: string;
+  action: string;
   link: string;
-  buttonLabel: string;
-  /** The line before `Code: <value>`, such as "Or use this reset code:". */
-  codeLabel: string;
   code: string;
-  /** Paragraphs after the code: how an application redeems it, when it expires, what to do if unexpected. */
-  api: string;
   expiry: string;
-  ignore: string;
+  notYou: string;
 }
 
-/** Text and HTML parts of a message that carries a one-time secret, both from the same parts. */
-function secretMail(m: SecretMailParts): MailContent {
-  const code = secret(m.code);
+function secretMail(p: SecretMailParts): MailContent {
+  const code = secret(p.code);
+  const subject = oneLine(p.subject);
+  const codeLead = p.m.t('mail.codeLead');
+  const linkLead = p.m.t('mail.linkLead');
   return {
-    kind: m.kind,
-    subject: subject(m.subject),
-    text: textBody([m.greeting, '', m.intro, ...(m.linkLead ? ['', m.linkLead] : []), m.link, '', m.codeLabel, `Code: ${code}`, '', m.api, m.expiry, '', m.ignore]),
-    html: htmlBody(m.title, [
-      p(esc(m.greeting)),
-      p(esc(m.intro)),
-      p(button(m.link, m.buttonLabel)),
-      codeBlock(code),
-      p(esc(m.api)),
-      p(esc(m.expiry)),
-      p(esc(m.ignore)),
-    ]),
+    kind: p.kind,
+    subject,
+    text: textBody(p.m, [p.greeting, '', p.intro, '', `${p.action}:`, p.link, '', codeLead, `Code: ${code}`, '', p.expiry, '', p.notYou]),
+    html: renderView('emails/secret', { m: p.m, base: '', subject, greeting: p.greeting, intro: p.intro, action: p.action, link: p.link, codeLead, code, linkLead, expiry: p.expiry, notYou: p.notYou }),
   };
-}
-
-function secretLink(publicUrl: string, path: string, param: string, value: string): string {
-  return `${base(publicUrl)}${path}#${param}=${encodeURIComponent(secret(value))}`;
 }
 
 /** D1: the invitation carrying the one-time set-password token. */
 export function invitationMail(i: InvitationMailInput): MailContent {
-  const account = clean(i.accountName);
+  const m = messagesFor(i.locale);
+  const account = oneLine(i.accountName);
   return secretMail({
     kind: 'invitation',
-    subject: account ? `You have been invited to ${account}` : 'You have been invited',
-    title: account ? `Invitation to ${account}` : 'Invitation',
-    greeting: greeting(i.firstName),
-    intro: account
-      ? `You have been invited to the account "${account}". Choose a password to activate your sign-in.`
-      : 'You have been invited. Choose a password to activate your sign-in.',
-    linkLead: 'Choose your password here:',
-    link: secretLink(i.publicUrl, '/set-password', 'token', i.token),
-    buttonLabel: 'Choose your password',
-    codeLabel: 'Or use this one-time code:',
+    m,
+    subject: account ? m.t('mail.invitation.subject.account', { account }) : m.t('mail.invitation.subject'),
+    greeting: greeting(m, i.firstName),
+    intro: account ? m.t('mail.invitation.intro.account', { account }) : m.t('mail.invitation.intro'),
+    action: m.t('mail.invitation.action'),
+    link: i.link,
     code: i.token,
-    api: 'An application can instead send the code with the new password to POST /accounts/set-password as {"token": "<code>", "password": "<new password>"}.',
-    expiry: `The invitation expires in ${duration(i.ttlHours, 'hour')} and works once.`,
-    ignore: 'If you were not expecting this invitation, ignore this email: nothing happens until a password is chosen.',
+    expiry: m.t('mail.invitation.expiry', { expiry: m.duration(i.ttlHours * 3_600_000) }),
+    notYou: m.t('mail.invitation.notYou'),
   });
 }
 
-/** Sign-up: the code exchanged at POST /auth/verify-email for the D2 verification JWT. */
+/** Sign-up: the code that verifies the address and opens the D2 "choose a password" step. */
 export function emailVerificationMail(i: EmailVerificationMailInput): MailContent {
+  const m = messagesFor(i.locale);
   return secretMail({
     kind: 'email-verification',
-    subject: 'Verify your email address',
-    title: 'Verify your email address',
-    greeting: greeting(i.firstName),
-    intro: 'Confirm your email address to finish signing up.',
-    linkLead: 'Verify here:',
-    link: secretLink(i.publicUrl, '/verify-email', 'code', i.code),
-    buttonLabel: 'Verify my email address',
-    codeLabel: 'Or use this code:',
+    m,
+    subject: m.t('mail.verification.subject'),
+    greeting: greeting(m, i.firstName),
+    intro: m.t('mail.verification.intro'),
+    action: m.t('mail.verification.action'),
+    link: i.link,
     code: i.code,
-    api: 'An application can instead send the code to POST /auth/verify-email as {"code": "<code>"}.',
-    expiry: `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`,
-    ignore: 'If you did not sign up, ignore this email.',
+    expiry: m.t('mail.verification.expiry', { expiry: m.duration(i.ttlMinutes * 60_000) }),
+    notYou: m.t('mail.verification.notYou'),
   });
 }
 
-const NOT_REQUESTED = 'If you did not ask for this, ignore this email: your password has not been changed.';
-
-/** D4: the validation code redeemed at POST /api/v2/account/reset/ (the user is then logged in). */
+/** D4: the validation code that resets the password (and signs the person in). */
 export function recoveryMail(i: CodeMailInput): MailContent {
-  return secretMail({
-    kind: 'recovery',
-    subject: 'Recover your account',
-    title: 'Recover your account',
-    greeting: 'Hello,',
-    intro: 'Someone asked to recover the account for this email address. Choose a new password here:',
-    link: secretLink(i.publicUrl, '/account/reset', 'validation_code', i.code),
-    buttonLabel: 'Choose a new password',
-    codeLabel: 'Or use this validation code:',
-    code: i.code,
-    api: 'An application can instead send the code with the new password to POST /api/v2/account/reset/ as {"validation_code": "<code>", "password": "<new password>"}.',
-    expiry: `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`,
-    ignore: NOT_REQUESTED,
-  });
+  return resetMail('recovery', 'mail.recovery.subject', 'mail.recovery.intro', i);
 }
 
-/** D5: the reset code redeemed at POST /v1/auth/password-reset/reset. */
+/** D5: the reset code. */
 export function resetCodeMail(i: CodeMailInput): MailContent {
+  return resetMail('reset-code', 'mail.reset.subject', 'mail.reset.intro', i);
+}
+
+function resetMail(kind: string, subjectKey: MessageKey, introKey: MessageKey, i: CodeMailInput): MailContent {
+  const m = messagesFor(i.locale);
   return secretMail({
-    kind: 'reset-code',
-    subject: 'Your password reset code',
-    title: 'Your password reset code',
-    greeting: 'Hello,',
-    intro: 'Someone asked to reset the password for this email address. Choose a new password here:',
-    link: secretLink(i.publicUrl, '/password-reset', 'code', i.code),
-    buttonLabel: 'Choose a new password',
-    codeLabel: 'Or use this reset code:',
+    kind,
+    m,
+    subject: m.t(subjectKey),
+    greeting: m.t('mail.greeting'),
+    intro: m.t(introKey),
+    action: m.t('mail.reset.action'),
+    link: i.link,
     code: i.code,
-    api: 'An application can instead send the code with the new password to POST /v1/auth/password-reset/reset as {"code": "<code>", "new_password": "<new password>"}.',
-    expiry: `The code expires in ${duration(i.ttlMinutes, 'minute')} and works once.`,
-    ignore: NOT_REQUESTED,
+    expiry: m.t('mail.reset.expiry', { expiry: m.duration(i.ttlMinutes * 60_000) }),
+    notYou: m.t('mail.reset.notYou'),
   });
 }
 
 /**
- * The notice sent after every credential change (SECURITY.md D4): no secret, and a line telling the
- * user what to do if the change was not theirs.
+ * The notice sent after every credential change (SECURITY.md D4): no secret, a first password is
+ * "set" and later ones "changed", and a line telling the person what to do if it was not them, with a
+ * link to the service's "forgot password" page.
  */
 export function passwordChangedMail(i: PasswordChangedMailInput): MailContent {
-  const when = formatUtc(i.changedAt);
-  const resetLink = `${base(i.publicUrl)}/password-reset`;
-  const intro = `The password of your account was changed on ${when}.`;
-  const ok = 'If you made this change, there is nothing else to do.';
-  const notYou =
-    'If this was not you, someone else may have access to your account: reset your password now and contact your account administrator or our support team right away to report it.';
+  const m = messagesFor(i.locale);
+  const when = m.dateTime(i.changedAt);
+  const subject = m.t(i.first ? 'mail.set.subject' : 'mail.changed.subject');
+  const parts = {
+    greeting: greeting(m, i.firstName),
+    intro: m.t(i.first ? 'mail.set.intro' : 'mail.changed.intro', { when }),
+    ok: m.t('mail.changed.ok'),
+    notYou: m.t('mail.changed.notYou'),
+    action: m.t('mail.changed.action'),
+    link: `${i.publicUrl.replace(/\/+$/, '')}/forgot-password`,
+    noSecret: m.t('mail.changed.noSecret'),
+  };
   return {
-    kind: 'password-changed',
-    subject: 'Your password was changed',
-    text: textBody(['Hello,', '', intro, ok, '', notYou, resetLink, '', 'For your security this email contains no password and no code.']),
-    html: htmlBody('Your password was changed', [
-      p('Hello,'),
-      p(esc(intro)),
-      p(esc(ok)),
-      p(`<strong>${esc(notYou)}</strong>`),
-      p(button(resetLink, 'Reset my password')),
-      p('For your security this email contains no password and no code.'),
-    ]),
+    kind: i.first ? 'password-set' : 'password-changed',
+    subject,
+    text: textBody(m, [parts.greeting, '', parts.intro, parts.ok, '', parts.notYou, `${parts.action}:`, parts.link, '', parts.noSecret]),
+    html: renderView('emails/notice', { m, base: '', subject, ...parts }),
   };
 }
 
 // --- helpers ---------------------------------------------------------------------------------
 
-/** Escapes a value for HTML text and attribute context. */
+/** Escapes a value for HTML text and attribute context (for HTML built outside the templates). */
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const esc = escapeHtml;
-
 /** Control characters (including line/paragraph separators) become spaces; the result is trimmed. */
-function clean(value: string | null | undefined, max = 200): string {
+function oneLine(value: string | null | undefined, max = 200): string {
   if (value == null) return '';
   // eslint-disable-next-line no-control-regex
   const flat = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -215,50 +197,11 @@ function secret(value: string): string {
   return value;
 }
 
-function base(publicUrl: string): string {
-  return publicUrl.replace(/\/+$/, '');
+function greeting(m: Messages, firstName: string | null | undefined): string {
+  const name = oneLine(firstName, 100);
+  return name ? m.t('mail.greeting.name', { name }) : m.t('mail.greeting');
 }
 
-function subject(value: string): string {
-  return clean(value, 200);
-}
-
-function greeting(firstName: string | null | undefined): string {
-  const name = clean(firstName, 100);
-  return name ? `Hello ${name},` : 'Hello,';
-}
-
-function duration(n: number, unit: string): string {
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}
-
-function formatUtc(date: Date): string {
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-function textBody(lines: string[]): string {
-  return lines.join('\n') + '\n';
-}
-
-function p(innerHtml: string): string {
-  return `<p style="margin:0 0 16px">${innerHtml}</p>`;
-}
-
-function button(href: string, label: string): string {
-  return `<a href="${esc(href)}" rel="noreferrer noopener" style="display:inline-block;padding:10px 18px;background:#1f4fd1;color:#ffffff;text-decoration:none;border-radius:4px">${esc(label)}</a>`;
-}
-
-function codeBlock(code: string): string {
-  return p(`Code: <code style="font-size:20px;letter-spacing:2px;font-weight:bold">${esc(code)}</code>`);
-}
-
-function htmlBody(title: string, blocks: string[]): string {
-  return [
-    '<!doctype html>',
-    '<html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">',
-    `<title>${esc(clean(title))}</title></head>`,
-    '<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1a1a1a;max-width:560px;margin:0 auto;padding:24px">',
-    ...blocks,
-    '</body></html>',
-  ].join('\n');
+function textBody(m: Messages, lines: string[]): string {
+  return [...lines, '', '-- ', m.t('mail.footer')].join('\n') + '\n';
 }

@@ -27,7 +27,7 @@ export class RecoverAccountUseCase implements OnModuleInit {
       const token = await this.tokens.findLive(verifier, 'recovery', em);
       if (!token) throw new Error('the validation code just issued is not live');
       const code = composeValidationCode(token.id, verifier);
-      return recoveryMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000) });
+      return recoveryMail({ code, link: `${this.config.publicUrl}/account/reset#validation_code=${encodeURIComponent(code)}`, ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000) });
     });
   }
 

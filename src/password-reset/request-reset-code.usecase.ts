@@ -38,7 +38,7 @@ export class RequestResetCodeUseCase implements OnModuleInit {
         // The network that asked for the code vouches for it: it may still redeem it when the global guessing budget is spent.
         vouchedBy: clientNetworkRef(this.secrets, request.client),
       });
-      return resetCodeMail({ code, publicUrl: this.config.publicUrl, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
+      return resetCodeMail({ code, link: `${this.config.publicUrl}/password-reset#code=${encodeURIComponent(code)}`, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
     }, async (em, user, request) => {
       // No new code (the address's mail cap is spent): the asking network vouches for the live one
       // instead, but only a network the user has logged in from (KnownLoginNetworks). Anyone else

@@ -72,7 +72,7 @@ export class UsersService {
   async invite(em: EntityManager, user: User, accountName: string | null): Promise<void> {
     const token = await this.tokens.issue(em, { purpose: 'invitation', userId: user.id, ttlMs: this.config.invitationTtlMs });
     await this.mail.enqueue(em, user.email, invitationMail({
-      accountName, token, publicUrl: this.config.publicUrl, ttlHours: Math.round(this.config.invitationTtlMs / 3_600_000), firstName: user.firstName,
+      accountName, token, link: `${this.config.publicUrl}/set-password#token=${encodeURIComponent(token)}`, ttlHours: Math.round(this.config.invitationTtlMs / 3_600_000), firstName: user.firstName,
     }));
   }
 
