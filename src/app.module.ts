@@ -24,6 +24,7 @@ import { IntegratorModule } from './integrator/integrator.module';
 import { MailModule } from './mail/mail.module';
 import { PasswordModule } from './password/password.module';
 import { PasswordResetModule } from './password-reset/password-reset.module';
+import { PagesModule } from './pages/pages.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 
@@ -56,6 +57,7 @@ export class AppModule {
         AccountsModule,
         IntegratorModule,
         PasswordResetModule,
+        PagesModule,
         HealthModule,
       ],
       providers: [

@@ -16,6 +16,6 @@ import { SetPasswordController } from './set-password.controller';
   imports: [TypeOrmModule.forFeature([Account]), UsersModule, MailModule, ApiKeysModule, PasswordModule, TokensModule],
   controllers: [SetPasswordController, AccountsController],
   providers: [AccountsService, AccountAdminService, SetPasswordWithInvitationUseCase],
-  exports: [AccountsService],
+  exports: [AccountsService, SetPasswordWithInvitationUseCase],
 })
 export class AccountsModule {}

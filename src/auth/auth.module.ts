@@ -57,6 +57,6 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     RefreshSessionUseCase,
     LogoutUseCase,
   ],
-  exports: [SessionsService, JwtModule, KnownLoginNetworks],
+  exports: [SessionsService, JwtModule, KnownLoginNetworks, VerifyEmailUseCase, SetPasswordWithVerificationUseCase],
 })
 export class AuthModule {}

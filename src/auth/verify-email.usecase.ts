@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-import { AttemptLimiter, Limit, LONGEST_WINDOW_MS } from '../common/attempt-limiter.service';
+import { AttemptLimiter, Limit, LONGEST_WINDOW_MS, Reservation } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
@@ -62,18 +62,7 @@ export class VerifyEmailUseCase {
   async execute(dto: VerifyEmailDto, clientIp: string): Promise<VerifyEmailResponseDto> {
     // Codes are upper-case; people type them in any case and with stray spaces.
     const code = dto.code.trim().toUpperCase();
-    const client = clientKey(clientIp);
-    const own = await this.limiter.tryReserve([verifyClientFailureLimit(client)]);
-    if (!own.granted) {
-      this.report('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
-      throw new RateLimitedError(own.retryAfterSeconds);
-    }
-    const overall = await this.limiter.tryReserve([VERIFY_GLOBAL_FAILURE_LIMIT]);
-    if (!overall.granted) {
-      this.report('global', overall.limit, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
-      const live = await this.tokens.findLive(code, 'email_verification');
-      if (!live || live.issuedToNetwork !== clientNetworkRef(this.secrets, client)) throw new RateLimitedError(overall.retryAfterSeconds);
-    }
+    const { own, overall } = await this.reserve(code, clientIp);
     const token = await this.uow.run(async (em) => {
       const consumed = await this.tokens.consume(em, code, 'email_verification');
       const user = await em.findOneBy(User, { id: consumed.userId });
@@ -87,9 +76,43 @@ export class VerifyEmailUseCase {
         { audience: VERIFICATION_AUDIENCE, expiresIn: VERIFICATION_TTL_SECONDS },
       );
     });
-    await own.reservation.refund();
-    if (overall.granted) await overall.reservation.refund();
+    await own.refund();
+    await overall?.refund();
     return { success: true, data: { token } };
+  }
+
+  /**
+   * The user a sign-up code names, under exactly the budgets of a verification, without using the code
+   * up: for the page behind the email link, which shows the rules before the person chooses a password.
+   * A wrong code spends a failure like a wrong verification does.
+   */
+  async inspect(rawCode: string, clientIp: string): Promise<string> {
+    const code = rawCode.trim().toUpperCase();
+    const { own, overall } = await this.reserve(code, clientIp);
+    const live = await this.tokens.findLive(code, 'email_verification');
+    if (!live) throw new InvalidTokenError();
+    await own.refund();
+    await overall?.refund();
+    return live.userId;
+  }
+
+  /**
+   * One failure counted in advance per client and overall (429 when the client's is spent). Past the
+   * overall budget only the network that signed up for a live code gets on (then `overall` is null).
+   */
+  private async reserve(code: string, clientIp: string): Promise<{ own: Reservation; overall: Reservation | null }> {
+    const client = clientKey(clientIp);
+    const own = await this.limiter.tryReserve([verifyClientFailureLimit(client)]);
+    if (!own.granted) {
+      this.report('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
+      throw new RateLimitedError(own.retryAfterSeconds);
+    }
+    const overall = await this.limiter.tryReserve([VERIFY_GLOBAL_FAILURE_LIMIT]);
+    if (overall.granted) return { own: own.reservation, overall: overall.reservation };
+    this.report('global', overall.limit, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
+    const live = await this.tokens.findLive(code, 'email_verification');
+    if (!live || live.issuedToNetwork !== clientNetworkRef(this.secrets, client)) throw new RateLimitedError(overall.retryAfterSeconds);
+    return { own: own.reservation, overall: null };
   }
 
   /** One `verification.limited` event per exhausted counter and window, not one per refused request. */

@@ -5,8 +5,9 @@ import { D4Presenter } from './d4.presenter';
 import { D5Presenter } from './d5.presenter';
 import type { DialectPresenter } from './presenter';
 import { ServicePresenter } from './service.presenter';
+import { PagePresenter } from '../pages/page.presenter';
 
-export type DialectId = 'D1' | 'D2' | 'D3' | 'D4' | 'D5' | 'service';
+export type DialectId = 'D1' | 'D2' | 'D3' | 'D4' | 'D5' | 'page' | 'service';
 
 /**
  * Which envelope answers a request, decided from its path alone, so that failures raised before a
@@ -19,6 +20,8 @@ const ROUTES: Array<[RegExp, DialectId]> = [
   [/^\/v1\/password(\/|$)/i, 'D3'],
   [/^\/api\/v2\/account(\/|$)/i, 'D4'],
   [/^\/v1\/auth\/password-reset(\/|$)/i, 'D5'],
+  // The pages behind the email links (src/pages): failures there are pages too.
+  [/^\/(set-password|verify-email|password-reset|forgot-password|account\/reset|account\/recover)\/?$/i, 'page'],
 ];
 
 /**
@@ -36,6 +39,7 @@ const PRESENTERS: Record<DialectId, DialectPresenter> = {
   D3: new D3Presenter(),
   D4: new D4Presenter(),
   D5: new D5Presenter(),
+  page: new PagePresenter(),
   service: new ServicePresenter(),
 };
 

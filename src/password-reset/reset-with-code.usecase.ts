@@ -61,33 +61,8 @@ export class ResetWithCodeUseCase {
     let outcome = 'ok';
     let userId: string | undefined;
     try {
-      const own = await this.limiter.tryReserve([resetClientFailureLimit('D5', client)]);
-      if (!own.granted) return this.refuse('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, cmd.clientIp);
-      const overall = await this.limiter.tryReserve([D5_GLOBAL_FAILURE_LIMIT]);
-      let extra: Reservation | null = null;
-      if (!overall.granted) {
-        this.report('global', D5_GLOBAL_FAILURE_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, cmd.clientIp);
-        const tighter = await this.limiter.tryReserve([d5ClientLimitWhenGlobalSpent(client)]);
-        if (!tighter.granted) {
-          await own.reservation.refund();
-          return this.refuse('client', tighter.limit, tighter.retryAfterSeconds, tighter.windowEndsAtMs, cmd.clientIp);
-        }
-        extra = tighter.reservation;
-      }
-      const token = await this.tokens.findLive(cmd.code, 'reset_code');
-      const accepted = !!token && (overall.granted || (await this.fromRequestingNetwork(token, client)));
-      if (!token || !accepted) {
-        await this.audit.record(null, {
-          type: 'reset.failed', userId: token?.userId ?? null, actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'failure',
-          details: { dialect: 'D5', global_budget_spent: !overall.granted },
-        }).catch(() => undefined);
-        if (!overall.granted) throw new RateLimitedError(overall.retryAfterSeconds);
-        throw new InvalidTokenError();
-      }
+      const token = await this.admit(cmd.code, cmd.clientIp);
       userId = token.userId;
-      await own.reservation.refund();
-      if (overall.granted) await overall.reservation.refund();
-      if (extra) await extra.refund();
       const { user } = await this.lifecycle.setPassword({
         via: 'D5',
         userId: token.userId,
@@ -109,6 +84,48 @@ export class ResetWithCodeUseCase {
     } finally {
       this.logger.log({ event: 'password_reset.completed', dialect: 'D5', userId, client, outcome }, `password_reset.completed ${outcome}`);
     }
+  }
+
+  /**
+   * The user a code names, under exactly the budgets of a reset (steps 1 and 2 above), without using
+   * the code up: for the page behind the email link, which shows the account and its rules before the
+   * person chooses a password. A wrong code spends a failure like a wrong reset does, so looking codes
+   * up is no cheaper a way to guess them than resetting with them.
+   */
+  async inspect(code: string, clientIp: string): Promise<string> {
+    return (await this.admit(code, clientIp)).userId;
+  }
+
+  /** Steps 1 and 2: the live code this client may use, with the counts given back; or the refusal (400, 429). */
+  private async admit(code: string, clientIp: string): Promise<OneTimeToken> {
+    const client = clientKey(clientIp);
+    const own = await this.limiter.tryReserve([resetClientFailureLimit('D5', client)]);
+    if (!own.granted) return this.refuse('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
+    const overall = await this.limiter.tryReserve([D5_GLOBAL_FAILURE_LIMIT]);
+    let extra: Reservation | null = null;
+    if (!overall.granted) {
+      this.report('global', D5_GLOBAL_FAILURE_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
+      const tighter = await this.limiter.tryReserve([d5ClientLimitWhenGlobalSpent(client)]);
+      if (!tighter.granted) {
+        await own.reservation.refund();
+        return this.refuse('client', tighter.limit, tighter.retryAfterSeconds, tighter.windowEndsAtMs, clientIp);
+      }
+      extra = tighter.reservation;
+    }
+    const token = await this.tokens.findLive(code, 'reset_code');
+    const accepted = !!token && (overall.granted || (await this.fromRequestingNetwork(token, client)));
+    if (!token || !accepted) {
+      await this.audit.record(null, {
+        type: 'reset.failed', userId: token?.userId ?? null, actor: { kind: 'anonymous' }, clientIp, outcome: 'failure',
+        details: { dialect: 'D5', global_budget_spent: !overall.granted },
+      }).catch(() => undefined);
+      if (!overall.granted) throw new RateLimitedError(overall.retryAfterSeconds);
+      throw new InvalidTokenError();
+    }
+    await own.reservation.refund();
+    if (overall.granted) await overall.reservation.refund();
+    if (extra) await extra.refund();
+    return token;
   }
 
   /**

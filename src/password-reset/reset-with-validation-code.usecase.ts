@@ -64,30 +64,8 @@ export class ResetWithValidationCodeUseCase {
     let outcome = 'ok';
     let userId: string | undefined;
     try {
-      const own = await this.limiter.tryReserve(resetFailureLimits('D4', client));
-      if (!own.granted) {
-        if (this.reported.first(own.limit.key, this.clock.nowMs(), own.windowEndsAtMs)) {
-          void this.audit
-            .record(null, {
-              type: 'reset.limited', actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'limited',
-              details: { dialect: 'D4', budget: 'client', max: own.limit.max, window_seconds: own.limit.windowMs / 1000, retry_after_seconds: own.retryAfterSeconds },
-            })
-            .catch(() => undefined);
-        }
-        throw new RateLimitedError(own.retryAfterSeconds);
-      }
-      const reservation = own.reservation;
-      const parts = parseValidationCode(cmd.validationCode);
-      const token = parts ? await this.tokens.findLive(parts.verifier, 'recovery') : null;
-      if (!parts || !token || token.id !== parts.tokenId) {
-        if (parts) userId = await this.uow.run((em) => this.chargeCode(em, parts.tokenId));
-        await this.audit.record(null, {
-          type: 'reset.failed', userId: userId ?? null, actor: { kind: 'anonymous' }, clientIp: cmd.clientIp, outcome: 'failure', details: { dialect: 'D4' },
-        }).catch(() => undefined);
-        throw new InvalidTokenError();
-      }
+      const { token, parts } = await this.admit(cmd.validationCode, cmd.clientIp);
       userId = token.userId;
-      await reservation.refund();
       const { result, user } = await this.lifecycle.setPassword({
         via: 'D4',
         userId: token.userId,
@@ -115,6 +93,43 @@ export class ResetWithValidationCodeUseCase {
     } finally {
       this.logger.log({ event: 'password_reset.completed', dialect: 'D4', userId, client, outcome }, `password_reset.completed ${outcome}`);
     }
+  }
+
+  /**
+   * The user a validation code names, under exactly the budgets of a reset, without using the code up:
+   * for the page behind the email link. A wrong code is charged like a wrong reset (per client, and to
+   * the live code its selector names).
+   */
+  async inspect(validationCode: string, clientIp: string): Promise<string> {
+    return (await this.admit(validationCode, clientIp)).token.userId;
+  }
+
+  /** The live code this client may use, with its count given back; or the refusal (400, 429). */
+  private async admit(validationCode: string, clientIp: string): Promise<{ token: OneTimeToken; parts: NonNullable<ReturnType<typeof parseValidationCode>> }> {
+    const client = clientKey(clientIp);
+    const own = await this.limiter.tryReserve(resetFailureLimits('D4', client));
+    if (!own.granted) {
+      if (this.reported.first(own.limit.key, this.clock.nowMs(), own.windowEndsAtMs)) {
+        void this.audit
+          .record(null, {
+            type: 'reset.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited',
+            details: { dialect: 'D4', budget: 'client', max: own.limit.max, window_seconds: own.limit.windowMs / 1000, retry_after_seconds: own.retryAfterSeconds },
+          })
+          .catch(() => undefined);
+      }
+      throw new RateLimitedError(own.retryAfterSeconds);
+    }
+    const parts = parseValidationCode(validationCode);
+    const token = parts ? await this.tokens.findLive(parts.verifier, 'recovery') : null;
+    if (!parts || !token || token.id !== parts.tokenId) {
+      const userId = parts ? await this.uow.run((em) => this.chargeCode(em, parts.tokenId)) : undefined;
+      await this.audit.record(null, {
+        type: 'reset.failed', userId: userId ?? null, actor: { kind: 'anonymous' }, clientIp, outcome: 'failure', details: { dialect: 'D4' },
+      }).catch(() => undefined);
+      throw new InvalidTokenError();
+    }
+    await own.reservation.refund();
+    return { token, parts };
   }
 
   /** Counts a wrong verifier against the live code its selector names (burned at the limit); returns its user. */

@@ -83,18 +83,7 @@ export class PasswordLifecycleService {
   ) {}
 
   async setPassword<T = void>(cmd: SetPasswordCommand<T>): Promise<SetPasswordResult<T>> {
-    const user = await this.users.findOneBy({ id: cmd.userId });
-    if (!user) throw new UserNotFoundError();
-    cmd.guard?.(user);
-    const policy = await this.policies.forAccount(user.accountId);
-    if (!policy.passwordLogin) throw new PasswordLoginDisabledError();
-    const current = await this.credentials.findOneBy({ userId: user.id });
-    if (cmd.mode === 'initial' && current) throw new PasswordAlreadySetError();
-
-    const violations = evaluatePassword(cmd.password, policy, user);
-    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, policy, await this.recentHashes(user.id, current, policy.historySize))));
-    if (violations.length > 0) throw new PasswordPolicyError(violations, policy);
-
+    const { user, policy, current } = await this.check(cmd);
     const stored = await this.hasher.hash(cmd.password);
     const now = this.clock.now();
     const credential = Object.assign(new Credential(), {
@@ -125,6 +114,27 @@ export class PasswordLifecycleService {
     this.mail.kick();
     this.logger.log({ event: 'password.set', via: cmd.via, mode: cmd.mode, userId: user.id, sessionsRevoked: true }, `password.set via ${cmd.via}`);
     return { user, credential, policy, result };
+  }
+
+  /**
+   * The checks of setPassword that come before any write (user, guard, password sign-in, mode, policy,
+   * history), on their own: for a flow that must know the password will be accepted before it spends a
+   * secret that setPassword does not consume itself (the verification page: the sign-up code, then D2).
+   * Throws the same errors as setPassword; changes nothing.
+   */
+  async check(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard'>): Promise<{ user: User; policy: PasswordPolicy; current: Credential | null }> {
+    const user = await this.users.findOneBy({ id: cmd.userId });
+    if (!user) throw new UserNotFoundError();
+    cmd.guard?.(user);
+    const policy = await this.policies.forAccount(user.accountId);
+    if (!policy.passwordLogin) throw new PasswordLoginDisabledError();
+    const current = await this.credentials.findOneBy({ userId: user.id });
+    if (cmd.mode === 'initial' && current) throw new PasswordAlreadySetError();
+
+    const violations = evaluatePassword(cmd.password, policy, user);
+    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, policy, await this.recentHashes(user.id, current, policy.historySize))));
+    if (violations.length > 0) throw new PasswordPolicyError(violations, policy);
+    return { user, policy, current };
   }
 
   /**

@@ -1,4 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Inject, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import type { Request, Response } from 'express';
 import { dialectForPath, presenterFor } from '../../dialects/dialect-registry';
 import { InternalError, StorageUnavailableError } from './domain-errors';
@@ -12,6 +13,11 @@ import { toDomainError } from './to-domain-error';
 @Catch()
 export class DialectExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  private readonly basePath: string;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.basePath = new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -22,9 +28,13 @@ export class DialectExceptionFilter implements ExceptionFilter {
       const e = exception as Error;
       this.logger.error({ requestId: req.id, err: { name: e?.name, message: e?.message, stack: e?.stack } }, `${error.code} on ${req.method} ${req.path}`);
     }
-    const { status, body, headers } = presenterFor(dialectForPath(req.path)).present(error);
+    const { status, body, headers, html } = presenterFor(dialectForPath(req.path)).present(error, {
+      acceptLanguage: req.get('accept-language'),
+      basePath: this.basePath,
+    });
     if (res.headersSent) return;
     if (headers) res.set(headers);
-    res.status(status).json(body);
+    if (html !== undefined) res.status(status).send(html);
+    else res.status(status).json(body);
   }
 }

@@ -1,0 +1,95 @@
+/*
+ * The pages' own script (served from our origin; no inline code, nothing from elsewhere).
+ * 1. A link's secret is in the URL fragment, which browsers never send: read it, take it out of the
+ *    address bar and the history, and post it (step=open) to show the account and its rules.
+ * 2. Tick the password rules off as the person types; say when the two passwords differ.
+ * 3. Move the focus to the list of problems after a refused submit, so screen readers announce it.
+ * Everything also works without this script: the person types the code from the email.
+ */
+(function () {
+  'use strict';
+
+  function secretFromFragment(form) {
+    var field = form.getAttribute('data-code-form');
+    if (!field || location.hash.length < 2) return;
+    var value = new URLSearchParams(location.hash.slice(1)).get(field);
+    history.replaceState(null, '', location.pathname + location.search);
+    var input = form.querySelector('input[name="' + field + '"]');
+    if (!value || !input) return;
+    input.value = value;
+    form.classList.add('is-opening');
+    form.submit();
+  }
+
+  var CLASS = {
+    lower: /\p{Ll}/u,
+    upper: /\p{Lu}/u,
+    digit: /\p{Nd}/u,
+    special: /[^\p{L}\p{N}]/u,
+  };
+
+  /** What the service checks too (src/password): NFKC, length in code points, character classes. */
+  function met(rule, value, password) {
+    var text = password.normalize('NFKC');
+    var length = Array.from(text).length;
+    switch (rule) {
+      case 'minLength': return length >= Number(value);
+      case 'maxLength': return length <= Number(value);
+      case 'class': return CLASS[value] ? CLASS[value].test(text) : true;
+      case 'minClasses':
+        return Object.keys(CLASS).filter(function (k) { return CLASS[k].test(text); }).length >= Number(value);
+      default: return true;
+    }
+  }
+
+  function liveRules() {
+    var password = document.getElementById('password');
+    var list = document.getElementById('rules');
+    if (!password || !list) return;
+    var items = list.querySelectorAll('li[data-rule]');
+    function update() {
+      var value = password.value;
+      for (var i = 0; i < items.length; i++) {
+        var ok = value.length > 0 && met(items[i].getAttribute('data-rule'), items[i].getAttribute('data-value'), value);
+        items[i].classList.toggle('met', ok);
+        var state = items[i].querySelector('.rule-state');
+        if (state) state.textContent = '(' + list.getAttribute(ok ? 'data-met' : 'data-unmet') + ')';
+      }
+    }
+    password.addEventListener('input', update);
+    update();
+  }
+
+  function liveConfirm() {
+    var password = document.getElementById('password');
+    var confirm = document.getElementById('confirm');
+    var message = document.getElementById('confirm-error');
+    if (!password || !confirm || !message) return;
+    function check() {
+      if (!confirm.value) return;
+      var differs = confirm.value !== password.value && !password.value.startsWith(confirm.value);
+      var complete = confirm.value.length >= password.value.length;
+      if (differs || (complete && confirm.value !== password.value)) {
+        message.textContent = message.getAttribute('data-mismatch');
+        confirm.setAttribute('aria-invalid', 'true');
+      } else {
+        message.textContent = '';
+        confirm.removeAttribute('aria-invalid');
+      }
+    }
+    confirm.addEventListener('input', check);
+    password.addEventListener('input', check);
+  }
+
+  function start() {
+    var codeForm = document.querySelector('form[data-code-form]');
+    if (codeForm) secretFromFragment(codeForm);
+    liveRules();
+    liveConfirm();
+    var summary = document.getElementById('error-summary');
+    if (summary) summary.focus();
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
