@@ -456,6 +456,8 @@ export const ENVELOPES: Partial<Record<DialectId, (status: number, body: any) =>
     return fields.length > 0 && fields.every(([, v]) => Array.isArray(v) && v.length > 0 && v.every(isString)) ? null : 'D4 wants {"detail"} or {"<field>":["<sentence>"]}';
   },
   D5: (_s, b) => (onlyKeys(b, ['error']) && isString(b.error) ? null : 'D5 wants {"error":"<sentence>"}'),
+  // A page: the whole HTML document (its text is passed here), with a heading saying what went wrong.
+  page: (_s, html) => (typeof html === 'string' && html.startsWith('<!doctype html>') && /<h1>[^<]+<\/h1>/.test(html) && !/<script>/.test(html) ? null : 'page wants an HTML page with an <h1>'),
   service: (s, b) => {
     const keys = b && typeof b === 'object' ? Object.keys(b) : [];
     const ok = b && b.statusCode === s && isString(b.error) && isString(b.code) && isString(b.message) && keys.every((k) => ['statusCode', 'error', 'code', 'message', 'details'].includes(k))
