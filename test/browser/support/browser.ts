@@ -142,16 +142,22 @@ export interface PageProblems {
 
 /**
  * Starts recording what a strict page must not do; call before page.goto. CSP violations show up in
- * Chromium's console as errors ("Refused to … because it violates the following Content Security
- * Policy directive …").
+ * Chromium's console as errors naming the "Content Security Policy directive" (Chromium 156: "Executing
+ * inline script violates the following Content Security Policy directive …"). A failed load of /favicon.ico is not recorded; `ignore` drops other
+ * console errors that match.
  */
-export function watchPage(page: Page, opts: { origin?: string } = {}): PageProblems {
+export function watchPage(page: Page, opts: { origin?: string; ignore?: RegExp[] } = {}): PageProblems {
   const consoleErrors: string[] = [];
   const pageErrors: string[] = [];
   const foreignRequests: string[] = [];
   const origin = opts.origin ? new URL(opts.origin).origin : undefined;
   page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
+    if (m.type() !== 'error') return;
+    const at = m.location().url;
+    // Chromium asks for /favicon.ico on its own; a 404 there is no fault of the page.
+    if (/^Failed to load resource/.test(m.text()) && at && new URL(at).pathname === '/favicon.ico') return;
+    const text = /^Failed to load resource/.test(m.text()) && at ? `${m.text()}: ${at}` : m.text();
+    if (!(opts.ignore ?? []).some((re) => re.test(text))) consoleErrors.push(text);
   });
   page.on('pageerror', (e) => pageErrors.push(String(e?.stack ?? e)));
   page.on('request', (r) => {
