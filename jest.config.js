@@ -1,4 +1,5 @@
-// Two tiers: unit specs beside the code (src, *.spec.ts) and e2e specs that boot the app (test/e2e).
+// Three tiers: unit specs beside the code (src, *.spec.ts), e2e specs that boot the app (test/e2e), and
+// browser specs that drive the app over HTTP in the system Chromium (test/browser; skipped without it).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: false }];
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
@@ -16,6 +17,15 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-env.ts'],
+    },
+    {
+      ...common,
+      displayName: 'browser',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup-env.ts'],
+      // Once per run: the one line saying the browser tests are skipped when Chromium is missing.
+      globalSetup: '<rootDir>/test/browser/support/global-setup.ts',
     },
   ],
 };
