@@ -15,34 +15,34 @@ function codeLines(text: string): string[] {
   return [...text.matchAll(/^Code: (.*)$/gm)].map((m) => m[1]);
 }
 
-const withSecret: Array<{ name: string; secret: string; kind: string; linkPrefix: string; build: (secret: string, publicUrl?: string) => MailContent }> = [
+const withSecret: Array<{ name: string; secret: string; kind: string; linkPrefix: string; build: (secret: string, link?: string) => MailContent }> = [
   {
     name: 'invitationMail (D1)',
     secret: 'Tk_9vXq-3bZ0aLpW8sYc1dEfGhJkMnOp',
     kind: 'invitation',
     linkPrefix: '/set-password#token=',
-    build: (token, publicUrl = PUBLIC_URL) => invitationMail({ accountName: 'Acme', token, publicUrl, ttlHours: 72, firstName: 'Ada' }),
+    build: (token, link = `${PUBLIC_URL}/set-password#token=${token}`) => invitationMail({ accountName: 'Acme', token, link, ttlHours: 72, firstName: 'Ada' }),
   },
   {
     name: 'emailVerificationMail',
     secret: '048213',
     kind: 'email-verification',
     linkPrefix: '/verify-email#code=',
-    build: (code, publicUrl = PUBLIC_URL) => emailVerificationMail({ code, publicUrl, ttlMinutes: 15, firstName: 'Ada' }),
+    build: (code, link = `${PUBLIC_URL}/verify-email#code=${code}`) => emailVerificationMail({ code, link, ttlMinutes: 15, firstName: 'Ada' }),
   },
   {
     name: 'recoveryMail (D4)',
     secret: '730194',
     kind: 'recovery',
     linkPrefix: '/account/reset#validation_code=',
-    build: (code, publicUrl = PUBLIC_URL) => recoveryMail({ code, publicUrl, ttlMinutes: 60 }),
+    build: (code, link = `${PUBLIC_URL}/account/reset#validation_code=${code}`) => recoveryMail({ code, link, ttlMinutes: 60 }),
   },
   {
     name: 'resetCodeMail (D5)',
     secret: '001122',
     kind: 'reset-code',
     linkPrefix: '/password-reset#code=',
-    build: (code, publicUrl = PUBLIC_URL) => resetCodeMail({ code, publicUrl, ttlMinutes: 15 }),
+    build: (code, link = `${PUBLIC_URL}/password-reset#code=${code}`) => resetCodeMail({ code, link, ttlMinutes: 15 }),
   },
 ];
 
@@ -62,7 +62,7 @@ describe('mail templates', () => {
       expect(codeLines(build(secret).text)).toEqual([secret]);
     });
 
-    it('links to the configured public URL with the secret in the fragment, never the query (SECURITY.md C7, C8)', () => {
+    it('carries the given link (SecretLinks builds it) and no other absolute URL (SECURITY.md C7, C8)', () => {
       const mail = build(secret);
       const link = `${PUBLIC_URL}${linkPrefix}${secret}`;
       expect(mail.text.split('\n')).toContain(link);
@@ -72,12 +72,8 @@ describe('mail templates', () => {
       for (const url of (mail.text + mail.html).match(/https?:\/\/[^\s"<]+/g) ?? []) expect(url.startsWith(PUBLIC_URL + '/')).toBe(true);
     });
 
-    it('does not double the slash when the public URL ends with one', () => {
-      expect(build(secret, `${PUBLIC_URL}/`).text).toContain(`${PUBLIC_URL}${linkPrefix}${secret}`);
-    });
-
-    it('escapes the public URL inside the HTML attribute', () => {
-      const mail = build(secret, 'https://id.example.test/"><script>x</script>');
+    it('escapes the link inside the HTML attribute', () => {
+      const mail = build(secret, `https://id.example.test/"><script>x</script>#${secret}`);
       expect(mail.html).not.toContain('"><script>');
       expect(mail.html).toContain('&quot;&gt;&lt;script&gt;');
     });
@@ -99,7 +95,7 @@ describe('mail templates', () => {
       const mail = invitationMail({
         accountName: '<script>alert(1)</script> & "Co"',
         token: 'tok123',
-        publicUrl: PUBLIC_URL,
+        link: `${PUBLIC_URL}/set-password#token=tok123`,
         ttlHours: 72,
         firstName: `"><img src=x onerror=alert('x')>`,
       });
@@ -114,7 +110,7 @@ describe('mail templates', () => {
       const mail = invitationMail({
         accountName: 'Acme\nCode: 999999\nhttps://evil.test/set-password#token=999999',
         token: 'real-token_1',
-        publicUrl: PUBLIC_URL,
+        link: `${PUBLIC_URL}/set-password#token=real-token_1`,
         ttlHours: 72,
         firstName: 'Bob\r\nCode: 000000\u2028Code: 111111',
       });
@@ -124,7 +120,7 @@ describe('mail templates', () => {
     });
 
     it('names the account and the TTL, and explains the D1 endpoint', () => {
-      const mail = invitationMail({ accountName: 'Acme', token: 'tok', publicUrl: PUBLIC_URL, ttlHours: 48 });
+      const mail = invitationMail({ accountName: 'Acme', token: 'tok', link: `${PUBLIC_URL}/set-password#token=tok`, ttlHours: 48 });
       expect(mail.subject).toContain('Acme');
       expect(mail.text).toContain('48 hours');
       expect(mail.text).toContain('POST /accounts/set-password');
@@ -132,29 +128,29 @@ describe('mail templates', () => {
     });
 
     it('works without an account name', () => {
-      const mail = invitationMail({ accountName: null, token: 'tok', publicUrl: PUBLIC_URL, ttlHours: 1 });
+      const mail = invitationMail({ accountName: null, token: 'tok', link: `${PUBLIC_URL}/set-password#token=tok`, ttlHours: 1 });
       expect(mail.subject).toBe('You have been invited');
       expect(mail.text).toContain('1 hour ');
       expect(mail.text).not.toContain('null');
     });
 
     it('keeps a long account name out of an overlong subject', () => {
-      const mail = invitationMail({ accountName: 'A'.repeat(1000), token: 'tok', publicUrl: PUBLIC_URL, ttlHours: 1 });
+      const mail = invitationMail({ accountName: 'A'.repeat(1000), token: 'tok', link: `${PUBLIC_URL}/set-password#token=tok`, ttlHours: 1 });
       expect(mail.subject.length).toBeLessThanOrEqual(200);
     });
   });
 
   it('the recovery and reset mails tell the user the password has not changed if they did not ask', () => {
-    for (const mail of [recoveryMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 }), resetCodeMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 })]) {
+    for (const mail of [recoveryMail({ code: '123456', link: `${PUBLIC_URL}/x#code=123456`, ttlMinutes: 10 }), resetCodeMail({ code: '123456', link: `${PUBLIC_URL}/x#code=123456`, ttlMinutes: 10 })]) {
       expect(mail.text).toMatch(/did not ask for this.*has not been changed/);
       expect(mail.text).toContain('10 minutes');
     }
   });
 
   it('the D4 and D5 mails name their own endpoints', () => {
-    expect(recoveryMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 }).text).toContain('POST /api/v2/account/reset/');
-    expect(resetCodeMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 }).text).toContain('POST /v1/auth/password-reset/reset');
-    expect(emailVerificationMail({ code: '123456', publicUrl: PUBLIC_URL, ttlMinutes: 10 }).text).toContain('POST /auth/verify-email');
+    expect(recoveryMail({ code: '123456', link: `${PUBLIC_URL}/x#code=123456`, ttlMinutes: 10 }).text).toContain('POST /api/v2/account/reset/');
+    expect(resetCodeMail({ code: '123456', link: `${PUBLIC_URL}/x#code=123456`, ttlMinutes: 10 }).text).toContain('POST /v1/auth/password-reset/reset');
+    expect(emailVerificationMail({ code: '123456', link: `${PUBLIC_URL}/x#code=123456`, ttlMinutes: 10 }).text).toContain('POST /auth/verify-email');
   });
 
   describe('passwordChangedMail (SECURITY.md D4)', () => {

@@ -2,9 +2,10 @@
  * The emails the service sends. Pure functions: no I/O, no configuration lookups, no clock.
  *
  * Every message has a text part and an HTML part. A secret (token or code) stands in the text part
- * on a line of its own, exactly `Code: <value>`, and in a link built from the configured public URL
- * (never from request headers, SECURITY.md C7), carried in the URL fragment so it never reaches a
- * server log or a Referer header (C8). No email ever carries a password or a hash (C8).
+ * on a line of its own, exactly `Code: <value>`, and in a ready link the caller built with SecretLinks
+ * from the configured templates (never from request headers, SECURITY.md C7; by default the secret is
+ * in the URL fragment so it never reaches a server log or a Referer header, C8). No email ever carries
+ * a password or a hash (C8).
  *
  * Interpolated values are HTML-escaped in the HTML part; in the text part line breaks and other
  * control characters are flattened, so a hostile name cannot forge a `Code:` line or a link.
@@ -21,15 +22,21 @@ export interface MailContent {
 export interface InvitationMailInput {
   accountName: string | null;
   token: string;
-  publicUrl: string;
+  /** The link carrying the token (SecretLinks.build('invitation', …)). */
+  link: string;
   ttlHours: number;
   firstName?: string | null;
+  /** The recipient's language (SUPPORTED_LOCALES); not used yet. */
+  locale?: string | null;
 }
 
 export interface CodeMailInput {
   code: string;
-  publicUrl: string;
+  /** The link carrying the code (SecretLinks.build(…)). */
+  link: string;
   ttlMinutes: number;
+  /** The recipient's language (SUPPORTED_LOCALES); not used yet. */
+  locale?: string | null;
 }
 
 export interface EmailVerificationMailInput extends CodeMailInput {
@@ -81,10 +88,6 @@ function secretMail(m: SecretMailParts): MailContent {
   };
 }
 
-function secretLink(publicUrl: string, path: string, param: string, value: string): string {
-  return `${base(publicUrl)}${path}#${param}=${encodeURIComponent(secret(value))}`;
-}
-
 /** D1: the invitation carrying the one-time set-password token. */
 export function invitationMail(i: InvitationMailInput): MailContent {
   const account = clean(i.accountName);
@@ -97,7 +100,7 @@ export function invitationMail(i: InvitationMailInput): MailContent {
       ? `You have been invited to the account "${account}". Choose a password to activate your sign-in.`
       : 'You have been invited. Choose a password to activate your sign-in.',
     linkLead: 'Choose your password here:',
-    link: secretLink(i.publicUrl, '/set-password', 'token', i.token),
+    link: i.link,
     buttonLabel: 'Choose your password',
     codeLabel: 'Or use this one-time code:',
     code: i.token,
@@ -116,7 +119,7 @@ export function emailVerificationMail(i: EmailVerificationMailInput): MailConten
     greeting: greeting(i.firstName),
     intro: 'Confirm your email address to finish signing up.',
     linkLead: 'Verify here:',
-    link: secretLink(i.publicUrl, '/verify-email', 'code', i.code),
+    link: i.link,
     buttonLabel: 'Verify my email address',
     codeLabel: 'Or use this code:',
     code: i.code,
@@ -136,7 +139,7 @@ export function recoveryMail(i: CodeMailInput): MailContent {
     title: 'Recover your account',
     greeting: 'Hello,',
     intro: 'Someone asked to recover the account for this email address. Choose a new password here:',
-    link: secretLink(i.publicUrl, '/account/reset', 'validation_code', i.code),
+    link: i.link,
     buttonLabel: 'Choose a new password',
     codeLabel: 'Or use this validation code:',
     code: i.code,
@@ -154,7 +157,7 @@ export function resetCodeMail(i: CodeMailInput): MailContent {
     title: 'Your password reset code',
     greeting: 'Hello,',
     intro: 'Someone asked to reset the password for this email address. Choose a new password here:',
-    link: secretLink(i.publicUrl, '/password-reset', 'code', i.code),
+    link: i.link,
     buttonLabel: 'Choose a new password',
     codeLabel: 'Or use this reset code:',
     code: i.code,

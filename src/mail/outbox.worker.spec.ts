@@ -147,7 +147,7 @@ async function enqueue(h: Harness, to: string, content: MailContent): Promise<vo
 }
 
 function resetMail(code: string): MailContent {
-  return resetCodeMail({ code, publicUrl: PUBLIC_URL, ttlMinutes: 15 });
+  return resetCodeMail({ code, link: `${PUBLIC_URL}/password-reset#code=${code}`, ttlMinutes: 15 });
 }
 
 /** Every received message whose text carries this code. */
