@@ -38,7 +38,7 @@ export function fillLinkTemplate(template: string, code: string): string {
 export function IsLinkTemplate(options: ValidationOptions = {}): PropertyDecorator {
   return ValidateBy(
     { name: 'isLinkTemplate', validator: { validate: (value) => isLinkTemplate(value) } },
-    { message: `$property must be ${LINK_TEMPLATE_RULE}`, context: { params: { format: LINK_TEMPLATE_RULE } }, ...options },
+    { message: `$property must be ${LINK_TEMPLATE_RULE}`, context: { params: { format: `link template (${LINK_TEMPLATE_RULE})` } }, ...options },
   );
 }
 

@@ -149,6 +149,7 @@ describeEachDatabase('links in emails and user locale', (kind) => {
       const res = await t.http.put(`/accounts/${accountId}/links`).set(admin).send(body).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, code: 'REQUEST_INVALID' });
       expect(res.body.details.join(' ')).toContain(field);
+      if (field !== 'welcome' && typeof (body as Record<string, unknown>)[field] === 'string') expect(res.body.details).toContain(`${field} is not a valid link template (an absolute http(s) URL containing {code} exactly once).`);
       expect((await t.http.get(`/accounts/${accountId}`).set(admin).expect(200)).body.data.links).toEqual(NO_LINKS);
     });
 
