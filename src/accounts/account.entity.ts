@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { LinkOverrides } from '../common/link-template';
 import { TimeColumn } from '../database/columns';
 import type { PasswordPolicy } from '../password/password-policy';
 
@@ -8,6 +9,8 @@ export class Account {
   @Column({ type: 'varchar', length: 200 }) name: string;
   /** The account's complete policy (completed from the service default at creation). */
   @Column({ name: 'password_policy', type: 'simple-json' }) passwordPolicy: PasswordPolicy;
+  /** Link templates for this account's users' emails (INVITATION_LINK, …); null or a kind left out: the configured one. */
+  @Column({ type: 'simple-json', nullable: true }) links: LinkOverrides | null;
   @TimeColumn('created_at') createdAt: Date;
   @TimeColumn('updated_at') updatedAt: Date;
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import type { LinkOverrides } from '../common/link-template';
 import { AccountNotFoundError, InvalidPolicyError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
@@ -22,14 +23,14 @@ export class AccountsService {
   ) {}
 
   /** Creates the account and its owner, and queues the owner's invitation, in one transaction. */
-  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy> }): Promise<{ account: Account; owner: User }> {
+  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: LinkOverrides | null }): Promise<{ account: Account; owner: User }> {
     const policy = validPolicy(input.policy);
     const now = this.clock.now();
-    const account = Object.assign(new Account(), { id: randomUUID(), name: input.name, passwordPolicy: policy, createdAt: now, updatedAt: now });
+    const account = Object.assign(new Account(), { id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links ?? null, createdAt: now, updatedAt: now });
     const owner = await this.uow.run(async (em) => {
       await em.insert(Account, account);
       const user = await this.users.insert(em, { ...input.owner, accountId: account.id });
-      await this.users.invite(em, user, account.name);
+      await this.users.invite(em, user, account);
       return user;
     });
     this.mail.kick();
@@ -48,6 +49,15 @@ export class AccountsService {
     account.passwordPolicy = validPolicy(partial);
     account.updatedAt = this.clock.now();
     await this.uow.run((em) => em.update(Account, { id }, { passwordPolicy: account.passwordPolicy, updatedAt: account.updatedAt }));
+    return account;
+  }
+
+  /** Replaces the account's link templates (validated by the caller's DTO); null: the configured ones. */
+  async replaceLinks(id: string, links: LinkOverrides | null): Promise<Account> {
+    const account = await this.get(id);
+    account.links = links;
+    account.updatedAt = this.clock.now();
+    await this.uow.run((em) => em.update(Account, { id }, { links, updatedAt: account.updatedAt }));
     return account;
   }
 }

@@ -11,6 +11,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { emailVerificationMail } from '../mail/mail-templates';
 import { MailService } from '../mail/mail.service';
+import { SecretLinks } from '../mail/secret-links';
 import { Credential } from '../password/credential.entity';
 import { OneTimeToken } from '../tokens/one-time-token.entity';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
@@ -44,6 +45,7 @@ export class SignUpUseCase {
     private readonly users: UsersService,
     private readonly tokens: OneTimeTokensService,
     private readonly mail: MailService,
+    private readonly links: SecretLinks,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
     private readonly secrets: SecretKeys,
@@ -69,7 +71,7 @@ export class SignUpUseCase {
     return this.uow.run(async (em) => {
       const existing = await em.findOneBy(User, { emailNormalized: normalizeEmail(dto.email) });
       if (existing) return this.resumeSignUp(em, existing, network);
-      const user = await this.users.insert(em, { email: dto.email, firstName: dto.firstName, lastName: dto.lastName, accountId: dto.account_id ?? null });
+      const user = await this.users.insert(em, { email: dto.email, firstName: dto.firstName, lastName: dto.lastName, accountId: dto.account_id ?? null, locale: dto.locale ?? null });
       await this.sendCode(em, user, network);
       return true;
     });
@@ -89,7 +91,11 @@ export class SignUpUseCase {
       purpose: 'email_verification', userId: user.id, ttlMs: this.config.verificationCodeTtlMs, secret: VERIFICATION_CODE, issuedToNetwork: network,
     });
     await this.mail.enqueue(em, user.email, emailVerificationMail({
-      code, link: `${this.config.publicUrl}/verify-email#code=${encodeURIComponent(code)}`, ttlMinutes: Math.round(this.config.verificationCodeTtlMs / 60_000), firstName: user.firstName,
+      code,
+      link: await this.links.buildForUser(em, 'verification', code, user),
+      ttlMinutes: Math.round(this.config.verificationCodeTtlMs / 60_000),
+      firstName: user.firstName,
+      locale: user.locale,
     }));
   }
 }

@@ -27,7 +27,9 @@ function classify(path: string, value: unknown, names: string[], contexts?: Reco
   if (sizeName) return { path, kind: 'size', params: contexts?.[sizeName]?.params ?? contexts?.length?.params ?? {} };
   if (names.some((n) => ['min', 'max'].includes(n))) return { path, kind: 'range' };
   if (names.includes('isEmail')) return { path, kind: 'format', params: { format: 'email address' } };
-  if (names.some((n) => n.startsWith('is') || n === 'matches')) return { path, kind: 'format' };
+  const formatName = names.find((n) => n.startsWith('is') || n === 'matches');
+  // A validator may name its format in its context (e.g. isLinkTemplate), so the message can say what is expected.
+  if (formatName) return { path, kind: 'format', ...(contexts?.[formatName]?.params ? { params: contexts[formatName].params } : {}) };
   return { path, kind: 'invalid' };
 }
 

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsLinkTemplate, LinkTemplates } from '../common/link-template';
 
 /** The environment as documented in CONTRACT.md ("Running it") and .env.example. */
 export class EnvironmentVariables {
@@ -44,6 +45,10 @@ export class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(100) @Max(600_000) DATABASE_STATEMENT_TIMEOUT_MS?: number;
   @IsOptional() @IsInt() @Min(100) @Max(600_000) DATABASE_CONNECT_TIMEOUT_MS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000) API_KEY_RATE_LIMIT_PER_MINUTE?: number;
+  @IsOptional() @IsString() @IsLinkTemplate() INVITATION_LINK?: string;
+  @IsOptional() @IsString() @IsLinkTemplate() VERIFICATION_LINK?: string;
+  @IsOptional() @IsString() @IsLinkTemplate() RESET_LINK?: string;
+  @IsOptional() @IsString() @IsLinkTemplate() RECOVERY_LINK?: string;
 }
 
 export type DatabaseConfig =
@@ -102,6 +107,12 @@ export interface AppConfig {
   auditRetentionDays: number;
   /** Requests per minute per API key (all routes) for keys without their own `rate_limit_per_minute`. */
   apiKeyRateLimitPerMinute: number;
+  /**
+   * URL templates of the links in the emails that carry a secret, `{code}` standing for the URL-encoded
+   * secret (INVITATION_LINK, …); by default the service's own pages under publicUrl. An account may
+   * override them for its users (SecretLinks).
+   */
+  links: Readonly<LinkTemplates>;
 }
 
 export class ConfigError extends Error {}
@@ -121,6 +132,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     throw new ConfigError('Invalid configuration:\n  JWT_SECRET: looks like a placeholder; generate one with: openssl rand -base64 48');
   }
   const port = vars.PORT ?? 3000;
+  const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const minutes = (n: number) => n * 60_000;
   return Object.freeze({
     port,
@@ -129,7 +141,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       statementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULT_POSTGRES_LIMITS.statementTimeoutMs,
       connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS ?? DEFAULT_POSTGRES_LIMITS.connectTimeoutMs,
     }),
-    publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     smtpUrl: vars.SMTP_URL ?? null,
     mailFrom: vars.MAIL_FROM ?? 'no-reply@localhost',
     jwtSecret: vars.JWT_SECRET ?? null,
@@ -153,6 +165,13 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS ?? 365,
     // 40 requests a second: an integrator provisioning at 20 a second stays well inside it.
     apiKeyRateLimitPerMinute: vars.API_KEY_RATE_LIMIT_PER_MINUTE ?? 2400,
+    // The secret goes in the fragment: a browser never sends it to a server, so it never reaches a log or a Referer.
+    links: Object.freeze({
+      invitation: vars.INVITATION_LINK ?? `${publicUrl}/set-password#token={code}`,
+      verification: vars.VERIFICATION_LINK ?? `${publicUrl}/verify-email#code={code}`,
+      reset: vars.RESET_LINK ?? `${publicUrl}/password-reset#code={code}`,
+      recovery: vars.RECOVERY_LINK ?? `${publicUrl}/account/reset#validation_code={code}`,
+    }),
   });
 }
 

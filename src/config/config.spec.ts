@@ -91,3 +91,41 @@ describe('files the service keeps beside its SQLite database', () => {
     expect(() => statSync(join(dir, 'jwt-secret'))).toThrow();
   });
 });
+
+describe('configuration of the links in emails', () => {
+  it('defaults to the service pages under PUBLIC_URL, the secret in the fragment', () => {
+    expect(loadAppConfig({ PUBLIC_URL: 'https://id.example.org/' }).links).toEqual({
+      invitation: 'https://id.example.org/set-password#token={code}',
+      verification: 'https://id.example.org/verify-email#code={code}',
+      reset: 'https://id.example.org/password-reset#code={code}',
+      recovery: 'https://id.example.org/account/reset#validation_code={code}',
+    });
+  });
+
+  it('takes INVITATION_LINK, VERIFICATION_LINK, RESET_LINK and RECOVERY_LINK', () => {
+    const links = loadAppConfig({
+      INVITATION_LINK: 'https://app.example.com/welcome?t={code}',
+      VERIFICATION_LINK: 'https://app.example.com/verify#{code}',
+      RESET_LINK: 'http://localhost:8080/reset/{code}',
+      RECOVERY_LINK: 'https://app.example.com/recover#c={code}&x=1',
+    }).links;
+    expect(links).toEqual({
+      invitation: 'https://app.example.com/welcome?t={code}',
+      verification: 'https://app.example.com/verify#{code}',
+      reset: 'http://localhost:8080/reset/{code}',
+      recovery: 'https://app.example.com/recover#c={code}&x=1',
+    });
+  });
+
+  it.each([
+    ['INVITATION_LINK', 'https://app.example.com/welcome'],
+    ['VERIFICATION_LINK', 'https://app.example.com/{code}/{code}'],
+    ['RESET_LINK', '/password-reset#code={code}'],
+    ['RECOVERY_LINK', 'javascript:alert({code})'],
+    ['RESET_LINK', 'ftp://files.example.com/{code}'],
+    ['INVITATION_LINK', 'https://{code}.example.com/'],
+    ['VERIFICATION_LINK', 'https://app.example.com/a b#{code}'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(`${name}: .*absolute http\\(s\\) URL containing \\{code\\} exactly once`));
+  });
+});

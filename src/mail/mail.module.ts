@@ -4,14 +4,15 @@ import { MailService } from './mail.service';
 import { MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxWorker } from './outbox.worker';
+import { SecretLinks } from './secret-links';
 
 /**
- * Mail: templates, the durable outbox (MailService.enqueue inside the caller's transaction) and the
+ * Mail: templates, the links they carry (SecretLinks), the durable outbox (MailService.enqueue inside the caller's transaction) and the
  * worker that delivers it over SMTP_URL. Needs CoreModule (config, clock, keys, unit of work).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxMessage])],
-  providers: [MailService, OutboxWorker, MailTransport],
-  exports: [MailService, OutboxWorker],
+  providers: [MailService, OutboxWorker, MailTransport, SecretLinks],
+  exports: [MailService, OutboxWorker, SecretLinks],
 })
 export class MailModule {}

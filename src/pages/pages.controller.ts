@@ -137,7 +137,7 @@ export class PagesController {
     } catch (error) {
       return this.refuse(res, error, visitor, spec);
     }
-    const m = this.readerOf(req, (ctx.user as { locale?: string | null }).locale);
+    const m = this.readerOf(req, ctx.user.locale);
     const formCtx = { accountName: ctx.accountName, email: ctx.user.email, policy: ctx.policy, code };
     if (form.step !== 'set') return this.send(res, this.views.passwordForm(spec, m, formCtx));
 

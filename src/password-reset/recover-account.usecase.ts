@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { recoveryMail } from '../mail/mail-templates';
+import { SecretLinks } from '../mail/secret-links';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { RecoveryRequestedResponseDto } from './dto/recovery-requested-response.dto';
 import { RecoveryRequestService } from './recovery-request.service';
@@ -18,6 +19,7 @@ export class RecoverAccountUseCase implements OnModuleInit {
     private readonly requests: RecoveryRequestService,
     private readonly tokens: OneTimeTokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly links: SecretLinks,
   ) {}
 
   /** Codes are issued after the response, when RecoveryRequestService resolves the request. */
@@ -27,7 +29,9 @@ export class RecoverAccountUseCase implements OnModuleInit {
       const token = await this.tokens.findLive(verifier, 'recovery', em);
       if (!token) throw new Error('the validation code just issued is not live');
       const code = composeValidationCode(token.id, verifier);
-      return recoveryMail({ code, link: `${this.config.publicUrl}/account/reset#validation_code=${encodeURIComponent(code)}`, ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000) });
+      return recoveryMail({
+        code, link: await this.links.buildForUser(em, 'recovery', code, user), ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000), locale: user.locale,
+      });
     });
   }
 

@@ -5,6 +5,7 @@ import { KnownLoginNetworks } from '../auth/known-login-networks.service';
 import { loginTargetSecret } from '../auth/login-limits';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { resetCodeMail } from '../mail/mail-templates';
+import { SecretLinks } from '../mail/secret-links';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { ResetCodeRequestedResponseDto } from './dto/reset-code-requested-response.dto';
 import { RecoveryRequestService } from './recovery-request.service';
@@ -25,6 +26,7 @@ export class RequestResetCodeUseCase implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly secrets: SecretKeys,
     private readonly knownNetworks: KnownLoginNetworks,
+    private readonly links: SecretLinks,
   ) {}
 
   /** Codes are issued after the response, when RecoveryRequestService resolves the request. */
@@ -38,7 +40,9 @@ export class RequestResetCodeUseCase implements OnModuleInit {
         // The network that asked for the code vouches for it: it may still redeem it when the global guessing budget is spent.
         vouchedBy: clientNetworkRef(this.secrets, request.client),
       });
-      return resetCodeMail({ code, link: `${this.config.publicUrl}/password-reset#code=${encodeURIComponent(code)}`, ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000) });
+      return resetCodeMail({
+        code, link: await this.links.buildForUser(em, 'reset', code, user), ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000), locale: user.locale,
+      });
     }, async (em, user, request) => {
       // No new code (the address's mail cap is spent): the asking network vouches for the live one
       // instead, but only a network the user has logged in from (KnownLoginNetworks). Anyone else

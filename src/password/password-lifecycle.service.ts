@@ -99,7 +99,7 @@ export class PasswordLifecycleService {
       if (existing) await this.archive(em, existing, now);
       await em.save(Credential, credential);
       const sessions = await this.endSessionsAndSecrets(em, user.id, now);
-      await this.mail.enqueue(em, user.email, passwordChangedMail({ publicUrl: this.config.publicUrl, changedAt: now, first: !existing, firstName: user.firstName, locale: (user as { locale?: string | null }).locale }));
+      await this.mail.enqueue(em, user.email, passwordChangedMail({ publicUrl: this.config.publicUrl, changedAt: now, first: !existing, firstName: user.firstName, locale: user.locale }));
       const actor = cmd.actor ?? { kind: 'user', id: user.id };
       await this.audit.record(em, {
         type: 'password.set', userId: user.id, accountId: user.accountId, actor, outcome: 'success',

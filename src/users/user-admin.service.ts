@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
 import { CreateUserDto } from './dto/create-user.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
 import { UserEnvelopeDto, UserResponseDto } from './dto/user-response.dto';
 import { UsersService } from './users.service';
 
@@ -13,6 +14,14 @@ export class UserAdminService {
   async get(id: string, caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
     const view = await this.users.get(id);
     this.apiKeys.assertCanReachAccount(caller, view.user.accountId);
+    return { data: UserResponseDto.from(view) };
+  }
+
+  /** PATCH: changes the fields given (today the locale). */
+  async update(id: string, dto: UpdateUserDto, caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
+    let view = await this.users.get(id);
+    this.apiKeys.assertCanReachAccount(caller, view.user.accountId);
+    if (dto.locale !== undefined) view = await this.users.setLocale(view, dto.locale);
     return { data: UserResponseDto.from(view) };
   }
 

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Locale } from '../common/locale';
 import { TimeColumn } from '../database/columns';
 
 @Entity('users')
@@ -15,6 +16,8 @@ export class User {
   @Column({ name: 'is_email_verified', type: 'boolean', default: false }) isEmailVerified: boolean;
   @Column({ name: 'is_active', type: 'boolean', default: true }) isActive: boolean;
   @Column({ type: 'varchar', length: 20, default: 'email' }) provider: string;
+  /** The language the user is written to in (SUPPORTED_LOCALES); null: not chosen, negotiated per request. */
+  @Column({ type: 'varchar', length: 10, nullable: true }) locale: Locale | null;
   /** Access tokens issued before this instant are refused (SECURITY.md D2). */
   @TimeColumn('credentials_changed_at', { nullable: true }) credentialsChangedAt: Date | null;
   @TimeColumn('created_at') createdAt: Date;

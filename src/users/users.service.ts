@@ -7,8 +7,10 @@ import { AccountNotFoundError, EmailTakenError, UserNotFoundError } from '../com
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Account } from '../accounts/account.entity';
+import type { Locale } from '../common/locale';
 import { invitationMail } from '../mail/mail-templates';
 import { MailService } from '../mail/mail.service';
+import { SecretLinks } from '../mail/secret-links';
 import { Credential } from '../password/credential.entity';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { normalizeEmail } from './email';
@@ -20,6 +22,7 @@ export interface NewUser {
   lastName?: string | null;
   accountId: string | null;
   isEmailVerified?: boolean;
+  locale?: Locale | null;
 }
 
 /** A user as the API shows it: the entity plus whether a password is set. Never a hash. */
@@ -37,6 +40,7 @@ export class UsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: OneTimeTokensService,
     private readonly mail: MailService,
+    private readonly links: SecretLinks,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
   ) {}
@@ -47,7 +51,7 @@ export class UsersService {
     if (!account) throw new AccountNotFoundError();
     const user = await this.uow.run(async (em) => {
       const created = await this.insert(em, { ...input, accountId });
-      await this.invite(em, created, account.name);
+      await this.invite(em, created, account);
       return created;
     });
     this.mail.kick();
@@ -62,18 +66,30 @@ export class UsersService {
     const user = Object.assign(new User(), {
       id: randomUUID(), accountId: input.accountId, email: input.email.trim(), emailNormalized,
       firstName: input.firstName ?? null, lastName: input.lastName ?? null, isEmailVerified: input.isEmailVerified ?? false,
-      isActive: true, provider: 'email', credentialsChangedAt: null, createdAt: now, updatedAt: now,
+      isActive: true, provider: 'email', locale: input.locale ?? null, credentialsChangedAt: null, createdAt: now, updatedAt: now,
     });
     await em.insert(User, user);
     return user;
   }
 
-  /** Issues a D1 set-password token and queues the invitation, in the caller's transaction. */
-  async invite(em: EntityManager, user: User, accountName: string | null): Promise<void> {
+  /** Issues a D1 set-password token and queues the invitation (its link per the account's templates), in the caller's transaction. */
+  async invite(em: EntityManager, user: User, account: Pick<Account, 'name' | 'links'> | null): Promise<void> {
     const token = await this.tokens.issue(em, { purpose: 'invitation', userId: user.id, ttlMs: this.config.invitationTtlMs });
     await this.mail.enqueue(em, user.email, invitationMail({
-      accountName, token, link: `${this.config.publicUrl}/set-password#token=${encodeURIComponent(token)}`, ttlHours: Math.round(this.config.invitationTtlMs / 3_600_000), firstName: user.firstName,
+      accountName: account?.name ?? null,
+      token,
+      link: this.links.build('invitation', token, account),
+      ttlHours: Math.round(this.config.invitationTtlMs / 3_600_000),
+      firstName: user.firstName,
+      locale: user.locale,
     }));
+  }
+
+  /** Sets (or with null clears) the locale of a user read with get(); answers the updated view. */
+  async setLocale(view: UserView, locale: Locale | null): Promise<UserView> {
+    const updatedAt = this.clock.now();
+    await this.uow.run((em) => em.update(User, { id: view.user.id }, { locale, updatedAt }));
+    return { ...view, user: Object.assign(view.user, { locale, updatedAt }) };
   }
 
   async get(id: string): Promise<UserView> {

@@ -35,7 +35,7 @@ describeEachDatabase('D1 POST /accounts/set-password', (kind) => {
   async function reinvite(userId: string, email: string): Promise<string> {
     const since = smtp.messages.length;
     const user = await t.dataSource.getRepository(User).findOneByOrFail({ id: userId });
-    await t.app.get(UnitOfWork).run((em) => t.app.get(UsersService).invite(em, user, 'Acme Rockets'));
+    await t.app.get(UnitOfWork).run((em) => t.app.get(UsersService).invite(em, user, { name: 'Acme Rockets', links: null }));
     return latestInvitationToken(t, smtp, email, since);
   }
 

@@ -46,7 +46,7 @@ describeEachDatabase('password history is shared by every dialect (A13)', (kind)
   async function reinvite(userId: string, email: string): Promise<string> {
     const since = smtp.messages.length;
     const user = await t.dataSource.getRepository(User).findOneByOrFail({ id: userId });
-    await t.app.get(UnitOfWork).run((em) => t.app.get(UsersService).invite(em, user, 'History Inc'));
+    await t.app.get(UnitOfWork).run((em) => t.app.get(UsersService).invite(em, user, { name: 'History Inc', links: null }));
     return latestInvitationToken(t, smtp, email, since);
   }
 

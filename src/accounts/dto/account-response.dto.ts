@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PasswordPolicy } from '../../password/password-policy';
 import type { Account } from '../account.entity';
+import { AccountLinksResponseDto } from './account-links.dto';
 import { PasswordPolicyDto } from './password-policy.dto';
 
 export class CreatedAccountDto {
@@ -16,11 +17,16 @@ export class AccountDto {
   @ApiProperty() account_id: string;
   @ApiProperty() account: string;
   @ApiProperty({ type: PasswordPolicyDto }) passwordPolicy: PasswordPolicy;
+  /** The account's own link templates for its users' emails; null: the configured template. */
+  @ApiProperty({ type: AccountLinksResponseDto }) links: AccountLinksResponseDto;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 
   static from(a: Account): AccountDto {
-    return { account_id: a.id, account: a.name, passwordPolicy: a.passwordPolicy, created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString() };
+    return {
+      account_id: a.id, account: a.name, passwordPolicy: a.passwordPolicy, links: AccountLinksResponseDto.from(a.links),
+      created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString(),
+    };
   }
 }
 export class AccountEnvelopeDto {

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { NameField } from '../../common/dto-fields';
 import { CreateUserDto } from '../../users/dto/create-user.dto';
+import { AccountLinksDto } from './account-links.dto';
 import { PasswordPolicyDto } from './password-policy.dto';
 
 export class CreateAccountDto {
@@ -17,4 +18,9 @@ export class CreateAccountDto {
   @ApiPropertyOptional({ type: PasswordPolicyDto })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => PasswordPolicyDto)
   passwordPolicy?: PasswordPolicyDto;
+
+  /** The account's own link templates for its users' emails (`{code}` once in each); left out: the configured ones. */
+  @ApiPropertyOptional({ type: AccountLinksDto })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => AccountLinksDto)
+  links?: AccountLinksDto;
 }

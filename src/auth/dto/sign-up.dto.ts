@@ -1,3 +1,6 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import { Locale, SUPPORTED_LOCALES } from '../../common/locale';
 import { EmailField, NameField, StringField } from '../../common/dto-fields';
 
 export class SignUpDto {
@@ -6,4 +9,6 @@ export class SignUpDto {
   @NameField({ max: 100, example: 'Doe' }) lastName: string;
   /** Join this account (its password policy then applies); without it the service default policy applies. */
   @StringField({ max: 36, optional: true, example: '3f1c2a9e-5b7d-4c1e-9a8b-0d2e4f6a8b1c' }) account_id?: string;
+  /** The language to write to the user in; left out, it is negotiated per request. */
+  @ApiPropertyOptional({ enum: SUPPORTED_LOCALES, type: String, example: 'en' }) @IsOptional() @IsIn(SUPPORTED_LOCALES) locale?: Locale;
 }

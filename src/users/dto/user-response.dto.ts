@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { SUPPORTED_LOCALES } from '../../common/locale';
 import type { UserView } from '../users.service';
 
 /** The admin view of a user. Lists its fields explicitly: no hash, no secret can slip in. */
@@ -11,6 +12,8 @@ export class UserResponseDto {
   @ApiProperty() is_email_verified: boolean;
   @ApiProperty() is_active: boolean;
   @ApiProperty() has_password: boolean;
+  /** The language the user is written to in; null when not chosen. */
+  @ApiProperty({ nullable: true, type: String, enum: SUPPORTED_LOCALES }) locale: string | null;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 
@@ -24,6 +27,7 @@ export class UserResponseDto {
       is_email_verified: user.isEmailVerified,
       is_active: user.isActive,
       has_password: hasPassword,
+      locale: user.locale ?? null,
       created_at: user.createdAt.toISOString(),
       updated_at: user.updatedAt.toISOString(),
     };

@@ -1,0 +1,29 @@
+import { fillLinkTemplate, isLinkTemplate } from './link-template';
+
+describe('link templates', () => {
+  it.each([
+    'https://app.example.com/set-password#token={code}',
+    'http://localhost:3000/reset?code={code}',
+    'https://app.example.com/{code}',
+    'HTTPS://App.Example.com:8443/x#{code}',
+  ])('accepts %s', (t) => expect(isLinkTemplate(t)).toBe(true));
+
+  it.each([
+    ['no placeholder', 'https://app.example.com/'],
+    ['two placeholders', 'https://app.example.com/{code}?again={code}'],
+    ['relative', '/reset#{code}'],
+    ['no scheme', 'app.example.com/{code}'],
+    ['another scheme', 'mailto:x@example.com?body={code}'],
+    ['in the host', 'https://{code}.example.com/'],
+    ['in the user info', 'https://{code}@example.com/'],
+    ['white space', 'https://app.example.com/ {code}'],
+    ['a line break', 'https://app.example.com/\n{code}'],
+    ['too long', `https://app.example.com/${'a'.repeat(2048)}{code}`],
+    ['not a string', 42],
+    ['null', null],
+  ])('refuses %s', (_why, t) => expect(isLinkTemplate(t)).toBe(false));
+
+  it('puts the URL-encoded secret in place of {code}', () => {
+    expect(fillLinkTemplate('https://a.example/x#c={code}', 'ab/c+d=$&')).toBe('https://a.example/x#c=ab%2Fc%2Bd%3D%24%26');
+  });
+});

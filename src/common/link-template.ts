@@ -1,0 +1,46 @@
+import { ValidateBy, ValidationOptions } from 'class-validator';
+
+/** The emails that carry a secret, and so a link: one URL template each (INVITATION_LINK, …). */
+export const LINK_KINDS = ['invitation', 'verification', 'reset', 'recovery'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+export type LinkTemplates = Record<LinkKind, string>;
+
+/** The placeholder a template carries exactly once; replaced by the URL-encoded secret. */
+export const CODE_PLACEHOLDER = '{code}';
+export const LINK_TEMPLATE_MAX_LENGTH = 2048;
+export const LINK_TEMPLATE_RULE = 'an absolute http(s) URL containing {code} exactly once';
+
+/**
+ * True for an absolute http(s) URL with `{code}` exactly once, outside the host (a secret in a host
+ * name would be sent to DNS), without white space or control characters, at most 2,048 characters.
+ */
+export function isLinkTemplate(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > LINK_TEMPLATE_MAX_LENGTH) return false;
+  if (value.split(CODE_PLACEHOLDER).length !== 2) return false;
+  // eslint-disable-next-line no-control-regex
+  if (!/^https?:\/\//i.test(value) || /[\s\u0000-\u001f\u007f-\u009f]/.test(value)) return false;
+  const marker = 'x0code0x';
+  let url: URL;
+  try {
+    url = new URL(value.replace(CODE_PLACEHOLDER, marker));
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.host.includes(marker) && !url.username.includes(marker) && !url.password.includes(marker);
+}
+
+/** The link for one secret: the template with `{code}` replaced by the URL-encoded secret. */
+export function fillLinkTemplate(template: string, code: string): string {
+  return template.split(CODE_PLACEHOLDER).join(encodeURIComponent(code));
+}
+
+/** class-validator: the property is a link template (see isLinkTemplate); the message names the property. */
+export function IsLinkTemplate(options: ValidationOptions = {}): PropertyDecorator {
+  return ValidateBy(
+    { name: 'isLinkTemplate', validator: { validate: (value) => isLinkTemplate(value) } },
+    { message: `$property must be ${LINK_TEMPLATE_RULE}`, context: { params: { format: `link template (${LINK_TEMPLATE_RULE})` } }, ...options },
+  );
+}
+
+/** An account's own templates: a kind left out (or null) takes the configured one. */
+export type LinkOverrides = Partial<Record<LinkKind, string | null>>;
