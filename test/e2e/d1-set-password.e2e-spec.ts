@@ -61,11 +61,11 @@ describeEachDatabase('D1 POST /accounts/set-password', (kind) => {
       await t.http.post('/auth/login').send({ email: ownerEmail, password: `${GOOD_PASSWORD}x` }).expect(401);
     });
 
-    it('D4 queues a "password changed" notice to the stored address, without the password or the token', async () => {
+    it('D4 queues a "password set" notice (a first password is set, not changed) to the stored address, without the password or the token', async () => {
       const { ownerEmail, token } = await invited();
       const since = smtp.messages.length;
       await d1({ token, password: GOOD_PASSWORD }).expect(200);
-      const notice = await latestMail(t, smtp, ownerEmail, (m) => /password was changed/i.test(m.subject), since);
+      const notice = await latestMail(t, smtp, ownerEmail, (m) => m.subject === "Your password was set", since);
       expect(notice.text + notice.html).not.toContain(GOOD_PASSWORD);
       expect(notice.text + notice.html).not.toContain(token);
     });

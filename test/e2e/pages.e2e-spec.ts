@@ -259,6 +259,26 @@ describeEachDatabase('Pages behind the email links', (kind) => {
     });
   });
 
+  describe('the user\'s own language', () => {
+    it('a user whose locale is de gets a German invitation and German pages, whatever the browser asks for', async () => {
+      const { accountId } = await createAccount(t, { name: 'Acme' });
+      const email = uniqueEmail('deutsch');
+      const since = smtp.messages.length;
+      await t.http.post(`/accounts/${accountId}/users`).set(admin).send({ email, locale: 'de' }).expect(201);
+      await t.flushMail();
+      const mail = await latestMail(t, smtp, email, (m) => m.subject === 'Einladung zu Acme', since);
+      expect(mail.text).toContain('Passwort wählen:');
+      expect(mail.text).toMatch(/Die Einladung gilt einmal und läuft in 3 Tagen ab\./);
+      const token = extractCode(mail);
+      const page = await form('/set-password', { token }, randomClientIp(), 'en-US,en').expect(200);
+      expect(page.text).toContain('<html lang="de">');
+      expect(page.text).toContain('mindestens 8 Zeichen lang sein');
+      await form('/set-password', { token, step: 'set', password: NEW_PASSWORD, confirm: NEW_PASSWORD }, randomClientIp(), 'en').expect(200);
+      const notice = await latestMail(t, smtp, email, (m) => m.subject === 'Ihr Passwort wurde festgelegt', since);
+      expect(notice.text).toContain('Passwort zurücksetzen:');
+    });
+  });
+
   describe('failures before the page runs are pages too', () => {
     it('an unreadable form (a field that is not a string) is an HTML 400 with the page headers', async () => {
       const res = await t.http.post('/set-password').type('form').send('token[a]=1').expect(400);
