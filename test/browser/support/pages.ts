@@ -98,10 +98,13 @@ export async function watchedPageIn(browser: Browser, app: BrowserApp, opts: Bro
 }
 
 /**
- * Opens an email link: the page loads with the code form, its script takes the secret from the
+ * Opens an email link in a fresh load: the page loads with the code form, its script takes the secret from the
  * fragment and submits it; resolves once the next page (the password form or a message) is there.
  */
 export async function openLink(page: Page, link: string): Promise<void> {
+  // A link that differs from the address shown only in its fragment would not load the page again
+  // (a same-document navigation): start from a blank page, as a new tab does.
+  if (page.url().split('#')[0] === link.split('#')[0]) await page.goto('about:blank');
   await page.goto(link);
   await page.locator('#password, .message').first().waitFor();
 }
