@@ -88,7 +88,8 @@ export async function watchedPage(s: BrowserSuite, opts: BrowserContextOptions =
 }
 
 export async function watchedPageIn(browser: Browser, app: BrowserApp, opts: BrowserContextOptions = {}): Promise<WatchedPage> {
-  const page = await newPage(browser, opts);
+  // 1000×800: screenshots small enough for the README (docs/screenshots), wide enough for the desktop layout.
+  const page = await newPage(browser, { viewport: { width: 1000, height: 800 }, ...opts });
   const documents: string[] = [];
   page.on('response', (res) => {
     const req = res.request();
