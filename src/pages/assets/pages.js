@@ -83,7 +83,11 @@
 
   function start() {
     var codeForm = document.querySelector('form[data-code-form]');
-    if (codeForm) secretFromFragment(codeForm);
+    if (codeForm) {
+      secretFromFragment(codeForm);
+      // A link pasted into a tab that already shows this page only changes the fragment: no new load.
+      window.addEventListener('hashchange', function () { secretFromFragment(codeForm); });
+    }
     liveRules();
     liveConfirm();
     var summary = document.getElementById('error-summary');
