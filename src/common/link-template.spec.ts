@@ -19,6 +19,9 @@ describe('link templates', () => {
     ['white space', 'https://app.example.com/ {code}'],
     ['a line break', 'https://app.example.com/\n{code}'],
     ['too long', `https://app.example.com/${'a'.repeat(2048)}{code}`],
+    ['markup after the code', 'https://acme.example.com/r#c={code}"><script>alert(1)</script>'],
+    ['a backslash', 'https://acme.example.com\\r#c={code}'],
+    ['credentials in every mailed link', 'https://user:pw@acme.example.com/r#c={code}'],
     ['not a string', 42],
     ['null', null],
   ])('refuses %s', (_why, t) => expect(isLinkTemplate(t)).toBe(false));

@@ -12,7 +12,8 @@ export const LINK_TEMPLATE_RULE = 'an absolute http(s) URL containing {code} exa
 
 /**
  * True for an absolute http(s) URL with `{code}` exactly once, outside the host (a secret in a host
- * name would be sent to DNS), without white space or control characters, at most 2,048 characters.
+ * name would be sent to DNS), without credentials, white space, control characters or characters a
+ * URL may not carry unescaped (`"<>\\^\`{|}`), at most 2,048 characters.
  */
 export function isLinkTemplate(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > LINK_TEMPLATE_MAX_LENGTH) return false;
@@ -26,7 +27,10 @@ export function isLinkTemplate(value: unknown): value is string {
   } catch {
     return false;
   }
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.host.includes(marker) && !url.username.includes(marker) && !url.password.includes(marker);
+  // Characters a URL may not carry as they are (RFC 3986): a mail's text part would show them raw.
+  if (/["<>\\^`{|}]/.test(value.replace(CODE_PLACEHOLDER, marker))) return false;
+  // Credentials would be mailed to every user; a secret in the host name would be sent to DNS.
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.host.includes(marker) && url.username === '' && url.password === '';
 }
 
 /** The link for one secret: the template with `{code}` replaced by the URL-encoded secret. */

@@ -11,7 +11,7 @@ export class EnvironmentVariables {
     message: 'DATABASE_URL must be sqlite:<path> or postgres://user@host:port/db',
   })
   DATABASE_URL?: string;
-  @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })
+  @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s/?#@"<>\\]+(\/[^\s?#"<>\\]*)?$/, { message: 'PUBLIC_URL must be an http(s) URL without query, fragment or credentials' })
   PUBLIC_URL?: string;
   @IsOptional() @IsString() @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be smtp://host:port or smtps://host:port' })
   SMTP_URL?: string;
@@ -182,7 +182,8 @@ export function parseDatabaseUrl(url: string, limits: PostgresLimits = DEFAULT_P
 
 function redact(name: string, value: string | undefined): string {
   if (value === undefined) return '';
-  return /SECRET|KEY|URL/.test(name) ? `<${value.length} characters, not shown>` : value;
+  // URLs may carry passwords (DATABASE_URL, SMTP_URL, REDIS_URL); PUBLIC_URL and the link templates are public.
+  return /SECRET|KEY/.test(name) || (/URL/.test(name) && name !== 'PUBLIC_URL') ? `<${value.length} characters, not shown>` : value;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

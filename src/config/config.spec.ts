@@ -92,6 +92,20 @@ describe('files the service keeps beside its SQLite database', () => {
   });
 });
 
+describe('PUBLIC_URL', () => {
+  it.each(['http://127.0.0.1:3199/id?x=1', 'https://id.example.org/#frag', 'https://u:p@id.example.org', 'https://id.example.org/"><script>', 'id.example.org'])(
+    'refuses %s at start, naming the variable and showing the value (it is public)',
+    (value) => {
+      expect(() => loadAppConfig({ PUBLIC_URL: value })).toThrow(/PUBLIC_URL: PUBLIC_URL must be an http\(s\) URL without query, fragment or credentials/);
+      expect(() => loadAppConfig({ PUBLIC_URL: value })).toThrow(value);
+    },
+  );
+
+  it.each(['https://id.example.org', 'http://127.0.0.1:3102/id', 'https://id.example.org/auth/'])('accepts %s', (value) => {
+    expect(loadAppConfig({ PUBLIC_URL: value }).publicUrl).toBe(value.replace(/\/+$/, ''));
+  });
+});
+
 describe('configuration of the links in emails', () => {
   it('defaults to the service pages under PUBLIC_URL, the secret in the fragment', () => {
     expect(loadAppConfig({ PUBLIC_URL: 'https://id.example.org/' }).links).toEqual({
