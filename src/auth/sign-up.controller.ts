@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -30,8 +30,8 @@ export class SignUpController {
   @ApiBadRequestResponse({ type: D2ErrorDto, description: 'Invalid body, or an account_id that names no account', example: D2_EXAMPLES.request })
   @ApiTooManyRequestsResponse({ type: D2ErrorDto, description: 'Rate limited', example: D2_EXAMPLES.rateLimited })
   @ApiServiceUnavailableResponse({ type: D2ErrorDto, description: 'Storage unavailable', example: D2_EXAMPLES.unavailable })
-  create(@Body() dto: SignUpDto, @ClientIp() ip: string): Promise<SignUpResponseDto> {
-    return this.signUp.execute(dto, ip);
+  create(@Body() dto: SignUpDto, @ClientIp() ip: string, @Headers('accept-language') acceptLanguage?: string): Promise<SignUpResponseDto> {
+    return this.signUp.execute(dto, ip, acceptLanguage);
   }
 
   @Post('verify-email')

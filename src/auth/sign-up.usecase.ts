@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { Locale, negotiateLocale } from '../common/locale';
 import { Account } from '../accounts/account.entity';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
@@ -52,12 +53,14 @@ export class SignUpUseCase {
   ) {}
 
   /** `clientIp`: the caller's address; the code is bound to its network (a keyed hash) for VerifyEmailUseCase. */
-  async execute(dto: SignUpDto, clientIp = ''): Promise<SignUpResponseDto> {
+  /** `acceptLanguage`: the request's header; the email is in the user's `locale`, else in the best match of it. */
+  async execute(dto: SignUpDto, clientIp = '', acceptLanguage?: string): Promise<SignUpResponseDto> {
     const network = clientNetworkRef(this.secrets, clientKey(clientIp));
     if (dto.account_id !== undefined && !(await this.accounts.existsBy({ id: dto.account_id }))) throw new AccountNotFoundError();
     // Two sign-ups of one new address can race past the existence check (PostgreSQL); the unique
     // index stops the second insert, and a second attempt then takes the "registered" path.
-    const sent = await this.register(dto, network).catch((err) => (isUniqueViolation(err) ? this.register(dto, network) : Promise.reject(err)));
+    const requested = negotiateLocale(acceptLanguage);
+    const sent = await this.register(dto, network, requested).catch((err) => (isUniqueViolation(err) ? this.register(dto, network, requested) : Promise.reject(err)));
     if (sent) this.mail.kick();
     return {
       success: true,
@@ -67,26 +70,26 @@ export class SignUpUseCase {
   }
 
   /** True when a verification email was queued. */
-  private register(dto: SignUpDto, network: string): Promise<boolean> {
+  private register(dto: SignUpDto, network: string, requested: Locale): Promise<boolean> {
     return this.uow.run(async (em) => {
       const existing = await em.findOneBy(User, { emailNormalized: normalizeEmail(dto.email) });
-      if (existing) return this.resumeSignUp(em, existing, network);
+      if (existing) return this.resumeSignUp(em, existing, network, requested);
       const user = await this.users.insert(em, { email: dto.email, firstName: dto.firstName, lastName: dto.lastName, accountId: dto.account_id ?? null, locale: dto.locale ?? null });
-      await this.sendCode(em, user, network);
+      await this.sendCode(em, user, network, requested);
       return true;
     });
   }
 
-  private async resumeSignUp(em: EntityManager, user: User, network: string): Promise<boolean> {
+  private async resumeSignUp(em: EntityManager, user: User, network: string, requested: Locale): Promise<boolean> {
     if (!user.isActive || (await em.existsBy(Credential, { userId: user.id }))) return false;
     const since = new Date(this.clock.nowMs() - VERIFICATION_RESEND_INTERVAL_MS);
     const recent = await em.existsBy(OneTimeToken, { userId: user.id, purpose: 'email_verification', usedAt: IsNull(), createdAt: MoreThan(since) });
     if (recent) return false;
-    await this.sendCode(em, user, network);
+    await this.sendCode(em, user, network, requested);
     return true;
   }
 
-  private async sendCode(em: EntityManager, user: User, network: string): Promise<void> {
+  private async sendCode(em: EntityManager, user: User, network: string, requested: Locale): Promise<void> {
     const code = await this.tokens.issue(em, {
       purpose: 'email_verification', userId: user.id, ttlMs: this.config.verificationCodeTtlMs, secret: VERIFICATION_CODE, issuedToNetwork: network,
     });
@@ -95,7 +98,7 @@ export class SignUpUseCase {
       link: await this.links.buildForUser(em, 'verification', code, user),
       ttlMinutes: Math.round(this.config.verificationCodeTtlMs / 60_000),
       firstName: user.firstName,
-      locale: user.locale,
+      locale: user.locale ?? requested,
     }));
   }
 }

@@ -4,7 +4,7 @@ import type { Catalog } from './en';
 export const de: Catalog = {
   'lang.name': 'Deutsch',
   'app.name': 'Kontozugang',
-  'app.skip': 'Zum Formular springen',
+  'app.skip': 'Zum Inhalt springen',
 
   'duration.minutes.one': '{n} Minute',
   'duration.minutes.other': '{n} Minuten',
@@ -62,7 +62,7 @@ export const de: Catalog = {
   'invitation.submit': 'Passwort festlegen',
   'invitation.done.title': 'Ihr Passwort ist festgelegt',
   'invitation.done.body': 'Sie können sich jetzt mit Ihrer E-Mail-Adresse und Ihrem neuen Passwort anmelden.',
-  'invitation.expired.body': 'Einladungen gelten nur einmal und laufen nach einer Weile ab. Bitten Sie die Person, die Sie eingeladen hat, um eine neue Einladung.',
+  'invitation.expired.body': 'Einladungen gelten nur einmal und laufen nach einer Weile ab. Wenn Sie Ihr Passwort schon gewählt haben, melden Sie sich damit an oder setzen Sie es zurück; andernfalls bitten Sie die Person, die Sie eingeladen hat, um eine neue Einladung.',
 
   'verification.title': 'Bestätigen Sie Ihre E-Mail-Adresse',
   'verification.intro': 'Wählen Sie ein Passwort, um die Registrierung abzuschließen. Mit dem Absenden bestätigen Sie auch Ihre E-Mail-Adresse.',
@@ -71,7 +71,7 @@ export const de: Catalog = {
   'verification.submit': 'Bestätigen und Passwort festlegen',
   'verification.done.title': 'Ihre E-Mail-Adresse ist bestätigt und Ihr Passwort festgelegt',
   'verification.done.body': 'Sie können sich jetzt mit Ihrer E-Mail-Adresse und Ihrem neuen Passwort anmelden.',
-  'verification.expired.body': 'Bestätigungscodes gelten nur einmal und laufen nach einer Weile ab. Registrieren Sie sich mit derselben E-Mail-Adresse erneut, um einen neuen zu erhalten.',
+  'verification.expired.body': 'Bestätigungscodes gelten nur einmal und laufen nach einer Weile ab. Wenn Sie Ihr Passwort schon gewählt haben, melden Sie sich damit an oder setzen Sie es zurück; andernfalls registrieren Sie sich mit derselben E-Mail-Adresse erneut, um einen neuen Code zu erhalten.',
 
   'reset.title': 'Wählen Sie ein neues Passwort',
   'reset.intro': 'Wählen Sie ein neues Passwort für Ihr Konto. Sobald es gespeichert ist, werden alle bei Ihrem Konto angemeldeten Geräte abgemeldet.',

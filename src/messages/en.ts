@@ -7,7 +7,7 @@
 export const en = {
   'lang.name': 'English',
   'app.name': 'Account access',
-  'app.skip': 'Skip to the form',
+  'app.skip': 'Skip to main content',
 
   // Durations and dates, used by "expires in …".
   'duration.minutes.one': '{n} minute',
@@ -70,7 +70,7 @@ export const en = {
   'invitation.submit': 'Set password',
   'invitation.done.title': 'Your password is set',
   'invitation.done.body': 'You can now sign in with your email address and your new password.',
-  'invitation.expired.body': 'Invitations work once and expire after a while. Ask the person who invited you for a new invitation.',
+  'invitation.expired.body': 'Invitations work once and expire after a while. If you have already chosen your password, sign in with it or reset it; otherwise ask the person who invited you for a new invitation.',
 
   // Verifying an email address and choosing a password (sign-up code, then D2).
   'verification.title': 'Verify your email address',
@@ -80,7 +80,7 @@ export const en = {
   'verification.submit': 'Verify and set password',
   'verification.done.title': 'Your email address is verified and your password is set',
   'verification.done.body': 'You can now sign in with your email address and your new password.',
-  'verification.expired.body': 'Verification codes work once and expire after a while. Sign up again with the same email address to receive a new one.',
+  'verification.expired.body': 'Verification codes work once and expire after a while. If you have already chosen your password, sign in with it or reset it; otherwise sign up again with the same email address to receive a new code.',
 
   // Resetting with an emailed code (D5) or validation code (D4).
   'reset.title': 'Choose a new password',

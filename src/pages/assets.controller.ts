@@ -1,5 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,14 +10,17 @@ import { Public } from '../auth/decorators/auth.decorators';
 const ASSETS = {
   js: readFileSync(join(__dirname, 'assets', 'pages.js'), 'utf8'),
   css: readFileSync(join(__dirname, 'assets', 'pages.css'), 'utf8'),
+  icon: readFileSync(join(__dirname, 'assets', 'favicon.svg'), 'utf8'),
 };
 
 /**
  * Serves the pages' script and stylesheet from our own origin (the pages' Content-Security-Policy
- * allows nothing else). Cached for an hour; neither carries anything personal.
+ * allows nothing else), and their icon. Cached for an hour; none carries anything personal. Not counted
+ * against the request limit, like the pages' GETs: serving them costs nothing worth limiting.
  */
 @ApiTags('Pages')
 @Public()
+@SkipThrottle()
 @Controller('assets')
 export class AssetsController {
   @Get('pages.js')
@@ -25,6 +29,14 @@ export class AssetsController {
   @ApiOkResponse({ description: 'JavaScript', content: { 'text/javascript': { schema: { type: 'string' } } } })
   script(@Res() res: Response): void {
     res.status(200).set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }).send(ASSETS.js);
+  }
+
+  @Get('favicon.svg')
+  @ApiOperation({ summary: 'The pages\' icon', security: [] })
+  @ApiProduces('image/svg+xml')
+  @ApiOkResponse({ description: 'SVG', content: { 'image/svg+xml': { schema: { type: 'string' } } } })
+  icon(@Res() res: Response): void {
+    res.status(200).set({ 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=3600' }).send(ASSETS.icon);
   }
 
   @Get('pages.css')

@@ -82,6 +82,6 @@ describe('page templates', () => {
     expect(views.failure(new RateLimitedError(61), m).status).toBe(429);
     expect(views.failure(new RateLimitedError(61), m).html).toContain('Try again in 2 minutes.');
     expect(views.failure(new StorageUnavailableError(), m).status).toBe(503);
-    expect(views.failure(new InvalidTokenError(), m, FLOWS.invitation).html).toContain('Ask the person who invited you');
+    expect(views.failure(new InvalidTokenError(), m, FLOWS.invitation).html).toContain('ask the person who invited you');
   });
 });

@@ -70,7 +70,8 @@ export class PageViews {
   expired(spec: FlowSpec, m: Messages): PageResponse {
     return this.message(400, m, {
       tone: 'error', title: m.t('expired.title'), paragraphs: [m.t(spec.expiredBody)],
-      action: spec.requestNew ? { href: this.url(spec.requestNew), label: m.t('reset.requestNew') } : undefined,
+      // A reset asks for a new email; an invitation or sign-up may simply have been used already: reset.
+      action: spec.requestNew ? { href: this.url(spec.requestNew), label: m.t('reset.requestNew') } : { href: this.url(REQUEST_FLOWS.forgot.path), label: m.t('alreadySet.action') },
     });
   }
 

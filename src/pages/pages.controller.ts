@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiExtraModels, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/decorators/auth.decorators';
 import { ClientIp } from '../common/client-ip';
@@ -7,6 +8,7 @@ import { DomainError, PasswordPolicyError } from '../common/errors/domain-errors
 import { negotiateLocale } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Messages, messagesFor } from '../messages/messages';
+import { evaluatePassword } from '../password/password-policy.evaluator';
 import { CodePageForm, EmailPageForm, InvitationPageForm, SecretPageForm, ValidationCodePageForm } from './dto/page-forms.dto';
 import { FLOWS, FlowSpec, RequestFlow, SecretFlow } from './page-flows';
 import { PAGE_HEADERS } from './page-headers';
@@ -45,6 +47,7 @@ export class PagesController {
     this.views = new PageViews(new URL(config.publicUrl).pathname.replace(/\/+$/, ''));
   }
 
+  @SkipThrottle()
   @Get('set-password')
   @PageDoc('Page: choose a password from an invitation (D1)', 'Opened from the invitation email (`#token=` in the fragment).', false)
   invitationPage(@Req() req: Request, @Res() res: Response): void {
@@ -58,6 +61,7 @@ export class PagesController {
     return this.secretPost(FLOWS.invitation, form.token, form, ip, req, res);
   }
 
+  @SkipThrottle()
   @Get('verify-email')
   @PageDoc('Page: verify an email address and choose a password (sign-up code, then D2)', 'Opened from the verification email (`#code=`).', false)
   verificationPage(@Req() req: Request, @Res() res: Response): void {
@@ -71,6 +75,7 @@ export class PagesController {
     return this.secretPost(FLOWS.verification, form.code, form, ip, req, res);
   }
 
+  @SkipThrottle()
   @Get('password-reset')
   @PageDoc('Page: reset a password with a reset code (D5)', 'Opened from the reset email (`#code=`).', false)
   resetPage(@Req() req: Request, @Res() res: Response): void {
@@ -84,6 +89,7 @@ export class PagesController {
     return this.secretPost(FLOWS.reset, form.code, form, ip, req, res);
   }
 
+  @SkipThrottle()
   @Get('account/reset')
   @PageDoc('Page: reset a password with a validation code (D4)', 'Opened from the recovery email (`#validation_code=`).', false)
   recoveryPage(@Req() req: Request, @Res() res: Response): void {
@@ -97,6 +103,7 @@ export class PagesController {
     return this.secretPost(FLOWS.recovery, form.validation_code, form, ip, req, res);
   }
 
+  @SkipThrottle()
   @Get('forgot-password')
   @PageDoc('Page: forgot password (asks for a D5 reset email)', 'The form that sends a reset code.', false)
   forgotPage(@Req() req: Request, @Res() res: Response): void {
@@ -110,6 +117,7 @@ export class PagesController {
     return this.requestPost('forgot', form, ip, req, res);
   }
 
+  @SkipThrottle()
   @Get('account/recover')
   @PageDoc('Page: recover an account (asks for a D4 recovery email)', 'The form that sends a validation code.', false)
   recoverPage(@Req() req: Request, @Res() res: Response): void {
@@ -145,6 +153,9 @@ export class PagesController {
     const problems: FormProblems = { password: password ? [] : [m.t('error.password.required')] };
     if (!form.confirm) problems.confirm = m.t('error.confirm.required');
     else if (form.confirm !== password) problems.confirm = m.t('error.confirm.mismatch');
+    // With the confirmation wrong, say at once what the policy will say too (its own rules, no history
+    // compare), so the person does not learn it one submit later.
+    if (problems.confirm && password) problems.password = evaluatePassword(password, ctx.policy, ctx.user).map((v) => violationMessage(m, v));
     if (problems.password.length > 0 || problems.confirm) return this.send(res, this.views.passwordForm(spec, m, formCtx, problems));
     try {
       await this.pages.submit(spec.flow, code, password, ctx, ip);
@@ -161,7 +172,7 @@ export class PagesController {
     const m = this.readerOf(req);
     const email = (form.email ?? '').trim();
     if (!email) return this.send(res, this.views.requestForm(flow, m, email, m.t('error.email.required')));
-    if (!/^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/.test(email)) return this.send(res, this.views.requestForm(flow, m, email, m.t('error.email.invalid')));
+    if (email.length > 320 || !/^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/.test(email)) return this.send(res, this.views.requestForm(flow, m, email, m.t('error.email.invalid')));
     try {
       const expiry = await this.pages.request(flow, email, ip);
       this.send(res, this.views.sent(flow, m, email, expiry));

@@ -174,7 +174,7 @@ describeBrowser('Pages behind the email links', () => {
     expect(page.url()).not.toContain('#');
     await expect(page.locator('h1').innerText()).resolves.toBe('This link has expired or was already used');
     expect(documents).toEqual(['200 GET /set-password', '400 POST /set-password']);
-    await expect(page.locator('main').innerText()).resolves.toContain('Ask the person who invited you for a new invitation.');
+    await expect(page.locator('main').innerText()).resolves.toContain('ask the person who invited you for a new invitation.');
     await expect(page.getByRole('link', { name: 'Request a new email' }).count()).resolves.toBe(0);
     await step(s, page, 'invitation expired');
 

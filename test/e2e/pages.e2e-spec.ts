@@ -138,12 +138,29 @@ describeEachDatabase('Pages behind the email links', (kind) => {
       expect(await hasPassword(t, ownerId, NEW_PASSWORD)).toBe(true);
     });
 
+    it('a wrong confirmation also shows what the policy refuses, so nothing is learnt one submit late', async () => {
+      const { token } = await invited();
+      const res = await form('/set-password', { token, step: 'set', password: 'kurz', confirm: 'anders' }).expect(400);
+      expect(res.text).toContain('The two passwords do not match.');
+      expect(res.text).toContain('The password is too short: use at least 8 characters.');
+    });
+
+    it('an overlong password is refused beside the field as too long, not as an unreadable form', async () => {
+      const { token } = await invited();
+      const long = `Aa1!${'x'.repeat(4400)}`;
+      const res = await form('/set-password', { token, step: 'set', password: long, confirm: long }).expect(400);
+      expect(res.text).toContain('The password is too long: use at most 99 characters.');
+      const email = await form('/forgot-password', { email: `${'a'.repeat(400)}@example.com` }).expect(400);
+      expect(email.text).toContain('Enter an email address in the form name@example.com.');
+    });
+
     it('a used or unknown token ends on "this link has expired or was already used"', async () => {
       const { token, ownerEmail } = await invited();
       await form('/set-password', { token, step: 'set', password: NEW_PASSWORD, confirm: NEW_PASSWORD }).expect(200);
       const again = await form('/set-password', { token }).expect(400);
       expect(again.text).toContain('This link has expired or was already used');
-      expect(again.text).toContain('Ask the person who invited you for a new invitation.');
+      expect(again.text).toContain('ask the person who invited you for a new invitation.');
+      expect(again.text).toContain('<a class="button" href="/forgot-password">Reset my password</a>');
       const unknown = await form('/set-password', { token: 'x'.repeat(43) }).expect(400);
       expect(unknown.text).toContain('This link has expired or was already used');
       await loginAs(t, ownerEmail, NEW_PASSWORD);
@@ -219,7 +236,7 @@ describeEachDatabase('Pages behind the email links', (kind) => {
       expect(done.text).toContain('Your email address is verified and your password is set');
       await loginAs(t, email, NEW_PASSWORD);
       const again = await form('/verify-email', { code }).expect(400);
-      expect(again.text).toContain('Sign up again with the same email address');
+      expect(again.text).toContain('sign up again with the same email address');
     });
   });
 
@@ -260,6 +277,15 @@ describeEachDatabase('Pages behind the email links', (kind) => {
   });
 
   describe('the user\'s own language', () => {
+    it('a sign-up without a locale gets its verification email in the language of the request', async () => {
+      const email = uniqueEmail('anmeldung');
+      const since = smtp.messages.length;
+      await t.http.post('/auth/signup').set('Accept-Language', 'de-DE,de;q=0.9,en;q=0.5').send({ email, firstName: 'Sam', lastName: 'Seite' }).expect(201);
+      await t.flushMail();
+      const mail = await latestMail(t, smtp, email, (m) => m.subject === 'Bestätigen Sie Ihre E-Mail-Adresse', since);
+      expect(mail.text).toContain('Der Code gilt einmal und läuft in 15 Minuten ab.');
+    });
+
     it('a user whose locale is de gets a German invitation and German pages, whatever the browser asks for', async () => {
       const { accountId } = await createAccount(t, { name: 'Acme' });
       const email = uniqueEmail('deutsch');

@@ -11,9 +11,13 @@
 
   function secretFromFragment(form) {
     var field = form.getAttribute('data-code-form');
-    if (!field || location.hash.length < 2) return;
-    var value = new URLSearchParams(location.hash.slice(1)).get(field);
-    history.replaceState(null, '', location.pathname + location.search);
+    if (!field) return;
+    // The fragment, as the service's own links carry it; or the query, where an account's own link
+    // template put it (the server never logs a query string). Either way it leaves the address bar.
+    var value = location.hash.length > 1 ? new URLSearchParams(location.hash.slice(1)).get(field) : null;
+    if (!value && location.search.length > 1) value = new URLSearchParams(location.search).get(field);
+    if (location.hash.length < 2 && !value) return;
+    history.replaceState(null, '', location.pathname);
     var input = form.querySelector('input[name="' + field + '"]');
     if (!value || !input) return;
     input.value = value;
@@ -50,7 +54,8 @@
     function update() {
       var value = password.value;
       for (var i = 0; i < items.length; i++) {
-        var ok = value.length > 0 && met(items[i].getAttribute('data-rule'), items[i].getAttribute('data-value'), value);
+        var rule = items[i].getAttribute('data-rule');
+        var ok = (value.length > 0 || rule === 'maxLength') && met(rule, items[i].getAttribute('data-value'), value);
         items[i].classList.toggle('met', ok);
         var state = items[i].querySelector('.rule-state');
         if (state) state.textContent = '(' + list.getAttribute(ok ? 'data-met' : 'data-unmet') + ')';
