@@ -11,7 +11,7 @@ import { Clock } from '../common/clock';
 import { randomToken, SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Account } from '../accounts/account.entity';
-import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { actorOf, type ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
 import type { RateLimitedCaller } from '../common/rate-limit/caller-identity';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
 
@@ -87,7 +87,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (accountId && !(await this.accounts.existsBy({ id: accountId }))) throw new AccountNotFoundError();
     const raw = KEY_PREFIX + randomToken(32);
     const key = this.newKey(input.name, [...new Set(input.scopes)], accountId, this.secrets.lookupHash(raw), input.rateLimitPerMinute ?? null);
-    await this.uow.run((em) => this.insertKey(em, key, { kind: 'api_key', id: creator.keyId }));
+    await this.uow.run((em) => this.insertKey(em, key, actorOf(creator)));
     return { key, raw };
   }
 
@@ -103,7 +103,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
       const revoked = await em.update(ApiKey, { id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
       if (revoked.affected !== 1) throw new ApiKeyNotFoundError();
       await this.audit.record(em, {
-        type: 'api_key.revoked', accountId: key.accountId, actor: { kind: 'api_key', id: creator.keyId }, outcome: 'success', details: { api_key_id: key.id },
+        type: 'api_key.revoked', accountId: key.accountId, actor: actorOf(creator), outcome: 'success', details: { api_key_id: key.id },
       });
     });
   }

@@ -17,10 +17,8 @@ export type AuditReader = ApiKeyPrincipal;
 
 /** What a reader may see: every event (null), or the events of one account. */
 export function readableAccount(reader: AuditReader): string | null {
-  switch (reader.kind) {
-    case 'apiKey':
-      return reader.accountId;
-  }
+  // Every kind of caller (API key, client token, owner's or admin's login) is bound the same way.
+  return reader.accountId;
 }
 
 /**

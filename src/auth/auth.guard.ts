@@ -2,12 +2,9 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
-import { ApiKeysService } from '../api-keys/api-keys.service';
 import { DomainError, ForbiddenError, InvalidBearerTokenError, UnauthenticatedError } from '../common/errors/domain-errors';
+import { BEARER_JWT, CallerResolver } from './caller-resolver';
 import { AUTH_METADATA, AuthRequirement, BearerStrategy } from './decorators/auth.decorators';
-
-/** "Bearer <three base64url parts>"; the scheme name is case-insensitive (RFC 9110 §11.1). */
-const JWT_SHAPE = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
 /**
  * Registered globally: every route is closed unless it says how it authenticates
@@ -17,7 +14,7 @@ const JWT_SHAPE = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 export class GlobalAuthGuard implements CanActivate {
   private readonly bearerGuards = new Map<BearerStrategy, CanActivate>();
 
-  constructor(private readonly reflector: Reflector, private readonly apiKeys: ApiKeysService) {}
+  constructor(private readonly reflector: Reflector, private readonly callers: CallerResolver) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { user?: unknown }>();
@@ -27,14 +24,12 @@ export class GlobalAuthGuard implements CanActivate {
       case 'public':
         return true;
       case 'apiKey': {
-        const principal = await this.apiKeys.authenticate(req.header('x-api-key'), req);
-        if (!this.apiKeys.allows(principal, requirement.scope)) throw new ForbiddenError();
-        req.user = principal;
+        req.user = await this.callers.authorize(req, requirement.scope);
         return true;
       }
       case 'bearer': {
         // No header, or not "Bearer <something shaped like a JWT>": the caller did not authenticate.
-        if (!JWT_SHAPE.test(req.header('authorization') ?? '')) throw new UnauthenticatedError();
+        if (!BEARER_JWT.test(req.header('authorization') ?? '')) throw new UnauthenticatedError();
         try {
           return (await this.bearerGuard(requirement.strategy).canActivate(context)) as boolean;
         } catch (err) {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { actorOf, type ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
 import { SessionsService } from '../auth/sessions.service';
 import { DomainError } from '../common/errors/domain-errors';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
@@ -35,7 +35,7 @@ export class CreatePasswordForUserUseCase {
       const { credential, result: token } = await this.lifecycle.setPassword({
         via: 'D3',
         // The audit event (password.set, flow integrator) names the key by its id, never the key (SECURITY.md F6).
-        actor: { kind: 'api_key', id: caller.keyId },
+        actor: actorOf(caller),
         userId,
         password,
         mode: 'initial',

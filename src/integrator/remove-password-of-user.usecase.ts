@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { actorOf, type ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
 import { DomainError } from '../common/errors/domain-errors';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
 
@@ -19,7 +19,7 @@ export class RemovePasswordOfUserUseCase {
     let outcome = 'ok';
     try {
       // The audit event (password.removed) names the key by its id, never the key.
-      await this.lifecycle.removePassword(userId, (user) => this.apiKeys.assertCanReachAccount(caller, user.accountId), { kind: 'api_key', id: caller.keyId });
+      await this.lifecycle.removePassword(userId, (user) => this.apiKeys.assertCanReachAccount(caller, user.accountId), actorOf(caller));
     } catch (err) {
       outcome = err instanceof DomainError ? err.code : 'ERROR';
       throw err;

@@ -19,7 +19,10 @@ export const BEARER_SECURITY = 'bearer';
 /** Open route: no credentials. */
 export const Public = () => SetMetadata(AUTH_METADATA, { kind: 'public' } satisfies AuthRequirement);
 
-/** `X-Api-Key` holding `scope` (or `admin`, which implies every scope). */
+/**
+ * A caller holding `scope` (or `admin`, which implies every scope): `X-Api-Key`, or `Authorization:
+ * Bearer` with a client token or an owner's/admin's access token (src/auth/caller-resolver.ts).
+ */
 export const RequireScope = (scope: ApiKeyScope) =>
   applyDecorators(SetMetadata(AUTH_METADATA, { kind: 'apiKey', scope } satisfies AuthRequirement), ApiSecurity(API_KEY_SECURITY));
 
@@ -27,13 +30,32 @@ export const RequireScope = (scope: ApiKeyScope) =>
 export const RequireBearer = (strategy: BearerStrategy) =>
   applyDecorators(SetMetadata(AUTH_METADATA, { kind: 'bearer', strategy } satisfies AuthRequirement), ApiBearerAuth(BEARER_SECURITY));
 
-/** The authenticated API key (on RequireScope routes). */
+/**
+ * The caller of a RequireScope route, whatever credential it showed (src/auth/caller-resolver.ts):
+ * - `apiKey`: `X-Api-Key`;
+ * - `clientToken`: `Authorization: Bearer <client token>` from POST /oauth/token (RFC 6749 §4.4), with the
+ *   key's scopes (or the narrowed ones) and the key's account binding;
+ * - `user`: `Authorization: Bearer <access token>` of an account's owner or admin (scopes from the role,
+ *   bound to the user's account) or of a super admin (`isAdmin`: scope admin, no binding).
+ * Every authorization decision reads only `scopes` and `accountId`, so the three kinds are judged alike.
+ */
 export interface ApiKeyPrincipal {
-  kind: 'apiKey';
+  kind: 'apiKey' | 'clientToken' | 'user';
+  /** The API key (apiKey, clientToken); '' for a user. */
   keyId: string;
+  /** The user (user callers only). */
+  userId?: string;
   scopes: ApiKeyScope[];
-  /** Null: a global key. */
+  /** Null: not bound to an account (a global key, a super admin). */
   accountId: string | null;
+}
+
+/** Any caller of a RequireScope route (see ApiKeyPrincipal). */
+export type AdminCaller = ApiKeyPrincipal;
+
+/** Who an audit event names for an admin caller: the user for a user token, else the API key (also behind a client token). */
+export function actorOf(caller: AdminCaller): { kind: 'user' | 'api_key'; id: string } {
+  return caller.kind === 'user' ? { kind: 'user', id: caller.userId ?? '' } : { kind: 'api_key', id: caller.keyId };
 }
 
 /** The caller of the current request, as set by the global auth guard or a passport strategy. */
