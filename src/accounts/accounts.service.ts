@@ -29,7 +29,7 @@ export class AccountsService {
     const account = Object.assign(new Account(), { id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links ?? null, createdAt: now, updatedAt: now });
     const owner = await this.uow.run(async (em) => {
       await em.insert(Account, account);
-      const user = await this.users.insert(em, { ...input.owner, accountId: account.id });
+      const user = await this.users.insert(em, { ...input.owner, accountId: account.id, role: 'owner' });
       await this.users.invite(em, user, account);
       return user;
     });

@@ -13,6 +13,7 @@ export const AUDIT_EVENT_TYPES = [
   'session.revoked',
   'api_key.created',
   'api_key.revoked',
+  'user.role_changed',
   'recovery.requested',
   'reset.failed',
   'reset.limited',

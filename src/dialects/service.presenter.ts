@@ -30,6 +30,7 @@ const STATUS: Record<string, [number, string]> = {
   ACCOUNT_NOT_FOUND: [404, 'No such account.'],
   API_KEY_NOT_FOUND: [404, 'No such API key.'],
   EMAIL_TAKEN: [409, 'A user with this email already exists.'],
+  ROLE_CONFLICT: [409, 'An account has exactly one owner: make another user owner to change the owner\'s role; users without an account have no role.'],
   INVALID_CREDENTIALS: [401, 'Invalid email or password.'],
   PASSWORD_EXPIRED: [401, 'The password has expired. Reset it with POST /v1/auth/password-reset/request or POST /api/v2/account/recover/.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, expired or revoked.'],

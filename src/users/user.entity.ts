@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { Locale } from '../common/locale';
 import { TimeColumn } from '../database/columns';
+import type { UserRole } from './user-role';
 
 @Entity('users')
 export class User {
@@ -18,6 +19,10 @@ export class User {
   @Column({ type: 'varchar', length: 20, default: 'email' }) provider: string;
   /** The language the user is written to in (SUPPORTED_LOCALES); null: not chosen, negotiated per request. */
   @Column({ type: 'varchar', length: 10, nullable: true }) locale: Locale | null;
+  /** The user's role in its account (src/users/user-role.ts); 'member' without an account. */
+  @Column({ type: 'varchar', length: 10, default: 'member' }) role: UserRole;
+  /** A super admin: its access token acts with scope admin on every account. Set only by a global admin caller. */
+  @Column({ name: 'is_admin', type: 'boolean', default: false }) isAdmin: boolean;
   /** Access tokens issued before this instant are refused (SECURITY.md D2). */
   @TimeColumn('credentials_changed_at', { nullable: true }) credentialsChangedAt: Date | null;
   @TimeColumn('created_at') createdAt: Date;

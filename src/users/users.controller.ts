@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
@@ -24,12 +24,17 @@ export class UsersController {
   @RequireScope('users:write')
   @ApiOperation({
     summary: 'Update a user',
-    description: 'Changes the fields given and answers the user. `locale` (`en`, `de`, or null to clear) is the language the user is written to in. Account-bound keys reach their own account\'s users only.',
+    description:
+      'Changes the fields given and answers the user. `locale` (`en`, `de`, or null to clear) is the language the user is written to in. ' +
+      '`role` (`owner`, `admin`, `member`) needs a caller that may manage roles (accounts:write, e.g. the account\'s owner); `owner` transfers ownership and the ' +
+      'previous owner becomes `admin`; the owner\'s role changes only that way (409). `isAdmin` (super admin) only a global admin caller may set. ' +
+      'Account-bound callers reach their own account\'s users only. Role changes are audited as `user.role_changed`.',
   })
   @ApiOkResponse({ type: UserEnvelopeDto, description: 'The updated user' })
   @ApiBadRequestResponse({ type: ServiceErrorDto, description: 'Invalid body, e.g. an unsupported locale' })
-  @ApiForbiddenResponse({ type: ServiceErrorDto, description: "The key lacks users:write, or is bound to another account" })
+  @ApiForbiddenResponse({ type: ServiceErrorDto, description: "The caller lacks users:write (or may not manage roles / make super admins), or is bound to another account" })
   @ApiNotFoundResponse({ type: ServiceErrorDto, description: 'No such user' })
+  @ApiConflictResponse({ type: ServiceErrorDto, description: "ROLE_CONFLICT: the owner's role changed other than by a transfer, or a role for a user without an account" })
   update(@IdParam('id', UserNotFoundError) id: string, @Body() dto: UpdateUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
     return this.admin.update(id, dto, caller);
   }

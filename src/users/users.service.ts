@@ -3,7 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { AccountNotFoundError, EmailTakenError, UserNotFoundError } from '../common/errors/domain-errors';
+import { AccountNotFoundError, EmailTakenError, RoleConflictError, UserNotFoundError } from '../common/errors/domain-errors';
+import { AuditActor, AuditTrail } from '../common/audit-trail';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Account } from '../accounts/account.entity';
@@ -15,6 +16,7 @@ import { Credential } from '../password/credential.entity';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { normalizeEmail } from './email';
 import { User } from './user.entity';
+import type { UserRole } from './user-role';
 
 export interface NewUser {
   email: string;
@@ -23,6 +25,8 @@ export interface NewUser {
   accountId: string | null;
   isEmailVerified?: boolean;
   locale?: Locale | null;
+  /** Default 'member'. */
+  role?: UserRole;
 }
 
 /** A user as the API shows it: the entity plus whether a password is set. Never a hash. */
@@ -43,6 +47,7 @@ export class UsersService {
     private readonly links: SecretLinks,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
+    private readonly audit: AuditTrail,
   ) {}
 
   /** Creates a user without a password and emails a D1 invitation. */
@@ -66,7 +71,7 @@ export class UsersService {
     const user = Object.assign(new User(), {
       id: randomUUID(), accountId: input.accountId, email: input.email.trim(), emailNormalized,
       firstName: input.firstName ?? null, lastName: input.lastName ?? null, isEmailVerified: input.isEmailVerified ?? false,
-      isActive: true, provider: 'email', locale: input.locale ?? null, credentialsChangedAt: null, createdAt: now, updatedAt: now,
+      isActive: true, provider: 'email', locale: input.locale ?? null, role: input.role ?? 'member', isAdmin: false, credentialsChangedAt: null, createdAt: now, updatedAt: now,
     });
     await em.insert(User, user);
     return user;
@@ -90,6 +95,47 @@ export class UsersService {
     const updatedAt = this.clock.now();
     await this.uow.run((em) => em.update(User, { id: view.user.id }, { locale, updatedAt }));
     return { ...view, user: Object.assign(view.user, { locale, updatedAt }) };
+  }
+
+  /**
+   * Changes the user's role in its account, audited as `user.role_changed`. `owner` transfers ownership:
+   * the previous owner becomes admin in the same transaction, so the account keeps exactly one owner.
+   * The owner's own role changes only that way (RoleConflictError), and users without an account have none.
+   */
+  async changeRole(view: UserView, role: UserRole, actor: AuditActor): Promise<UserView> {
+    const user = await this.uow.run(async (em) => {
+      const current = await em.findOneBy(User, { id: view.user.id });
+      if (!current) throw new UserNotFoundError();
+      if (!current.accountId) throw new RoleConflictError('no_account');
+      if (current.role === role) return current;
+      if (current.role === 'owner') throw new RoleConflictError('owner_demotion');
+      const updatedAt = this.clock.now();
+      if (role === 'owner') {
+        for (const previous of await em.findBy(User, { accountId: current.accountId, role: 'owner' })) {
+          await em.update(User, { id: previous.id }, { role: 'admin', updatedAt });
+          await this.recordRoleChange(em, previous, 'owner', 'admin', actor);
+        }
+      }
+      await em.update(User, { id: current.id }, { role, updatedAt });
+      await this.recordRoleChange(em, current, current.role, role, actor);
+      return Object.assign(current, { role, updatedAt });
+    });
+    return { ...view, user };
+  }
+
+  /** Makes the user a super admin or not (audited as `user.role_changed` with `is_admin`). */
+  async setSuperAdmin(view: UserView, isAdmin: boolean, actor: AuditActor): Promise<UserView> {
+    if (view.user.isAdmin === isAdmin) return view;
+    const updatedAt = this.clock.now();
+    await this.uow.run(async (em) => {
+      await em.update(User, { id: view.user.id }, { isAdmin, updatedAt });
+      await this.audit.record(em, { type: 'user.role_changed', userId: view.user.id, accountId: view.user.accountId, actor, outcome: 'success', details: { is_admin: isAdmin } });
+    });
+    return { ...view, user: Object.assign(view.user, { isAdmin, updatedAt }) };
+  }
+
+  private recordRoleChange(em: EntityManager, user: User, from: UserRole, to: UserRole, actor: AuditActor): Promise<void> {
+    return this.audit.record(em, { type: 'user.role_changed', userId: user.id, accountId: user.accountId, actor, outcome: 'success', details: { from, to } });
   }
 
   async get(id: string): Promise<UserView> {

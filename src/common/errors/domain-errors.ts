@@ -98,6 +98,13 @@ export class ApiKeyNotFoundError extends DomainError {
 export class EmailTakenError extends DomainError {
   readonly code = 'EMAIL_TAKEN';
 }
+/** A role change that would leave an account without exactly one owner, or a role for a user without an account. */
+export class RoleConflictError extends DomainError {
+  readonly code = 'ROLE_CONFLICT';
+  constructor(readonly reason: 'owner_demotion' | 'no_account') {
+    super(reason);
+  }
+}
 /** Unknown email or wrong password: one error for both (SECURITY.md C1). */
 export class InvalidCredentialsError extends DomainError {
   readonly code = 'INVALID_CREDENTIALS';

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { Locale, SUPPORTED_LOCALES } from '../../common/locale';
+import { USER_ROLES, UserRole } from '../user-role';
 
 /** PATCH /users/{id}: the fields an administrator may change. A field left out stays as it is. */
 export class UpdateUserDto {
@@ -8,4 +9,17 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ enum: SUPPORTED_LOCALES, type: String, nullable: true, example: 'de' })
   @IsOptional() @IsIn(SUPPORTED_LOCALES)
   locale?: Locale | null;
+
+  /**
+   * The user's role in its account (a caller that may manage roles: accounts:write, e.g. the owner).
+   * `owner` transfers ownership: the previous owner becomes `admin`. The owner's own role changes only that way (409).
+   */
+  @ApiPropertyOptional({ enum: USER_ROLES, type: String, example: 'admin' })
+  @IsOptional() @IsIn(USER_ROLES)
+  role?: UserRole;
+
+  /** Super admin: its access token acts with scope admin on every account. Only a global admin caller may set it. */
+  @ApiPropertyOptional({ type: Boolean, example: false })
+  @IsOptional() @IsBoolean()
+  isAdmin?: boolean;
 }

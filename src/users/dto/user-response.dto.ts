@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { SUPPORTED_LOCALES } from '../../common/locale';
 import type { UserView } from '../users.service';
+import { USER_ROLES } from '../user-role';
 
 /** The admin view of a user. Lists its fields explicitly: no hash, no secret can slip in. */
 export class UserResponseDto {
@@ -14,6 +15,10 @@ export class UserResponseDto {
   @ApiProperty() has_password: boolean;
   /** The language the user is written to in; null when not chosen. */
   @ApiProperty({ nullable: true, type: String, enum: SUPPORTED_LOCALES }) locale: string | null;
+  /** The user's role in its account: owner, admin or member. */
+  @ApiProperty({ enum: USER_ROLES, type: String }) role: string;
+  /** A super admin (scope admin on every account). */
+  @ApiProperty() is_admin: boolean;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 
@@ -28,6 +33,8 @@ export class UserResponseDto {
       is_active: user.isActive,
       has_password: hasPassword,
       locale: user.locale ?? null,
+      role: user.role,
+      is_admin: user.isAdmin,
       created_at: user.createdAt.toISOString(),
       updated_at: user.updatedAt.toISOString(),
     };
