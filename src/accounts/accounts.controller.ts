@@ -4,7 +4,7 @@ import { AccountNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
 import { ServiceErrorDto } from '../auth/dto/service-error.dto';
-import { CreateUserDto } from '../users/dto/create-user.dto';
+import { InviteUserDto } from '../users/dto/create-user.dto';
 import { UserEnvelopeDto } from '../users/dto/user-response.dto';
 import { UserAdminService } from '../users/user-admin.service';
 import { AccountAdminService } from './account-admin.service';
@@ -25,9 +25,9 @@ export class AccountsController {
     return this.accounts.create(dto, caller);
   }
 
-  /** Reads an account and its password policy. */
+  /** Reads an account and its password policy (accounts:read, implied by accounts:write and admin). */
   @Get(':id')
-  @RequireScope('accounts:write')
+  @RequireScope('accounts:read')
   get(@IdParam('id', AccountNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<AccountEnvelopeDto> {
     return this.accounts.get(id, caller);
   }
@@ -56,10 +56,13 @@ export class AccountsController {
     return this.accounts.replaceLinks(id, dto, caller);
   }
 
-  /** Creates a user without a password in the account and emails a D1 invitation. */
+  /**
+   * Creates a user without a password in the account and emails a D1 invitation. `role` (default member):
+   * only a caller that may manage roles (accounts:write, e.g. the account's owner) may give admin.
+   */
   @Post(':id/users')
   @RequireScope('users:write')
-  createUser(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: CreateUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
+  createUser(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: InviteUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
     return this.users.create(id, dto, caller);
   }
 }

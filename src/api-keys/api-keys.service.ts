@@ -161,8 +161,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return key;
   }
 
+  /** The only scope check: `admin` implies every scope, `accounts:write` implies `accounts:read`. */
   allows(principal: ApiKeyPrincipal, scope: ApiKeyScope): boolean {
-    return principal.scopes.includes('admin') || principal.scopes.includes(scope);
+    const held = principal.scopes;
+    if (held.includes('admin') || held.includes(scope)) return true;
+    return scope === 'accounts:read' && held.includes('accounts:write');
   }
 
   /** Account-bound keys reach only their own account's users (SECURITY.md F2). */

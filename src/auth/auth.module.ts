@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Account } from '../accounts/account.entity';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { SERVICE_SECRET } from '../common/core.module';
 import { MailModule } from '../mail/mail.module';
 import { Credential } from '../password/credential.entity';
@@ -25,6 +26,7 @@ import { SignUpController } from './sign-up.controller';
 import { SignUpUseCase } from './sign-up.usecase';
 import { JwtAccessStrategy } from './strategies/jwt-access.strategy';
 import { JwtVerificationStrategy } from './strategies/jwt-verification.strategy';
+import { UserTokenCallers } from './user-token.callers';
 import { VerifyEmailUseCase } from './verify-email.usecase';
 
 @Module({
@@ -32,6 +34,7 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     PassportModule,
     TypeOrmModule.forFeature([RefreshToken, User, Credential, Account, LoginKnownNetwork]),
     UsersModule,
+    ApiKeysModule,
     PasswordModule,
     TokensModule,
     MailModule,
@@ -48,6 +51,7 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
   providers: [
     SessionsService,
     JwtAccessStrategy,
+    UserTokenCallers,
     JwtVerificationStrategy,
     SignUpUseCase,
     VerifyEmailUseCase,

@@ -1,0 +1,93 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { Repository } from 'typeorm';
+import type { ApiKeyScope } from '../api-keys/api-key.entity';
+import { InvalidBearerTokenError } from '../common/errors/domain-errors';
+import { User } from '../users/user.entity';
+import type { UserRole } from '../users/user-role';
+import { BearerCallerSource, CallerResolver } from './caller-resolver';
+import type { AdminCaller } from './decorators/auth.decorators';
+import { ACCESS_AUDIENCE } from './jwt-claims';
+import type { UserPrincipal } from './principals';
+import { JwtAccessStrategy } from './strategies/jwt-access.strategy';
+
+/** What a user's access token may do on the RequireScope routes, by role (CONTRACT.md "Callers with JWT bearer tokens"). */
+export const ROLE_SCOPES: Readonly<Record<UserRole, readonly ApiKeyScope[]>> = {
+  owner: ['accounts:read', 'accounts:write', 'users:write'],
+  admin: ['accounts:read', 'users:write'],
+  member: [],
+};
+
+/** The scopes and account binding of a user's token: a super admin has scope admin everywhere; others their role's scopes in their account. */
+export function callerForUser(user: Pick<User, 'id' | 'accountId' | 'role' | 'isAdmin'>): AdminCaller {
+  if (user.isAdmin) return { kind: 'user', keyId: '', userId: user.id, scopes: ['admin'], accountId: null };
+  // A user without an account has no role to act with (and must never look like a global caller).
+  const scopes = user.accountId ? [...ROLE_SCOPES[user.role]] : [];
+  return { kind: 'user', keyId: '', userId: user.id, scopes, accountId: user.accountId };
+}
+
+/**
+ * Users' access tokens (login, refresh, D2, D4) on the admin routes. A token is of this kind when its
+ * (unverified) payload names the access audience and carries `pwv`, which only user access tokens
+ * have; it is then verified by the very 'jwt-access' strategy that guards /users/me (signature, issuer,
+ * audience, exp, an active user, `pwv` = credentialsChangedAt), and any failure is a 401.
+ */
+@Injectable()
+export class UserTokenCallers implements BearerCallerSource, OnModuleInit {
+  readonly name = 'user-access-token';
+
+  constructor(
+    private readonly callers: CallerResolver,
+    private readonly access: JwtAccessStrategy,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  onModuleInit(): void {
+    this.callers.register(this);
+  }
+
+  async resolve(token: string, req: Request): Promise<AdminCaller | null> {
+    if (!isUserAccessToken(token)) return null;
+    const principal = await this.verify(token, req);
+    if (!principal) throw new InvalidBearerTokenError();
+    const user = await this.users.findOneBy({ id: principal.userId });
+    if (!user || !user.isActive) throw new InvalidBearerTokenError();
+    return callerForUser(user);
+  }
+
+  /**
+   * Runs the passport strategy on this token the way passport does (a delegate with success/fail/error),
+   * so the checks stay exactly those of @RequireBearer('jwt-access').
+   */
+  private verify(token: string, req: Request): Promise<UserPrincipal | null> {
+    return new Promise((resolve, reject) => {
+      const delegate = Object.create(this.access) as JwtAccessStrategy & {
+        success(user: unknown): void;
+        fail(): void;
+        error(err: unknown): void;
+        pass(): void;
+        redirect(): void;
+      };
+      delegate.success = (user) => resolve(user as UserPrincipal);
+      delegate.fail = () => resolve(null);
+      delegate.pass = () => resolve(null);
+      delegate.redirect = () => resolve(null);
+      delegate.error = (err) => reject(err);
+      const headers = { ...req.headers, authorization: `Bearer ${token}` };
+      delegate.authenticate(Object.assign(Object.create(req) as Request, { headers }));
+    });
+  }
+}
+
+/** An access token's shape, read without trusting it: audience ACCESS_AUDIENCE and a numeric `pwv`. */
+function isUserAccessToken(token: string): boolean {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const aud = payload.aud;
+    const audiences = Array.isArray(aud) ? aud : [aud];
+    return audiences.includes(ACCESS_AUDIENCE) && typeof payload.pwv === 'number';
+  } catch {
+    return false;
+  }
+}
