@@ -36,6 +36,7 @@ const ANSWERS: Record<string, [number, string]> = {
   ACCOUNT_NOT_FOUND: [400, 'The account does not exist.'],
   API_KEY_NOT_FOUND: [404, 'The API key does not exist.'],
   EMAIL_TAKEN: [400, 'A user with this email address already exists.'],
+  ROLE_CONFLICT: [409, 'An account has exactly one owner; make another user owner instead.'],
   INVALID_CREDENTIALS: [401, 'Invalid email or password.'],
   PASSWORD_EXPIRED: [401, 'The password has expired; reset it.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, has expired or has been revoked.'],

@@ -34,6 +34,7 @@ const STATUS: Record<string, [number, string]> = {
   ACCOUNT_NOT_FOUND: [404, 'account not found'],
   API_KEY_NOT_FOUND: [404, 'api key not found'],
   EMAIL_TAKEN: [409, 'email already in use'],
+  ROLE_CONFLICT: [409, 'role conflict'],
   INVALID_CREDENTIALS: [401, 'invalid credentials'],
   PASSWORD_EXPIRED: [401, 'password expired'],
   INVALID_REFRESH_TOKEN: [401, 'invalid refresh token'],
