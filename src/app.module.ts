@@ -27,6 +27,7 @@ import { PasswordResetModule } from './password-reset/password-reset.module';
 import { PagesModule } from './pages/pages.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
+import { UserActionsModule } from './user-actions/user-actions.module';
 
 @Module({})
 export class AppModule {
@@ -57,6 +58,7 @@ export class AppModule {
         AccountsModule,
         IntegratorModule,
         PasswordResetModule,
+        UserActionsModule,
         PagesModule,
         HealthModule,
       ],

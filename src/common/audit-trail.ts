@@ -19,6 +19,8 @@ export const AUDIT_EVENT_TYPES = [
   'reset.limited',
   'verification.limited',
   'rate_limit.hit',
+  'user.invitation_sent',
+  'user.password_reset_sent',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -19,6 +19,6 @@ import { ResetWithValidationCodeUseCase } from './reset-with-validation-code.use
   imports: [PasswordModule, TokensModule, MailModule, AuthModule],
   controllers: [AccountRecoveryController, PasswordResetController],
   providers: [RecoveryRequestService, RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
-  exports: [RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
+  exports: [RecoveryRequestService, RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
 })
 export class PasswordResetModule {}

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { AttemptLimiter } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
+import { RateLimitedError } from '../common/errors/domain-errors';
 import { Clock } from '../common/clock';
 import { runOutsideRequestContext } from '../common/request-context';
 import { SecretKeys } from '../common/secrets';
@@ -69,6 +70,23 @@ export class RecoveryRequestService implements OnApplicationBootstrap, OnModuleD
   /** Each dialect's use case says how its code is issued, and optionally what a request past the mail cap does. */
   registerIssuer(dialect: ResetDialect, issue: RecoveryCodeIssuer, capped?: CappedRequestHandler): void {
     this.issuers.set(dialect, { issue, capped });
+  }
+
+  /**
+   * Issues the dialect's code for a user the caller already holds, now and in the caller's transaction,
+   * and queues its email to the stored address: what resolving a request does, through the same issuer
+   * (the admin action POST /users/{id}/password-reset). The address's mail cap (MAILS_PER_ADDRESS, shared
+   * with D4/D5 requests) counts this mail too; when it is spent nothing is issued and RateLimitedError
+   * (429) is thrown, which rolls the caller's transaction back. `client` names the network the code is
+   * bound to (D5 lets that network redeem the code when the global guessing budget is spent).
+   */
+  async issueNow(em: EntityManager, dialect: ResetDialect, user: User, client: string): Promise<void> {
+    const addressRef = this.secrets.lookupHash(`recovery-address:${user.emailNormalized}`);
+    const { allowed, retryAfterSeconds } = await this.limiter.hit(em, mailLimit(addressRef));
+    if (!allowed) throw new RateLimitedError(retryAfterSeconds);
+    const issuer = this.issuers.get(dialect);
+    if (!issuer) throw new Error(`no code issuer for ${dialect}`);
+    await this.mail.enqueue(em, user.email, await issuer.issue(em, user, { client }));
   }
 
   async request(r: { dialect: ResetDialect; email: string; clientIp: string }): Promise<void> {

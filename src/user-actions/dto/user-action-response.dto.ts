@@ -1,0 +1,25 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { UserResponseDto } from '../../users/dto/user-response.dto';
+
+/** What an admin action that mails the user answers: whom it was for, and that the email was queued. */
+export class UserMailSentDto {
+  @ApiProperty({ format: 'uuid' }) user_id: string;
+  /** Always true: the email is queued in the durable outbox and delivered when SMTP accepts it. */
+  @ApiProperty({ example: true }) sent: boolean;
+}
+
+export class UserMailSentEnvelopeDto {
+  @ApiProperty({ type: UserMailSentDto }) data: UserMailSentDto;
+}
+
+/** One page of an account's users, newest first. */
+export class AccountUsersPageDto {
+  @ApiProperty({ type: [UserResponseDto] }) data: UserResponseDto[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'MTc2NDUyNjg5NTEyMzo1YjJlMGY3YS0xYzNkLTRlNWYtOGE5Yi0wYzFkMmUzZjRhNWI',
+    description: 'Pass as `cursor` for the next (older) page; null on the last page.',
+  })
+  next_cursor: string | null;
+}

@@ -1,0 +1,113 @@
+import { Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
+  ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AdminCaller, Principal, RequireScope } from '../auth/decorators/auth.decorators';
+import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto';
+import { AccountNotFoundError, UserNotFoundError } from '../common/errors/domain-errors';
+import { IdParam } from '../common/id-param';
+import { ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
+import { AccountUsersPageDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
+import { UserActionsService } from './user-actions.service';
+
+const envelope = (statusCode: number, error: string, code: string, message: string, details?: string[]) => ({ statusCode, error, code, message, ...(details ? { details } : {}) });
+const UNAUTHORIZED = { type: ServiceErrorDto, description: 'No credentials, or an unknown, revoked or expired key or token.', example: SERVICE_EXAMPLES.unauthenticated };
+const FORBIDDEN_USER = {
+  type: ServiceErrorDto,
+  description: "The caller lacks users:write, or is bound to another account than the user's (an account-bound key or client token, an owner's or admin's login).",
+  example: envelope(403, 'Forbidden', 'FORBIDDEN', 'The credentials do not allow this operation.'),
+};
+const NOT_FOUND_USER = { type: ServiceErrorDto, example: envelope(404, 'Not Found', 'USER_NOT_FOUND', 'No such user.') };
+
+/** Admin actions on one user (CONTRACT.md "Callers with JWT bearer tokens"). Errors in the service envelope. */
+@ApiTags('Users')
+@Controller('users')
+@RequireScope('users:write')
+export class UserActionsController {
+  constructor(private readonly actions: UserActionsService) {}
+
+  @Post(':id/invitation')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Resend the invitation',
+    description:
+      'Issues a new D1 set-password token and emails the user a new invitation with its link (the account\'s link template, else INVITATION_LINK or the ' +
+      'service page). The older invitation token dies at once. For a user without a password only; one resend per user per minute. No body. ' +
+      'Audited as `user.invitation_sent`.',
+  })
+  @ApiAcceptedResponse({ type: UserMailSentEnvelopeDto, description: 'The invitation is queued for delivery (durable outbox)' })
+  @ApiUnauthorizedResponse(UNAUTHORIZED)
+  @ApiForbiddenResponse(FORBIDDEN_USER)
+  @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user, or the user is deactivated (nothing is mailed to a deactivated user)' })
+  @ApiConflictResponse({ type: ServiceErrorDto, description: 'The user already has a password: send a password reset instead', example: envelope(409, 'Conflict', 'PASSWORD_ALREADY_SET', 'The user already has a password.') })
+  @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'An invitation was resent to this user less than a minute ago (see Retry-After), or the caller\'s rate limit', example: SERVICE_EXAMPLES.rateLimited })
+  resendInvitation(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
+    return this.actions.resendInvitation(id, caller);
+  }
+
+  @Post(':id/password-reset')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Email the user a password reset code',
+    description:
+      'Emails the user a D5 reset code and its link, the same email and code as POST /v1/auth/password-reset/request, issued through the same path: ' +
+      'a new code voids the older one, and the mail counts toward the address\'s cap (3 recovery emails per address per 15 minutes, D4 and D5 ' +
+      'requests included). The user resets with POST /v1/auth/password-reset/reset or the page behind the link. No body. Audited as `user.password_reset_sent`.',
+  })
+  @ApiAcceptedResponse({ type: UserMailSentEnvelopeDto, description: 'The reset email is queued for delivery (durable outbox)' })
+  @ApiUnauthorizedResponse(UNAUTHORIZED)
+  @ApiForbiddenResponse(FORBIDDEN_USER)
+  @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user, or the user is deactivated (nothing is mailed to a deactivated user)' })
+  @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'The address\'s recovery mail cap is spent (see Retry-After): no code was issued; or the caller\'s rate limit', example: SERVICE_EXAMPLES.rateLimited })
+  sendPasswordReset(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
+    return this.actions.sendPasswordReset(id, caller);
+  }
+
+  @Delete(':id/sessions')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "End the user's sessions",
+    description:
+      'Revokes every refresh token of the user and refuses every access token issued before (as a password change does); the user logs in again. ' +
+      'The password and any emailed code or invitation stay valid. Also works for a deactivated user. Audited as `session.revoked` with reason `admin`.',
+  })
+  @ApiNoContentResponse({ description: 'Every session ended' })
+  @ApiUnauthorizedResponse(UNAUTHORIZED)
+  @ApiForbiddenResponse(FORBIDDEN_USER)
+  @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user' })
+  async endSessions(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: AdminCaller): Promise<void> {
+    await this.actions.endSessions(id, caller);
+  }
+}
+
+/** GET /accounts/{id}/users. */
+@ApiTags('Accounts')
+@Controller('accounts')
+export class AccountUsersController {
+  constructor(private readonly actions: UserActionsService) {}
+
+  @Get(':id/users')
+  @RequireScope('users:write')
+  @ApiOperation({
+    summary: "List an account's users",
+    description:
+      'Newest first (by creation, then id), one page at a time: pass `next_cursor` back as `cursor` until it is null. `email` finds the user with that ' +
+      'address (exact match on the normalized address: case and Unicode compatibility forms do not matter). Each user as GET /users/{id} shows it, never a hash.',
+  })
+  @ApiOkResponse({ type: AccountUsersPageDto })
+  @ApiBadRequestResponse({
+    type: ServiceErrorDto,
+    description: 'The cursor, the limit or the email is invalid, or an unknown query parameter was given.',
+    examples: {
+      cursor: { summary: 'A cursor this service did not issue', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['cursor is not a valid cursor from a previous page.']) },
+      limit: { summary: 'limit outside 1..100', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['limit is out of range.']) },
+    },
+  })
+  @ApiUnauthorizedResponse(UNAUTHORIZED)
+  @ApiForbiddenResponse({ ...FORBIDDEN_USER, description: 'The caller lacks users:write, or is bound to another account' })
+  @ApiNotFoundResponse({ type: ServiceErrorDto, description: 'No such account', example: envelope(404, 'Not Found', 'ACCOUNT_NOT_FOUND', 'No such account.') })
+  list(@IdParam('id', AccountNotFoundError) id: string, @Query() query: ListAccountUsersQueryDto, @Principal() caller: AdminCaller): Promise<AccountUsersPageDto> {
+    return this.actions.listAccountUsers(id, query, caller);
+  }
+}

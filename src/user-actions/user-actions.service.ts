@@ -1,0 +1,150 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { Account } from '../accounts/account.entity';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { AdminCaller, actorOf } from '../auth/decorators/auth.decorators';
+import { SessionsService } from '../auth/sessions.service';
+import { decodeAuditCursor, encodeAuditCursor } from '../audit/audit-cursor';
+import { AttemptLimiter, Limit } from '../common/attempt-limiter.service';
+import { AuditTrail } from '../common/audit-trail';
+import { Clock } from '../common/clock';
+import { AccountNotFoundError, PasswordAlreadySetError, RequestValidationError, UserNotFoundError } from '../common/errors/domain-errors';
+import { UnitOfWork } from '../database/unit-of-work';
+import { MailService } from '../mail/mail.service';
+import { Credential } from '../password/credential.entity';
+import { RecoveryRequestService } from '../password-reset/recovery-request.service';
+import { UserResponseDto } from '../users/dto/user-response.dto';
+import { normalizeEmail } from '../users/email';
+import { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { ACCOUNT_USERS_PAGE_DEFAULT, ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
+import { AccountUsersPageDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
+
+/** Invitations an administrator may resend to one user per window (so nobody can mail-bomb an address). */
+export const INVITATION_RESENDS_PER_USER = 1;
+export const INVITATION_RESEND_WINDOW_MS = 60_000;
+
+export function invitationResendLimit(userId: string): Limit {
+  return { key: `admin:invitation:${userId}`, max: INVITATION_RESENDS_PER_USER, windowMs: INVITATION_RESEND_WINDOW_MS };
+}
+
+/**
+ * The network a D5 code mailed by an administrator is bound to: none that any client comes from, so the
+ * administrator's own network gains no extra guesses at the user's code (RequestResetCodeUseCase).
+ */
+export const ADMIN_ACTION_CLIENT = 'admin-action';
+
+/**
+ * Admin actions on one user (CONTRACT.md "Callers with JWT bearer tokens"): resend the invitation, mail a
+ * D5 reset code, end every session; and the list of an account's users. Each checks the caller's account
+ * boundary (ApiKeysService.assertCanReachAccount) after the target is found (unknown → 404, another
+ * account's → 403) and records an audit event naming the caller (actorOf) in the transaction that acts.
+ * A deactivated user is answered like an unknown one (404) by the actions that mail.
+ */
+@Injectable()
+export class UserActionsService {
+  private readonly logger = new Logger('UserActions');
+
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
+    @InjectRepository(Account) private readonly accounts: Repository<Account>,
+    private readonly usersService: UsersService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly sessions: SessionsService,
+    private readonly recovery: RecoveryRequestService,
+    private readonly limiter: AttemptLimiter,
+    private readonly audit: AuditTrail,
+    private readonly mail: MailService,
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+  ) {}
+
+  /** POST /users/{id}/invitation: a new D1 token (the older one is voided by OneTimeTokensService.issue) and the invitation email. */
+  async resendInvitation(id: string, caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
+    await this.reachable(id, caller, { active: true });
+    await this.uow.run(async (em) => {
+      const user = await em.findOneBy(User, { id });
+      if (!user || !user.isActive) throw new UserNotFoundError();
+      if (await em.existsBy(Credential, { userId: id })) throw new PasswordAlreadySetError();
+      await this.limiter.hitOrThrow(em, invitationResendLimit(id));
+      const account = user.accountId ? await em.findOneBy(Account, { id: user.accountId }) : null;
+      await this.usersService.invite(em, user, account);
+      await this.audit.record(em, { type: 'user.invitation_sent', userId: id, accountId: user.accountId, actor: actorOf(caller), outcome: 'success' });
+    });
+    this.mail.kick();
+    this.logger.log({ event: 'user.invitation_sent', userId: id }, 'user.invitation_sent');
+    return { data: { user_id: id, sent: true } };
+  }
+
+  /** POST /users/{id}/password-reset: a D5 code and its link, issued and mailed as POST /v1/auth/password-reset/request would. */
+  async sendPasswordReset(id: string, caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
+    await this.reachable(id, caller, { active: true });
+    await this.uow.run(async (em) => {
+      const user = await em.findOneBy(User, { id });
+      if (!user || !user.isActive) throw new UserNotFoundError();
+      await this.recovery.issueNow(em, 'D5', user, ADMIN_ACTION_CLIENT);
+      await this.audit.record(em, {
+        type: 'user.password_reset_sent', userId: id, accountId: user.accountId, actor: actorOf(caller), outcome: 'success', details: { dialect: 'D5' },
+      });
+    });
+    this.mail.kick();
+    this.logger.log({ event: 'user.password_reset_sent', userId: id }, 'user.password_reset_sent');
+    return { data: { user_id: id, sent: true } };
+  }
+
+  /**
+   * DELETE /users/{id}/sessions: revokes every live refresh token and moves credentialsChangedAt to now,
+   * so every access token issued before carries an outdated `pwv` and is refused (jwt-access.strategy.ts),
+   * as after a password change. The password and outstanding one-time secrets stay as they are.
+   */
+  async endSessions(id: string, caller: AdminCaller): Promise<void> {
+    await this.reachable(id, caller, { active: false });
+    const sessions = await this.uow.run(async (em) => {
+      const user = await em.findOneBy(User, { id });
+      if (!user) throw new UserNotFoundError();
+      const revoked = await this.sessions.revokeAll(em, id);
+      const now = this.clock.now();
+      await em.update(User, { id }, { credentialsChangedAt: now, updatedAt: now });
+      await this.audit.record(em, {
+        type: 'session.revoked', userId: id, accountId: user.accountId, actor: actorOf(caller), outcome: 'success', details: { reason: 'admin', sessions: revoked },
+      });
+      return revoked;
+    });
+    this.logger.log({ event: 'session.revoked', userId: id, reason: 'admin', sessions }, 'session.revoked');
+  }
+
+  /** GET /accounts/{id}/users: newest first (created_at, then id, descending), keyset-paged with an opaque cursor. */
+  async listAccountUsers(accountId: string, query: ListAccountUsersQueryDto, caller: AdminCaller): Promise<AccountUsersPageDto> {
+    if (!(await this.accounts.existsBy({ id: accountId }))) throw new AccountNotFoundError();
+    this.apiKeys.assertCanReachAccount(caller, accountId);
+    const cursor = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
+    if (cursor === null) throw new RequestValidationError([{ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } }]);
+
+    const limit = query.limit ?? ACCOUNT_USERS_PAGE_DEFAULT;
+    const qb = this.users.createQueryBuilder('u').where('u.accountId = :accountId', { accountId });
+    if (query.email !== undefined) qb.andWhere('u.emailNormalized = :email', { email: normalizeEmail(query.email) });
+    if (cursor) qb.andWhere('(u.createdAt < :cursorAt OR (u.createdAt = :cursorAt AND u.id < :cursorId))', { cursorAt: cursor.atMs, cursorId: cursor.id });
+    const rows = await qb.orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').limit(limit + 1).getMany();
+
+    const page = rows.slice(0, limit);
+    const withPassword = new Set(
+      page.length === 0 ? [] : (await this.credentials.find({ where: { userId: In(page.map((u) => u.id)) }, select: { userId: true } })).map((c) => c.userId),
+    );
+    const last = page[page.length - 1];
+    return {
+      data: page.map((user) => UserResponseDto.from({ user, hasPassword: withPassword.has(user.id) })),
+      next_cursor: rows.length > limit && last ? encodeAuditCursor({ atMs: last.createdAt.getTime(), id: last.id }) : null,
+    };
+  }
+
+  /** The user, or 404 (also for a deactivated one when `active`); 403 when the caller is bound to another account. */
+  private async reachable(id: string, caller: AdminCaller, o: { active: boolean }): Promise<User> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw new UserNotFoundError();
+    this.apiKeys.assertCanReachAccount(caller, user.accountId);
+    if (o.active && !user.isActive) throw new UserNotFoundError();
+    return user;
+  }
+}
