@@ -62,12 +62,15 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
       callers.globalKey = { 'X-Api-Key': (await createApiKey(t, ['accounts:write', 'users:write'])).key };
     });
 
-    /** Expected statuses on [GET account, PUT policy, POST user, GET user, PATCH role] of one account, then POST /accounts. */
-    const ALL = [200, 200, 201, 200, 200];
-    const NONE = [403, 403, 403, 403, 403];
+    /**
+     * Expected statuses on [GET account, PUT policy, POST user, GET user, PATCH role, GET account users (admin
+     * action), DELETE user sessions (admin action)] of one account, then POST /accounts.
+     */
+    const ALL = [200, 200, 201, 200, 200, 200, 204];
+    const NONE = [403, 403, 403, 403, 403, 403, 403];
     const expected: Record<string, { A: number[]; B: number[]; create: number }> = {
       owner: { A: ALL, B: NONE, create: 403 },
-      admin: { A: [200, 403, 201, 200, 403], B: NONE, create: 403 },
+      admin: { A: [200, 403, 201, 200, 403, 200, 204], B: NONE, create: 403 },
       member: { A: NONE, B: NONE, create: 403 },
       superAdmin: { A: ALL, B: ALL, create: 201 },
       keyBoundToA: { A: ALL, B: NONE, create: 403 },
@@ -80,6 +83,8 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
       (await t.http.post(`/accounts/${x.accountId}/users`).set(h).send({ email: uniqueEmail('matrix') })).status,
       (await t.http.get(`/users/${x.target}`).set(h)).status,
       (await t.http.patch(`/users/${x.target}`).set(h).send({ role: 'member' })).status,
+      (await t.http.get(`/accounts/${x.accountId}/users`).set(h)).status,
+      (await t.http.delete(`/users/${x.target}/sessions`).set(h)).status,
     ];
 
     it.each(Object.keys(expected))('%s', async (name) => {
