@@ -13,6 +13,7 @@ export const AUDIT_EVENT_TYPES = [
   'session.revoked',
   'api_key.created',
   'api_key.revoked',
+  'oauth.token_issued',
   'recovery.requested',
   'reset.failed',
   'reset.limited',
