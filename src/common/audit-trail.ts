@@ -14,6 +14,7 @@ export const AUDIT_EVENT_TYPES = [
   'api_key.created',
   'api_key.revoked',
   'oauth.token_issued',
+  'oauth.limited',
   'recovery.requested',
   'reset.failed',
   'reset.limited',

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { API_KEY_SCOPES, ApiKey, ApiKeyScope } from '../api-keys/api-key.entity';
-import { AttemptLimiter } from '../common/attempt-limiter.service';
+import { AttemptLimiter, Limit } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
+import { Clock } from '../common/clock';
+import { OncePerWindow } from '../common/rate-limit/once-per-window';
 import { RateLimitedError } from '../common/errors/domain-errors';
 import { SecretKeys } from '../common/secrets';
 import { ClientTokenCodec } from './client-token.codec';
@@ -37,7 +39,7 @@ const SCOPE_SYNTAX = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
  * token (ClientTokenCodec) for the requested scopes, a subset of the key's (`admin` implies all), or
  * all of the key's when none are named. Unknown id, wrong secret and revoked key are one answer
  * (`invalid_client`), each spending the client id's and the address's failure budget (oauth-limits.ts).
- * Records `oauth.token_issued` (actor: the key).
+ * Records `oauth.token_issued` (actor: the key) and `oauth.limited` (once per exhausted budget and window).
  */
 @Injectable()
 export class ClientCredentialsUseCase {
@@ -47,7 +49,10 @@ export class ClientCredentialsUseCase {
     private readonly limiter: AttemptLimiter,
     private readonly secrets: SecretKeys,
     private readonly audit: AuditTrail,
+    private readonly clock: Clock,
   ) {}
+
+  private readonly reported = new OncePerWindow();
 
   async execute(request: ClientCredentialsRequest, clientIp: string): Promise<TokenResponse> {
     if (request.grantType !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
@@ -66,8 +71,12 @@ export class ClientCredentialsUseCase {
   /** The live key, or invalid_client; every failure counts (the counts of a success are given back). */
   private async authenticate(request: ClientCredentialsRequest, clientIp: string): Promise<ApiKey> {
     const clientRef = this.secrets.lookupHash(`oauth-client:${request.clientId.toLowerCase()}`);
-    const reserved = await this.limiter.tryReserve([oauthClientLimit(clientRef), oauthAddressLimit(clientKey(clientIp))]);
-    if (!reserved.granted) throw new RateLimitedError(reserved.retryAfterSeconds);
+    const clientLimit = oauthClientLimit(clientRef);
+    const reserved = await this.limiter.tryReserve([clientLimit, oauthAddressLimit(clientKey(clientIp))]);
+    if (!reserved.granted) {
+      this.report(reserved.limit === clientLimit ? 'client_id' : 'client', reserved.limit, reserved.retryAfterSeconds, reserved.windowEndsAtMs, clientIp);
+      throw new RateLimitedError(reserved.retryAfterSeconds);
+    }
     let key: ApiKey | null;
     try {
       key = await this.apiKeys.authenticateClient(request.clientId, request.clientSecret);
@@ -78,6 +87,15 @@ export class ClientCredentialsUseCase {
     if (!key) throw new OAuthError('invalid_client', 'Client authentication failed.', request.basic);
     await reserved.reservation.refund();
     return key;
+  }
+
+  /** One `oauth.limited` event per exhausted counter and window (not one per refused request). */
+  private report(budget: 'client_id' | 'client', limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): void {
+    const now = this.clock.nowMs();
+    if (!this.reported.first(limit.key, now, windowEndsAtMs)) return;
+    void this.audit
+      .record(null, { type: 'oauth.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited', details: { budget, max: limit.max, window_seconds: limit.windowMs / 1000, retry_after_seconds: retryAfterSeconds } })
+      .catch(() => undefined);
   }
 }
 
