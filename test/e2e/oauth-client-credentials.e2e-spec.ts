@@ -163,8 +163,13 @@ describeEachDatabase('OAuth 2.0 client credentials (POST /oauth/token, client to
       const limited = await tokenRequest({ grant_type: 'client_credentials' }, basic(key.id, key.key)).expect(429);
       expect(limited.body.error).toBe('temporarily_unavailable');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-      const events = await t.http.get('/audit-events').query({ type: 'oauth.limited' }).set(admin).expect(200);
-      expect(events.body.data[0]).toMatchObject({ actor: { kind: 'anonymous' }, outcome: 'limited', details: { budget: 'client_id', max: 10 } });
+      // Recorded after the answer (fire and forget), so it may land a moment later.
+      let limitedEvent: unknown;
+      for (let i = 0; i < 50 && !limitedEvent; i++) {
+        limitedEvent = (await t.http.get('/audit-events').query({ type: 'oauth.limited' }).set(admin).expect(200)).body.data[0];
+        if (!limitedEvent) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(limitedEvent).toMatchObject({ actor: { kind: 'anonymous' }, outcome: 'limited', details: { budget: 'client_id', max: 10 } });
       // The key itself still works, and the budget ends with its window.
       await t.http.get(`/accounts/${accountId}`).set('X-Api-Key', key.key).expect(403);
       t.clock.advance(16 * 60_000);
