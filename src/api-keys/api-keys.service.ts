@@ -170,8 +170,10 @@ export class ApiKeysService implements OnApplicationBootstrap {
    */
   async authenticateClient(id: string, raw: string): Promise<ApiKey | null> {
     if (!ID_SHAPE.test(id) || !raw || raw.length > 200) return null;
+    // Hashed whether or not the id names a key, so an unknown id takes as long as a wrong secret.
+    const keyHash = this.secrets.lookupHash(raw);
     const key = await this.keys.findOneBy({ id: id.toLowerCase(), revokedAt: IsNull() });
-    if (!key || !constantTimeEqual(key.keyHash, this.secrets.lookupHash(raw))) return null;
+    if (!key || !constantTimeEqual(key.keyHash, keyHash)) return null;
     const now = this.clock.now();
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
       await this.uow.run((em) => em.update(ApiKey, { id: key.id }, { lastUsedAt: now }));
