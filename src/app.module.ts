@@ -25,6 +25,8 @@ import { MailModule } from './mail/mail.module';
 import { PasswordModule } from './password/password.module';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { PagesModule } from './pages/pages.module';
+import { ClientTokenCallerIdentifier } from './oauth/client-token-caller.identifier';
+import { OAuthModule } from './oauth/oauth.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 import { UserActionsModule } from './user-actions/user-actions.module';
@@ -54,6 +56,7 @@ export class AppModule {
         PasswordModule,
         ApiKeysModule,
         AuthModule,
+        OAuthModule,
         UsersModule,
         AccountsModule,
         IntegratorModule,
@@ -63,8 +66,12 @@ export class AppModule {
         HealthModule,
       ],
       providers: [
-        // Who a request authenticates as, for the request limit (OAuth client tokens add theirs here).
-        { provide: CALLER_IDENTIFIERS, useFactory: (apiKeys: ApiKeyCallerIdentifier) => [apiKeys], inject: [ApiKeyCallerIdentifier] },
+        // Who a request authenticates as, for the request limit: an API key, or a client token (its key's budget).
+        {
+          provide: CALLER_IDENTIFIERS,
+          useFactory: (apiKeys: ApiKeyCallerIdentifier, clientTokens: ClientTokenCallerIdentifier) => [apiKeys, clientTokens],
+          inject: [ApiKeyCallerIdentifier, ClientTokenCallerIdentifier],
+        },
         // Order matters: throttle first (per key for authenticated callers, per address otherwise), then authenticate (deny by default).
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },
         { provide: APP_GUARD, useClass: GlobalAuthGuard },

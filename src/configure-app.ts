@@ -3,7 +3,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
-import { API_KEY_SECURITY, BEARER_SECURITY } from './auth/decorators/auth.decorators';
+import { API_KEY_SCOPES } from './api-keys/api-key.entity';
+import { API_KEY_SECURITY, BEARER_SECURITY, OAUTH2_SECURITY, OAUTH_CLIENT_BASIC_SECURITY } from './auth/decorators/auth.decorators';
 import { requestEdge } from './common/request-edge';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
@@ -32,7 +33,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.useGlobalPipes(createValidationPipe());
   // No enableShutdownHooks(): main.ts installs GracefulShutdown (Nest's hook re-raises the signal, so the
   // process would end by signal instead of exit code 0, and it does not drain keep-alive connections).
-  setUpSwagger(app);
+  setUpSwagger(app, config.publicUrl);
   return app;
 }
 
@@ -41,18 +42,37 @@ function refuseProtoKeys(key: string, value: unknown): unknown {
   return value;
 }
 
-export function setUpSwagger(app: INestApplication): void {
+/** What each scope allows, for the OAuth2 scheme (Swagger UI's Authorize dialog lists them). */
+const SCOPE_DESCRIPTIONS: Record<(typeof API_KEY_SCOPES)[number], string> = {
+  'accounts:read': 'read accounts and their password policies',
+  'accounts:write': 'create accounts and set their password policies and links (implies accounts:read)',
+  'users:write': 'create and manage users',
+  'passwords:write': 'set users\' passwords (D3)',
+  admin: 'everything, including API keys and audit events',
+};
+
+export function setUpSwagger(app: INestApplication, publicUrl: string): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Password lifecycle service')
       .setDescription(
         'Sets, creates and resets users\' passwords. One password core, five wire-compatible dialects (D1–D5), ' +
-          'and the admin API that issues their secrets. Admin routes take an `X-Api-Key`; user routes a bearer JWT.',
+          'and the admin API that issues their secrets. Admin routes take an `X-Api-Key` or a client token from ' +
+          '`POST /oauth/token` (OAuth 2.0 client credentials: the key\'s id and secret); user routes a bearer JWT.',
       )
       .setVersion('0.1.0')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'API key with the route\'s scope (admin implies all)' }, API_KEY_SECURITY)
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SECURITY)
+      .addOAuth2(
+        {
+          type: 'oauth2',
+          description: 'Client credentials: the API key\'s id as client_id and the key as client_secret; the token is sent as Authorization: Bearer.',
+          flows: { clientCredentials: { tokenUrl: `${publicUrl}/oauth/token`, scopes: SCOPE_DESCRIPTIONS } },
+        },
+        OAUTH2_SECURITY,
+      )
+      .addBasicAuth({ type: 'http', scheme: 'basic', description: 'API key id and key (client_id:client_secret), for POST /oauth/token' }, OAUTH_CLIENT_BASIC_SECURITY)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

@@ -8,7 +8,8 @@ import { dataDirectory, writePrivateFile } from '../config/service-secret';
 import { AccountNotFoundError, ApiKeyNotFoundError, ForbiddenError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { AuditActor, AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
-import { randomToken, SecretKeys } from '../common/secrets';
+import { constantTimeEqual, randomToken, SecretKeys } from '../common/secrets';
+import { ID_SHAPE } from '../common/id-param';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Account } from '../accounts/account.entity';
 import { actorOf, type ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
@@ -26,6 +27,8 @@ const KEY_PREFIX = 'pls_';
 export class ApiKeysService implements OnApplicationBootstrap {
   /** Per-request key lookups (findLive); entries go with their request. */
   private readonly lookups = new WeakMap<object, { raw: string; key: Promise<ApiKey | null> }>();
+  /** Per-request key lookups by id (findLiveById: client tokens); entries go with their request. */
+  private readonly lookupsById = new WeakMap<object, { id: string; key: Promise<ApiKey | null> }>();
 
   private readonly logger = new Logger(ApiKeysService.name);
 
@@ -158,6 +161,39 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (seen && seen.raw === raw) return seen.key;
     const key = lookup();
     this.lookups.set(request, { raw, key });
+    return key;
+  }
+
+  /**
+   * OAuth client authentication (POST /oauth/token, RFC 6749 §2.3.1): the live key whose id is `id` and
+   * whose secret is `raw`, or null for an unknown id, a wrong secret or a revoked key alike. Records last use.
+   */
+  async authenticateClient(id: string, raw: string): Promise<ApiKey | null> {
+    if (!ID_SHAPE.test(id) || !raw || raw.length > 200) return null;
+    // Hashed whether or not the id names a key, so an unknown id takes as long as a wrong secret.
+    const keyHash = this.secrets.lookupHash(raw);
+    const key = await this.keys.findOneBy({ id: id.toLowerCase(), revokedAt: IsNull() });
+    if (!key || !constantTimeEqual(key.keyHash, keyHash)) return null;
+    const now = this.clock.now();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
+      await this.uow.run((em) => em.update(ApiKey, { id: key.id }, { lastUsedAt: now }));
+    }
+    return key;
+  }
+
+  /**
+   * The live (not revoked) key with this id, looked up once per request like findLive (client tokens:
+   * the request limiter and the auth guard share one query). Never cached across requests, so revoking
+   * a key ends its client tokens from the next request.
+   */
+  findLiveById(id: string, request?: object): Promise<ApiKey | null> {
+    if (!ID_SHAPE.test(id)) return Promise.resolve(null);
+    const lookup = () => this.keys.findOneBy({ id: id.toLowerCase(), revokedAt: IsNull() });
+    if (!request) return lookup();
+    const seen = this.lookupsById.get(request);
+    if (seen && seen.id === id) return seen.key;
+    const key = lookup();
+    this.lookupsById.set(request, { id, key });
     return key;
   }
 

@@ -14,6 +14,8 @@ export const AUDIT_EVENT_TYPES = [
   'api_key.created',
   'api_key.revoked',
   'user.role_changed',
+  'oauth.token_issued',
+  'oauth.limited',
   'recovery.requested',
   'reset.failed',
   'reset.limited',

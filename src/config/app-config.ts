@@ -39,6 +39,7 @@ export class EnvironmentVariables {
   RESET_CODE_ALPHABET?: string;
   @IsOptional() @IsInt() @Min(60) @Max(86400) ACCESS_TOKEN_TTL_SECONDS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(365) REFRESH_TOKEN_TTL_DAYS?: number;
+  @IsOptional() @IsInt() @Min(60) @Max(3600) CLIENT_TOKEN_TTL_SECONDS?: number;
   @IsOptional() @IsInt() @Min(1) RATE_LIMIT_PER_MINUTE?: number;
   @IsOptional() @IsInt() @Min(0) @Max(36500) AUDIT_RETENTION_DAYS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(1000) DATABASE_POOL_MAX?: number;
@@ -101,6 +102,8 @@ export interface AppConfig {
   resetCodeAlphabet: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlMs: number;
+  /** Lifetime of client tokens from POST /oauth/token (client credentials); short, as each request re-checks the key anyway. */
+  clientTokenTtlSeconds: number;
   /** Requests per minute per client address and route for callers without a valid credential. */
   rateLimitPerMinute: number;
   /** Audit events older than this many days are deleted (docs/audit.md); 0 keeps them for ever. */
@@ -160,6 +163,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     resetCodeLength: vars.RESET_CODE_LENGTH ?? 6,
     resetCodeAlphabet: vars.RESET_CODE_ALPHABET ?? '0123456789',
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS ?? 900,
+    clientTokenTtlSeconds: vars.CLIENT_TOKEN_TTL_SECONDS ?? 300,
     refreshTokenTtlMs: minutes(60 * 24 * (vars.REFRESH_TOKEN_TTL_DAYS ?? 30)),
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 60,
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS ?? 365,

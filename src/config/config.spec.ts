@@ -43,6 +43,12 @@ describe('configuration of outages and shutdown', () => {
     expect(loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: '500', SHUTDOWN_TIMEOUT_SECONDS: '25' })).toMatchObject({ redisCommandTimeoutMs: 500, shutdownTimeoutSeconds: 25 });
   });
 
+  it('client tokens live 300 s by default; CLIENT_TOKEN_TTL_SECONDS takes 60..3600 and names itself otherwise', () => {
+    expect(loadAppConfig({}).clientTokenTtlSeconds).toBe(300);
+    expect(loadAppConfig({ CLIENT_TOKEN_TTL_SECONDS: '600' }).clientTokenTtlSeconds).toBe(600);
+    for (const bad of ['59', '3601', 'soon', '1.5']) expect(() => loadAppConfig({ CLIENT_TOKEN_TTL_SECONDS: bad })).toThrow(/CLIENT_TOKEN_TTL_SECONDS/);
+  });
+
   it('refuses a Redis command timeout or a shutdown timeout out of range, naming the variable', () => {
     expect(() => loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
     expect(() => loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: '60000' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);

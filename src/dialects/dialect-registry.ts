@@ -3,11 +3,12 @@ import { D2Presenter } from './d2.presenter';
 import { D3Presenter } from './d3.presenter';
 import { D4Presenter } from './d4.presenter';
 import { D5Presenter } from './d5.presenter';
+import { OAuthPresenter } from './oauth.presenter';
 import type { DialectPresenter } from './presenter';
 import { ServicePresenter } from './service.presenter';
 import { PagePresenter } from '../pages/page.presenter';
 
-export type DialectId = 'D1' | 'D2' | 'D3' | 'D4' | 'D5' | 'page' | 'service';
+export type DialectId = 'D1' | 'D2' | 'D3' | 'D4' | 'D5' | 'page' | 'oauth' | 'service';
 
 /**
  * Which envelope answers a request, decided from its path alone, so that failures raised before a
@@ -20,6 +21,8 @@ const ROUTES: Array<[RegExp, DialectId]> = [
   [/^\/v1\/password(\/|$)/i, 'D3'],
   [/^\/api\/v2\/account(\/|$)/i, 'D4'],
   [/^\/v1\/auth\/password-reset(\/|$)/i, 'D5'],
+  // The OAuth token endpoint (src/oauth): RFC 6749 §5.2 errors.
+  [/^\/oauth\/token\/?$/i, 'oauth'],
   // The pages behind the email links (src/pages): failures there are pages too.
   [/^\/(set-password|verify-email|password-reset|forgot-password|account\/reset|account\/recover)\/?$/i, 'page'],
 ];
@@ -40,6 +43,7 @@ const PRESENTERS: Record<DialectId, DialectPresenter> = {
   D4: new D4Presenter(),
   D5: new D5Presenter(),
   page: new PagePresenter(),
+  oauth: new OAuthPresenter(),
   service: new ServicePresenter(),
 };
 

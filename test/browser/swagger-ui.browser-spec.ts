@@ -65,4 +65,33 @@ describeBrowser('Swagger UI: an admin creates an account from /docs', () => {
       process.stdout.write(`axe on Swagger UI /docs, not enforced (third-party UI): ${rules}; details in ${relative(process.cwd(), file)}\n`);
     }
   });
+  it('authorizes with OAuth client credentials (an API key\'s id and key) and calls an admin route with the client token', async () => {
+    const created = await s.app.t.http.post('/api-keys').set('X-Api-Key', ADMIN_KEY).send({ name: 'swagger client', scopes: ['admin'] }).expect(201);
+    const page = await newPage(s.browser);
+    const problems = watchPage(page, { origin: s.app.baseUrl });
+    await page.goto(s.app.url('/docs'));
+    await page.locator('button.authorize').first().click();
+    const dialog = page.locator('.modal-ux');
+    await dialog.waitFor();
+    const oauthForm = dialog.locator('.auth-container').filter({ hasText: 'clientCredentials' });
+    await oauthForm.locator('input[type="text"]').first().fill(created.body.id);
+    await oauthForm.locator('input[type="password"]').first().fill(created.body.key);
+    await s.shots.take(page, 'client credentials filled');
+    await oauthForm.locator('button.authorize').click();
+    await oauthForm.getByRole('button', { name: 'Remove authorization' }).waitFor();
+    await s.shots.take(page, 'client authorized');
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const operation = page.locator('.opblock-get').filter({ has: page.locator('.opblock-summary-path[data-path="/api-keys"]') });
+    await operation.locator('.opblock-summary').first().click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    await operation.getByRole('button', { name: 'Execute' }).click();
+    const live = operation.locator('.live-responses-table .response').first();
+    await live.waitFor();
+    await s.shots.take(page, 'called with the client token');
+    await expect(live.locator('.response-col_status').innerText()).resolves.toMatch(/^\s*200\b/);
+    await expect(operation.locator('.curl-command').innerText()).resolves.toMatch(/Authorization: Bearer ey/);
+    problems.expectNone();
+  });
 });

@@ -253,7 +253,7 @@ describeEachDatabase('admin API', (kind) => {
     it('Swagger UI and the OpenAPI document list the admin endpoints and both security schemes', async () => {
       await t.http.get('/docs/').expect(200).expect('Content-Type', /html/);
       const doc = (await t.http.get('/docs-json').expect(200)).body;
-      expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['api-key', 'bearer']);
+      expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['api-key', 'bearer', 'oauth-client-basic', 'oauth2']);
       expect(doc.components.securitySchemes['api-key']).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Api-Key' });
       for (const path of ['/accounts', '/accounts/{id}', '/accounts/{id}/password-policy', '/accounts/{id}/users', '/users/{id}', '/api-keys', '/api-keys/{id}']) {
         expect(doc.paths).toHaveProperty([path]);

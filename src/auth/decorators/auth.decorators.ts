@@ -15,6 +15,10 @@ export type BearerStrategy = 'jwt-access' | 'jwt-verification';
 
 export const API_KEY_SECURITY = 'api-key';
 export const BEARER_SECURITY = 'bearer';
+/** OAuth 2.0 client credentials (POST /oauth/token): a client token, offered on every RequireScope route. */
+export const OAUTH2_SECURITY = 'oauth2';
+/** HTTP Basic client authentication on POST /oauth/token (RFC 6749 §2.3.1). */
+export const OAUTH_CLIENT_BASIC_SECURITY = 'oauth-client-basic';
 
 /** Open route: no credentials. */
 export const Public = () => SetMetadata(AUTH_METADATA, { kind: 'public' } satisfies AuthRequirement);
@@ -24,7 +28,11 @@ export const Public = () => SetMetadata(AUTH_METADATA, { kind: 'public' } satisf
  * Bearer` with a client token or an owner's/admin's access token (src/auth/caller-resolver.ts).
  */
 export const RequireScope = (scope: ApiKeyScope) =>
-  applyDecorators(SetMetadata(AUTH_METADATA, { kind: 'apiKey', scope } satisfies AuthRequirement), ApiSecurity(API_KEY_SECURITY));
+  applyDecorators(
+    SetMetadata(AUTH_METADATA, { kind: 'apiKey', scope } satisfies AuthRequirement),
+    ApiSecurity(API_KEY_SECURITY),
+    ApiSecurity(OAUTH2_SECURITY, [scope]),
+  );
 
 /** `Authorization: Bearer <jwt>` verified by the given passport strategy. */
 export const RequireBearer = (strategy: BearerStrategy) =>

@@ -47,7 +47,8 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
     const { req, res } = this.getRequestResponse(context);
     const caller = await this.callerOf(req as Request);
     const limit = caller ? caller.limitPerMinute ?? this.config.apiKeyRateLimitPerMinute : props.limit;
-    const tracker = caller ? `${caller.kind}:${caller.keyId}` : clientKey((req as Request).ip);
+    // Per key, whatever the key showed: its X-Api-Key requests and its client tokens' share one budget.
+    const tracker = caller ? `api_key:${caller.keyId}` : clientKey((req as Request).ip);
     // A key's budget spans every route; an address's is per route (as before).
     const key = caller ? `caller:${throttler.name}:${tracker}` : props.generateKey(context, tracker, throttler.name ?? 'default');
     const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(key, ttl, limit, blockDuration, throttler.name ?? 'default');

@@ -458,6 +458,13 @@ export const ENVELOPES: Partial<Record<DialectId, (status: number, body: any) =>
   D5: (_s, b) => (onlyKeys(b, ['error']) && isString(b.error) ? null : 'D5 wants {"error":"<sentence>"}'),
   // A page: the whole HTML document (its text is passed here), with a heading saying what went wrong.
   page: (_s, html) => (typeof html === 'string' && html.startsWith('<!doctype html>') && /<h1>[^<]+<\/h1>/.test(html) && !/<script>/.test(html) ? null : 'page wants an HTML page with an <h1>'),
+  // POST /oauth/token: RFC 6749 §5.2.
+  oauth: (_s, b) =>
+    onlyKeys(b, b && typeof b === 'object' && 'error_description' in b ? ['error', 'error_description'] : ['error'])
+    && ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'temporarily_unavailable', 'server_error'].includes(b.error)
+    && (b.error_description === undefined || isString(b.error_description))
+      ? null
+      : 'oauth wants {"error":"<RFC 6749 code>","error_description"?}',
   service: (s, b) => {
     const keys = b && typeof b === 'object' ? Object.keys(b) : [];
     const ok = b && b.statusCode === s && isString(b.error) && isString(b.code) && isString(b.message) && keys.every((k) => ['statusCode', 'error', 'code', 'message', 'details'].includes(k))

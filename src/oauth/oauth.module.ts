@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AuthModule } from '../auth/auth.module';
+import { ClientCredentialsUseCase } from './client-credentials.usecase';
+import { ClientTokenCallerIdentifier } from './client-token-caller.identifier';
+import { ClientTokenCallerSource } from './client-token.caller-source';
+import { ClientTokenCodec } from './client-token.codec';
+import { OAuthController } from './oauth.controller';
+
+/**
+ * OAuth 2.0 client credentials (CONTRACT.md "Callers with JWT bearer tokens"): POST /oauth/token turns
+ * an API key into a short-lived client token (ClientTokenCodec), which every RequireScope route accepts
+ * (ClientTokenCallerSource, registered in CallerResolver) and which spends its key's request budget
+ * (ClientTokenCallerIdentifier, listed in app.module.ts).
+ */
+@Module({
+  imports: [ApiKeysModule, AuthModule],
+  controllers: [OAuthController],
+  providers: [ClientTokenCodec, ClientCredentialsUseCase, ClientTokenCallerSource, ClientTokenCallerIdentifier],
+  exports: [ClientTokenCodec, ClientTokenCallerIdentifier],
+})
+export class OAuthModule {}
