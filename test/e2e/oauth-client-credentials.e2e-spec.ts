@@ -220,7 +220,7 @@ describeEachDatabase('OAuth 2.0 client credentials (POST /oauth/token, client to
       await t.http.get('/api-keys').set(bearer(token)).expect(403);
     });
 
-    it('an expired or a tampered token is 401, and so is a user access token (not a client token)', async () => {
+    it("an expired or a tampered token is 401; a member's access token is judged by its role (403)", async () => {
       const key = await createApiKey(t, ['users:write']);
       const token = await tokenFor(key);
       const { userId } = await createUser(t, accountId);
@@ -229,7 +229,8 @@ describeEachDatabase('OAuth 2.0 client credentials (POST /oauth/token, client to
       const tampered = [h, Buffer.from(JSON.stringify({ ...claims, scope: 'admin' })).toString('base64url'), s].join('.');
       await t.http.get(`/users/${userId}`).set(bearer(tampered)).expect(401);
       const { accessToken } = await issueSession(t, userId);
-      await t.http.get(`/users/${userId}`).set(bearer(accessToken)).expect(401);
+      // A user's access token is not a client token: it is judged by the user's role (a member: 403).
+      await t.http.get(`/users/${userId}`).set(bearer(accessToken)).expect(403);
       t.clock.advance(301_000);
       await t.http.get(`/users/${userId}`).set(bearer(token)).expect(401);
     });

@@ -34,6 +34,12 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
     return { ...a, token: (await loginAs(t, a.ownerEmail)).access_token };
   }
 
+  /** A client token for an API key (POST /oauth/token, HTTP Basic). */
+  async function clientToken(k: { id: string; key: string }): Promise<string> {
+    const res = await t.http.post('/oauth/token').auth(k.id, k.key).type('form').send({ grant_type: 'client_credentials' }).expect(200);
+    return res.body.access_token;
+  }
+
   const roleOf = async (userId: string) => (await t.http.get(`/users/${userId}`).set(admin).expect(200)).body.data.role;
 
   withAppAndSmtp(kind, (app, server) => {
@@ -58,8 +64,13 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
       callers.admin = bearer(adminA.token);
       callers.member = bearer(memberA.token);
       callers.superAdmin = bearer(superUser.token); // logged in before becoming super admin: roles are read per request
-      callers.keyBoundToA = { 'X-Api-Key': (await createApiKey(t, ['accounts:write', 'users:write'], a.accountId)).key };
-      callers.globalKey = { 'X-Api-Key': (await createApiKey(t, ['accounts:write', 'users:write'])).key };
+      const boundKey = await createApiKey(t, ['accounts:write', 'users:write'], a.accountId);
+      const globalKey = await createApiKey(t, ['accounts:write', 'users:write']);
+      callers.keyBoundToA = { 'X-Api-Key': boundKey.key };
+      callers.globalKey = { 'X-Api-Key': globalKey.key };
+      // The same keys as OAuth clients (RFC 6749 §4.4): their tokens carry the keys' scopes and binding.
+      callers.clientTokenBoundToA = bearer(await clientToken(boundKey));
+      callers.globalClientToken = bearer(await clientToken(globalKey));
     });
 
     /**
@@ -75,6 +86,8 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
       superAdmin: { A: ALL, B: ALL, create: 201 },
       keyBoundToA: { A: ALL, B: NONE, create: 403 },
       globalKey: { A: ALL, B: ALL, create: 201 },
+      clientTokenBoundToA: { A: ALL, B: NONE, create: 403 },
+      globalClientToken: { A: ALL, B: ALL, create: 201 },
     };
 
     const statuses = async (h: Headers, x: { accountId: string; target: string }) => [
