@@ -20,6 +20,7 @@ import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { openMigratedDataSource } from './database/migration-lock';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { IntegratorModule } from './integrator/integrator.module';
 import { MailModule } from './mail/mail.module';
 import { PasswordModule } from './password/password.module';
@@ -34,11 +35,11 @@ import { UserActionsModule } from './user-actions/user-actions.module';
 @Module({})
 export class AppModule {
   /** The whole service for one configuration; main.ts and the e2e tests build it the same way. */
-  static forRoot(config: AppConfig, options: { serviceSecret?: string; logDestination?: DestinationStream } = {}): DynamicModule {
+  static forRoot(config: AppConfig, options: { logDestination?: DestinationStream } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRoot(config, options.serviceSecret),
+        CoreModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config, options.logDestination)),
         // Migrations run before the app's data source opens, under a lock every instance takes (migration-lock.ts).
         TypeOrmModule.forRootAsync({
@@ -50,6 +51,7 @@ export class AppModule {
           // Redis when REDIS_URL is set, this instance's memory when it is not or while Redis is down.
           storage: createThrottlerStorage(config),
         }),
+        KeysModule.forRoot(config),
         AuditModule,
         TokensModule,
         MailModule,

@@ -10,7 +10,7 @@ export class ApiKey {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
   @Column({ type: 'varchar', length: 200 }) name: string;
   @Index('uq_api_keys_key_hash', { unique: true })
-  @Column({ name: 'key_hash', type: 'varchar', length: 64 })
+  @Column({ name: 'key_hash', type: 'varchar', length: 128 })
   keyHash: string;
   @Column({ type: 'simple-json' }) scopes: ApiKeyScope[];
   /** Null: a global key. Otherwise the key reaches only this account's users. */

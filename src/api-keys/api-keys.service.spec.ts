@@ -3,6 +3,7 @@ import type { Account } from '../accounts/account.entity';
 import type { AuditTrail } from '../common/audit-trail';
 import type { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
+import { KeySet } from '../keys/key-set';
 import type { AppConfig } from '../config/app-config';
 import type { UnitOfWork } from '../database/unit-of-work';
 import { ApiKey } from './api-key.entity';
@@ -19,7 +20,9 @@ describe('ApiKeysService key lookups', () => {
     findOneBy = jest.fn().mockResolvedValue(live);
     const keys = { findOneBy } as unknown as Repository<ApiKey>;
     const clock = { now: () => new Date(), nowMs: () => Date.now() } as unknown as Clock;
-    sut = new ApiKeysService(keys, {} as Repository<Account>, {} as AppConfig, new SecretKeys('s'.repeat(48)), clock, {} as UnitOfWork, {} as AuditTrail);
+    const secrets = new SecretKeys(KeySet.random());
+    live.keyHash = secrets.lookupHash('pls_key');
+    sut = new ApiKeysService(keys, {} as Repository<Account>, {} as AppConfig, secrets, clock, {} as UnitOfWork, {} as AuditTrail);
   });
 
   it('the request limiter and the auth guard share one lookup per request (one query, one timeout when the database hangs)', async () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { EntityManager, IsNull, Repository, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { dataDirectory, writePrivateFile } from '../config/service-secret';
 import { AccountNotFoundError, ApiKeyNotFoundError, ForbiddenError, UnauthenticatedError } from '../common/errors/domain-errors';
@@ -53,7 +53,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (!raw) return this.createFirstAdminKeyFile();
     const keyHash = this.secrets.lookupHash(raw);
     await this.uow.run(async (em) => {
-      const existing = await em.findOneBy(ApiKey, { keyHash });
+      const existing = await em.findOneBy(ApiKey, { keyHash: In(this.secrets.lookupHashes(raw)) });
       if (existing?.revokedAt) {
         // Revoking a leaked bootstrap key must stick: a restart does not bring it back.
         this.logger.error('ADMIN_API_KEY names a key that was revoked: it stays revoked. Set ADMIN_API_KEY to a new value to bootstrap another admin key.');
@@ -131,6 +131,10 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (!raw || raw.length > 200) throw new UnauthenticatedError();
     const key = await this.findLive(raw, request);
     if (!key) throw new UnauthenticatedError();
+    // Found under a retired lookup key: stored again under the active one (lazy rehash), so the retired key's work ends.
+    if (!this.secrets.isCurrentLookupHash(key.keyHash)) {
+      await this.uow.run((em) => em.update(ApiKey, { id: key.id, keyHash: key.keyHash }, { keyHash: this.secrets.lookupHash(raw) }));
+    }
     const now = this.clock.now();
     // Last use is recorded at most once a minute per key, so hot keys do not write on every call.
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
@@ -155,7 +159,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
    * a fresh lookup. Never cached across requests, so a revocation holds from the next request.
    */
   private findLive(raw: string, request?: object): Promise<ApiKey | null> {
-    const lookup = () => this.keys.findOneBy({ keyHash: this.secrets.lookupHash(raw), revokedAt: IsNull() });
+    const lookup = () => this.keys.findOneBy({ keyHash: In(this.secrets.lookupHashes(raw)), revokedAt: IsNull() });
     if (!request) return lookup();
     const seen = this.lookups.get(request);
     if (seen && seen.raw === raw) return seen.key;

@@ -1,17 +1,14 @@
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Account } from '../accounts/account.entity';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
-import { SERVICE_SECRET } from '../common/core.module';
 import { MailModule } from '../mail/mail.module';
 import { Credential } from '../password/credential.entity';
 import { PasswordModule } from '../password/password.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
-import { JWT_ALGORITHM, JWT_ISSUER } from './jwt-claims';
 import { KnownLoginNetworks } from './known-login-networks.service';
 import { LoginKnownNetwork } from './login-known-network.entity';
 import { LoginUseCase } from './login.usecase';
@@ -38,14 +35,6 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     PasswordModule,
     TokensModule,
     MailModule,
-    JwtModule.registerAsync({
-      inject: [SERVICE_SECRET],
-      useFactory: (secret: string) => ({
-        secret,
-        signOptions: { algorithm: JWT_ALGORITHM, issuer: JWT_ISSUER },
-        verifyOptions: { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER },
-      }),
-    }),
   ],
   controllers: [SignUpController, SetPasswordController, SessionsController],
   providers: [
@@ -61,6 +50,6 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     RefreshSessionUseCase,
     LogoutUseCase,
   ],
-  exports: [SessionsService, JwtModule, KnownLoginNetworks, VerifyEmailUseCase, SetPasswordWithVerificationUseCase],
+  exports: [SessionsService, KnownLoginNetworks, VerifyEmailUseCase, SetPasswordWithVerificationUseCase],
 })
 export class AuthModule {}

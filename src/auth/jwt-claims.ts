@@ -1,6 +1,8 @@
-/** Claims and constants of the JWTs this service issues. HS256 only, pinned on verify (SECURITY.md E1–E3). */
-export const JWT_ALGORITHM = 'HS256' as const;
-export const JWT_ISSUER = 'password-lifecycle-service';
+/**
+ * Claims and constants of the JWTs this service issues. ES256 only, signed with the key ring's active
+ * signing key and pinned on verify (src/keys/token-signer.ts; SECURITY.md E1–E3); `iss` is PUBLIC_URL.
+ */
+export { JWT_ALGORITHM } from '../keys/token-signer';
 /** Access tokens (login, refresh, D3, D4). */
 export const ACCESS_AUDIENCE = 'pls:access';
 /** Email-verification tokens accepted only by D2 (SECURITY.md E6). */

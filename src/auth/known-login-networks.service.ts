@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, MoreThan, Repository } from 'typeorm';
+import { EntityManager, MoreThan, Repository, In } from 'typeorm';
 import { Clock } from '../common/clock';
 import { ExpiredRowsSweeper } from '../common/expired-rows';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -27,9 +27,12 @@ export class KnownLoginNetworks implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  /** Whether the target logged in from this network within the last 90 days. Reads only. */
-  async isKnown(targetRef: string, networkRef: string): Promise<boolean> {
-    return this.rows.exists({ where: { targetRef, networkRef, lastSuccessAt: MoreThan(new Date(this.clock.nowMs() - LOGIN_KNOWN_NETWORK_TTL_MS)) } });
+  /**
+   * Whether the target logged in from this network within the last 90 days. Takes the refs under every
+   * lookup key (SecretKeys.lookupHashes), so a rotation forgets no network. Reads only.
+   */
+  async isKnown(targetRefs: string[], networkRefs: string[]): Promise<boolean> {
+    return this.rows.exists({ where: { targetRef: In(targetRefs), networkRef: In(networkRefs), lastSuccessAt: MoreThan(new Date(this.clock.nowMs() - LOGIN_KNOWN_NETWORK_TTL_MS)) } });
   }
 
   /** Records a successful login, in the caller's transaction: one upsert. */

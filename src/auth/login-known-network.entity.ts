@@ -9,7 +9,7 @@ import { TimeColumn } from '../database/columns';
  */
 @Entity('login_known_networks')
 export class LoginKnownNetwork {
-  @PrimaryColumn({ name: 'target_ref', type: 'varchar', length: 64 }) targetRef: string;
-  @PrimaryColumn({ name: 'network_ref', type: 'varchar', length: 64 }) networkRef: string;
+  @PrimaryColumn({ name: 'target_ref', type: 'varchar', length: 128 }) targetRef: string;
+  @PrimaryColumn({ name: 'network_ref', type: 'varchar', length: 128 }) networkRef: string;
   @TimeColumn('last_success_at') lastSuccessAt: Date;
 }

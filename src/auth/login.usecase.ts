@@ -6,7 +6,7 @@ import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
 import { InvalidCredentialsError, PasswordExpiredError, PasswordLoginDisabledError, RateLimitedError } from '../common/errors/domain-errors';
-import { clientNetworkRef } from '../common/rate-limit/client-network';
+import { clientNetworkRef, clientNetworkRefs } from '../common/rate-limit/client-network';
 import { OncePerWindow } from '../common/rate-limit/once-per-window';
 import { SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -66,7 +66,7 @@ export class LoginUseCase {
     const networkRef = clientNetworkRef(this.secrets, client);
     const targetLimits = loginTargetLimits(targetRef);
     const knownLimit = loginKnownNetworkLimit(targetRef, networkRef);
-    const reservations = await this.reserveFailure(targetLimits, knownLimit, { targetRef, networkRef, client, clientIp });
+    const reservations = await this.reserveFailure(targetLimits, knownLimit, { email: normalizeEmail(dto.email), client, clientIp });
     let failedUser: User | null | undefined;
     try {
       const response = await this.checkAndIssue(dto, (user) => (failedUser = user), (em) => this.knownNetworks.remember(em, targetRef, networkRef));
@@ -94,7 +94,7 @@ export class LoginUseCase {
   private async reserveFailure(
     targetLimits: Limit[],
     knownLimit: Limit,
-    who: { targetRef: string; networkRef: string; client: string; clientIp: string },
+    who: { email: string; client: string; clientIp: string },
   ): Promise<Reservation[]> {
     const { client, clientIp } = who;
     const clientLimit = loginClientLimit(client);
@@ -102,7 +102,7 @@ export class LoginUseCase {
     if (!own.granted && own.limit !== clientLimit) {
       // The target's budget is spent: only a network it logged in from keeps a (small) allowance.
       // Decided on hashes alone, so an unknown email is answered exactly like a known one.
-      const known = await this.knownNetworks.isKnown(who.targetRef, who.networkRef);
+      const known = await this.knownNetworks.isKnown(this.secrets.lookupHashes(loginTargetSecret(who.email)), clientNetworkRefs(this.secrets, client));
       if (!known) return this.refuse('target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp, false);
       own = await this.limiter.tryReserve([clientLimit, knownLimit]);
       if (!own.granted && own.limit !== clientLimit) return this.refuse('target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp, true);

@@ -10,7 +10,7 @@ export class RefreshToken {
   @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
   @Column({ name: 'family_id', type: 'varchar', length: 36 }) familyId: string;
   @Index('uq_refresh_tokens_token_hash', { unique: true })
-  @Column({ name: 'token_hash', type: 'varchar', length: 64 })
+  @Column({ name: 'token_hash', type: 'varchar', length: 128 })
   tokenHash: string;
   @TimeColumn('expires_at') expiresAt: Date;
   @TimeColumn('rotated_at', { nullable: true }) rotatedAt: Date | null;

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, IsNull } from 'typeorm';
+import { EntityManager, IsNull, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { randomToken, SecretKeys } from '../common/secrets';
+import { TokenSigner } from '../keys/token-signer';
 import { User } from '../users/user.entity';
 import { ACCESS_AUDIENCE, ACCESS_SCOPE, AccessTokenClaims, CLIENT_ID } from './jwt-claims';
 import { RefreshToken } from './refresh-token.entity';
@@ -25,7 +25,7 @@ export interface SessionTokens {
 @Injectable()
 export class SessionsService {
   constructor(
-    private readonly jwt: JwtService,
+    private readonly signer: TokenSigner,
     private readonly secrets: SecretKeys,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -39,7 +39,7 @@ export class SessionsService {
       expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlMs), rotatedAt: null, revokedAt: null, createdAt: now,
     });
     return {
-      accessToken: this.signAccessToken(user),
+      accessToken: await this.signAccessToken(user),
       refreshToken,
       expiresIn: this.config.accessTokenTtlSeconds,
       tokenType: 'Bearer',
@@ -48,10 +48,10 @@ export class SessionsService {
     };
   }
 
-  signAccessToken(user: Pick<User, 'id' | 'credentialsChangedAt'>): string {
+  /** An access token (RFC 9068 claims, `pwv`), signed with the active signing key. */
+  signAccessToken(user: Pick<User, 'id' | 'credentialsChangedAt'>): Promise<string> {
     const claims: AccessTokenClaims = { sub: user.id, pwv: user.credentialsChangedAt?.getTime() ?? 0, jti: randomUUID() };
-    const iat = Math.floor(this.clock.nowMs() / 1000);
-    return this.jwt.sign({ ...claims, iat }, { audience: ACCESS_AUDIENCE, expiresIn: this.config.accessTokenTtlSeconds });
+    return this.signer.sign({ pwv: claims.pwv }, { audience: ACCESS_AUDIENCE, expiresInSeconds: this.config.accessTokenTtlSeconds, subject: claims.sub, jwtId: claims.jti });
   }
 
   /**
@@ -62,7 +62,7 @@ export class SessionsService {
    */
   async rotate(em: EntityManager, raw: string): Promise<RotationOutcome> {
     const now = this.clock.now();
-    const row = raw && raw.length <= 512 ? await em.findOneBy(RefreshToken, { tokenHash: this.refreshTokenHash(raw) }) : null;
+    const row = raw && raw.length <= 512 ? await em.findOneBy(RefreshToken, { tokenHash: In(this.secrets.lookupHashes(`refresh:${raw}`)) }) : null;
     if (!row || row.revokedAt || row.expiresAt <= now) return { kind: 'invalid' };
     if (row.rotatedAt) {
       const revoked = await this.revokeFamily(em, row.familyId);
@@ -96,9 +96,6 @@ export class SessionsService {
     return (await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() })).affected ?? 0;
   }
 
-  refreshTokenHash(raw: string): string {
-    return this.secrets.lookupHash(`refresh:${raw}`);
-  }
 }
 
 /** `reused`: the family (its id) was revoked, `revoked` live tokens in all. */

@@ -5,13 +5,14 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import type { AuditTrail } from '../common/audit-trail';
 import type { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
+import { KeySet } from '../keys/key-set';
 import type { AppConfig } from '../config/app-config';
 import type { UnitOfWork } from '../database/unit-of-work';
 import type { AdminCaller } from './decorators/auth.decorators';
 import { callerForUser } from './user-token.callers';
 
 describe('user callers and the one scope check', () => {
-  const apiKeys = new ApiKeysService({} as Repository<ApiKey>, {} as Repository<Account>, {} as AppConfig, new SecretKeys('s'.repeat(48)), {} as Clock, {} as UnitOfWork, {} as AuditTrail);
+  const apiKeys = new ApiKeysService({} as Repository<ApiKey>, {} as Repository<Account>, {} as AppConfig, new SecretKeys(KeySet.random()), {} as Clock, {} as UnitOfWork, {} as AuditTrail);
   const may = (caller: AdminCaller) => (['accounts:read', 'accounts:write', 'users:write', 'passwords:write', 'admin'] as ApiKeyScope[]).filter((s) => apiKeys.allows(caller, s));
   const user = (role: 'owner' | 'admin' | 'member', o: { isAdmin?: boolean; accountId?: string | null } = {}) =>
     callerForUser({ id: 'u', accountId: o.accountId === undefined ? 'acc' : o.accountId, role, isAdmin: o.isAdmin ?? false });

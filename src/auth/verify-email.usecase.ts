@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AttemptLimiter, Limit, LONGEST_WINDOW_MS, Reservation } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
 import { InvalidTokenError, RateLimitedError } from '../common/errors/domain-errors';
-import { clientNetworkRef } from '../common/rate-limit/client-network';
+import { clientNetworkRefs } from '../common/rate-limit/client-network';
 import { OncePerWindow } from '../common/rate-limit/once-per-window';
+import { TokenSigner } from '../keys/token-signer';
 import { SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
@@ -51,7 +51,7 @@ export class VerifyEmailUseCase {
 
   constructor(
     private readonly tokens: OneTimeTokensService,
-    private readonly jwt: JwtService,
+    private readonly signer: TokenSigner,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
     private readonly limiter: AttemptLimiter,
@@ -71,10 +71,7 @@ export class VerifyEmailUseCase {
       if (!user.isEmailVerified) await em.update(User, { id: user.id }, { isEmailVerified: true, updatedAt: now });
       const jti = randomUUID();
       await this.tokens.issue(em, { purpose: 'verification_jwt', userId: user.id, ttlMs: VERIFICATION_TTL_SECONDS * 1000, value: jti });
-      return this.jwt.sign(
-        { sub: user.id, jti, iat: Math.floor(now.getTime() / 1000) },
-        { audience: VERIFICATION_AUDIENCE, expiresIn: VERIFICATION_TTL_SECONDS },
-      );
+      return this.signer.sign({}, { audience: VERIFICATION_AUDIENCE, expiresInSeconds: VERIFICATION_TTL_SECONDS, subject: user.id, jwtId: jti });
     });
     await own.refund();
     await overall?.refund();
@@ -111,7 +108,7 @@ export class VerifyEmailUseCase {
     if (overall.granted) return { own: own.reservation, overall: overall.reservation };
     this.report('global', overall.limit, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
     const live = await this.tokens.findLive(code, 'email_verification');
-    if (!live || live.issuedToNetwork !== clientNetworkRef(this.secrets, client)) throw new RateLimitedError(overall.retryAfterSeconds);
+    if (!live || !live.issuedToNetwork || !clientNetworkRefs(this.secrets, client).includes(live.issuedToNetwork)) throw new RateLimitedError(overall.retryAfterSeconds);
     return { own: own.reservation, overall: null };
   }
 

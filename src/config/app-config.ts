@@ -19,6 +19,8 @@ export class EnvironmentVariables {
   MAIL_FROM?: string;
   @IsOptional() @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (256 bits); generate one with: openssl rand -base64 48' })
   JWT_SECRET?: string;
+  @IsOptional() @IsString() @MinLength(32, { message: 'MASTER_KEY must be at least 32 characters (256 bits); generate one with: openssl rand -base64 48' })
+  MASTER_KEY?: string;
   @IsOptional() @IsInt() @Min(4) @Max(15) BCRYPT_COST?: number;
   @IsOptional() @IsString() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://host:port' })
   REDIS_URL?: string;
@@ -81,8 +83,13 @@ export interface AppConfig {
   publicUrl: string;
   smtpUrl: string | null;
   mailFrom: string;
-  /** Unset here means: generated once and kept beside the database (see jwt-secret.ts). */
+  /**
+   * Read only at the first start with an empty key ring, to carry over the keys earlier versions
+   * derived from it (src/keys); used for nothing else.
+   */
   jwtSecret: string | null;
+  /** Seals the key ring's material; unset means generated once and kept beside the database (service-secret.ts). */
+  masterKey: string | null;
   bcryptCost: number;
   redisUrl: string | null;
   /** Prefix of the rate-limit keys in Redis, so several services can share one Redis. */
@@ -134,6 +141,9 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   if (vars.JWT_SECRET && (PLACEHOLDER.test(vars.JWT_SECRET) || new Set(vars.JWT_SECRET).size < 10)) {
     throw new ConfigError('Invalid configuration:\n  JWT_SECRET: looks like a placeholder; generate one with: openssl rand -base64 48');
   }
+  if (vars.MASTER_KEY && (PLACEHOLDER.test(vars.MASTER_KEY) || new Set(vars.MASTER_KEY).size < 10)) {
+    throw new ConfigError('Invalid configuration:\n  MASTER_KEY: looks like a placeholder; generate one with: openssl rand -base64 48');
+  }
   const port = vars.PORT ?? 3000;
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const minutes = (n: number) => n * 60_000;
@@ -148,6 +158,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     smtpUrl: vars.SMTP_URL ?? null,
     mailFrom: vars.MAIL_FROM ?? 'no-reply@localhost',
     jwtSecret: vars.JWT_SECRET ?? null,
+    masterKey: vars.MASTER_KEY ?? null,
     bcryptCost: vars.BCRYPT_COST ?? 12,
     redisUrl: vars.REDIS_URL ?? null,
     redisKeyPrefix: vars.REDIS_KEY_PREFIX ?? 'pls:',

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { loadAppConfig } from './app-config';
-import { resolveServiceSecret } from './service-secret';
+import { dataDirectory, readLegacyServiceSecret, resolveMasterKey } from './service-secret';
 
-const silent = { warn: () => undefined } as never;
+const silent = { warn: () => undefined, log: () => undefined } as never;
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 describe('configuration', () => {
@@ -73,28 +73,51 @@ describe('files the service keeps beside its SQLite database', () => {
     expect(mode(join(dataDir, 'app.db'))).toBe(0o600);
   });
 
-  it('generates the service secret once, 0600, and reads the same one back', () => {
+  it('generates the master key once, 0600, and reads the same one back', () => {
     const config = configFor(join(dir, 'data'));
-    const first = resolveServiceSecret(config, silent);
+    const first = resolveMasterKey(config, silent);
     expect(first.length).toBeGreaterThanOrEqual(32);
-    expect(mode(join(dir, 'data', 'jwt-secret'))).toBe(0o600);
-    expect(resolveServiceSecret(config, silent)).toBe(first);
-    expect(readFileSync(join(dir, 'data', 'jwt-secret'), 'utf8').trim()).toBe(first);
+    expect(mode(join(dir, 'data', 'master-key'))).toBe(0o600);
+    expect(resolveMasterKey(config, silent)).toBe(first);
+    expect(readFileSync(join(dir, 'data', 'master-key'), 'utf8').trim()).toBe(first);
   });
 
-  it('refuses to start on a truncated or emptied secret file rather than derive every key from it', () => {
+  it('refuses to start on a truncated or emptied master key file rather than use it', () => {
     const config = configFor(dir);
     for (const content of ['', '\n', 'abc123']) {
-      writeFileSync(join(dir, 'jwt-secret'), content, { mode: 0o600 });
-      expect(() => resolveServiceSecret(config, silent)).toThrow(/no usable secret/);
+      writeFileSync(join(dir, 'master-key'), content, { mode: 0o600 });
+      expect(() => resolveMasterKey(config, silent)).toThrow(/no usable secret/);
     }
   });
 
-  it('uses JWT_SECRET when it is set and writes nothing', () => {
+  it('uses MASTER_KEY when it is set and writes nothing', () => {
     const secret = 'x7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sAq';
-    const config = loadAppConfig({ DATABASE_URL: `sqlite:${join(dir, 'app.db')}`, JWT_SECRET: secret });
-    expect(resolveServiceSecret(config, silent)).toBe(secret);
+    const config = loadAppConfig({ DATABASE_URL: `sqlite:${join(dir, 'app.db')}`, MASTER_KEY: secret });
+    expect(resolveMasterKey(config, silent)).toBe(secret);
+    expect(() => statSync(join(dir, 'master-key'))).toThrow();
+  });
+
+  it('refuses a short or placeholder MASTER_KEY, naming it', () => {
+    expect(() => loadAppConfig({ MASTER_KEY: 'short' })).toThrow(/MASTER_KEY: MASTER_KEY must be at least 32 characters/);
+    expect(() => loadAppConfig({ MASTER_KEY: 'x'.repeat(40) })).toThrow(/MASTER_KEY: looks like a placeholder/);
+  });
+
+  it('reads the legacy service secret (JWT_SECRET, else the jwt-secret file) without ever writing one', () => {
+    const config = configFor(dir);
+    expect(readLegacyServiceSecret(config, silent)).toBeNull();
     expect(() => statSync(join(dir, 'jwt-secret'))).toThrow();
+    writeFileSync(join(dir, 'jwt-secret'), 'f'.repeat(10) + 'abcdefghijklmnopqrstuvwxyz0123');
+    expect(readLegacyServiceSecret(config, silent)).toMatch(/^f{10}abc/);
+  });
+
+  it('keeps the files of each PostgreSQL database apart, and apart from SQLite\'s', () => {
+    const pg = (url: string, schema?: string) => dataDirectory({ database: { kind: 'postgres', url, ...(schema ? { schema } : {}) } });
+    const a = pg('postgres://u:p@db1:5432/app');
+    expect(a).toMatch(/^data\/postgres-[0-9a-f]{12}$/);
+    expect(pg('postgres://other:pw@db1/app')).toBe(a); // same database: user, password and the default port do not matter
+    expect(new Set([a, pg('postgres://u@db2:5432/app'), pg('postgres://u@db1:5433/app'), pg('postgres://u@db1:5432/app2'), pg('postgres://u@db1:5432/app', 's1')]).size).toBe(5);
+    expect(dataDirectory({ database: { kind: 'sqlite', path: 'data/app.db' } })).toBe('data');
+    expect(a).not.toBe('data');
   });
 });
 

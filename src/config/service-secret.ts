@@ -1,41 +1,67 @@
 import { Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AppConfig } from './app-config';
+import type { AppConfig, DatabaseConfig } from './app-config';
 
 /**
- * JWT_SECRET, or when unset one generated once and kept beside the database (data/jwt-secret for
- * PostgreSQL), so tokens survive restarts. Every other key (secret lookup, outbox sealing) is
- * derived from it.
+ * MASTER_KEY, or when unset one generated once and kept beside the database (`<data directory>/master-key`),
+ * so the key ring (src/keys) opens after a restart. Several instances on one database need the same one.
  */
-export function resolveServiceSecret(config: AppConfig, logger = new Logger('Config')): string {
-  if (config.jwtSecret) return config.jwtSecret;
+export function resolveMasterKey(config: AppConfig, logger = new Logger('Config')): string {
+  if (config.masterKey) return config.masterKey;
   if (config.database.kind === 'sqlite' && config.database.path === ':memory:') return randomBytes(48).toString('base64url');
-  const dir = dataDirectory(config);
-  const file = join(dir, 'jwt-secret');
-  if (existsSync(file)) return readStoredSecret(file);
+  const file = join(dataDirectory(config), 'master-key');
+  if (existsSync(file)) {
+    logger.log(`MASTER_KEY is not set: using the master key in ${file}`);
+    return readStoredSecret(file, 'MASTER_KEY');
+  }
   const secret = randomBytes(48).toString('base64url');
   try {
     writePrivateFile(file, secret, 'wx');
   } catch (err) {
     // Another instance starting beside this one wrote it first: use theirs, so both agree.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readStoredSecret(file);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readStoredSecret(file, 'MASTER_KEY');
     throw err;
   }
-  logger.warn(`JWT_SECRET is not set: generated one and kept it in ${file}. Set JWT_SECRET when running more than one instance.`);
+  logger.warn(`MASTER_KEY is not set: generated one and kept it in ${file}. Back it up; set MASTER_KEY when running more than one instance.`);
   return secret;
 }
 
-/** Where the service keeps its own files: beside the SQLite database, or ./data with PostgreSQL. */
-export function dataDirectory(config: AppConfig): string {
-  return config.database.kind === 'sqlite' ? dirname(config.database.path) : 'data';
+/**
+ * The service secret of earlier versions (JWT_SECRET, or the jwt-secret file they generated), read only
+ * to carry over the keys they derived from it when the key ring is still empty; null when there is none.
+ * Earlier versions kept PostgreSQL's file in ./data/jwt-secret, which is still looked at.
+ */
+export function readLegacyServiceSecret(config: AppConfig, logger = new Logger('Config')): string | null {
+  if (config.jwtSecret) return config.jwtSecret;
+  const candidates = [join(dataDirectory(config), 'jwt-secret'), ...(config.database.kind === 'postgres' ? [join('data', 'jwt-secret')] : [])];
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) return null;
+  logger.log(`carrying over the keys earlier versions derived from ${file}`);
+  return readStoredSecret(file, 'JWT_SECRET');
 }
 
-/** Every key is derived from this secret: a truncated or emptied file must stop the service, not weaken it. */
-function readStoredSecret(file: string): string {
+/**
+ * Where the service keeps its own files: beside the SQLite database; for PostgreSQL a directory of its
+ * own per database (`data/postgres-<hash of host:port/database/schema>`), so two databases never share
+ * (or overwrite) each other's files.
+ */
+export function dataDirectory(config: Pick<AppConfig, 'database'>): string {
+  return config.database.kind === 'sqlite' ? dirname(config.database.path) : join('data', `postgres-${postgresIdentity(config.database).hash}`);
+}
+
+/** `host:port/database/schema` of a PostgreSQL configuration (no credentials) and a short hash of it. */
+export function postgresIdentity(db: Extract<DatabaseConfig, { kind: 'postgres' }>): { name: string; hash: string } {
+  const url = new URL(db.url);
+  const name = `${url.hostname}:${url.port || '5432'}/${decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres'}/${db.schema ?? 'public'}`;
+  return { name, hash: createHash('sha256').update(name).digest('hex').slice(0, 12) };
+}
+
+/** Keys come from these files: a truncated or emptied file must stop the service, not weaken it. */
+function readStoredSecret(file: string, name: string): string {
   const secret = readFileSync(file, 'utf8').trim();
-  if (secret.length < 32) throw new Error(`${file} holds no usable secret (fewer than 32 characters): restore it, or remove it to generate a new one (this ends every session and code)`);
+  if (secret.length < 32) throw new Error(`${file} holds no usable secret (fewer than 32 characters): restore it, or set ${name}`);
   return secret;
 }
 

@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { DataSource, Repository } from 'typeorm';
 import { SmtpTestServer, extractCode } from '../../test/support/smtp-test-server';
 import { Clock } from '../common/clock';
+import { KeysModule } from '../keys/keys.module';
 import { CoreModule } from '../common/core.module';
 import { SecretKeys } from '../common/secrets';
 import { AppConfig, DatabaseConfig, loadAppConfig } from '../config/app-config';
@@ -107,19 +108,20 @@ interface Harness {
   close(): Promise<void>;
 }
 
-/** A minimal app: the database built by the migrations, CoreModule, MailModule. */
+/** A minimal app: the database built by the migrations, CoreModule, KeysModule, MailModule. */
 async function boot(db: TestDb, opts: { smtpUrl?: string; clock?: Clock } = {}): Promise<Harness> {
   const loaded = loadAppConfig({
     DATABASE_URL: db.databaseUrl,
     SMTP_URL: opts.smtpUrl,
     BCRYPT_COST: '4',
     JWT_SECRET: 'mail-spec-secret-0123456789abcdefghijklmnop',
+    MASTER_KEY: 'mail-spec-master-Rk3vQ8mZ2xW7pL5nT9yB4cH6jD1f',
     PUBLIC_URL,
     MAIL_FROM: 'no-reply@id.example.test',
   });
   const config: AppConfig = { ...loaded, database: db.database };
   let builder = Test.createTestingModule({
-    imports: [TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }), CoreModule.forRoot(config), MailModule],
+    imports: [TypeOrmModule.forRoot({ ...buildDataSourceOptions(config.database), migrationsRun: true }), CoreModule.forRoot(config), KeysModule.forRoot(config), MailModule],
   });
   if (opts.clock) builder = builder.overrideProvider(Clock).useValue(opts.clock);
   const moduleRef = await builder.compile();
@@ -227,7 +229,7 @@ describe.each(KINDS)('OutboxWorker [%s database, real SMTP server]', (kind) => {
 
     const pending = await h.dataSource.query('SELECT * FROM mail_outbox');
     expect(pending).toHaveLength(1);
-    expect(pending[0].sealed_body).toMatch(/^v1\./);
+    expect(pending[0].sealed_body).toMatch(/^v2\.seal-/);
     expect(JSON.stringify(pending)).not.toContain(code);
 
     await h.worker.drain();

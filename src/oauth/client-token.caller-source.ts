@@ -35,7 +35,7 @@ export class ClientTokenCallerSource implements BearerCallerSource, OnModuleInit
 
 /** The verified token and its live key, or null (not a valid client token, or its key is unknown or revoked). */
 export async function liveClient(codec: ClientTokenCodec, apiKeys: ApiKeysService, token: string, req: Request): Promise<{ key: ApiKey; claims: VerifiedClientToken } | null> {
-  const claims = codec.verify(token);
+  const claims = await codec.verify(token);
   if (!claims) return null;
   const key = await apiKeys.findLiveById(claims.clientId, req);
   return key ? { key, claims } : null;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
+import { decodeJwt } from 'jose';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Account } from '../accounts/account.entity';
@@ -55,7 +55,6 @@ export class SecretPagesService {
     private readonly resetWithValidationCode: ResetWithValidationCodeUseCase,
     private readonly requestResetCode: RequestResetCodeUseCase,
     private readonly recoverAccount: RecoverAccountUseCase,
-    private readonly jwt: JwtService,
   ) {}
 
   /**
@@ -90,7 +89,8 @@ export class SecretPagesService {
         // so a refused password leaves the code usable (SECURITY.md A15).
         await this.lifecycle.check({ userId: ctx.user.id, password, mode: 'initial' });
         const { data } = await this.verifyEmail.execute({ code }, clientIp);
-        const claims = this.jwt.decode<{ sub?: string; jti?: string }>(data.token);
+        const claims = decodeJwt(data.token);
+        // Just issued by this service, in this request: read, not verified again.
         if (!claims?.sub || !claims.jti) throw new InvalidTokenError();
         await this.setWithVerification.execute({ kind: 'verification', userId: claims.sub, jti: claims.jti }, { password });
         return;

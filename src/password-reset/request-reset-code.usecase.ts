@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { clientNetworkRef } from '../common/rate-limit/client-network';
+import { clientNetworkRef, clientNetworkRefs } from '../common/rate-limit/client-network';
 import { SecretKeys } from '../common/secrets';
 import { KnownLoginNetworks } from '../auth/known-login-networks.service';
 import { loginTargetSecret } from '../auth/login-limits';
@@ -48,8 +48,8 @@ export class RequestResetCodeUseCase implements OnModuleInit {
       // instead, but only a network the user has logged in from (KnownLoginNetworks). Anyone else
       // could vouch for free, without mailing the owner, and so multiply the guesses at her code.
       const network = clientNetworkRef(this.secrets, request.client);
-      const target = this.secrets.lookupHash(loginTargetSecret(user.emailNormalized));
-      if (await this.knownNetworks.isKnown(target, network)) await this.tokens.vouchForLive(em, user.id, 'reset_code', network);
+      const targets = this.secrets.lookupHashes(loginTargetSecret(user.emailNormalized));
+      if (await this.knownNetworks.isKnown(targets, clientNetworkRefs(this.secrets, request.client))) await this.tokens.vouchForLive(em, user.id, 'reset_code', network);
     });
   }
 

@@ -5,7 +5,7 @@ import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
 import { DomainError, InvalidTokenError, RateLimitedError } from '../common/errors/domain-errors';
-import { clientNetworkRef } from '../common/rate-limit/client-network';
+import { clientNetworkRefs } from '../common/rate-limit/client-network';
 import { OncePerWindow } from '../common/rate-limit/once-per-window';
 import { SecretKeys } from '../common/secrets';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
@@ -133,7 +133,7 @@ export class ResetWithCodeUseCase {
    * it is the newest live reset code the network vouched for: each network gets its few guesses at one code.
    */
   private async fromRequestingNetwork(token: OneTimeToken, client: string): Promise<boolean> {
-    return this.tokens.isNewestVouchedBy(clientNetworkRef(this.secrets, client), 'reset_code', token.id);
+    return this.tokens.isNewestVouchedBy(clientNetworkRefs(this.secrets, client), 'reset_code', token.id);
   }
 
   private refuse(budget: 'client' | 'global', limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string): never {

@@ -12,6 +12,6 @@ import { TimeColumn } from '../database/columns';
 @Index('idx_one_time_token_networks_network_added', ['network', 'addedAt'])
 export class OneTimeTokenNetwork {
   @PrimaryColumn({ name: 'token_id', type: 'varchar', length: 36 }) tokenId: string;
-  @PrimaryColumn({ type: 'varchar', length: 64 }) network: string;
+  @PrimaryColumn({ type: 'varchar', length: 128 }) network: string;
   @TimeColumn('added_at') addedAt: Date;
 }

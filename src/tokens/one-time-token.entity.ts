@@ -16,7 +16,7 @@ export class OneTimeToken {
   @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
   @Column({ type: 'varchar', length: 40 }) purpose: OneTimeTokenPurpose;
   @Index('uq_one_time_tokens_secret_hash', { unique: true })
-  @Column({ name: 'secret_hash', type: 'varchar', length: 64 })
+  @Column({ name: 'secret_hash', type: 'varchar', length: 128 })
   secretHash: string;
   @TimeColumn('expires_at') expiresAt: Date;
   @TimeColumn('used_at', { nullable: true }) usedAt: Date | null;
@@ -28,6 +28,6 @@ export class OneTimeToken {
    * Sign-up verification codes only; D5 reset codes keep their networks in one_time_token_networks.
    */
   @Index('idx_one_time_tokens_issued_to_network')
-  @Column({ name: 'issued_to_network', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'issued_to_network', type: 'varchar', length: 128, nullable: true })
   issuedToNetwork: string | null;
 }

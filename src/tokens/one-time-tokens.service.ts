@@ -47,7 +47,8 @@ export class OneTimeTokensService {
     for (let attempt = 0; attempt < 5; attempt++) {
       const raw = o.value ?? (o.secret ? randomCode(o.secret.length, o.secret.alphabet) : randomToken(32));
       const secretHash = this.secrets.lookupHash(`${o.purpose}:${raw}`);
-      const clash = await em.findOneBy(OneTimeToken, { secretHash });
+      // Under any lookup key: a code still stored under a retired key names its user too.
+      const clash = await em.findOneBy(OneTimeToken, { secretHash: In(this.secrets.lookupHashes(`${o.purpose}:${raw}`)) });
       if (clash) {
         if (o.value !== undefined) throw new Error('one-time secret value already issued');
         if (clash.usedAt || clash.expiresAt <= now) {
@@ -70,7 +71,7 @@ export class OneTimeTokensService {
   async findLive(raw: string, purpose: OneTimeTokenPurpose, em?: EntityManager): Promise<OneTimeToken | null> {
     const repo = em ? em.getRepository(OneTimeToken) : this.tokens;
     if (!raw || raw.length > 512) return null;
-    return repo.findOneBy({ secretHash: this.secrets.lookupHash(`${purpose}:${raw}`), purpose, usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) });
+    return repo.findOneBy({ secretHash: In(this.secrets.lookupHashes(`${purpose}:${raw}`)), purpose, usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) });
   }
 
   /**
@@ -120,13 +121,14 @@ export class OneTimeTokensService {
   /**
    * Whether `tokenId` is the newest live secret of `purpose` this network vouched for (so the network
    * vouched for it). One query on (network, added_at) joined to the token by its primary key. Reads only.
+   * `networks`: the network's refs under every lookup key (clientNetworkRefs).
    */
-  async isNewestVouchedBy(network: string, purpose: OneTimeTokenPurpose, tokenId: string): Promise<boolean> {
+  async isNewestVouchedBy(networks: string[], purpose: OneTimeTokenPurpose, tokenId: string): Promise<boolean> {
     const newest = await this.tokens.manager
       .createQueryBuilder(OneTimeTokenNetwork, 'n')
       .innerJoin(OneTimeToken, 't', 't.id = n.token_id')
       .select('n.token_id', 'tokenId')
-      .where('n.network = :network AND t.purpose = :purpose AND t.used_at IS NULL AND t.expires_at > :now', { network, purpose, now: this.clock.nowMs() })
+      .where('n.network IN (:...networks) AND t.purpose = :purpose AND t.used_at IS NULL AND t.expires_at > :now', { networks, purpose, now: this.clock.nowMs() })
       .orderBy('n.added_at', 'DESC')
       .addOrderBy('t.created_at', 'DESC')
       .addOrderBy('n.token_id', 'DESC')

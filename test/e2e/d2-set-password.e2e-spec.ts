@@ -1,5 +1,7 @@
 import * as jwt from 'jsonwebtoken';
-import { JWT_ISSUER, VERIFICATION_AUDIENCE } from '../../src/auth/jwt-claims';
+import { VERIFICATION_AUDIENCE } from '../../src/auth/jwt-claims';
+import { resignWithForeignKey, resignWithRing } from './support/jwt';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { UnitOfWork } from '../../src/database/unit-of-work';
 import { PasswordLifecycleService } from '../../src/password/password-lifecycle.service';
 import { OneTimeTokensService } from '../../src/tokens/one-time-tokens.service';
@@ -32,7 +34,7 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
     return req.send(body as object);
   };
   const userIdOf = (verificationJwt: string) => (jwt.decode(verificationJwt) as { sub: string }).sub;
-  /** The claims of a real verification JWT, re-signed with changes (for the E-series). */
+  /** The claims of a real verification JWT, re-signed HS256 with a secret (an attacker's forgeries, for the E-series). */
   const resign = (verificationJwt: string, changes: Record<string, unknown>, opts: jwt.SignOptions = {}, secret = TEST_JWT_SECRET) => {
     const claims = { ...(jwt.decode(verificationJwt) as Record<string, unknown>), ...changes };
     for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
@@ -220,9 +222,9 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
       await d2(verificationJwt).expect(200);
     });
 
-    it('E2 other algorithms are refused even with the right secret', async () => {
+    it('E2 other algorithms are refused, even HS256 with the old service secret', async () => {
       const { verificationJwt } = await signUpAndVerify(t, smtp);
-      for (const algorithm of ['HS384', 'HS512'] as const) {
+      for (const algorithm of ['HS256', 'HS384', 'HS512'] as const) {
         expect((await d2(resign(verificationJwt, {}, { algorithm })).expect(400)).body).toEqual(INVALID_TOKEN);
       }
       await d2(verificationJwt).expect(200);
@@ -235,6 +237,7 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
       const claims = { ...(jwt.decode(attacker.verificationJwt) as object), sub: userIdOf(victim.verificationJwt) };
       expect((await d2(`${h}.${b64url(claims)}.${s}`).expect(400)).body).toEqual(INVALID_TOKEN);
       expect((await d2(resign(victim.verificationJwt, {}, {}, 'another-secret-0123456789abcdef0123456789')).expect(400)).body).toEqual(INVALID_TOKEN);
+      expect((await d2(await resignWithForeignKey(t, victim.verificationJwt)).expect(400)).body).toEqual(INVALID_TOKEN);
       expect((await userSecuritySnapshot(t, userIdOf(victim.verificationJwt))).credentials).toHaveLength(0);
     });
 
@@ -243,6 +246,10 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
       const attackerKey = 'attacker-key-0123456789abcdef0123456789';
       const withJwk = resign(verificationJwt, {}, { header: { alg: 'HS256', jwk: { kty: 'oct', k: Buffer.from(attackerKey).toString('base64url') } } as jwt.JwtHeader }, attackerKey);
       expect((await d2(withJwk).expect(400)).body).toEqual(INVALID_TOKEN);
+      // ES256 with the attacker's own key, its public JWK embedded in the header.
+      const own = await generateKeyPair('ES256');
+      const embedded = await new SignJWT(decodeJwt(verificationJwt)).setProtectedHeader({ alg: 'ES256', jwk: await exportJWK(own.publicKey) }).sign(own.privateKey);
+      expect((await d2(embedded).expect(400)).body).toEqual(INVALID_TOKEN);
       for (const kid of ['../../x', "' OR 1=1--"]) {
         expect((await d2(resign(verificationJwt, {}, { keyid: kid }, attackerKey)).expect(400)).body).toEqual(INVALID_TOKEN);
       }
@@ -250,20 +257,20 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
 
     it('E5 a token without exp, or not yet valid (nbf), is refused', async () => {
       const { verificationJwt } = await signUpAndVerify(t, smtp);
-      expect((await d2(resign(verificationJwt, { exp: undefined })).expect(400)).body).toEqual(INVALID_TOKEN);
+      expect((await d2(await resignWithRing(t, verificationJwt, { exp: undefined })).expect(400)).body).toEqual(INVALID_TOKEN);
       const nbf = Math.floor(t.clock.nowMs() / 1000) + 60;
-      expect((await d2(resign(verificationJwt, { nbf })).expect(400)).body).toEqual(INVALID_TOKEN);
+      expect((await d2(await resignWithRing(t, verificationJwt, { nbf })).expect(400)).body).toEqual(INVALID_TOKEN);
       await d2(verificationJwt).expect(200);
     });
 
     it('E6 a wrong audience or issuer is refused, even correctly signed', async () => {
       const { verificationJwt } = await signUpAndVerify(t, smtp);
-      expect((await d2(resign(verificationJwt, { aud: 'pls:access' })).expect(400)).body).toEqual(INVALID_TOKEN);
-      expect((await d2(resign(verificationJwt, { iss: 'someone-else' })).expect(400)).body).toEqual(INVALID_TOKEN);
+      expect((await d2(await resignWithRing(t, verificationJwt, { aud: 'pls:access' })).expect(400)).body).toEqual(INVALID_TOKEN);
+      expect((await d2(await resignWithRing(t, verificationJwt, { iss: 'someone-else' })).expect(400)).body).toEqual(INVALID_TOKEN);
       // The real claims re-signed verbatim pass: the refusals above are about aud and iss only.
       expect((jwt.decode(verificationJwt) as jwt.JwtPayload).aud).toBe(VERIFICATION_AUDIENCE);
-      expect((jwt.decode(verificationJwt) as jwt.JwtPayload).iss).toBe(JWT_ISSUER);
-      await d2(resign(verificationJwt, {})).expect(200);
+      expect((jwt.decode(verificationJwt) as jwt.JwtPayload).iss).toBe(t.config.publicUrl);
+      await d2(await resignWithRing(t, verificationJwt)).expect(200);
     });
 
     it('a newer verification JWT voids the older one (B8)', async () => {

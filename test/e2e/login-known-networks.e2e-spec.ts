@@ -147,6 +147,10 @@ describeEachDatabase('login_known_networks migration', (kind) => {
       const table = await runner.getTable('login_known_networks');
       expect(table?.primaryColumns.map((c) => c.name).sort()).toEqual(['network_ref', 'target_ref']);
       expect(table?.indices.map((i) => i.name)).toEqual(['idx_login_known_networks_last_success_at']);
+      // A later migration (1764360000000-key-ring) widens the refs for their key id prefix: redo it on the recreated table.
+      if (kind === 'postgres') {
+        for (const column of ['target_ref', 'network_ref']) await runner.query(`ALTER TABLE "login_known_networks" ALTER COLUMN "${column}" TYPE varchar(128)`);
+      }
     } finally {
       await runner.release();
     }

@@ -1,6 +1,7 @@
 import * as bcrypt from 'bcrypt';
 import * as jwt from 'jsonwebtoken';
-import { ACCESS_AUDIENCE, JWT_ISSUER } from '../../src/auth/jwt-claims';
+import { ACCESS_AUDIENCE } from '../../src/auth/jwt-claims';
+import { resignWithForeignKey, resignWithRing, verifyWithJwks } from './support/jwt';
 import { Credential } from '../../src/password/credential.entity';
 import { LEGACY_BCRYPT_ALGORITHM, parseBcryptCost, PasswordHasher } from '../../src/password/password-hasher';
 import { PasswordLifecycleService } from '../../src/password/password-lifecycle.service';
@@ -44,8 +45,9 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
         access_token: expect.any(String), expires_in: 900, token_type: 'Bearer', refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
         client_id: 'password-lifecycle', scope: 'user',
       });
-      const claims = jwt.verify(res.body.token.access_token, TEST_JWT_SECRET, { algorithms: ['HS256'], clockTimestamp: Math.floor(t.clock.nowMs() / 1000) }) as jwt.JwtPayload;
-      expect(claims).toMatchObject({ sub: userId, aud: ACCESS_AUDIENCE, iss: JWT_ISSUER });
+      const { payload: claims, protectedHeader } = await verifyWithJwks(t, res.body.token.access_token, ACCESS_AUDIENCE);
+      expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: expect.stringMatching(/^sig-/) });
+      expect(claims).toMatchObject({ sub: userId, aud: ACCESS_AUDIENCE, iss: 'https://id.example.test', jti: expect.any(String) });
       expect(claims.exp! - claims.iat!).toBe(900);
       expect(res.headers['cache-control']).toBe('no-store');
     });
@@ -236,7 +238,7 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       expect(JSON.stringify(res.body)).not.toMatch(/\$2[aby]\$/);
     });
 
-    it('401 without a token (UNAUTHENTICATED) and for expired, tampered, alg-none or foreign-secret tokens (E1, E3, E5)', async () => {
+    it('401 without a token (UNAUTHENTICATED) and for expired, tampered, alg-none, HS256, foreign-key or unknown-kid tokens (E1, E3, E5)', async () => {
       const { userId, email } = await member();
       const session = await loginAs(t, email);
       expect((await t.http.get('/users/me').expect(401)).body.code).toBe('UNAUTHENTICATED');
@@ -245,13 +247,17 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       const other = await member();
       const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: other.userId })).toString('base64url')}.${s}`;
       const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
+      // HS256 with the old service secret (what earlier versions signed with), or with another secret, under the real kid.
+      const kid = (jwt.decode(session.access_token, { complete: true }) as jwt.Jwt).header.kid;
+      const hs256 = jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS256', keyid: kid });
       const foreign = jwt.sign(claims, 'another-secret-0123456789abcdef0123456789', { algorithm: 'HS256' });
-      const { exp: _exp, ...withoutExp } = claims;
-      const noExp = jwt.sign(withoutExp, TEST_JWT_SECRET, { algorithm: 'HS256' });
-      for (const token of [tampered, none, foreign, noExp]) expect((await me(token).expect(401)).body).toEqual(INVALID_BEARER);
+      const foreignKey = await resignWithForeignKey(t, session.access_token);
+      const unknownKid = await resignWithForeignKey(t, session.access_token, 'sig-unknown');
+      const noExp = await resignWithRing(t, session.access_token, { exp: undefined });
+      for (const token of [tampered, none, hs256, foreign, foreignKey, unknownKid, noExp]) expect((await me(token).expect(401)).body).toEqual(INVALID_BEARER);
       await me(session.access_token).expect(200);
       // A correctly re-signed copy passes: the refusals above are about what was changed only.
-      await me(jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS256' })).expect(200);
+      await me(await resignWithRing(t, session.access_token)).expect(200);
       t.clock.advanceMinutes(16);
       expect((await me(session.access_token).expect(401)).body).toEqual(INVALID_BEARER);
       expect(userId).toBeTruthy();

@@ -1,5 +1,5 @@
 import * as jwt from 'jsonwebtoken';
-import { JWT_ISSUER, VERIFICATION_AUDIENCE } from '../../src/auth/jwt-claims';
+import { VERIFICATION_AUDIENCE } from '../../src/auth/jwt-claims';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {
@@ -163,8 +163,8 @@ describeEachDatabase('sign-up and email verification', (kind) => {
       const token = res.body.data.token as string;
       const { header, payload } = jwt.decode(token, { complete: true }) as { header: jwt.JwtHeader; payload: jwt.JwtPayload };
       const row = await userRow(email);
-      expect(header.alg).toBe('HS256');
-      expect(payload).toMatchObject({ sub: row.id, aud: VERIFICATION_AUDIENCE, iss: JWT_ISSUER });
+      expect(header).toMatchObject({ alg: 'ES256', kid: expect.stringMatching(/^sig-/) });
+      expect(payload).toMatchObject({ sub: row.id, aud: VERIFICATION_AUDIENCE, iss: t.config.publicUrl });
       expect(payload.jti).toMatch(/^[0-9a-f-]{36}$/);
       expect(payload.exp! - payload.iat!).toBe(15 * 60);
       expect(Math.abs(payload.iat! - t.clock.nowMs() / 1000)).toBeLessThan(5);

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { PassportStrategy } from '@nestjs/passport';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../common/clock';
+import { TokenSigner } from '../../keys/token-signer';
 import { User } from '../../users/user.entity';
 import { ACCESS_AUDIENCE } from '../jwt-claims';
 import type { UserPrincipal } from '../principals';
@@ -16,8 +16,8 @@ import { ClockedJwtStrategy, VerifiedClaims } from './clocked-jwt.strategy';
  */
 @Injectable()
 export class JwtAccessStrategy extends PassportStrategy(ClockedJwtStrategy, 'jwt-access') {
-  constructor(jwt: JwtService, clock: Clock, @InjectRepository(User) private readonly users: Repository<User>) {
-    super({ jwt, clock, audience: ACCESS_AUDIENCE });
+  constructor(signer: TokenSigner, clock: Clock, @InjectRepository(User) private readonly users: Repository<User>) {
+    super({ signer, clock, audience: ACCESS_AUDIENCE });
   }
 
   async validate(claims: VerifiedClaims): Promise<UserPrincipal | null> {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { PassportStrategy } from '@nestjs/passport';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../common/clock';
+import { TokenSigner } from '../../keys/token-signer';
 import { PasswordAlreadySetError, UserNotFoundError } from '../../common/errors/domain-errors';
 import { Credential } from '../../password/credential.entity';
 import { OneTimeTokensService } from '../../tokens/one-time-tokens.service';
@@ -24,13 +24,13 @@ import { ClockedJwtStrategy, VerifiedClaims } from './clocked-jwt.strategy';
 @Injectable()
 export class JwtVerificationStrategy extends PassportStrategy(ClockedJwtStrategy, 'jwt-verification') {
   constructor(
-    jwt: JwtService,
+    signer: TokenSigner,
     clock: Clock,
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
     private readonly tokens: OneTimeTokensService,
   ) {
-    super({ jwt, clock, audience: VERIFICATION_AUDIENCE });
+    super({ signer, clock, audience: VERIFICATION_AUDIENCE });
   }
 
   async validate(claims: VerifiedClaims): Promise<VerificationPrincipal | null> {

@@ -8,3 +8,8 @@ import type { SecretKeys } from '../secrets';
 export function clientNetworkRef(secrets: SecretKeys, client: string): string {
   return secrets.lookupHash(`client-network:${client}`);
 }
+
+/** The client's network under every lookup key of the ring, to match what was stored under any of them. */
+export function clientNetworkRefs(secrets: SecretKeys, client: string): string[] {
+  return secrets.lookupHashes(`client-network:${client}`);
+}

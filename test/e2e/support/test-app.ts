@@ -16,6 +16,8 @@ import { SmtpTestServer } from '../../support/smtp-test-server';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 export const TEST_JWT_SECRET = 'e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA';
+/** Seals the test database's key ring: set, so no master-key file is written beside a test database. */
+export const TEST_MASTER_KEY = 'e2e-master-Rk3vQ8mZ2xW7pL5nT9yB4cH6jD1fG0sA';
 
 export interface TestAppOptions {
   kind?: DatabaseKind;
@@ -48,6 +50,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
     JWT_SECRET: TEST_JWT_SECRET,
+    MASTER_KEY: TEST_MASTER_KEY,
     ADMIN_API_KEY: ADMIN_KEY,
     BCRYPT_COST: process.env.BCRYPT_COST ?? '4',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',

@@ -1,0 +1,35 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/decorators/auth.decorators';
+import { TokenSigner } from './token-signer';
+
+/** One public signing key (RFC 7517, EC P-256). */
+export class JwkDto {
+  @ApiProperty({ example: 'sig-3q2-7wEjRkWx1bnA' }) kid: string;
+  @ApiProperty({ example: 'EC' }) kty: string;
+  @ApiProperty({ example: 'ES256' }) alg: string;
+  @ApiProperty({ example: 'sig' }) use: string;
+  @ApiPropertyOptional({ example: 'P-256' }) crv?: string;
+  @ApiPropertyOptional() x?: string;
+  @ApiPropertyOptional() y?: string;
+}
+
+/** The JWK Set of every signing key, active and retired (RFC 7517 §5). */
+export class JwkSetDto {
+  @ApiProperty({ type: [JwkDto] }) keys: JwkDto[];
+}
+
+@ApiTags('Keys')
+@Controller('.well-known')
+@Public()
+export class JwksController {
+  constructor(private readonly signer: TokenSigner) {}
+
+  /** The public keys that verify this service's JWTs (access and verification tokens), by `kid`. */
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOkResponse({ type: JwkSetDto })
+  jwks(): JwkSetDto {
+    return this.signer.jwks() as JwkSetDto;
+  }
+}

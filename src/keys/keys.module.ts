@@ -1,0 +1,40 @@
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { SecretKeys } from '../common/secrets';
+import type { AppConfig } from '../config/app-config';
+import { readLegacyServiceSecret, resolveMasterKey } from '../config/service-secret';
+import { JwksController } from './jwks.controller';
+import { MasterKey } from './key-material';
+import { KeyRing } from './key-ring';
+import { TokenSigner } from './token-signer';
+
+/**
+ * The key ring and what uses it: SecretKeys (lookup hashes, sealed bodies), TokenSigner (JWTs) and
+ * GET /.well-known/jwks.json. The ring opens once the database is migrated (it needs the data source).
+ */
+@Global()
+@Module({})
+export class KeysModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: KeysModule,
+      controllers: [JwksController],
+      providers: [
+        {
+          provide: KeyRing,
+          inject: [DataSource, Clock],
+          useFactory: (dataSource: DataSource, clock: Clock) => {
+            const logger = new Logger('Keys');
+            return KeyRing.open(dataSource, new MasterKey(resolveMasterKey(config, logger)), {
+              legacySecret: () => readLegacyServiceSecret(config, logger), clock, logger, autoReload: true,
+            });
+          },
+        },
+        { provide: SecretKeys, inject: [KeyRing], useFactory: (ring: KeyRing) => new SecretKeys(ring) },
+        TokenSigner,
+      ],
+      exports: [KeyRing, SecretKeys, TokenSigner],
+    };
+  }
+}
