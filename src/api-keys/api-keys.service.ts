@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EntityManager, IsNull, Repository, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -71,11 +72,15 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   private async createFirstAdminKeyFile(): Promise<void> {
     if (this.config.database.kind === 'sqlite' && this.config.database.path === ':memory:') return;
-    const hasAdmin = (await this.keys.findBy({ revokedAt: IsNull() })).some((k) => k.scopes.includes('admin'));
-    if (hasAdmin) return;
-    const raw = KEY_PREFIX + randomToken(32);
-    await this.uow.run((em) => this.insertKey(em, this.newKey('first admin key (data/admin-api-key)', ['admin'], null, this.secrets.lookupHash(raw)), { kind: 'system' }));
     const file = join(dataDirectory(this.config), 'admin-api-key');
+    const hasAdmin = (await this.keys.findBy({ revokedAt: IsNull() })).some((k) => k.scopes.includes('admin'));
+    if (hasAdmin) {
+      // Each database has its own data directory, so this file belongs to this database (never another's).
+      if (existsSync(file)) this.logger.log(`the admin API key this database's first start created is in ${file}`);
+      return;
+    }
+    const raw = KEY_PREFIX + randomToken(32);
+    await this.uow.run((em) => this.insertKey(em, this.newKey(`first admin key (${file})`, ['admin'], null, this.secrets.lookupHash(raw)), { kind: 'system' }));
     writePrivateFile(file, raw);
     this.logger.warn(`no admin API key existed: created one and wrote it to ${file} (readable by this user only). Use it as X-Api-Key in /docs, then delete the file.`);
   }
