@@ -38,7 +38,7 @@ const SCOPE_SYNTAX = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
  * OAuth 2.0 client credentials (RFC 6749 §4.4): an API key's id and secret buy a short-lived client
  * token (ClientTokenCodec) for the requested scopes, a subset of the key's (`admin` implies all), or
  * all of the key's when none are named. Unknown id, wrong secret and revoked key are one answer
- * (`invalid_client`), each spending the client id's and the address's failure budget (oauth-limits.ts).
+ * (`invalid_client`), each spending the budget of that client id from that address, and the address's (oauth-limits.ts).
  * Records `oauth.token_issued` (actor: the key) and `oauth.limited` (once per exhausted budget and window).
  */
 @Injectable()
@@ -70,7 +70,7 @@ export class ClientCredentialsUseCase {
 
   /** The live key, or invalid_client; every failure counts (the counts of a success are given back). */
   private async authenticate(request: ClientCredentialsRequest, clientIp: string): Promise<ApiKey> {
-    const clientRef = this.secrets.lookupHash(`oauth-client:${request.clientId.toLowerCase()}`);
+    const clientRef = this.secrets.lookupHash(`oauth-client:${request.clientId.toLowerCase()}:${clientKey(clientIp)}`);
     const clientLimit = oauthClientLimit(clientRef);
     const reserved = await this.limiter.tryReserve([clientLimit, oauthAddressLimit(clientKey(clientIp))]);
     if (!reserved.granted) {

@@ -16,7 +16,8 @@ export function readTokenRequest(req: Request): ClientCredentialsRequest {
   const params: Partial<Record<(typeof PARAMETERS)[number], string>> = {};
   for (const name of PARAMETERS) {
     const value = Object.prototype.hasOwnProperty.call(body, name) ? body[name] : undefined;
-    if (value === undefined) continue;
+    // RFC 6749 §3.1: a parameter sent without a value is treated as if it were omitted.
+    if (value === undefined || value === '') continue;
     if (typeof value !== 'string') throw new OAuthError('invalid_request', `${name} must be sent once, as text.`);
     params[name] = value;
   }
