@@ -51,7 +51,11 @@ export class SessionsService {
   /** An access token (RFC 9068 claims, `pwv`), signed with the active signing key. */
   signAccessToken(user: Pick<User, 'id' | 'credentialsChangedAt'>): Promise<string> {
     const claims: AccessTokenClaims = { sub: user.id, pwv: user.credentialsChangedAt?.getTime() ?? 0, jti: randomUUID() };
-    return this.signer.sign({ pwv: claims.pwv }, { audience: ACCESS_AUDIENCE, expiresInSeconds: this.config.accessTokenTtlSeconds, subject: claims.sub, jwtId: claims.jti });
+    // RFC 9068: a JWT access token has `typ: at+jwt` and names its client (the service's own, as in the response's client_id).
+    return this.signer.sign(
+      { pwv: claims.pwv, client_id: CLIENT_ID, scope: ACCESS_SCOPE },
+      { audience: ACCESS_AUDIENCE, expiresInSeconds: this.config.accessTokenTtlSeconds, subject: claims.sub, jwtId: claims.jti, type: 'at+jwt' },
+    );
   }
 
   /**

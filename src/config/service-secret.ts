@@ -1,20 +1,29 @@
 import { Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AppConfig, DatabaseConfig } from './app-config';
+import { ConfigError, type AppConfig, type DatabaseConfig } from './app-config';
 
 /**
  * MASTER_KEY, or when unset one generated once and kept beside the database (`<data directory>/master-key`),
  * so the key ring (src/keys) opens after a restart. Several instances on one database need the same one.
  */
-export function resolveMasterKey(config: AppConfig, logger = new Logger('Config')): string {
+export function resolveMasterKey(config: AppConfig, logger = new Logger('Config'), ringIsEmpty = true): string {
   if (config.masterKey) return config.masterKey;
   if (config.database.kind === 'sqlite' && config.database.path === ':memory:') return randomBytes(48).toString('base64url');
   const file = join(dataDirectory(config), 'master-key');
   if (existsSync(file)) {
     logger.log(`MASTER_KEY is not set: using the master key in ${file}`);
     return readStoredSecret(file, 'MASTER_KEY');
+  }
+  // A ring that exists was made with some master key: a new one could never open it, so none is written.
+  // (The same PostgreSQL database reached under another host name has another data directory.)
+  if (!ringIsEmpty) {
+    const others = existsSync('data') ? readdirSync('data').map((d) => join('data', d, 'master-key')).filter((f) => f !== file && existsSync(f)) : [];
+    throw new ConfigError(
+      `MASTER_KEY: not set, and ${file} does not exist, but this database already has a key ring made with a master key: set MASTER_KEY, ` +
+        `or copy the master-key file of the install that made it to ${file}${others.length ? ` (found: ${others.join(', ')})` : ''}`,
+    );
   }
   const secret = randomBytes(48).toString('base64url');
   try {

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { ConfigError } from '../config/app-config';
 import type { KeyAlgorithm, KeyPurpose } from './key-ring.entity';
 
 export const ALGORITHM_OF: Readonly<Record<KeyPurpose, KeyAlgorithm>> = { signing: 'ES256', lookup: 'HMAC-SHA256', seal: 'AES-256-GCM' };
@@ -59,7 +60,10 @@ export class MasterKey {
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new Error(`key ${kid} cannot be opened with this MASTER_KEY: every instance on one database needs the same MASTER_KEY (or the same master-key file)`);
+      // A configuration fault, answered in one line naming the setting (like a bad variable), not a stack trace.
+      throw new ConfigError(
+        `MASTER_KEY: the key ring of this database (key ${kid}) cannot be opened with this master key: every instance on one database needs the same MASTER_KEY, or the same master-key file`,
+      );
     }
   }
 }

@@ -5,7 +5,7 @@ import { readLegacyServiceSecret, resolveMasterKey } from '../config/service-sec
 import { openMigratedDataSource } from '../database/migration-lock';
 import { MasterKey } from './key-material';
 import { KEY_PURPOSES, KeyRing } from './key-ring';
-import type { KeyPurpose } from './key-ring.entity';
+import { KeyRingRow, type KeyPurpose } from './key-ring.entity';
 
 export const KEYS_USAGE = `Usage: npm run keys -- <command>
 
@@ -39,7 +39,8 @@ export async function runKeysCli(args: string[], env: Record<string, string | un
   const logger = new Logger('Keys');
   const dataSource = await openMigratedDataSource(config.database);
   try {
-    const ring = await KeyRing.open(dataSource, new MasterKey(resolveMasterKey(config, logger)), {
+    const ringIsEmpty = (await dataSource.getRepository(KeyRingRow).count()) === 0;
+    const ring = await KeyRing.open(dataSource, new MasterKey(resolveMasterKey(config, logger, ringIsEmpty)), {
       legacySecret: () => readLegacyServiceSecret(config, logger), clock: new SystemClock(),
     });
     if (command === 'list') {

@@ -7,6 +7,7 @@ import { readLegacyServiceSecret, resolveMasterKey } from '../config/service-sec
 import { JwksController } from './jwks.controller';
 import { MasterKey } from './key-material';
 import { KeyRing } from './key-ring';
+import { KeyRingRow } from './key-ring.entity';
 import { TokenSigner } from './token-signer';
 
 /**
@@ -24,9 +25,11 @@ export class KeysModule {
         {
           provide: KeyRing,
           inject: [DataSource, Clock],
-          useFactory: (dataSource: DataSource, clock: Clock) => {
+          useFactory: async (dataSource: DataSource, clock: Clock) => {
             const logger = new Logger('Keys');
-            return KeyRing.open(dataSource, new MasterKey(resolveMasterKey(config, logger)), {
+            const ringIsEmpty = (await dataSource.getRepository(KeyRingRow).count()) === 0;
+            if (!ringIsEmpty && config.jwtSecret) logger.log('JWT_SECRET is set but not used: the keys are in the key ring (README "Keys")');
+            return KeyRing.open(dataSource, new MasterKey(resolveMasterKey(config, logger, ringIsEmpty)), {
               legacySecret: () => readLegacyServiceSecret(config, logger), clock, logger, autoReload: true,
             });
           },
