@@ -32,6 +32,8 @@ export const RequireScope = (scope: ApiKeyScope) =>
     SetMetadata(AUTH_METADATA, { kind: 'apiKey', scope } satisfies AuthRequirement),
     ApiSecurity(API_KEY_SECURITY),
     ApiSecurity(OAUTH2_SECURITY, [scope]),
+    // An owner's or admin's access token (POST /auth/login), judged by the role's scopes.
+    ApiSecurity(BEARER_SECURITY),
   );
 
 /** `Authorization: Bearer <jwt>` verified by the given passport strategy. */
