@@ -2,8 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { LoggerModule, PARAMS_PROVIDER_TOKEN, PinoLogger, type Params } from 'nestjs-pino';
+import type { DestinationStream, Logger as Pino } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeyCallerIdentifier } from './api-keys/api-key-caller.identifier';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -14,7 +14,7 @@ import { CoreModule } from './common/core.module';
 import { DialectExceptionFilter } from './common/errors/dialect-exception.filter';
 import { CALLER_IDENTIFIERS } from './common/rate-limit/caller-identity';
 import { CallerThrottlerGuard } from './common/rate-limit/caller-throttler.guard';
-import { loggerOptions } from './common/logging';
+import { createHttpLogger, createRootLogger, HTTP_LOGGER, loggerModuleParams, ServiceLogger } from './common/logging';
 import { createThrottlerStorage } from './common/rate-limit/resilient-throttler-storage';
 import type { AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
@@ -35,15 +35,18 @@ import { UserActionsModule } from './user-actions/user-actions.module';
 @Module({})
 export class AppModule {
   /** The whole service for one configuration; main.ts and the e2e tests build it the same way. */
-  static forRoot(config: AppConfig, options: { logDestination?: DestinationStream } = {}): DynamicModule {
+  static forRoot(config: AppConfig, options: { logDestination?: DestinationStream; logger?: Pino } = {}): DynamicModule {
+    // One pino logger for the request lines (mounted first by configureApp) and everything else.
+    const logger = options.logger ?? createRootLogger(config, options.logDestination);
     return {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config, options.logDestination)),
+        LoggerModule.forRoot(loggerModuleParams(logger)),
         // Migrations run before the app's data source opens, under a lock every instance takes (migration-lock.ts).
         TypeOrmModule.forRootAsync({
-          useFactory: () => buildDataSourceOptions(config.database),
+          // No retries: main.ts has checked the database (preflight.ts); a failure now is reported at once, in one line.
+          useFactory: () => ({ ...buildDataSourceOptions(config.database), retryAttempts: 0 }),
           dataSourceFactory: (options) => openMigratedDataSource(config.database, options),
         }),
         ThrottlerModule.forRoot({
@@ -68,6 +71,12 @@ export class AppModule {
         HealthModule,
       ],
       providers: [
+        { provide: HTTP_LOGGER, useFactory: () => createHttpLogger(logger) },
+        {
+          provide: ServiceLogger,
+          useFactory: (pinoLogger: PinoLogger, params: Params) => new ServiceLogger(pinoLogger, params),
+          inject: [PinoLogger, PARAMS_PROVIDER_TOKEN],
+        },
         // Who a request authenticates as, for the request limit: an API key, or a client token (its key's budget).
         {
           provide: CALLER_IDENTIFIERS,

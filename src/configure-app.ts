@@ -2,16 +2,19 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { Logger } from 'nestjs-pino';
 import { API_KEY_SCOPES } from './api-keys/api-key.entity';
 import { API_KEY_SECURITY, BEARER_SECURITY, OAUTH2_SECURITY, OAUTH_CLIENT_BASIC_SECURITY } from './auth/decorators/auth.decorators';
+import type { HttpLogger } from 'pino-http';
+import { HTTP_LOGGER, ServiceLogger } from './common/logging';
 import { requestEdge } from './common/request-edge';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
 
 /** Everything about the HTTP app that is not a module: shared by main.ts and the e2e tests. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(ServiceLogger));
+  // First of all: every request gets its id (X-Request-Id) and its one log line, even one refused by the checks below.
+  app.use(app.get<HttpLogger>(HTTP_LOGGER));
   app.disable('x-powered-by');
   // Client-supplied X-Forwarded-* headers are ignored unless a trusted proxy is configured (SECURITY.md G8).
   app.set('trust proxy', config.trustProxy ? 1 : false);

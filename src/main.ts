@@ -1,15 +1,19 @@
 import 'reflect-metadata';
 import 'dotenv/config';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
-import { ConfigError, loadAppConfig } from './config/app-config';
+import { AppConfig, ConfigError, loadAppConfig } from './config/app-config';
 import { GracefulShutdown } from './common/graceful-shutdown';
+import { createRootLogger, ServiceLogger } from './common/logging';
+import { describeStartupFailure } from './common/startup-error';
 import { configureApp } from './configure-app';
+import { checkDatabase } from './database/preflight';
 
 async function bootstrap(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
     config = loadAppConfig(process.env);
   } catch (err) {
@@ -19,13 +23,35 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true });
-  configureApp(app, config);
-  // SIGTERM/SIGINT: stop accepting, finish requests in flight, stop the outbox, exit 0 (docs/shutdown-and-redis.md).
-  const shutdown = new GracefulShutdown(app, { timeoutMs: config.shutdownTimeoutSeconds * 1000 }).trackRequests();
-  await app.listen(config.port);
-  shutdown.listenTo(['SIGTERM', 'SIGINT']);
-  app.get(Logger).log(`listening on port ${config.port}; Swagger UI at ${config.publicUrl}/docs`, 'Bootstrap');
+  // Every line from here on, Nest's included, is one pino stream (JSON; pretty on a terminal in development).
+  const logger = createRootLogger(config);
+  const nestLogger = ServiceLogger.over(logger);
+  NestLogger.overrideLogger(nestLogger);
+  try {
+    // A wrong DATABASE_URL stops the start here, in one line naming it (src/database/preflight.ts).
+    await checkDatabase(config.database);
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger }), {
+      logger: nestLogger,
+      abortOnError: false,
+    });
+    configureApp(app, config);
+    // SIGTERM/SIGINT: stop accepting, finish requests in flight, stop the outbox, exit 0 (docs/shutdown-and-redis.md).
+    const shutdown = new GracefulShutdown(app, { timeoutMs: config.shutdownTimeoutSeconds * 1000 }).trackRequests();
+    await app.listen(config.port);
+    shutdown.listenTo(['SIGTERM', 'SIGINT']);
+    app.get(ServiceLogger).log(`listening on port ${config.port}; Swagger UI at ${config.publicUrl}/docs`, 'Bootstrap');
+  } catch (err) {
+    failStart(logger, err);
+  }
+}
+
+/** Any start-up failure: one line (fatal), the stack only at LOG_LEVEL=debug, exit 1. */
+function failStart(logger: Pino, err: unknown): never {
+  const line = describeStartupFailure(err);
+  if (logger.isLevelEnabled('debug')) logger.fatal({ context: 'Bootstrap', err }, line);
+  else if (logger.isLevelEnabled('fatal')) logger.fatal({ context: 'Bootstrap' }, line);
+  else process.stderr.write(`${line}\n`); // LOG_LEVEL=silent: still say why
+  process.exit(1);
 }
 
 void bootstrap();

@@ -1,5 +1,6 @@
 // Implicit conversion of the variables below reads their design types: load the metadata polyfill before the class is defined.
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { IsLinkTemplate, LinkTemplates } from '../common/link-template';
@@ -31,6 +32,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(32, { message: 'ADMIN_API_KEY must be at least 32 characters' })
   ADMIN_API_KEY?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+  @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: string;
   @IsOptional() @IsIn(['true', 'false']) TRUST_PROXY?: string;
   @IsOptional() @IsInt() @Min(1) @Max(720) INVITATION_TTL_HOURS?: number;
   @IsOptional() @IsInt() @Min(1) @Max(1440) VERIFICATION_CODE_TTL_MINUTES?: number;
@@ -47,6 +49,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsInt() @Min(1) @Max(1000) DATABASE_POOL_MAX?: number;
   @IsOptional() @IsInt() @Min(100) @Max(600_000) DATABASE_STATEMENT_TIMEOUT_MS?: number;
   @IsOptional() @IsInt() @Min(100) @Max(600_000) DATABASE_CONNECT_TIMEOUT_MS?: number;
+  @IsOptional() @IsIn(['disable', 'require', 'verify-full'], { message: 'DATABASE_SSL must be one of disable, require, verify-full' })
+  DATABASE_SSL?: string;
+  @IsOptional() @IsString() DATABASE_SSL_CA?: string;
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000) API_KEY_RATE_LIMIT_PER_MINUTE?: number;
   @IsOptional() @IsString() @IsLinkTemplate() INVITATION_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() VERIFICATION_LINK?: string;
@@ -72,9 +77,21 @@ export interface PostgresLimits {
   statementTimeoutMs: number;
   /** Longest wait for a connection, in ms (DATABASE_CONNECT_TIMEOUT_MS): a free one from the pool, or a new one opened. */
   connectTimeoutMs: number;
+  /** TLS to the server (DATABASE_SSL, DATABASE_SSL_CA); none by default. */
+  tls: PostgresTls;
 }
 
-export const DEFAULT_POSTGRES_LIMITS: Readonly<PostgresLimits> = Object.freeze({ poolMax: 10, statementTimeoutMs: 5000, connectTimeoutMs: 3000 });
+/**
+ * TLS to PostgreSQL: `disable` (plain TCP), `require` (encrypted, the server's certificate not checked),
+ * `verify-full` (encrypted, the certificate checked against the system CAs or `ca`, and its name
+ * against the host). `ca` is the PEM content of DATABASE_SSL_CA, read at start.
+ */
+export interface PostgresTls {
+  mode: 'disable' | 'require' | 'verify-full';
+  ca?: string;
+}
+
+export const DEFAULT_POSTGRES_LIMITS: Readonly<PostgresLimits> = Object.freeze({ poolMax: 10, statementTimeoutMs: 5000, connectTimeoutMs: 3000, tls: Object.freeze({ mode: 'disable' }) as PostgresTls });
 
 /** Typed, validated configuration. Services read this, never process.env. */
 export interface AppConfig {
@@ -100,6 +117,8 @@ export interface AppConfig {
   shutdownTimeoutSeconds: number;
   adminApiKey: string | null;
   logLevel: string;
+  /** LOG_FORMAT; null: pretty on a terminal outside production, else JSON (src/common/logging.ts). */
+  logFormat: 'json' | 'pretty' | null;
   trustProxy: boolean;
   invitationTtlMs: number;
   verificationCodeTtlMs: number;
@@ -153,6 +172,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       poolMax: vars.DATABASE_POOL_MAX ?? DEFAULT_POSTGRES_LIMITS.poolMax,
       statementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS ?? DEFAULT_POSTGRES_LIMITS.statementTimeoutMs,
       connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS ?? DEFAULT_POSTGRES_LIMITS.connectTimeoutMs,
+      tls: parsePostgresTls(vars.DATABASE_SSL, vars.DATABASE_SSL_CA),
     }),
     publicUrl,
     smtpUrl: vars.SMTP_URL ?? null,
@@ -166,6 +186,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS ?? 10,
     adminApiKey: vars.ADMIN_API_KEY ?? null,
     logLevel: vars.LOG_LEVEL ?? 'info',
+    logFormat: (vars.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? null,
     trustProxy: vars.TRUST_PROXY === 'true',
     invitationTtlMs: minutes(60 * (vars.INVITATION_TTL_HOURS ?? 72)),
     verificationCodeTtlMs: minutes(vars.VERIFICATION_CODE_TTL_MINUTES ?? 15),
@@ -188,6 +209,24 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       recovery: vars.RECOVERY_LINK ?? `${publicUrl}/account/reset#validation_code={code}`,
     }),
   });
+}
+
+/**
+ * DATABASE_SSL and DATABASE_SSL_CA (already validated by shape): the CA file is read now, so an
+ * unreadable one stops the start with its name; a CA without DATABASE_SSL means verify-full.
+ */
+export function parsePostgresTls(mode: string | undefined, caPath: string | undefined, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): PostgresTls {
+  const effective = (mode ?? (caPath ? 'verify-full' : 'disable')) as PostgresTls['mode'];
+  if (!caPath) return { mode: effective };
+  if (effective === 'disable') throw new ConfigError('Invalid configuration:\n  DATABASE_SSL_CA: set, but DATABASE_SSL=disable; set DATABASE_SSL=verify-full (or require) or unset DATABASE_SSL_CA');
+  let ca: string;
+  try {
+    ca = readFile(caPath);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  DATABASE_SSL_CA: cannot read ${caPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`Invalid configuration:\n  DATABASE_SSL_CA: ${caPath} holds no PEM certificate`);
+  return { mode: effective, ca };
 }
 
 export function parseDatabaseUrl(url: string, limits: PostgresLimits = DEFAULT_POSTGRES_LIMITS): DatabaseConfig {

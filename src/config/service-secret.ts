@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type AppConfig, type DatabaseConfig } from './app-config';
 
 /**
@@ -76,7 +76,16 @@ function readStoredSecret(file: string, name: string): string {
 
 /** Creates `dir` (and its parents) readable by this user only; an existing directory is left as it is. */
 export function ensurePrivateDirectory(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // One level at a time, not mkdirSync's `recursive`: under /proc that never returns (it retries ENOENT for ever).
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const d of missing) mkdirSync(d, { mode: 0o700 });
 }
 
 /** Creates an empty file only its owner can read, unless it exists (e.g. the SQLite database, which holds hashes). */

@@ -1,5 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
-import { DEFAULT_POSTGRES_LIMITS, type DatabaseConfig } from '../config/app-config';
+import { DEFAULT_POSTGRES_LIMITS, type DatabaseConfig, type PostgresTls } from '../config/app-config';
 import { ensurePrivateFile } from '../config/service-secret';
 import { Account } from '../accounts/account.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
@@ -70,12 +70,14 @@ export function buildDataSourceOptions(db: DatabaseConfig, opts: { purpose?: 'ap
   const poolMax = db.poolMax ?? DEFAULT_POSTGRES_LIMITS.poolMax;
   const statementTimeoutMs = db.statementTimeoutMs ?? DEFAULT_POSTGRES_LIMITS.statementTimeoutMs;
   const connectTimeoutMs = db.connectTimeoutMs ?? DEFAULT_POSTGRES_LIMITS.connectTimeoutMs;
+  const ssl = postgresSsl(db.tls ?? DEFAULT_POSTGRES_LIMITS.tls);
   const bounded = opts.purpose !== 'migrations';
   return {
     ...shared,
     type: 'postgres',
     url: db.url,
     ...(db.schema ? { schema: db.schema } : {}),
+    ...(ssl ? { ssl } : {}),
     extra: {
       Client: DiscardOnTimeoutClient,
       max: bounded ? poolMax : 1,
@@ -93,4 +95,10 @@ export function buildDataSourceOptions(db: DatabaseConfig, opts: { purpose?: 'ap
       ...(db.schema ? { options: `-c search_path=${db.schema}` } : {}),
     },
   };
+}
+
+/** node-postgres' `ssl` option for DATABASE_SSL / DATABASE_SSL_CA (false: no TLS). */
+export function postgresSsl(tls: PostgresTls): false | { rejectUnauthorized: boolean; ca?: string } {
+  if (tls.mode === 'disable') return false;
+  return { rejectUnauthorized: tls.mode === 'verify-full', ...(tls.ca ? { ca: tls.ca } : {}) };
 }

@@ -372,7 +372,7 @@ describeEachDatabase('I1 no secret reaches the logs', (kind) => {
     const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => typeof e.event === 'string');
     const d2UserId = (JSON.parse(Buffer.from(verificationJwt.split('.')[1], 'base64url').toString()) as { sub: string }).sub;
     expect(events).toEqual(expect.arrayContaining([
-      expect.objectContaining({ event: 'password.set', via: 'D1', userId: account.ownerId, time: expect.any(Number) }),
+      expect.objectContaining({ event: 'password.set', via: 'D1', userId: account.ownerId, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) }),
       expect.objectContaining({ event: 'password.set', via: 'D2', userId: d2UserId }),
       expect.objectContaining({ event: 'session.family_revoked', userId: account.ownerId, reason: 'refresh_token_reuse' }),
       expect.objectContaining({ event: 'session.revoked', userId: account.ownerId, reason: 'logout' }),

@@ -1,0 +1,114 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Issue 11 "Start-up that always names the setting at fault": the built service (`node dist/main.js`,
+ * as an operator runs it) with a bad setting answers with one line naming it, a non-zero exit, within
+ * a few seconds. Before: an unreachable PostgreSQL took 9 retries with stack traces and 25 s, a SQLite
+ * path under /dev/null printed a raw stack trace, one under /proc hung for 60 s without a word.
+ */
+jest.setTimeout(150_000);
+
+const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'main.js');
+
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds dist/ (nest build) when dist/main.js is missing or older than src/. CI's `npm ci` has built it. */
+function ensureBuilt(): void {
+  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(join(ROOT, 'src'))) return;
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build'], { cwd: ROOT, stdio: 'ignore', timeout: 110_000 });
+}
+
+interface Outcome {
+  code: number | null;
+  lines: string[];
+  elapsedMs: number;
+}
+
+function run(env: Record<string, string>): Promise<Outcome> {
+  const dir = mkdtempSync(join(tmpdir(), 'pls-startup-'));
+  const started = Date.now();
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: dir, // no .env of the developer's is read
+    env: { PATH: process.env.PATH ?? '', JWT_SECRET: 'startup-e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA', LOG_LEVEL: 'info', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => void (out += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => void (out += c));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(killer);
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code, lines: out.split('\n').filter((l) => l.trim() !== ''), elapsedMs: Date.now() - started });
+    }),
+  );
+}
+
+function expectOneLineNaming(outcome: Outcome, setting: string, reason: RegExp): void {
+  const naming = outcome.lines.filter((l) => l.includes(setting));
+  expect(naming).toHaveLength(1);
+  expect(naming[0]).toMatch(reason);
+  // No stack trace anywhere.
+  expect(outcome.lines.filter((l) => /^\s+at /.test(l) || l.includes('"stack"'))).toEqual([]);
+  expect(outcome.elapsedMs).toBeLessThan(10_000);
+}
+
+describe('start-up failures name the setting at fault', () => {
+  beforeAll(() => ensureBuilt());
+
+  it('an unreachable PostgreSQL: one fatal JSON line naming DATABASE_URL and the address, exit 1', async () => {
+    const outcome = await run({ DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:5999/x', DATABASE_CONNECT_TIMEOUT_MS: '2000' });
+    expect(outcome.code).toBe(1);
+    expectOneLineNaming(outcome, 'DATABASE_URL', /DATABASE_URL: cannot connect to PostgreSQL at 127\.0\.0\.1:5999 \(ECONNREFUSED\)/);
+    const line = JSON.parse(outcome.lines.find((l) => l.includes('DATABASE_URL'))!);
+    expect(line.level).toBe(60);
+    expect(outcome.lines.join('\n')).not.toContain(':pw@');
+  });
+
+  it.each([
+    ['sqlite:/dev/null/app.db', /DATABASE_URL: cannot create the directory \/dev\/null .*ENOTDIR/],
+    ['sqlite:/proc/nope/app.db', /DATABASE_URL: cannot create the directory \/proc\/nope .*ENOENT/],
+  ])('%s: one line naming DATABASE_URL and the reason, exit 1', async (url, reason) => {
+    const outcome = await run({ DATABASE_URL: url });
+    expect(outcome.code).toBe(1);
+    expectOneLineNaming(outcome, 'DATABASE_URL', reason);
+  });
+
+  it('an unreadable DATABASE_SSL_CA: one line naming it, exit 78 (configuration)', async () => {
+    const outcome = await run({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5999/x', DATABASE_SSL: 'verify-full', DATABASE_SSL_CA: '/nonexistent/ca.pem' });
+    expect(outcome.code).toBe(78);
+    expectOneLineNaming(outcome, 'DATABASE_SSL_CA', /DATABASE_SSL_CA: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/);
+  });
+
+  it('any other start-up failure (here a truncated master-key file): one line, exit 1, the stack only at LOG_LEVEL=debug', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'pls-startup-data-'));
+    try {
+      writeFileSync(join(data, 'master-key'), 'short\n', { mode: 0o600 });
+      const outcome = await run({ DATABASE_URL: `sqlite:${join(data, 'app.db')}` });
+      expect(outcome.code).toBe(1);
+      const fatal = outcome.lines.filter((l) => l.includes('"level":60'));
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]).toMatch(/start-up failed: .*master-key holds no usable secret/);
+      expect(outcome.lines.filter((l) => l.includes('"stack"') || /^\s+at /.test(l))).toEqual([]);
+      expect(outcome.elapsedMs).toBeLessThan(10_000);
+
+      const debug = await run({ DATABASE_URL: `sqlite:${join(data, 'app.db')}`, LOG_LEVEL: 'debug' });
+      expect(debug.code).toBe(1);
+      expect(debug.lines.filter((l) => l.includes('"level":60'))[0]).toContain('"stack"');
+    } finally {
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+});
