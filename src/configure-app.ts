@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { API_KEY_SCOPES } from './api-keys/api-key.entity';
@@ -52,7 +52,12 @@ const SCOPE_DESCRIPTIONS: Record<(typeof API_KEY_SCOPES)[number], string> = {
 };
 
 export function setUpSwagger(app: INestApplication, publicUrl: string): void {
-  const document = SwaggerModule.createDocument(
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, publicUrl), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}
+
+/** The OpenAPI document of the app's routes (served at /docs-json; committed as openapi.json by `npm run openapi`). */
+export function buildOpenApiDocument(app: INestApplication, publicUrl: string): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Password lifecycle service')
@@ -75,5 +80,4 @@ export function setUpSwagger(app: INestApplication, publicUrl: string): void {
       .addBasicAuth({ type: 'http', scheme: 'basic', description: 'API key id and key (client_id:client_secret), for POST /oauth/token' }, OAUTH_CLIENT_BASIC_SECURITY)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }
