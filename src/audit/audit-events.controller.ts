@@ -5,11 +5,12 @@ import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto
 import { AuditEventsService } from './audit-events.service';
 import { AuditEventPageDto } from './dto/audit-event-response.dto';
 import { ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
+import { API_TAGS } from '../common/openapi/tags';
 
 const badRequest = (details: string[]) => ({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', message: 'The request body is invalid.', details });
 
 /** Stored security events (docs/audit.md). Errors in the service envelope (src/dialects/service.presenter.ts). */
-@ApiTags('Audit events')
+@ApiTags(API_TAGS.audit.name)
 @Controller('audit-events')
 @RequireScope('admin')
 export class AuditEventsController {
