@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Put } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ACCOUNT_NOT_FOUND, ApiAdminErrors, EMAIL_TAKEN } from '../common/openapi/admin-errors';
+import { ACCOUNT_NOT_FOUND, ApiAdminErrors, MALFORMED_REQUEST, EMAIL_TAKEN } from '../common/openapi/admin-errors';
 import { AccountNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
@@ -37,7 +37,7 @@ export class AccountsController {
   @RequireScope('accounts:read')
   @ApiOperation({ summary: 'Read an account', description: 'The account and its password policy (accounts:read, implied by accounts:write and admin). Account-bound callers see their own account only.' })
   @ApiOkResponse({ type: AccountEnvelopeDto, description: 'The account' })
-  @ApiAdminErrors({ scope: 'accounts:read', badRequest: 'A malformed request (e.g. an unknown query parameter).', notFound: ACCOUNT_NOT_FOUND })
+  @ApiAdminErrors({ scope: 'accounts:read', badRequest: MALFORMED_REQUEST, notFound: ACCOUNT_NOT_FOUND })
   get(@IdParam('id', AccountNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<AccountEnvelopeDto> {
     return this.accounts.get(id, caller);
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { API_KEY_NOT_FOUND, ACCOUNT_NOT_FOUND, ApiAdminErrors } from '../common/openapi/admin-errors';
+import { API_KEY_NOT_FOUND, ACCOUNT_NOT_FOUND, ApiAdminErrors, MALFORMED_REQUEST } from '../common/openapi/admin-errors';
 import { ApiKeyNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
@@ -29,7 +29,7 @@ export class ApiKeysController {
   @Get()
   @ApiOperation({ summary: 'List the API keys', description: 'Every live key (an account-bound caller: its account\'s), never the keys themselves.' })
   @ApiOkResponse({ type: ApiKeyListResponseDto, description: 'The live keys' })
-  @ApiAdminErrors({ scope: 'admin', badRequest: 'A malformed request (e.g. an unknown query parameter).' })
+  @ApiAdminErrors({ scope: 'admin', badRequest: MALFORMED_REQUEST })
   async list(@Principal() caller: ApiKeyPrincipal): Promise<ApiKeyListResponseDto> {
     return { data: (await this.apiKeys.list(caller)).map(ApiKeyResponseDto.from) };
   }
@@ -39,7 +39,7 @@ export class ApiKeysController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key', description: 'Revokes the key at once: its next request, and its client tokens\' next, are 401.' })
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiAdminErrors({ scope: 'admin', badRequest: 'A malformed request (e.g. an unknown query parameter).', notFound: API_KEY_NOT_FOUND })
+  @ApiAdminErrors({ scope: 'admin', badRequest: MALFORMED_REQUEST, notFound: API_KEY_NOT_FOUND })
   async revoke(@IdParam('id', ApiKeyNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<void> {
     await this.apiKeys.revoke(id, caller);
   }

@@ -6,6 +6,7 @@ import { AuditEventsService } from './audit-events.service';
 import { AuditEventPageDto } from './dto/audit-event-response.dto';
 import { ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
 import { API_TAGS } from '../common/openapi/tags';
+import { ApiAdminRateLimited } from '../common/openapi/admin-errors';
 
 const badRequest = (details: string[]) => ({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', message: 'The request body is invalid.', details });
 
@@ -17,6 +18,7 @@ export class AuditEventsController {
   constructor(private readonly events: AuditEventsService) {}
 
   @Get()
+  @ApiAdminRateLimited()
   @ApiOperation({
     summary: 'List audit events',
     description:

@@ -11,6 +11,7 @@ import { ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
 import { AccountUsersPageDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
 import { UserActionsService } from './user-actions.service';
 import { API_TAGS } from '../common/openapi/tags';
+import { ApiAdminMalformedRequest, ApiAdminRateLimited } from '../common/openapi/admin-errors';
 
 const envelope = (statusCode: number, error: string, code: string, message: string, details?: string[]) => ({ statusCode, error, code, message, ...(details ? { details } : {}) });
 const UNAUTHORIZED = { type: ServiceErrorDto, description: 'No credentials, or an unknown, revoked or expired key or token.', example: SERVICE_EXAMPLES.unauthenticated };
@@ -30,6 +31,7 @@ export class UserActionsController {
 
   @Post(':id/invitation')
   @HttpCode(202)
+  @ApiAdminMalformedRequest()
   @ApiOperation({
     summary: 'Resend the invitation',
     description:
@@ -49,6 +51,7 @@ export class UserActionsController {
 
   @Post(':id/password-reset')
   @HttpCode(202)
+  @ApiAdminMalformedRequest()
   @ApiOperation({
     summary: 'Email the user a password reset code',
     description:
@@ -67,6 +70,8 @@ export class UserActionsController {
 
   @Delete(':id/sessions')
   @HttpCode(204)
+  @ApiAdminMalformedRequest()
+  @ApiAdminRateLimited()
   @ApiOperation({
     summary: "End the user's sessions",
     description:
@@ -90,6 +95,7 @@ export class AccountUsersController {
 
   @Get(':id/users')
   @RequireScope('users:write')
+  @ApiAdminRateLimited()
   @ApiOperation({
     summary: "List an account's users",
     description:

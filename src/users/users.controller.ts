@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiAdminErrors, USER_NOT_FOUND } from '../common/openapi/admin-errors';
+import { ApiAdminErrors, MALFORMED_REQUEST, USER_NOT_FOUND } from '../common/openapi/admin-errors';
 import { UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
@@ -19,7 +19,7 @@ export class UsersController {
   @RequireScope('users:write')
   @ApiOperation({ summary: 'Read a user', description: "The user (never a hash). Account-bound callers see their own account's users only." })
   @ApiOkResponse({ type: UserEnvelopeDto, description: 'The user' })
-  @ApiAdminErrors({ scope: 'users:write', badRequest: 'A malformed request (e.g. an unknown query parameter).', notFound: USER_NOT_FOUND })
+  @ApiAdminErrors({ scope: 'users:write', badRequest: MALFORMED_REQUEST, notFound: USER_NOT_FOUND })
   get(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
     return this.admin.get(id, caller);
   }

@@ -5,6 +5,9 @@ import {
 import type { ApiKeyScope } from '../../api-keys/api-key.entity';
 import { SERVICE_EXAMPLES, ServiceErrorDto } from '../../auth/dto/service-error.dto';
 
+/** What the request edge refuses on every route (docs/input-handling.md). */
+export const MALFORMED_REQUEST = 'A malformed request: ill-formed text or a NUL in the query or a header.';
+
 const envelope = (statusCode: number, error: string, code: string, message: string, details?: string[]) => ({ statusCode, error, code, message, ...(details ? { details } : {}) });
 
 export interface AdminErrorsOptions {
@@ -72,7 +75,7 @@ export function ApiRequestEdgeErrors(o: { rateLimited: boolean }): MethodDecorat
   const decorators = [
     ApiBadRequestResponse({
       type: ServiceErrorDto,
-      description: 'A malformed request: ill-formed text or a NUL in the query or a header.',
+      description: MALFORMED_REQUEST,
       example: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.'),
     }),
   ];
@@ -81,3 +84,19 @@ export function ApiRequestEdgeErrors(o: { rateLimited: boolean }): MethodDecorat
   }
   return applyDecorators(...decorators);
 }
+
+/** The 429 of an admin route alone (for routes documenting their other errors themselves). */
+export const ApiAdminRateLimited = (): MethodDecorator & ClassDecorator =>
+  ApiTooManyRequestsResponse({
+    type: ServiceErrorDto,
+    description: "The caller's request limit (per API key, API_KEY_RATE_LIMIT_PER_MINUTE or the key's own); Retry-After says when to come back.",
+    example: SERVICE_EXAMPLES.rateLimited,
+  });
+
+/** The 400 of an admin route without a body: only a malformed request (ill-formed text or a NUL in the query or a header). */
+export const ApiAdminMalformedRequest = (): MethodDecorator & ClassDecorator =>
+  ApiBadRequestResponse({
+    type: ServiceErrorDto,
+    description: MALFORMED_REQUEST,
+    example: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.'),
+  });
