@@ -10,7 +10,8 @@ export const OPENAPI_PUBLIC_URL = 'http://localhost:3000';
 
 /**
  * The live OpenAPI document, as the app builds it for /docs-json: the AppModule on an in-memory SQLite,
- * created but never listening (and never initialised: no migrations, no workers).
+ * created but never listening (and never initialised: no migrations, no workers). What the DTOs
+ * contribute depends on the swagger compiler plugin: run it compiled as `npm run openapi` does.
  */
 export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
   const config = loadAppConfig({
