@@ -1,11 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { API_KEY_SCOPES } from './api-keys/api-key.entity';
 import { API_KEY_SECURITY, BEARER_SECURITY, OAUTH2_SECURITY, OAUTH_CLIENT_BASIC_SECURITY } from './auth/decorators/auth.decorators';
 import type { HttpLogger } from 'pino-http';
 import { HTTP_LOGGER, ServiceLogger } from './common/logging';
+import { API_TAGS } from './common/openapi/tags';
 import { requestEdge } from './common/request-edge';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app-config';
@@ -55,28 +56,53 @@ const SCOPE_DESCRIPTIONS: Record<(typeof API_KEY_SCOPES)[number], string> = {
 };
 
 export function setUpSwagger(app: INestApplication, publicUrl: string): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Password lifecycle service')
-      .setDescription(
-        'Sets, creates and resets users\' passwords. One password core, five wire-compatible dialects (D1–D5), ' +
-          'and the admin API that issues their secrets. Admin routes take an `X-Api-Key` or a client token from ' +
-          '`POST /oauth/token` (OAuth 2.0 client credentials: the key\'s id and secret); user routes a bearer JWT.',
-      )
-      .setVersion('0.1.0')
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'API key with the route\'s scope (admin implies all)' }, API_KEY_SECURITY)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SECURITY)
-      .addOAuth2(
-        {
-          type: 'oauth2',
-          description: 'Client credentials: the API key\'s id as client_id and the key as client_secret; the token is sent as Authorization: Bearer.',
-          flows: { clientCredentials: { tokenUrl: `${publicUrl}/oauth/token`, scopes: SCOPE_DESCRIPTIONS } },
-        },
-        OAUTH2_SECURITY,
-      )
-      .addBasicAuth({ type: 'http', scheme: 'basic', description: 'API key id and key (client_id:client_secret), for POST /oauth/token' }, OAUTH_CLIENT_BASIC_SECURITY)
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, publicUrl), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}
+
+/** The OpenAPI document of the app's routes (served at /docs-json; committed as openapi.json by `npm run openapi`). */
+export function buildOpenApiDocument(app: INestApplication, publicUrl: string): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('Password lifecycle service')
+    .setDescription(
+      'Sets, creates and resets users\' passwords. One password core, five wire-compatible dialects (D1–D5), ' +
+        'and the admin API that issues their secrets. Admin routes take an `X-Api-Key` or a client token from ' +
+        '`POST /oauth/token` (OAuth 2.0 client credentials: the key\'s id and secret); user routes a bearer JWT.',
+    )
+    .setVersion('0.1.0')
+    .addServer(publicUrl, 'This instance (PUBLIC_URL)')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'API key with the route\'s scope (admin implies all)' }, API_KEY_SECURITY)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SECURITY)
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description: 'Client credentials: the API key\'s id as client_id and the key as client_secret; the token is sent as Authorization: Bearer.',
+        flows: { clientCredentials: { tokenUrl: `${publicUrl}/oauth/token`, scopes: SCOPE_DESCRIPTIONS } },
+      },
+      OAUTH2_SECURITY,
+    )
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'API key id and key (client_id:client_secret), for POST /oauth/token' }, OAUTH_CLIENT_BASIC_SECURITY);
+  for (const tag of Object.values(API_TAGS)) builder.addTag(tag.name, tag.description);
+  const config = builder.build();
+  // package.json says UNLICENSED (npm's term: no licence is granted to use the code); no URL to point to.
+  config.info.license = { name: 'UNLICENSED' };
+  const document = SwaggerModule.createDocument(app, config, {
+    // Stable ids, the same in every build: <Controller without the suffix>_<method>, e.g. Accounts_create
+    // (an explicit ApiOperation operationId wins). Generated clients name their functions after them.
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  markPublicOperations(document);
+  return document;
+}
+
+/**
+ * An operation without a security requirement is public (`Public()`): say so with `security: []`, so a
+ * client generator or a reader does not take it for one that inherits a default scheme.
+ */
+function markPublicOperations(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const) {
+      const operation = item[method];
+      if (operation && !operation.security) operation.security = [];
+    }
+  }
 }

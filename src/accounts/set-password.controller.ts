@@ -6,9 +6,10 @@ import { Public } from '../auth/decorators/auth.decorators';
 import { D1ErrorDto, SetPasswordResponseDto } from './dto/set-password-response.dto';
 import { SetPasswordWithInvitationDto } from './dto/set-password-with-invitation.dto';
 import { SetPasswordWithInvitationUseCase } from './set-password-with-invitation.usecase';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** D1 (seed 000): set the first password with the one-time token from the invitation email. */
-@ApiTags('Authentication')
+@ApiTags(API_TAGS.d1.name)
 @Controller('accounts')
 export class SetPasswordController {
   constructor(private readonly setPassword: SetPasswordWithInvitationUseCase) {}

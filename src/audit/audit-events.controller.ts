@@ -5,17 +5,20 @@ import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto
 import { AuditEventsService } from './audit-events.service';
 import { AuditEventPageDto } from './dto/audit-event-response.dto';
 import { ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
+import { API_TAGS } from '../common/openapi/tags';
+import { ApiAdminRateLimited } from '../common/openapi/admin-errors';
 
 const badRequest = (details: string[]) => ({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', message: 'The request body is invalid.', details });
 
 /** Stored security events (docs/audit.md). Errors in the service envelope (src/dialects/service.presenter.ts). */
-@ApiTags('Audit events')
+@ApiTags(API_TAGS.audit.name)
 @Controller('audit-events')
 @RequireScope('admin')
 export class AuditEventsController {
   constructor(private readonly events: AuditEventsService) {}
 
   @Get()
+  @ApiAdminRateLimited()
   @ApiOperation({
     summary: 'List audit events',
     description:

@@ -12,9 +12,10 @@ import { LoginUseCase } from './login.usecase';
 import { LogoutUseCase } from './logout.usecase';
 import type { UserPrincipal } from './principals';
 import { RefreshSessionUseCase } from './refresh-session.usecase';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** Sessions: log in with email and password, rotate the refresh token, log out. */
-@ApiTags('Sessions')
+@ApiTags(API_TAGS.sessions.name)
 @Controller('auth')
 export class SessionsController {
   constructor(private readonly login: LoginUseCase, private readonly refresh: RefreshSessionUseCase, private readonly logout: LogoutUseCase) {}

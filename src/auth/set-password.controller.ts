@@ -9,9 +9,10 @@ import { D2SetPasswordDto } from './dto/d2-set-password.dto';
 import { D2SetPasswordResponseDto } from './dto/d2-set-password-response.dto';
 import type { VerificationPrincipal } from './principals';
 import { SetPasswordWithVerificationUseCase } from './set-password-with-verification.usecase';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** D2 (seed 001): set the first password with the email-verification JWT, and get a session. */
-@ApiTags('Auth')
+@ApiTags(API_TAGS.d2.name)
 @Controller('auth')
 export class SetPasswordController {
   constructor(private readonly setPassword: SetPasswordWithVerificationUseCase) {}

@@ -11,9 +11,10 @@ import { VerifyEmailDto } from './dto/verify-email.dto';
 import { VerifyEmailResponseDto } from './dto/verify-email-response.dto';
 import { SignUpUseCase } from './sign-up.usecase';
 import { VerifyEmailUseCase } from './verify-email.usecase';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** Self-service sign-up, leading to D2: sign up → code by email → verification JWT → POST /auth/setpassword. */
-@ApiTags('Auth')
+@ApiTags(API_TAGS.d2.name)
 @Controller('auth')
 export class SignUpController {
   constructor(private readonly signUp: SignUpUseCase, private readonly verifyEmail: VerifyEmailUseCase) {}

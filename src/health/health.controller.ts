@@ -1,11 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiRequestEdgeErrors } from '../common/openapi/admin-errors';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle, ThrottlerStorage } from '@nestjs/throttler';
 import { Public } from '../auth/decorators/auth.decorators';
 import { RateLimitStoreState } from '../common/rate-limit/resilient-throttler-storage';
+import { API_TAGS } from '../common/openapi/tags';
 
-@ApiTags('Health')
+@ApiTags(API_TAGS.health.name)
 @Controller('health')
 @Public()
 @SkipThrottle()
@@ -23,12 +25,17 @@ export class HealthController {
    */
   @Get()
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness', description: 'Ready when the database answers. `rateLimits` says where the rate limits are counted (always `up`: with Redis down they are counted in memory).' })
+  @ApiRequestEdgeErrors({ rateLimited: false })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 1500 }), () => this.rateLimits()]);
   }
 
   /** Liveness: the process is up and serving. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness', description: 'The process is up and serving.' })
+  @ApiOkResponse({ description: 'Alive', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'], example: { status: 'ok' } } })
+  @ApiRequestEdgeErrors({ rateLimited: false })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

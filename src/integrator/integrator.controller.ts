@@ -8,9 +8,10 @@ import { CreatePasswordDocs, RemovePasswordDocs, USER_ID_DOC } from './integrato
 import { IdParam } from '../common/id-param';
 import { UserNotFoundError } from '../common/errors/domain-errors';
 import { RemovePasswordOfUserUseCase } from './remove-password-of-user.usecase';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** D3, the integrator password API (seed 002). Errors are worded by src/dialects/d3.presenter.ts. */
-@ApiTags('Integrator passwords (D3)')
+@ApiTags(API_TAGS.d3.name)
 @Controller('v1/password')
 @RequireScope('passwords:write')
 export class IntegratorController {

@@ -1,7 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiRequestEdgeErrors } from '../common/openapi/admin-errors';
 import { Public } from '../auth/decorators/auth.decorators';
 import { TokenSigner } from './token-signer';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** One public signing key (RFC 7517, EC P-256). */
 export class JwkDto {
@@ -19,7 +21,7 @@ export class JwkSetDto {
   @ApiProperty({ type: [JwkDto] }) keys: JwkDto[];
 }
 
-@ApiTags('Keys')
+@ApiTags(API_TAGS.keys.name)
 @Controller('.well-known')
 @Public()
 export class JwksController {
@@ -28,7 +30,9 @@ export class JwksController {
   /** The public keys that verify this service's JWTs (access and verification tokens), by `kid`. */
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'The JSON Web Key Set', description: "The public keys that verify this service's JWTs (access and verification tokens), by `kid`: active and retired signing keys." })
   @ApiOkResponse({ type: JwkSetDto })
+  @ApiRequestEdgeErrors({ rateLimited: true })
   jwks(): JwkSetDto {
     return this.signer.jwks() as JwkSetDto;
   }

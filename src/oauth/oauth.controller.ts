@@ -6,6 +6,7 @@ import { OAUTH_CLIENT_BASIC_SECURITY, Public } from '../auth/decorators/auth.dec
 import { ClientIp } from '../common/client-ip';
 import { ClientCredentialsUseCase, TokenResponse } from './client-credentials.usecase';
 import { readTokenRequest } from './token-request';
+import { API_TAGS } from '../common/openapi/tags';
 
 const TOKEN_RESPONSE = {
   type: 'object',
@@ -26,7 +27,7 @@ const OAUTH_ERROR = {
   },
 };
 
-@ApiTags('oauth')
+@ApiTags(API_TAGS.oauth.name)
 @Controller('oauth')
 export class OAuthController {
   constructor(private readonly clientCredentials: ClientCredentialsUseCase) {}

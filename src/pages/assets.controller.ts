@@ -1,10 +1,12 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiRequestEdgeErrors } from '../common/openapi/admin-errors';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Public } from '../auth/decorators/auth.decorators';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** The pages' own script and stylesheet, read once at start (copied next to the compiled code by nest-cli.json). */
 const ASSETS = {
@@ -18,9 +20,10 @@ const ASSETS = {
  * allows nothing else), and their icon. Cached for an hour; none carries anything personal. Not counted
  * against the request limit, like the pages' GETs: serving them costs nothing worth limiting.
  */
-@ApiTags('Pages')
+@ApiTags(API_TAGS.pages.name)
 @Public()
 @SkipThrottle()
+@ApiRequestEdgeErrors({ rateLimited: false })
 @Controller('assets')
 export class AssetsController {
   @Get('pages.js')

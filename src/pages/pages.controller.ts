@@ -14,6 +14,7 @@ import { FLOWS, FlowSpec, RequestFlow, SecretFlow } from './page-flows';
 import { PAGE_HEADERS } from './page-headers';
 import { FormProblems, PageResponse, PageViews, violationMessage } from './page-views';
 import { SecretContext, SecretPagesService } from './secret-pages.service';
+import { API_TAGS } from '../common/openapi/tags';
 
 const HTML = { 'text/html': { schema: { type: 'string' } } };
 /** OpenAPI for a page: HTML in, HTML out, no credentials. */
@@ -36,7 +37,7 @@ function PageDoc(summary: string, description: string, form = true): MethodDecor
  * its rules; the person's submit (`step=set`) runs the dialect's pipeline. Without script, the person
  * types the code from the email into the same form.
  */
-@ApiTags('Pages')
+@ApiTags(API_TAGS.pages.name)
 @ApiExtraModels(InvitationPageForm, CodePageForm, ValidationCodePageForm, EmailPageForm)
 @Public()
 @Controller()

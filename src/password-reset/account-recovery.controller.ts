@@ -9,9 +9,10 @@ import { RecoveryTokenResponseDto } from './dto/recovery-token-response.dto';
 import { ResetWithValidationCodeDto } from './dto/reset-with-validation-code.dto';
 import { RecoverAccountUseCase } from './recover-account.usecase';
 import { ResetWithValidationCodeUseCase } from './reset-with-validation-code.usecase';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** D4 (seed 003): recover an account by email, then reset with the validation code and be logged in. Errors: src/dialects/d4.presenter.ts. */
-@ApiTags('Account recovery (D4)')
+@ApiTags(API_TAGS.d4.name)
 @Controller('api/v2/account')
 @Public()
 export class AccountRecoveryController {

@@ -9,9 +9,10 @@ import { ResetCodeRequestedResponseDto } from './dto/reset-code-requested-respon
 import { ResetWithCodeDto } from './dto/reset-with-code.dto';
 import { RequestResetCodeUseCase } from './request-reset-code.usecase';
 import { ResetWithCodeUseCase } from './reset-with-code.usecase';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** D5 (seed 004): request a reset code by email, then reset with code + new password. Errors: src/dialects/d5.presenter.ts. */
-@ApiTags('Password reset (D5)')
+@ApiTags(API_TAGS.d5.name)
 @Controller('v1/auth/password-reset')
 @Public()
 export class PasswordResetController {

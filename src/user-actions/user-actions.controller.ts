@@ -10,6 +10,8 @@ import { IdParam } from '../common/id-param';
 import { ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
 import { AccountUsersPageDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
 import { UserActionsService } from './user-actions.service';
+import { API_TAGS } from '../common/openapi/tags';
+import { ApiAdminMalformedRequest, ApiAdminRateLimited } from '../common/openapi/admin-errors';
 
 const envelope = (statusCode: number, error: string, code: string, message: string, details?: string[]) => ({ statusCode, error, code, message, ...(details ? { details } : {}) });
 const UNAUTHORIZED = { type: ServiceErrorDto, description: 'No credentials, or an unknown, revoked or expired key or token.', example: SERVICE_EXAMPLES.unauthenticated };
@@ -21,7 +23,7 @@ const FORBIDDEN_USER = {
 const NOT_FOUND_USER = { type: ServiceErrorDto, example: envelope(404, 'Not Found', 'USER_NOT_FOUND', 'No such user.') };
 
 /** Admin actions on one user (CONTRACT.md "Callers with JWT bearer tokens"). Errors in the service envelope. */
-@ApiTags('Users')
+@ApiTags(API_TAGS.users.name)
 @Controller('users')
 @RequireScope('users:write')
 export class UserActionsController {
@@ -29,6 +31,7 @@ export class UserActionsController {
 
   @Post(':id/invitation')
   @HttpCode(202)
+  @ApiAdminMalformedRequest()
   @ApiOperation({
     summary: 'Resend the invitation',
     description:
@@ -48,6 +51,7 @@ export class UserActionsController {
 
   @Post(':id/password-reset')
   @HttpCode(202)
+  @ApiAdminMalformedRequest()
   @ApiOperation({
     summary: 'Email the user a password reset code',
     description:
@@ -66,6 +70,8 @@ export class UserActionsController {
 
   @Delete(':id/sessions')
   @HttpCode(204)
+  @ApiAdminMalformedRequest()
+  @ApiAdminRateLimited()
   @ApiOperation({
     summary: "End the user's sessions",
     description:
@@ -82,13 +88,14 @@ export class UserActionsController {
 }
 
 /** GET /accounts/{id}/users. */
-@ApiTags('Accounts')
+@ApiTags(API_TAGS.accounts.name)
 @Controller('accounts')
 export class AccountUsersController {
   constructor(private readonly actions: UserActionsService) {}
 
   @Get(':id/users')
   @RequireScope('users:write')
+  @ApiAdminRateLimited()
   @ApiOperation({
     summary: "List an account's users",
     description:

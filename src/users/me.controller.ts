@@ -5,9 +5,10 @@ import { ApiAccessTokenUnauthorized } from '../auth/dto/service-error.dto';
 import type { UserPrincipal } from '../auth/principals';
 import { UserEnvelopeDto } from './dto/user-response.dto';
 import { MeService } from './me.service';
+import { API_TAGS } from '../common/openapi/tags';
 
 /** The logged-in user. Registered before UsersController so that `/users/me` is not taken for `/users/{id}`. */
-@ApiTags('Users')
+@ApiTags(API_TAGS.users.name)
 @Controller('users')
 export class MeController {
   constructor(private readonly me: MeService) {}

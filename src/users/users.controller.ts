@@ -1,14 +1,15 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAdminErrors, MALFORMED_REQUEST, USER_NOT_FOUND } from '../common/openapi/admin-errors';
 import { UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
-import { ServiceErrorDto } from '../auth/dto/service-error.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserEnvelopeDto } from './dto/user-response.dto';
 import { UserAdminService } from './user-admin.service';
+import { API_TAGS } from '../common/openapi/tags';
 
-@ApiTags('Users')
+@ApiTags(API_TAGS.users.name)
 @Controller('users')
 export class UsersController {
   constructor(private readonly admin: UserAdminService) {}
@@ -16,6 +17,9 @@ export class UsersController {
   /** Reads a user. Account-bound keys see their own account's users only. */
   @Get(':id')
   @RequireScope('users:write')
+  @ApiOperation({ summary: 'Read a user', description: "The user (never a hash). Account-bound callers see their own account's users only." })
+  @ApiOkResponse({ type: UserEnvelopeDto, description: 'The user' })
+  @ApiAdminErrors({ scope: 'users:write', badRequest: MALFORMED_REQUEST, notFound: USER_NOT_FOUND })
   get(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
     return this.admin.get(id, caller);
   }
@@ -31,10 +35,14 @@ export class UsersController {
       'Account-bound callers reach their own account\'s users only. Role changes are audited as `user.role_changed`.',
   })
   @ApiOkResponse({ type: UserEnvelopeDto, description: 'The updated user' })
-  @ApiBadRequestResponse({ type: ServiceErrorDto, description: 'Invalid body, e.g. an unsupported locale' })
-  @ApiForbiddenResponse({ type: ServiceErrorDto, description: "The caller lacks users:write (or may not manage roles / make super admins), or is bound to another account" })
-  @ApiNotFoundResponse({ type: ServiceErrorDto, description: 'No such user' })
-  @ApiConflictResponse({ type: ServiceErrorDto, description: "ROLE_CONFLICT: the owner's role changed other than by a transfer, or a role for a user without an account" })
+  @ApiAdminErrors({
+    scope: 'users:write',
+    forbidden: 'may not manage roles or make super admins, or is bound to another account',
+    badRequest: 'Invalid body, e.g. an unsupported locale; `details` names the field.',
+    badRequestDetail: 'locale must be one of the following values: en, de',
+    notFound: USER_NOT_FOUND,
+    conflict: { code: 'ROLE_CONFLICT', message: "An account has exactly one owner: make another user owner to change the owner's role; users without an account have no role.", description: "The owner's role changed other than by a transfer, or a role for a user without an account." },
+  })
   update(@IdParam('id', UserNotFoundError) id: string, @Body() dto: UpdateUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
     return this.admin.update(id, dto, caller);
   }

@@ -542,7 +542,7 @@ describeEachDatabase('D3 integrator password API', (kind) => {
       const path = doc.paths['/v1/password/{user_id}'];
       expect(Object.keys(path).sort()).toEqual(['delete', 'post']);
       expect(path.post.security).toEqual([{ 'api-key': [] }, { oauth2: ['passwords:write'] }, { bearer: [] }]); // bearer: a super admin's access token
-      expect(path.post.tags).toEqual(['Integrator passwords (D3)']);
+      expect(path.post.tags).toEqual(['D3 Integrator passwords']);
       expect(Object.keys(path.post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '429', '503']);
       expect(Object.keys(path.delete.responses).sort()).toEqual(['204', '401', '403', '404', '429', '503']);
       const conflicts = Object.values(path.post.responses['409'].content['application/json'].examples).map((e) => (e as { value: { errorCode: string } }).value.errorCode);

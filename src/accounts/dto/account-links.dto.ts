@@ -29,10 +29,10 @@ export class AccountLinksDto {
 
 /** The stored templates of an account, every kind present: null means the configured template applies. */
 export class AccountLinksResponseDto {
-  @ApiProperty({ type: String, nullable: true }) invitation: string | null;
-  @ApiProperty({ type: String, nullable: true }) verification: string | null;
-  @ApiProperty({ type: String, nullable: true }) reset: string | null;
-  @ApiProperty({ type: String, nullable: true }) recovery: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'https://app.acme.example/welcome#code={code}' }) invitation: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null }) verification: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'https://app.acme.example/reset#code={code}' }) reset: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null }) recovery: string | null;
 
   static from(links: LinkOverrides | null): AccountLinksResponseDto {
     return { invitation: links?.invitation ?? null, verification: links?.verification ?? null, reset: links?.reset ?? null, recovery: links?.recovery ?? null };

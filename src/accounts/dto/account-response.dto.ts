@@ -5,22 +5,22 @@ import { AccountLinksResponseDto } from './account-links.dto';
 import { PasswordPolicyDto } from './password-policy.dto';
 
 export class CreatedAccountDto {
-  @ApiProperty() account_id: string;
-  @ApiProperty({ description: "The account's name" }) account: string;
-  @ApiProperty({ description: "The owner's user id" }) user_id: string;
+  @ApiProperty({ format: 'uuid', example: '3f6c2a4e-8b1d-4c5e-9a7f-2d4b6e8f0a13' }) account_id: string;
+  @ApiProperty({ description: "The account's name", example: 'Acme Logistics GmbH' }) account: string;
+  @ApiProperty({ format: 'uuid', description: "The owner's user id", example: '9b2e7d41-5c3a-4f86-b0d9-1e7a3c5f8b24' }) user_id: string;
 }
 export class CreatedAccountEnvelopeDto {
   @ApiProperty({ type: CreatedAccountDto }) data: CreatedAccountDto;
 }
 
 export class AccountDto {
-  @ApiProperty() account_id: string;
-  @ApiProperty() account: string;
+  @ApiProperty({ format: 'uuid', example: '3f6c2a4e-8b1d-4c5e-9a7f-2d4b6e8f0a13' }) account_id: string;
+  @ApiProperty({ description: "The account's name", example: 'Acme Logistics GmbH' }) account: string;
   @ApiProperty({ type: PasswordPolicyDto }) passwordPolicy: PasswordPolicy;
   /** The account's own link templates for its users' emails; null: the configured template. */
-  @ApiProperty({ type: AccountLinksResponseDto }) links: AccountLinksResponseDto;
-  @ApiProperty() created_at: string;
-  @ApiProperty() updated_at: string;
+  @ApiProperty({ type: AccountLinksResponseDto, description: "The account's own link templates for its users' emails; null: the configured template." }) links: AccountLinksResponseDto;
+  @ApiProperty({ format: 'date-time', example: '2026-03-14T09:26:53.000Z' }) created_at: string;
+  @ApiProperty({ format: 'date-time', example: '2026-04-02T16:05:11.000Z' }) updated_at: string;
 
   static from(a: Account): AccountDto {
     return {

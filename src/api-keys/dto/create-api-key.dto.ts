@@ -16,7 +16,7 @@ export class CreateApiKeyDto {
   scopes: ApiKeyScope[];
 
   /** Bind the key to one account: it then reaches only that account's users. Omit for a global key. */
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({ format: 'uuid', example: '3f6c2a4e-8b1d-4c5e-9a7f-2d4b6e8f0a13', description: "Bind the key to one account: it then reaches only that account's users. Omit for a global key." })
   @IsOptional()
   @IsUUID()
   account_id?: string;

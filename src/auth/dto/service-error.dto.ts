@@ -6,7 +6,7 @@ export class ServiceErrorDto {
   @ApiProperty({ example: 'Unauthorized' }) error: string;
   @ApiProperty({ example: 'INVALID_CREDENTIALS' }) code: string;
   @ApiProperty({ example: 'Invalid email or password.' }) message: string;
-  @ApiPropertyOptional({ type: [String] }) details?: string[];
+  @ApiPropertyOptional({ type: [String], description: 'The fields at fault (400), one sentence each.', example: ['email must be an email'] }) details?: string[];
 }
 
 const envelope = (statusCode: number, error: string, code: string, message: string, details?: string[]) => ({

@@ -3,7 +3,7 @@ import { UserResponseDto } from '../../users/dto/user-response.dto';
 
 /** What an admin action that mails the user answers: whom it was for, and that the email was queued. */
 export class UserMailSentDto {
-  @ApiProperty({ format: 'uuid' }) user_id: string;
+  @ApiProperty({ format: 'uuid', example: '9b2e7d41-5c3a-4f86-b0d9-1e7a3c5f8b24' }) user_id: string;
   /** Always true: the email is queued in the durable outbox and delivered when SMTP accepts it. */
   @ApiProperty({ example: true }) sent: boolean;
 }
