@@ -23,6 +23,7 @@ import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { IntegratorModule } from './integrator/integrator.module';
 import { MailModule } from './mail/mail.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PasswordModule } from './password/password.module';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { PagesModule } from './pages/pages.module';
@@ -66,6 +67,7 @@ export class AppModule {
         UserActionsModule,
         PagesModule,
         HealthModule,
+        MetricsModule,
       ],
       providers: [
         // Who a request authenticates as, for the request limit: an API key, or a client token (its key's budget).
