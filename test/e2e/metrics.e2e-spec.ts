@@ -94,7 +94,7 @@ describeEachDatabase('GET /metrics (Prometheus)', (kind) => {
       if (kind === 'postgres') {
         expect(sample(text, 'db_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
         expect(text).toMatch(/^db_pool_connections\{state="idle"\} \d+$/m);
-        expect(text).toMatch(/^db_pool_connections\{state="waiting"\} 0$/m);
+        expect(text).toMatch(/^db_pool_connections\{state="waiting"\} \d+$/m); // momentarily 1 while this scrape's outbox query takes a connection
       } else {
         expect(text).not.toMatch(/^db_pool_connections\{/m);
       }
