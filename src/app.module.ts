@@ -23,6 +23,7 @@ import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { IntegratorModule } from './integrator/integrator.module';
 import { MailModule } from './mail/mail.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PasswordModule } from './password/password.module';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { PagesModule } from './pages/pages.module';
@@ -69,6 +70,7 @@ export class AppModule {
         UserActionsModule,
         PagesModule,
         HealthModule,
+        MetricsModule,
       ],
       providers: [
         { provide: HTTP_LOGGER, useFactory: () => createHttpLogger(logger) },

@@ -9,6 +9,8 @@ import { HTTP_LOGGER, ServiceLogger } from './common/logging';
 import { API_TAGS } from './common/openapi/tags';
 import { requestEdge } from './common/request-edge';
 import { createValidationPipe } from './common/validation';
+import { AppMetrics } from './metrics/app-metrics';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import type { AppConfig } from './config/app-config';
 
 /** Everything about the HTTP app that is not a module: shared by main.ts and the e2e tests. */
@@ -19,6 +21,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.disable('x-powered-by');
   // Client-supplied X-Forwarded-* headers are ignored unless a trusted proxy is configured (SECURITY.md G8).
   app.set('trust proxy', config.trustProxy ? 1 : false);
+  // First, so that every request is counted, however early it is answered (src/metrics).
+  app.use(httpMetricsMiddleware(app.get(AppMetrics)));
   // Bodies over 100 kB are refused before parsing (SECURITY.md G1); a "__proto__" key is refused as
   // malformed JSON so it can never reach an object merge (SECURITY.md G4).
   app.useBodyParser('json', { limit: '100kb', strict: true, reviver: refuseProtoKeys });

@@ -1,6 +1,7 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
+import { AppMetrics, budgetOfLimitKey } from '../metrics/app-metrics';
 import { AttemptCounter } from './attempt-counter.entity';
 import { Clock } from './clock';
 import { ExpiredRowsSweeper } from './expired-rows';
@@ -38,7 +39,7 @@ const CLEANUP_INTERVAL_MS = LONGEST_WINDOW_MS;
 export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   private readonly sweeper: ExpiredRowsSweeper<AttemptCounter>;
 
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, @Optional() private readonly metrics?: AppMetrics) {
     this.sweeper = new ExpiredRowsSweeper(
       uow, AttemptCounter, '"window_started_at"', () => this.clock.nowMs() - LONGEST_WINDOW_MS, CLEANUP_INTERVAL_MS, 'expired attempt counters', 'AttemptLimiter',
     );
@@ -71,7 +72,10 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   /** Like hit(), but throws RateLimitedError (429) over the limit, which rolls the caller's transaction back. */
   async hitOrThrow(em: EntityManager, limit: Limit): Promise<void> {
     const { allowed, retryAfterSeconds } = await this.hit(em, limit);
-    if (!allowed) throw new RateLimitedError(retryAfterSeconds);
+    if (!allowed) {
+      this.metrics?.limitHit(budgetOfLimitKey(limit.key));
+      throw new RateLimitedError(retryAfterSeconds);
+    }
   }
 
   /**
@@ -106,7 +110,11 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       if (!refused) throw error;
     }
-    if (refused) return { granted: false, ...(refused as Refusal) };
+    if (refused) {
+      // Every refusal of every budget passes here (the *.limited audit events are one per window).
+      this.metrics?.limitHit(budgetOfLimitKey((refused as Refusal).limit.key));
+      return { granted: false, ...(refused as Refusal) };
+    }
     let refunded = false;
     return {
       granted: true,

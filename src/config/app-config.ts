@@ -53,6 +53,8 @@ export class EnvironmentVariables {
   DATABASE_SSL?: string;
   @IsOptional() @IsString() DATABASE_SSL_CA?: string;
   @IsOptional() @IsInt() @Min(1) @Max(1_000_000) API_KEY_RATE_LIMIT_PER_MINUTE?: number;
+  @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters; generate one with: openssl rand -base64 32' })
+  METRICS_TOKEN?: string;
   @IsOptional() @IsString() @IsLinkTemplate() INVITATION_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() VERIFICATION_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() RESET_LINK?: string;
@@ -136,6 +138,8 @@ export interface AppConfig {
   auditRetentionDays: number;
   /** Requests per minute per API key (all routes) for keys without their own `rate_limit_per_minute`. */
   apiKeyRateLimitPerMinute: number;
+  /** Bearer token GET /metrics requires (METRICS_TOKEN); null: /metrics is open (protect it at the proxy). */
+  metricsToken: string | null;
   /**
    * URL templates of the links in the emails that carry a secret, `{code}` standing for the URL-encoded
    * secret (INVITATION_LINK, …); by default the service's own pages under publicUrl. An account may
@@ -201,6 +205,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS ?? 365,
     // 40 requests a second: an integrator provisioning at 20 a second stays well inside it.
     apiKeyRateLimitPerMinute: vars.API_KEY_RATE_LIMIT_PER_MINUTE ?? 2400,
+    metricsToken: vars.METRICS_TOKEN ?? null,
     // The secret goes in the fragment: a browser never sends it to a server, so it never reaches a log or a Referer.
     links: Object.freeze({
       invitation: vars.INVITATION_LINK ?? `${publicUrl}/set-password#token={code}`,
@@ -237,7 +242,7 @@ export function parseDatabaseUrl(url: string, limits: PostgresLimits = DEFAULT_P
 function redact(name: string, value: string | undefined): string {
   if (value === undefined) return '';
   // URLs may carry passwords (DATABASE_URL, SMTP_URL, REDIS_URL); PUBLIC_URL and the link templates are public.
-  return /SECRET|KEY/.test(name) || (/URL/.test(name) && name !== 'PUBLIC_URL') ? `<${value.length} characters, not shown>` : value;
+  return /SECRET|KEY|TOKEN/.test(name) || (/URL/.test(name) && name !== 'PUBLIC_URL') ? `<${value.length} characters, not shown>` : value;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

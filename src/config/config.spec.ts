@@ -49,6 +49,12 @@ describe('configuration of outages and shutdown', () => {
     for (const bad of ['59', '3601', 'soon', '1.5']) expect(() => loadAppConfig({ CLIENT_TOKEN_TTL_SECONDS: bad })).toThrow(/CLIENT_TOKEN_TTL_SECONDS/);
   });
 
+  it('METRICS_TOKEN: unset by default; under 16 characters refused, naming the variable, without showing the value', () => {
+    expect(loadAppConfig({}).metricsToken).toBeNull();
+    expect(loadAppConfig({ METRICS_TOKEN: 'a-long-enough-token-1' }).metricsToken).toBe('a-long-enough-token-1');
+    expect(() => loadAppConfig({ METRICS_TOKEN: 'short-token' })).toThrow(/METRICS_TOKEN: .*at least 16 characters.*<11 characters, not shown>/);
+  });
+
   it('refuses a Redis command timeout or a shutdown timeout out of range, naming the variable', () => {
     expect(() => loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);
     expect(() => loadAppConfig({ REDIS_COMMAND_TIMEOUT_MS: '60000' })).toThrow(/REDIS_COMMAND_TIMEOUT_MS/);

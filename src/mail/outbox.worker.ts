@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
+import { AppMetrics } from '../metrics/app-metrics';
 import { MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.entity';
 import { mailLogRef, openMailBody, redactAddresses } from './mail-body';
@@ -57,6 +58,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly secrets: SecretKeys,
     private readonly transport: MailTransport,
+    @Optional() private readonly metrics?: AppMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -214,6 +216,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async markSent(message: OutboxMessage): Promise<void> {
+    this.metrics?.mailSent.inc();
     const now = this.clock.now();
     try {
       await this.uow.run((em) =>
@@ -241,6 +244,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const delay = outboxBackoffMs(attempts);
+    this.metrics?.mailFailures.labels('retry').inc();
     await this.uow.run((em) =>
       em.update(OutboxMessage, { id: message.id }, {
         attempts,
@@ -254,6 +258,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Gives a message up: its body (and any code in it) is erased, the row stays for operators. */
   private async markDead(message: OutboxMessage, reason: string, attempts = message.attempts + 1): Promise<void> {
+    this.metrics?.mailFailures.labels('dead').inc();
     await this.uow.run((em) =>
       em.update(OutboxMessage, { id: message.id }, { status: 'dead', attempts, sealedBody: null, lockedUntil: null, lastError: reason.slice(0, 500) }),
     );

@@ -33,10 +33,15 @@ function prehash(password: string): string {
   return createHmac('sha384', PREHASH_KEY).update(normalizePassword(password), 'utf8').digest('base64');
 }
 
+/** Told the duration of every hash and verify (src/metrics): the scheme, the operation, seconds. */
+export type HashTimingObserver = (algorithm: string, operation: 'hash' | 'verify', seconds: number) => void;
+
 /** Uses bcrypt's async API only, so hashing runs on the libuv pool and never blocks the event loop (J3). */
 export class PasswordHasher {
   private readonly cost: number;
   private dummyHash?: Promise<string>;
+  private inFlight = 0;
+  private observer: HashTimingObserver | null = null;
 
   constructor(opts: { cost: number }) {
     if (!Number.isInteger(opts.cost) || opts.cost < BCRYPT_MIN_COST || opts.cost > BCRYPT_MAX_COST) {
@@ -45,8 +50,21 @@ export class PasswordHasher {
     this.cost = opts.cost;
   }
 
+  /**
+   * Hashes and verifies started and not finished: waiting for a thread of the libuv pool (4 by
+   * default, shared with file and DNS work) or running on one.
+   */
+  get queueDepth(): number {
+    return this.inFlight;
+  }
+
+  /** Sets the one observer of hash timings (the metrics); null removes it. */
+  observe(observer: HashTimingObserver | null): void {
+    this.observer = observer;
+  }
+
   async hash(password: string): Promise<StoredPasswordHash> {
-    return { hash: await bcrypt.hash(prehash(password), this.cost), algorithm: CURRENT_ALGORITHM };
+    return { hash: await this.timed(CURRENT_ALGORITHM, 'hash', () => bcrypt.hash(prehash(password), this.cost)), algorithm: CURRENT_ALGORITHM };
   }
 
   /** False for a wrong password and for anything unusable stored (unknown scheme, malformed hash). */
@@ -54,12 +72,12 @@ export class PasswordHasher {
     if (parseBcryptCost(stored?.hash) === null) return false;
     switch (stored.algorithm) {
       case CURRENT_ALGORITHM:
-        return bcrypt.compare(prehash(password), stored.hash);
+        return this.timed(CURRENT_ALGORITHM, 'verify', () => bcrypt.compare(prehash(password), stored.hash));
       case LEGACY_BCRYPT_ALGORITHM: {
         const normalized = normalizePassword(password);
         // bcrypt would silently ignore everything past 72 bytes; refuse rather than half-check.
         if (Buffer.byteLength(normalized, 'utf8') > BCRYPT_MAX_BYTES) return false;
-        return bcrypt.compare(normalized, stored.hash);
+        return this.timed(LEGACY_BCRYPT_ALGORITHM, 'verify', () => bcrypt.compare(normalized, stored.hash));
       }
       default:
         return false;
@@ -74,7 +92,23 @@ export class PasswordHasher {
   /** One compare at the configured cost against a throwaway hash, so a missing user costs the same time. */
   async verifyAgainstDummy(password: string): Promise<false> {
     this.dummyHash ??= bcrypt.hash(randomBytes(32).toString('base64'), this.cost);
-    await bcrypt.compare(prehash(password), await this.dummyHash);
+    const dummy = await this.dummyHash;
+    await this.timed(CURRENT_ALGORITHM, 'verify', () => bcrypt.compare(prehash(password), dummy));
     return false;
+  }
+
+  private async timed<T>(algorithm: string, operation: 'hash' | 'verify', work: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    const started = process.hrtime.bigint();
+    try {
+      return await work();
+    } finally {
+      this.inFlight--;
+      try {
+        this.observer?.(algorithm, operation, Number(process.hrtime.bigint() - started) / 1e9);
+      } catch {
+        // an observer never fails a password check
+      }
+    }
   }
 }

@@ -1,10 +1,11 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerModuleOptions, ThrottlerRequest, ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { AppMetrics } from '../../metrics/app-metrics';
 import { AuditTrail } from '../audit-trail';
 import { clientKey } from '../client-ip';
 import { Clock } from '../clock';
@@ -38,6 +39,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
+    @Optional() private readonly metrics?: AppMetrics,
   ) {
     super(options, storage, reflector);
   }
@@ -54,6 +56,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
     const { totalHits, timeToExpire, isBlocked, timeToBlockExpire } = await this.storageService.increment(key, ttl, limit, blockDuration, throttler.name ?? 'default');
     if (isBlocked) {
       const retryAfterSeconds = Math.max(1, Math.ceil(timeToBlockExpire));
+      this.metrics?.limitHit('requests');
       this.report(context, req as Request, caller, key, limit, ttl, retryAfterSeconds);
       throw new RateLimitedError(retryAfterSeconds);
     }

@@ -1,0 +1,203 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock';
+import { OutboxMessage } from '../mail/outbox-message.entity';
+import { PasswordHasher } from '../password/password-hasher';
+
+/** Route label of a request no route matched (404s, and requests refused before routing). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The budget a limit key belongs to (the key's first part), never the key itself: keys carry client
+ * addresses and hashes of targets, which must not become label values.
+ */
+export function budgetOfLimitKey(key: string): string {
+  if (key.startsWith('login:')) return 'login';
+  if (key.startsWith('oauth:')) return 'oauth';
+  if (key.startsWith('verify:')) return 'verification';
+  if (key.startsWith('pr:request:') || key.startsWith('pr:mail:')) return 'reset_request';
+  if (key.startsWith('pr:')) return 'reset';
+  if (key.startsWith('admin:invitation:')) return 'invitation_resend';
+  return 'other';
+}
+
+/** A pg Pool's counts (the TypeORM PostgreSQL driver's `master`). */
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/**
+ * The service's Prometheus metrics, in a registry of its own (never prom-client's global one, so
+ * several apps in one process, as in the tests, never share or clash). GET /metrics renders it.
+ *
+ * Counters and histograms are updated where things happen (HTTP middleware, PasswordHasher, the
+ * outbox worker, the limiters); gauges that need the database are computed on scrape only, with one
+ * cheap query (collect callbacks), never per request.
+ */
+@Injectable()
+export class AppMetrics implements OnModuleDestroy {
+  readonly registry = new Registry();
+  private readonly logger = new Logger('Metrics');
+
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template (or "unmatched") and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from the request to the end of its response, by method, route template and status class (2xx, 4xx, …).',
+    labelNames: ['method', 'route', 'status_class'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly hashDuration = new Histogram({
+    name: 'password_hash_duration_seconds',
+    help: 'Time of one password hash or verify, waiting for a libuv thread included, by algorithm and operation.',
+    labelNames: ['algorithm', 'operation'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+
+  readonly mailSent = new Counter({ name: 'mail_sent_total', help: 'Outbox messages accepted by the SMTP server.', registers: [this.registry] });
+
+  readonly mailFailures = new Counter({
+    name: 'mail_delivery_failures_total',
+    help: 'Failed outbox deliveries: "retry" (scheduled again) or "dead" (given up).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitHits = new Counter({
+    name: 'rate_limit_hits_total',
+    help: 'Requests refused by a limit, by budget: "requests" (the per-caller request limit) or an attempt budget (login, reset, verification, oauth, …).',
+    labelNames: ['budget'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly hasher: PasswordHasher,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    // Labels are fixed from the start so that a zero is scraped before the first event.
+    for (const outcome of ['retry', 'dead']) this.mailFailures.labels(outcome).inc(0);
+    this.mailSent.inc(0);
+    hasher.observe((algorithm, operation, seconds) => this.hashDuration.labels(algorithm, operation).observe(seconds));
+
+    new Gauge({
+      name: 'password_hash_queue_depth',
+      help: 'Password hashes and verifies in progress: waiting for a libuv thread or running on one.',
+      registers: [this.registry],
+      collect() {
+        this.set(hasher.queueDepth);
+      },
+    });
+
+    const outbox = this.outboxState();
+    new Gauge({
+      name: 'mail_outbox_backlog',
+      help: 'Outbox messages waiting to be sent (status pending).',
+      registers: [this.registry],
+      async collect() {
+        const state = await outbox();
+        if (state) this.set(state.pending);
+      },
+    });
+    new Gauge({
+      name: 'mail_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending outbox message, in seconds; 0 when none is pending.',
+      registers: [this.registry],
+      async collect() {
+        const state = await outbox();
+        if (state) this.set(state.oldestAgeSeconds);
+      },
+    });
+
+    const pool = () => this.pgPool();
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'PostgreSQL connection pool: "total" open connections, "idle" ones, and callers "waiting" for one. Absent on SQLite (no pool).',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const p = pool();
+        if (!p) return;
+        this.labels('total').set(p.totalCount);
+        this.labels('idle').set(p.idleCount);
+        this.labels('waiting').set(p.waitingCount);
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.hasher.observe(null);
+  }
+
+  /** One request finished (the HTTP middleware). */
+  requestFinished(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequests.labels(method, route, String(status)).inc();
+    this.httpDuration.labels(method, route, `${Math.floor(status / 100)}xx`).observe(seconds);
+  }
+
+  limitHit(budget: string): void {
+    this.rateLimitHits.labels(budget).inc();
+  }
+
+  /** The exposition text (one scrape). */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The outbox gauges' query, run once per scrape whichever gauge asks first. */
+  private outboxState(): () => Promise<{ pending: number; oldestAgeSeconds: number } | null> {
+    let inFlight: Promise<{ pending: number; oldestAgeSeconds: number } | null> | null = null;
+    return () => {
+      inFlight ??= this.queryOutbox().finally(() => {
+        // cleared on the next tick, so both gauges of one scrape share the answer
+        setImmediate(() => {
+          inFlight = null;
+        });
+      });
+      return inFlight;
+    };
+  }
+
+  private async queryOutbox(): Promise<{ pending: number; oldestAgeSeconds: number } | null> {
+    try {
+      const row = await this.dataSource
+        .getRepository(OutboxMessage)
+        .createQueryBuilder('m')
+        .select('COUNT(*)', 'pending')
+        .addSelect('MIN(m.createdAt)', 'oldest')
+        .where('m.status = :pending', { pending: 'pending' })
+        .getRawOne<{ pending: string | number; oldest: string | number | null }>();
+      const pending = Number(row?.pending ?? 0);
+      const oldest = row?.oldest == null ? null : Number(row.oldest);
+      return { pending, oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (this.clock.nowMs() - oldest) / 1000) };
+    } catch (error) {
+      // The scrape still answers (without these gauges); /health says whether the database is down.
+      this.logger.warn(`outbox gauges not computed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      return null;
+    }
+  }
+
+  private pgPool(): PgPoolCounts | null {
+    if (this.dataSource.options.type !== 'postgres') return null;
+    const master = (this.dataSource.driver as unknown as { master?: Partial<PgPoolCounts> }).master;
+    if (!master || typeof master.totalCount !== 'number') return null;
+    return master as PgPoolCounts;
+  }
+}

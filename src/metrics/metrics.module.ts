@@ -1,0 +1,11 @@
+import { Global, Module } from '@nestjs/common';
+import { AppMetrics } from './app-metrics';
+import { MetricsController } from './metrics.controller';
+
+/**
+ * GET /metrics (Prometheus). Global, so the places that count (the limiters, the outbox worker) can
+ * take AppMetrics without importing this module; they take it as optional, so unit tests need none.
+ */
+@Global()
+@Module({ controllers: [MetricsController], providers: [AppMetrics], exports: [AppMetrics] })
+export class MetricsModule {}
