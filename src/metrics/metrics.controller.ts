@@ -1,3 +1,5 @@
+import { ServiceErrorDto } from '../auth/dto/service-error.dto';
+import { API_TAGS } from '../common/openapi/tags';
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -8,7 +10,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AppMetrics } from './app-metrics';
 import { presentsMetricsToken } from './metrics-token';
 
-@ApiTags('Operations')
+@ApiTags(API_TAGS.operations.name)
 @Controller('metrics')
 @Public()
 @SkipThrottle()
@@ -30,7 +32,7 @@ export class MetricsController {
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The metrics', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } })
-  @ApiUnauthorizedResponse({ description: 'METRICS_TOKEN is set and the request does not carry it (or an Authorization header was sent with none configured)' })
+  @ApiUnauthorizedResponse({ type: ServiceErrorDto, description: 'METRICS_TOKEN is set and the request does not carry it (or an Authorization header was sent with none configured)' })
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
     const required = this.config.metricsToken !== null || authorization !== undefined;
     if (required && !presentsMetricsToken(authorization, this.config.metricsToken)) throw new UnauthenticatedError();

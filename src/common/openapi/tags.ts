@@ -17,4 +17,5 @@ export const API_TAGS = {
   keys: { name: 'Keys', description: 'The public keys (JWKS) that verify the JWTs this service signs.' },
   pages: { name: 'Pages', description: 'The HTML pages behind the email links, and their static assets. Failures are pages too.' },
   health: { name: 'Health', description: 'Liveness and readiness probes (never rate limited).' },
+  operations: { name: 'Operations', description: 'Prometheus metrics (GET /metrics), behind METRICS_TOKEN when it is set.' },
 } as const;
