@@ -285,7 +285,8 @@ class OutboxShowCommand extends CliCommand {
       else for (const r of rows) this.ctx.print([r.id, r.kind, r.recipient_domain, r.status, r.attempts, r.last_error ?? '-'].join('\t'));
     });
   }
-  @Option({ flags: '--status <status>', description: 'only messages with this status', choices: OUTBOX_STATUSES }) parseStatus(v: string): string {
+  @Option({ flags: '--status <status>', description: `only messages with this status: ${OUTBOX_STATUSES.join(', ')}` }) parseStatus(v: string): string {
+    if (!(OUTBOX_STATUSES as string[]).includes(v)) throw new UsageError(`--status: one of ${OUTBOX_STATUSES.join(', ')} (got "${v}")`);
     return v;
   }
   @Option({ flags: '--limit <n>', description: 'at most n messages (default 50, at most 1000)' }) parseLimit(v: string): number {
