@@ -3,8 +3,7 @@ import { DynamicModule, INestApplicationContext, Inject, Module } from '@nestjs/
 import { NestFactory } from '@nestjs/core';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { Command, CommandFactory, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { CommandRunnerService } from 'nest-commander/src/command-runner.service';
+import { Command, CommandFactory, CommandRunner, CommandRunnerService, Option, SubCommand } from 'nest-commander';
 import { DataSource, In, IsNull, MigrationExecutor } from 'typeorm';
 import { AccountAdminService } from '../accounts/account-admin.service';
 import { CreateAccountDto } from '../accounts/dto/create-account.dto';
