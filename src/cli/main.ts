@@ -8,6 +8,8 @@ import 'dotenv/config';
 import { runCli } from './cli';
 
 const realStdout = process.stdout.write.bind(process.stdout);
+// `npm run -s cli -- outbox show | head`: a closed pipe ends the command quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
 const toStderr = (...args: unknown[]) => process.stderr.write(`${args.join(' ')}\n`);
 console.log = toStderr;
 console.info = toStderr;
