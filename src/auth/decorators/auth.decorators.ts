@@ -50,8 +50,8 @@ export const RequireBearer = (strategy: BearerStrategy) =>
  * Every authorization decision reads only `scopes` and `accountId`, so the three kinds are judged alike.
  */
 export interface ApiKeyPrincipal {
-  kind: 'apiKey' | 'clientToken' | 'user';
-  /** The API key (apiKey, clientToken); '' for a user. */
+  kind: 'apiKey' | 'clientToken' | 'user' | 'system';
+  /** The API key (apiKey, clientToken); '' for a user or the operator CLI (`system`). */
   keyId: string;
   /** The user (user callers only). */
   userId?: string;
@@ -64,7 +64,8 @@ export interface ApiKeyPrincipal {
 export type AdminCaller = ApiKeyPrincipal;
 
 /** Who an audit event names for an admin caller: the user for a user token, else the API key (also behind a client token). */
-export function actorOf(caller: AdminCaller): { kind: 'user' | 'api_key'; id: string } {
+export function actorOf(caller: AdminCaller): { kind: 'user' | 'api_key' | 'system'; id: string | null } {
+  if (caller.kind === 'system') return { kind: 'system', id: null };
   return caller.kind === 'user' ? { kind: 'user', id: caller.userId ?? '' } : { kind: 'api_key', id: caller.keyId };
 }
 

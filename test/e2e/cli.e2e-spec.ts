@@ -1,0 +1,196 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { runCli } from '../../src/cli/cli';
+import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { createTestDatabase, TestDatabase } from './support/databases';
+import { TEST_JWT_SECRET, TEST_MASTER_KEY } from './support/test-app';
+
+/**
+ * Issue 11, the operator CLI (`npm run cli -- <command>`, src/cli): each command in-process through
+ * runCli (the same code the entry point runs), and the real entry point once as a child process.
+ */
+const ROOT = join(__dirname, '..', '..');
+const ADMIN_KEY = 'cli-admin-key-0123456789abcdef0123456789ab';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('Operator CLI (SQLite)', () => {
+  let db: TestDatabase;
+  let env: Record<string, string>;
+
+  const cli = async (...argv: string[]): Promise<Result> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, env, { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) });
+    return { code, stdout, stderr };
+  };
+  const withDb = async <T>(fn: (ds: DataSource) => Promise<T>): Promise<T> => {
+    const ds = await new DataSource(buildDataSourceOptions({ kind: 'sqlite', path: db.url.slice('sqlite:'.length) })).initialize();
+    try {
+      return await fn(ds);
+    } finally {
+      await ds.destroy();
+    }
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+    env = {
+      DATABASE_URL: db.url,
+      MASTER_KEY: TEST_MASTER_KEY,
+      JWT_SECRET: TEST_JWT_SECRET,
+      ADMIN_API_KEY: ADMIN_KEY,
+      BCRYPT_COST: '4',
+      LOG_LEVEL: 'silent',
+      SMTP_URL: 'smtp://mailer:s3cret-pass@127.0.0.1:1',
+      REDIS_URL: 'redis://:redis-pass@127.0.0.1:6399',
+    };
+    // No Redis needed: the CLI's commands do not use the rate limits; the URL is here for `config`.
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('migrations show / run / revert / run', async () => {
+    const before = await cli('migrations', 'show', '--json');
+    expect(before.code).toBe(0);
+    const rows = JSON.parse(before.stdout) as { name: string; applied: boolean }[];
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.every((r) => !r.applied)).toBe(true);
+
+    const run = await cli('migrations', 'run', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).ran).toEqual(rows.map((r) => r.name));
+    expect(JSON.parse((await cli('migrations', 'show', '--json')).stdout).every((r: { applied: boolean }) => r.applied)).toBe(true);
+
+    const revert = await cli('migrations', 'revert', '--json');
+    expect(revert.code).toBe(0);
+    expect(JSON.parse(revert.stdout)).toEqual({ reverted: rows[rows.length - 1].name });
+    expect((await cli('migrations', 'show')).stdout).toContain(`[ ] ${rows[rows.length - 1].name}`);
+    expect((await cli('migrations', 'run')).stdout.trim()).toBe(rows[rows.length - 1].name);
+  });
+
+  it('api-key create prints the key once; api-key list never shows a key or hash', async () => {
+    const created = await cli('api-key', 'create', '--name', 'ops', '--scopes', 'accounts:read,users:write', '--json');
+    expect(created.code).toBe(0);
+    const { id, key, scopes } = JSON.parse(created.stdout);
+    expect(key).toMatch(/^pls_/);
+    expect(scopes).toEqual(['accounts:read', 'users:write']);
+
+    const plain = await cli('api-key', 'create', '--name', 'second', '--scopes', 'admin');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^[0-9a-f-]{36}\tpls_\S+\n$/);
+
+    const list = await cli('api-key', 'list', '--json');
+    expect(list.code).toBe(0);
+    const keys = JSON.parse(list.stdout) as { id: string; name: string }[];
+    expect(keys.map((k) => k.name)).toEqual(expect.arrayContaining(['ops', 'second']));
+    expect(list.stdout).not.toContain(key);
+    // The stored hash is not printed either.
+    const hash = await withDb(async (ds) => (await ds.query('SELECT key_hash AS h FROM api_keys WHERE id = ?', [id]))[0]?.h as string);
+    expect(hash).toBeTruthy();
+    expect(list.stdout).not.toContain(hash);
+    expect((await cli('api-key', 'list')).stdout).toContain(`${id}\tops\taccounts:read,users:write`);
+
+    expect((await cli('api-key', 'create', '--name', 'x', '--scopes', 'nope')).code).toBe(2);
+    expect((await cli('api-key', 'create', '--name', 'x', '--scopes', 'admin', '--account', '00000000-0000-4000-8000-000000000000')).code).toBe(1);
+  });
+
+  let ownerId = '';
+  it('account create prints the ids; the invitation waits in the outbox; outbox show and retry', async () => {
+    const created = await cli('account', 'create', '--name', 'Acme', '--owner-email', 'owner@acme.test', '--json');
+    expect(created.code).toBe(0);
+    const { account_id, owner_id } = JSON.parse(created.stdout);
+    expect(account_id).toMatch(/^[0-9a-f-]{36}$/);
+    ownerId = owner_id;
+    expect((await cli('account', 'create', '--name', 'Bad', '--owner-email', 'not-an-email')).code).toBe(2);
+
+    const shown = await cli('outbox', 'show', '--status', 'pending', '--limit', '5', '--json');
+    expect(shown.code).toBe(0);
+    const messages = JSON.parse(shown.stdout) as Record<string, unknown>[];
+    const invitation = messages.find((m) => m.kind === 'invitation');
+    expect(invitation).toMatchObject({ recipient_domain: 'acme.test', status: 'pending', attempts: expect.any(Number) });
+    expect(shown.stdout).not.toContain('owner@');
+    expect(Object.keys(invitation!)).not.toEqual(expect.arrayContaining(['body']));
+
+    const id = invitation!.id as string;
+    await withDb((ds) => ds.query("UPDATE mail_outbox SET status = 'dead', attempts = 8, last_error = 'boom' WHERE id = ?", [id]));
+    const dead = JSON.parse((await cli('outbox', 'show', '--status', 'dead', '--json')).stdout);
+    expect(dead).toEqual([expect.objectContaining({ id, status: 'dead', last_error: 'boom' })]);
+    const retried = await cli('outbox', 'retry', id);
+    expect(retried).toMatchObject({ code: 0, stdout: `${id}\n` });
+    const row = await withDb(async (ds) => (await ds.query('SELECT status, attempts FROM mail_outbox WHERE id = ?', [id]))[0]);
+    expect(row).toMatchObject({ status: 'pending', attempts: 0 });
+    expect((await cli('outbox', 'retry', '00000000-0000-4000-8000-000000000000')).code).toBe(1);
+    expect((await cli('outbox', 'show', '--status', 'lost')).code).toBe(2);
+    expect((await cli('outbox', 'show', '--limit', '0')).code).toBe(2);
+  });
+
+  it('sessions end: audited with actor system; an unknown user is refused', async () => {
+    const ended = await cli('sessions', 'end', ownerId);
+    expect(ended).toMatchObject({ code: 0, stdout: `${ownerId}\n` });
+    const events = await withDb((ds) => ds.query("SELECT actor_kind, actor_id FROM audit_events WHERE type = 'session.revoked' AND user_id = ?", [ownerId]));
+    expect(events).toEqual([{ actor_kind: 'system', actor_id: null }]);
+    expect((await cli('sessions', 'end', '00000000-0000-4000-8000-000000000000')).code).toBe(1);
+  });
+
+  it('keys list and rotate (delegating to the keys CLI)', async () => {
+    const list = await cli('keys', 'list');
+    expect(list.code).toBe(0);
+    const signing = list.stdout.split('\n').find((l) => l.includes('\tsigning\t') && l.includes('\tactive'))!;
+    expect(signing).toBeTruthy();
+    const rotated = await cli('keys', 'rotate', 'signing');
+    expect(rotated.code).toBe(0);
+    const kid = rotated.stdout.trim();
+    expect(kid).not.toBe(signing.split('\t')[0]);
+    expect((await cli('keys', 'list')).stdout).toContain(`${kid}\tsigning`);
+    expect((await cli('keys', 'rotate', 'nothing')).code).toBe(2);
+  });
+
+  it('config: the effective configuration with every secret masked', async () => {
+    const res = await cli('config');
+    expect(res.code).toBe(0);
+    const config = JSON.parse(res.stdout);
+    expect(config).toMatchObject({ masterKey: '***', jwtSecret: '***', adminApiKey: '***', bcryptCost: 4 });
+    expect(config.smtpUrl).toBe('smtp://mailer:***@127.0.0.1:1');
+    expect(config.redisUrl).toBe('redis://:***@127.0.0.1:6399');
+    for (const secret of [TEST_MASTER_KEY, TEST_JWT_SECRET, ADMIN_KEY, 's3cret-pass', 'redis-pass']) expect(res.stdout).not.toContain(secret);
+    const pg = await runCli(['config'], { ...env, DATABASE_URL: 'postgres://app:pg-pass@db.example:5432/app' }, { stdout: (s) => expect(s).not.toContain('pg-pass'), stderr: () => undefined });
+    expect(pg).toBe(0);
+    expect((await runCli(['config'], { ...env, BCRYPT_COST: '99' }, { stdout: () => undefined, stderr: () => undefined }))).toBe(1);
+  });
+
+  it('--help for every command (exit 0, on stdout); usage errors exit 2', async () => {
+    const commands = [
+      [], ['api-key'], ['api-key', 'create'], ['api-key', 'list'], ['account'], ['account', 'create'], ['migrations'], ['migrations', 'run'],
+      ['migrations', 'revert'], ['migrations', 'show'], ['outbox'], ['outbox', 'show'], ['outbox', 'retry'], ['sessions'], ['sessions', 'end'],
+      ['keys'], ['keys', 'list'], ['keys', 'rotate'], ['config'],
+    ];
+    for (const c of commands) {
+      const res = await cli(...c, '--help');
+      expect({ c, code: res.code }).toEqual({ c, code: 0 });
+      expect(res.stdout).toContain('Usage:');
+    }
+    for (const bad of [[], ['bogus'], ['api-key'], ['api-key', 'create', '--name', 'x'], ['outbox', 'retry'], ['config', '--nope']]) {
+      const res = await cli(...bad);
+      expect({ bad, code: res.code }).toEqual({ bad, code: 2 });
+      expect(res.stdout).toBe('');
+    }
+  });
+
+  it('the real entry point: answer on stdout, logs on stderr, exit codes', () => {
+    const run = (...argv: string[]) =>
+      spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'cli', 'main.ts'), ...argv], {
+        cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, encoding: 'utf8', timeout: 30_000,
+      });
+    const list = run('api-key', 'list', '--json');
+    expect(list.status).toBe(0);
+    expect(JSON.parse(list.stdout).length).toBeGreaterThanOrEqual(2);
+    expect(run('nope').status).toBe(2);
+  }, 60_000);
+});
