@@ -1,0 +1,279 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { MIGRATIONS } from '../../src/database/data-source-options';
+import { freePort } from '../support/private-postgres';
+import { extractCode, ReceivedMail, SmtpTestServer } from '../support/smtp-test-server';
+
+/**
+ * Issue 11 "A multi-instance test in CI": two instances of the built service (`node dist/main.js`,
+ * rebuilt when older than src/) started together on the machine's PostgreSQL (a schema of their own)
+ * and Redis (a key prefix of their own), with one MASTER_KEY, as docs/deployment.md describes.
+ * Migrations run once, a secret used on one is dead on the other, a token of one is good on the other,
+ * limits are shared, and each outbox message is sent exactly once.
+ */
+const ROOT = resolve(__dirname, '../..');
+const MAIN = join(ROOT, 'dist', 'main.js');
+const START_GATE = join(ROOT, 'test', 'support', 'start-gate.js');
+const ADMIN_KEY = 'multi-admin-key-0123456789abcdef0123456789';
+const MASTER_KEY = 'multi-master-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA';
+const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name).sort();
+const LIMIT = 6;
+const PASSWORD = 'Tr1cky-Lantern-42';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+const redisUrl = process.env.TEST_REDIS_URL;
+const enabled = Boolean(pgUrl && redisUrl);
+if (!enabled) process.stdout.write('multi-instance.e2e-spec: skipped (needs both TEST_DATABASE_URL and TEST_REDIS_URL)\n');
+
+interface Instance {
+  name: string;
+  port: number;
+  process: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+function distIsFresh(): boolean {
+  if (!existsSync(MAIN)) return false;
+  const built = statSync(MAIN).mtimeMs;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+      const p = join(dir, e.name);
+      return Math.max(max, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    }, 0);
+  return newest(join(ROOT, 'src')) <= built;
+}
+
+function startInstance(name: string, port: number, env: Record<string, string>, cwd: string): Instance {
+  const child = spawn(process.execPath, ['-r', START_GATE, MAIN], {
+    cwd, // no .env of the developer's is read
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
+  child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { name, port, process: child, output, exited };
+}
+
+async function waitReady(instance: Instance, withinMs = 45_000): Promise<number> {
+  const deadline = Date.now() + withinMs;
+  let status = 0;
+  while (Date.now() < deadline && instance.process.exitCode === null) {
+    try {
+      status = (await fetch(`http://127.0.0.1:${instance.port}/health`, { signal: AbortSignal.timeout(2000) })).status;
+      if (status === 200) return status;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return status;
+}
+
+async function stop(instance: Instance | undefined): Promise<number | null> {
+  if (!instance) return null;
+  if (instance.process.exitCode !== null || instance.process.signalCode !== null) return instance.process.exitCode;
+  instance.process.kill('SIGTERM');
+  const timer = setTimeout(() => instance.process.kill('SIGKILL'), 15_000);
+  const code = await instance.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/** A client address of its own (TRUST_PROXY=true), so one step's per-address budget never limits another's. */
+function randomIp(): string {
+  return `198.18.${randomBytes(1)[0]}.${1 + (randomBytes(1)[0] % 254)}`;
+}
+
+async function call(instance: Instance, method: string, path: string, o: { body?: unknown; headers?: Record<string, string>; ip?: string } = {}): Promise<Answer> {
+  const res = await fetch(`http://127.0.0.1:${instance.port}${path}`, {
+    method,
+    headers: { 'X-Forwarded-For': o.ip ?? randomIp(), ...(o.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(o.headers ?? {}) },
+    body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body };
+}
+
+const admin = { 'X-Api-Key': ADMIN_KEY };
+const email = (prefix: string) => `${prefix}.${randomBytes(4).toString('hex')}@example.com`;
+const isTo = (to: string) => (m: ReceivedMail) => m.envelopeTo.map((a) => a.toLowerCase()).includes(to.toLowerCase());
+
+(enabled ? describe : describe.skip)('two instances on one PostgreSQL and one Redis (issue 11: several instances)', () => {
+  const schema = `multi_${randomBytes(6).toString('hex')}`;
+  const prefix = `multi-${randomBytes(6).toString('hex')}:`;
+  let smtp: SmtpTestServer;
+  let cwd: string;
+  let a: Instance | undefined;
+  let b: Instance | undefined;
+  let ready: number[] = [];
+
+  const pg = async <T>(work: (c: Client) => Promise<T>): Promise<T> => {
+    const c = new Client({ connectionString: pgUrl });
+    await c.connect();
+    try {
+      return await work(c);
+    } finally {
+      await c.end();
+    }
+  };
+
+  /** POST /accounts on `via`; the owner's invitation goes through the shared outbox. */
+  const createAccount = async (via: Instance, ownerEmail: string): Promise<string> => {
+    const res = await call(via, 'POST', '/accounts', { headers: admin, body: { name: 'Acme', owner: { email: ownerEmail, firstName: 'Olive', lastName: 'Owner' } } });
+    if (res.status !== 201) throw new Error(`createAccount on ${via.name}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.data.account_id;
+  };
+  const invitationToken = async (to: string): Promise<string> => extractCode(await smtp.waitFor((m) => isTo(to)(m) && /invit/i.test(m.subject), 15_000));
+
+  beforeAll(async () => {
+    if (!distIsFresh()) {
+      const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+      if (build.status !== 0) throw new Error(`nest build failed: ${build.stderr || build.stdout}`);
+    }
+    smtp = await SmtpTestServer.start();
+    await pg((c) => c.query(`CREATE SCHEMA "${schema}"`));
+    const url = new URL(pgUrl!);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    cwd = mkdtempSync(join(tmpdir(), 'pls-multi-'));
+    const gateDir = mkdtempSync(join(cwd, 'gate-'));
+    const env = {
+      DATABASE_URL: url.toString(),
+      REDIS_URL: redisUrl!,
+      REDIS_KEY_PREFIX: prefix,
+      MASTER_KEY,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: 'no-reply@id.example.test',
+      ADMIN_API_KEY: ADMIN_KEY,
+      BCRYPT_COST: '4',
+      TRUST_PROXY: 'true',
+      RATE_LIMIT_PER_MINUTE: String(LIMIT),
+      PUBLIC_URL: 'https://id.example.test',
+      LOG_LEVEL: 'warn',
+      // Both reach the database at the same moment (test/support/start-gate.js).
+      START_GATE_DIR: gateDir,
+      START_GATE_COUNT: '2',
+    };
+    const [portA, portB] = [await freePort(), await freePort()];
+    a = startInstance('A', portA, env, cwd);
+    b = startInstance('B', portB, env, cwd);
+    ready = await Promise.all([waitReady(a), waitReady(b)]);
+  }, 200_000);
+
+  afterAll(async () => {
+    await Promise.all([stop(a), stop(b)]);
+    await smtp?.stop();
+    await pg((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+    const redis = new Redis(redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+      if (keys.length > 0) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
+  }, 60_000);
+
+  const explain = (error: unknown): never => {
+    (error as Error).message += `\n\ninstance A:\n${a?.output.join('') ?? ''}\ninstance B:\n${b?.output.join('') ?? ''}`;
+    throw error;
+  };
+
+  it('both become healthy, and each migration ran once (recorded once in the migrations table)', async () => {
+    try {
+      const recorded = await pg(async (c) => (await c.query(`SELECT name FROM "${schema}".migrations`)).rows.map((r: { name: string }) => r.name).sort());
+      expect({ ready, recorded }).toEqual({ ready: [200, 200], recorded: MIGRATION_NAMES });
+    } catch (error) {
+      explain(error);
+    }
+  });
+
+  it('an invitation token used on A is dead on B (D1: 400)', async () => {
+    const owner = email('invited');
+    await createAccount(a!, owner);
+    const token = await invitationToken(owner);
+    const first = await call(a!, 'POST', '/accounts/set-password', { body: { token, password: PASSWORD } });
+    expect(first.status).toBe(200);
+    const again = await call(b!, 'POST', '/accounts/set-password', { body: { token, password: 'Other-Lantern-77' } });
+    expect(again.status).toBe(400);
+  });
+
+  it('a D5 reset code requested on B works once on A, and reused on B is refused', async () => {
+    const owner = email('reset');
+    await createAccount(b!, owner);
+    expect((await call(b!, 'POST', '/accounts/set-password', { body: { token: await invitationToken(owner), password: PASSWORD } })).status).toBe(200);
+    expect((await call(b!, 'POST', '/v1/auth/password-reset/request', { body: { email: owner } })).status).toBe(200);
+    const code = extractCode(await smtp.waitFor((m) => isTo(owner)(m) && m.subject === 'Your password reset code', 15_000));
+    expect((await call(a!, 'POST', '/v1/auth/password-reset/reset', { body: { code, new_password: 'Fresh-Harbor-73' } })).status).toBe(200);
+    const reused = await call(b!, 'POST', '/v1/auth/password-reset/reset', { body: { code, new_password: 'Second-Try-99!' } });
+    expect(reused).toEqual({ status: 400, body: { error: 'invalid or expired password reset code' } });
+  });
+
+  it('an access token issued by A is accepted by B (GET /users/me)', async () => {
+    const owner = email('login');
+    await createAccount(a!, owner);
+    expect((await call(b!, 'POST', '/accounts/set-password', { body: { token: await invitationToken(owner), password: PASSWORD } })).status).toBe(200);
+    const login = await call(a!, 'POST', '/auth/login', { body: { email: owner, password: PASSWORD } });
+    expect(login.status).toBe(200);
+    const me = await call(b!, 'GET', '/users/me', { headers: { Authorization: `Bearer ${login.body.token.access_token}` } });
+    expect(me.status).toBe(200);
+    expect(me.body.data).toMatchObject({ email: owner, has_password: true });
+  });
+
+  it('the per-address limit is one budget across both: alternating A and B, request LIMIT+1 is the first 429', async () => {
+    const ip = randomIp();
+    const statuses: string[] = [];
+    for (let i = 0; i < LIMIT + 2; i++) {
+      const via = i % 2 === 0 ? a! : b!;
+      statuses.push(`${via.name}:${(await call(via, 'GET', '/users/me', { ip })).status}`);
+    }
+    // LIMIT/2 answered by each, LIMIT in all, then both refuse: each alone would have allowed LIMIT.
+    expect(statuses).toEqual([...Array.from({ length: LIMIT }, (_, i) => `${i % 2 === 0 ? 'A' : 'B'}:401`), 'A:429', 'B:429']);
+  });
+
+  it('each outbox message is sent exactly once: N accounts created half via A, half via B → N invitations, no duplicates', async () => {
+    const N = 8;
+    const owners = Array.from({ length: N }, (_, i) => email(`outbox${i}`));
+    await Promise.all(owners.map((o, i) => createAccount(i % 2 === 0 ? a! : b!, o)));
+    await Promise.all(owners.map((o) => smtp.waitFor((m) => isTo(o)(m) && /invit/i.test(m.subject), 20_000)));
+    // Both workers poll every second: give a duplicate time to arrive before counting.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const mails = smtp.messages.filter((m) => owners.some((o) => isTo(o)(m)));
+    expect(mails).toHaveLength(N);
+    expect(new Set(mails.map((m) => m.envelopeTo.join(',').toLowerCase())).size).toBe(N);
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(N);
+    const unsent = await pg(async (c) => (await c.query(`SELECT COUNT(*) AS n FROM "${schema}".mail_outbox WHERE recipient = ANY($1) AND sent_at IS NULL`, [owners])).rows[0].n);
+    expect(Number(unsent)).toBe(0);
+  }, 60_000);
+
+  it('both stop on SIGTERM with exit 0', async () => {
+    const codes = await Promise.all([stop(a), stop(b)]);
+    expect(codes).toEqual([0, 0]);
+  }, 40_000);
+});
