@@ -46,6 +46,16 @@ export class CliContext {
     this.print(JSON.stringify(value, null, 2));
   }
 
+  /**
+   * Says on stderr which database a command works on (the password in a URL masked), so a forgotten
+   * DATABASE_URL never goes unnoticed: the default is a SQLite file in the working directory.
+   */
+  announceDatabase(): void {
+    const raw = this.env.DATABASE_URL;
+    const shown = raw ? raw.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@') : 'sqlite:data/app.db (DATABASE_URL is not set: the default)';
+    this.log(`database: ${shown}`);
+  }
+
   /** The validated configuration (a ConfigError is a failure: exit 1). */
   config(): AppConfig {
     return loadAppConfig(this.env);
@@ -53,6 +63,7 @@ export class CliContext {
 
   /** The whole service without HTTP (migrations run as at start-up; nothing listens), closed after `fn`. */
   async withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+    this.announceDatabase();
     const config = this.config();
     const logger = createRootLogger(config, { write: (s: string) => this.out.stderr(s) });
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { logger }), { logger: ServiceLogger.over(logger), abortOnError: false });
@@ -65,6 +76,7 @@ export class CliContext {
 
   /** The migrated database alone (no Nest application), closed after `fn`. */
   async withDatabase<T>(fn: (ds: DataSource) => Promise<T>): Promise<T> {
+    this.announceDatabase();
     const ds = await openMigratedDataSource(this.config().database);
     try {
       return await fn(ds);
@@ -78,7 +90,7 @@ export class CliContext {
     try {
       await fn();
     } catch (err) {
-      this.log(err instanceof ConfigError ? err.message : `error: ${(err as Error).message ?? String(err)}`);
+      this.log(err instanceof ConfigError ? err.message : `error: ${describeFailure(err)}`);
       this.exitCode = err instanceof UsageError ? EXIT.usage : EXIT.failed;
     }
   }
@@ -192,6 +204,7 @@ class AccountCommand extends CliCommand {
 
 /** A data source for the migration step (one connection, no statement timeout), closed after `fn`. */
 async function withMigrationSource<T>(ctx: CliContext, fn: (ds: DataSource) => Promise<T>): Promise<T> {
+  ctx.announceDatabase();
   const ds = await new DataSource(buildDataSourceOptions(ctx.config().database, { purpose: 'migrations' })).initialize();
   try {
     return await fn(ds);
@@ -500,4 +513,15 @@ function describe(errors: import('class-validator').ValidationError[], prefix = 
     ])
     .filter(Boolean)
     .join('; ');
+}
+
+/**
+ * A failure in words: the message, or for a domain error without one its code in plain words
+ * (USER_NOT_FOUND → "user not found"), never an empty "error: ".
+ */
+export function describeFailure(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code) return code.toLowerCase().replace(/_/g, ' ');
+  return err instanceof Error ? err.name : String(err);
 }

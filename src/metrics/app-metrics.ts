@@ -102,6 +102,23 @@ export class AppMetrics implements OnModuleDestroy {
       },
     });
 
+    // Read first: prom-client starts every collect() at once, and the outbox gauges' queries would
+    // otherwise hold the pool's connection (and show as a waiting caller) while it is read.
+    const pool = () => this.pgPool();
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'PostgreSQL connection pool: "total" open connections, "idle" ones, and callers "waiting" for one. Absent on SQLite (no pool).',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const p = pool();
+        if (!p) return;
+        this.labels('total').set(p.totalCount);
+        this.labels('idle').set(p.idleCount);
+        this.labels('waiting').set(p.waitingCount);
+      },
+    });
+
     const outbox = this.outboxState();
     new Gauge({
       name: 'mail_outbox_backlog',
@@ -119,21 +136,6 @@ export class AppMetrics implements OnModuleDestroy {
       async collect() {
         const state = await outbox();
         if (state) this.set(state.oldestAgeSeconds);
-      },
-    });
-
-    const pool = () => this.pgPool();
-    new Gauge({
-      name: 'db_pool_connections',
-      help: 'PostgreSQL connection pool: "total" open connections, "idle" ones, and callers "waiting" for one. Absent on SQLite (no pool).',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      collect() {
-        const p = pool();
-        if (!p) return;
-        this.labels('total').set(p.totalCount);
-        this.labels('idle').set(p.idleCount);
-        this.labels('waiting').set(p.waitingCount);
       },
     });
   }

@@ -136,7 +136,10 @@ describe('Operator CLI (SQLite)', () => {
     expect(ended).toMatchObject({ code: 0, stdout: `${ownerId}\n` });
     const events = await withDb((ds) => ds.query("SELECT actor_kind, actor_id FROM audit_events WHERE type = 'session.revoked' AND user_id = ?", [ownerId]));
     expect(events).toEqual([{ actor_kind: 'system', actor_id: null }]);
-    expect((await cli('sessions', 'end', '00000000-0000-4000-8000-000000000000')).code).toBe(1);
+    const unknown = await cli('sessions', 'end', '00000000-0000-4000-8000-000000000000');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/error: user not found/); // never an empty "error: "
+    expect(ended.stderr).toMatch(/^database: sqlite:/m); // which database the command worked on
   });
 
   it('keys list and rotate (delegating to the keys CLI)', async () => {
@@ -150,6 +153,11 @@ describe('Operator CLI (SQLite)', () => {
     expect(kid).not.toBe(signing.split('\t')[0]);
     expect((await cli('keys', 'list')).stdout).toContain(`${kid}\tsigning`);
     expect((await cli('keys', 'rotate', 'nothing')).code).toBe(2);
+    // The ring now holds keys: reverting its migration would void everything that depends on them.
+    const revert = await cli('migrations', 'revert');
+    expect(revert.code).toBe(1);
+    expect(revert.stderr).toMatch(/refusing to revert KeyRing1764360000000/);
+    expect((await cli('keys', 'list')).stdout).toContain(`${kid}\tsigning`);
   });
 
   it('config: the effective configuration with every secret masked', async () => {

@@ -44,6 +44,14 @@ export class KeyRing1764360000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    // The ring holds the only copies of the keys every stored hash, sealed body and token depends on:
+    // dropping it would void every API key, code, session and pending email. Refuse while it holds keys.
+    const [{ n }] = (await q.query('SELECT COUNT(*) AS n FROM key_ring')) as Array<{ n: string | number }>;
+    if (Number(n) > 0) {
+      throw new Error(
+        `refusing to revert KeyRing1764360000000: key_ring holds ${n} keys, the only copies of what every API key, code, session and pending email depends on (export a backup and empty the table first if you really mean it)`,
+      );
+    }
     await q.dropTable('key_ring', true, true, true);
     // Prefixed hashes would not fit 64 characters again: the columns stay wide (harmless for the older code).
   }
