@@ -1,34 +1,20 @@
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { AuditEvents1764300000000 } from '../../src/database/migrations/1764300000000-audit-events';
-import { createTestDatabase, describeEachDatabase, TestDatabase } from './support/databases';
+import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 
 /** STYLE.md 11: the audit_events migration runs on both databases and has a working down(). */
 describeEachDatabase('audit_events migration', (kind) => {
-  let db: TestDatabase;
-  let ds: DataSource;
+  const migrated = useMigratedDatabase(kind);
 
-  beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const sqlitePath = db.url.slice('sqlite:'.length);
-    ds = new DataSource(buildDataSourceOptions(kind === 'sqlite' ? { kind, path: sqlitePath } : { kind, url: db.url, schema: db.schema }));
-    await ds.initialize();
-    await ds.runMigrations();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
 
-  const indexes = async () => (await ds.createQueryRunner().getTable('audit_events'))?.indices.map((i) => i.name).sort();
+  const indexes = async () => (await migrated.ds.createQueryRunner().getTable('audit_events'))?.indices.map((i) => i.name).sort();
 
   it('up() creates audit_events with an index per filter, each ending in (at, id)', async () => {
     expect(await indexes()).toEqual(['idx_audit_events_account_at', 'idx_audit_events_at', 'idx_audit_events_type_at', 'idx_audit_events_user_at']);
     // The column order as the database holds it (TypeORM's getTable() lists PostgreSQL index columns in table order).
     const columns = async (index: string): Promise<string[]> =>
       kind === 'sqlite'
-        ? (await ds.query(`PRAGMA index_info('${index}')`)).map((c: { name: string }) => c.name)
-        : /\(([^)]*)\)/.exec((await ds.query('SELECT indexdef FROM pg_indexes WHERE indexname = $1 AND schemaname = current_schema()', [index]))[0].indexdef)![1]
+        ? (await migrated.ds.query(`PRAGMA index_info('${index}')`)).map((c: { name: string }) => c.name)
+        : /\(([^)]*)\)/.exec((await migrated.ds.query('SELECT indexdef FROM pg_indexes WHERE indexname = $1 AND schemaname = current_schema()', [index]))[0].indexdef)![1]
             .split(',').map((c: string) => c.trim().replace(/"/g, ''));
     expect(await columns('idx_audit_events_at')).toEqual(['at', 'id']);
     expect(await columns('idx_audit_events_account_at')).toEqual(['account_id', 'at', 'id']);
@@ -37,7 +23,7 @@ describeEachDatabase('audit_events migration', (kind) => {
   });
 
   it('down() drops the table and up() brings it back', async () => {
-    const runner = ds.createQueryRunner();
+    const runner = migrated.ds.createQueryRunner();
     try {
       await new AuditEvents1764300000000().down(runner);
       expect(await runner.hasTable('audit_events')).toBe(false);

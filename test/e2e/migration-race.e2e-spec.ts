@@ -1,14 +1,14 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { UnitOfWork } from '../../src/database/unit-of-work';
 import { MIGRATIONS } from '../../src/database/data-source-options';
 import { freePort } from '../support/private-postgres';
+import { ensureBuilt, Instance, startInstance, stopInstance, waitReady } from './support/built-service';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -16,78 +16,22 @@ import { startTestApp, TestApp } from './support/test-app';
  * `node dist/main.js` process (the build CI makes with `npm ci`; rebuilt here when older than src/).
  * Both must become ready with no error logged, and each migration must be recorded once.
  */
-const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'dist', 'main.js');
-const START_GATE = join(ROOT, 'test', 'support', 'start-gate.js');
 const ADMIN_KEY = 'race-admin-key-0123456789abcdef0123456789';
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name).sort();
 const READY_WITHIN_MS = 45_000;
 
-interface Instance {
-  port: number;
-  process: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
-
-/** dist/main.js exists and is newer than every file under src/ (otherwise the test would exercise old code). */
-function distIsFresh(): boolean {
-  if (!existsSync(MAIN)) return false;
-  const built = statSync(MAIN).mtimeMs;
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-      const p = join(dir, e.name);
-      return Math.max(max, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }, 0);
-  return newest(join(ROOT, 'src')) <= built;
-}
-
-function startInstance(port: number, databaseUrl: string, cwd: string, gateDir: string): Instance {
-  // The start gate makes both reach the database at the same moment (test/support/start-gate.js).
-  const child = spawn(process.execPath, ['-r', START_GATE, MAIN], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      JWT_SECRET: 'race-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA',
-      ADMIN_API_KEY: ADMIN_KEY,
-      BCRYPT_COST: '4',
-      LOG_LEVEL: 'info',
-      PUBLIC_URL: 'https://id.example.test',
-      START_GATE_DIR: gateDir,
-      START_GATE_COUNT: '2',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
-  child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { port, process: child, output, exited };
-}
-
-async function waitReady(instance: Instance): Promise<number> {
-  const deadline = Date.now() + READY_WITHIN_MS;
-  let status = 0;
-  while (Date.now() < deadline && instance.process.exitCode === null) {
-    try {
-      status = (await fetch(`http://127.0.0.1:${instance.port}/health`, { signal: AbortSignal.timeout(2000) })).status;
-      if (status === 200) return status;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return status;
-}
-
-async function stop(instance: Instance | undefined): Promise<void> {
-  if (!instance || instance.process.exitCode !== null || instance.process.signalCode !== null) return;
-  instance.process.kill('SIGTERM');
-  const timer = setTimeout(() => instance.process.kill('SIGKILL'), 10_000);
-  await instance.exited;
-  clearTimeout(timer);
+/** One racer: the start gate makes both reach the database at the same moment. */
+function startRacer(port: number, databaseUrl: string, cwd: string, gateDir: string): Instance {
+  return startInstance(String(port), port, {
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: 'race-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA',
+    ADMIN_API_KEY: ADMIN_KEY,
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'info',
+    PUBLIC_URL: 'https://id.example.test',
+    START_GATE_DIR: gateDir,
+    START_GATE_COUNT: '2',
+  }, cwd, true);
 }
 
 /** Log lines at error level or above (pino: 50), and any line naming the race's symptoms. */
@@ -105,9 +49,9 @@ async function raceTwoInstances(databaseUrl: string, recorded: () => Promise<str
   let b: Instance | undefined;
   try {
     const gateDir = mkdtempSync(join(cwd, 'gate-'));
-    a = startInstance(portA, databaseUrl, cwd, gateDir);
-    b = startInstance(portB, databaseUrl, cwd, gateDir);
-    const [readyA, readyB] = await Promise.all([waitReady(a), waitReady(b)]);
+    a = startRacer(portA, databaseUrl, cwd, gateDir);
+    b = startRacer(portB, databaseUrl, cwd, gateDir);
+    const [readyA, readyB] = await Promise.all([waitReady(a, READY_WITHIN_MS), waitReady(b, READY_WITHIN_MS)]);
     const ran = [a, b].map((i) => Number(/ran (\d+) migration/.exec(i.output.join(''))?.[1] ?? 0)).sort();
     const outcome = { readyA, readyB, errorsLogged: [...errorsIn(a), ...errorsIn(b)], recorded: (await recorded()).sort(), ranByEach: ran };
     try {
@@ -118,17 +62,13 @@ async function raceTwoInstances(databaseUrl: string, recorded: () => Promise<str
       throw error;
     }
   } finally {
-    await Promise.all([stop(a), stop(b)]);
+    await Promise.all([stopInstance(a, 10_000), stopInstance(b, 10_000)]);
     rmSync(cwd, { recursive: true, force: true });
   }
 }
 
 describe('two instances started together on one fresh database (issue 8 §3: the migration race)', () => {
-  beforeAll(() => {
-    if (distIsFresh()) return;
-    const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
-    if (build.status !== 0) throw new Error(`nest build failed: ${build.stderr || build.stdout}`);
-  }, 180_000);
+  beforeAll(() => ensureBuilt(), 180_000);
 
   it('SQLite: both become ready, no error is logged, each migration is recorded once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pls-race-db-'));

@@ -1,13 +1,13 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../src/database/data-source-options';
 import { freePort } from '../support/private-postgres';
 import { extractCode, ReceivedMail, SmtpTestServer } from '../support/smtp-test-server';
+import { ensureBuilt, Instance, startInstance, stopInstance, waitReady } from './support/built-service';
 
 /**
  * Issue 11 "A multi-instance test in CI": two instances of the built service (`node dist/main.js`,
@@ -16,9 +16,6 @@ import { extractCode, ReceivedMail, SmtpTestServer } from '../support/smtp-test-
  * Migrations run once, a secret used on one is dead on the other, a token of one is good on the other,
  * limits are shared, and each outbox message is sent exactly once.
  */
-const ROOT = resolve(__dirname, '../..');
-const MAIN = join(ROOT, 'dist', 'main.js');
-const START_GATE = join(ROOT, 'test', 'support', 'start-gate.js');
 const ADMIN_KEY = 'multi-admin-key-0123456789abcdef0123456789';
 const MASTER_KEY = 'multi-master-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA';
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name).sort();
@@ -30,66 +27,9 @@ const redisUrl = process.env.TEST_REDIS_URL;
 const enabled = Boolean(pgUrl && redisUrl);
 if (!enabled) process.stdout.write('multi-instance.e2e-spec: skipped (needs both TEST_DATABASE_URL and TEST_REDIS_URL)\n');
 
-interface Instance {
-  name: string;
-  port: number;
-  process: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
-
 interface Answer {
   status: number;
   body: any;
-}
-
-function distIsFresh(): boolean {
-  if (!existsSync(MAIN)) return false;
-  const built = statSync(MAIN).mtimeMs;
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-      const p = join(dir, e.name);
-      return Math.max(max, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }, 0);
-  return newest(join(ROOT, 'src')) <= built;
-}
-
-function startInstance(name: string, port: number, env: Record<string, string>, cwd: string): Instance {
-  const child = spawn(process.execPath, ['-r', START_GATE, MAIN], {
-    cwd, // no .env of the developer's is read
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
-  child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { name, port, process: child, output, exited };
-}
-
-async function waitReady(instance: Instance, withinMs = 45_000): Promise<number> {
-  const deadline = Date.now() + withinMs;
-  let status = 0;
-  while (Date.now() < deadline && instance.process.exitCode === null) {
-    try {
-      status = (await fetch(`http://127.0.0.1:${instance.port}/health`, { signal: AbortSignal.timeout(2000) })).status;
-      if (status === 200) return status;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return status;
-}
-
-async function stop(instance: Instance | undefined): Promise<number | null> {
-  if (!instance) return null;
-  if (instance.process.exitCode !== null || instance.process.signalCode !== null) return instance.process.exitCode;
-  instance.process.kill('SIGTERM');
-  const timer = setTimeout(() => instance.process.kill('SIGKILL'), 15_000);
-  const code = await instance.exited;
-  clearTimeout(timer);
-  return code;
 }
 
 /** A client address of its own (TRUST_PROXY=true), so one step's per-address budget never limits another's. */
@@ -146,10 +86,7 @@ const isTo = (to: string) => (m: ReceivedMail) => m.envelopeTo.map((a) => a.toLo
   const invitationToken = async (to: string): Promise<string> => extractCode(await smtp.waitFor((m) => isTo(to)(m) && /invit/i.test(m.subject), 15_000));
 
   beforeAll(async () => {
-    if (!distIsFresh()) {
-      const build = spawnSync('npx', ['nest', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
-      if (build.status !== 0) throw new Error(`nest build failed: ${build.stderr || build.stdout}`);
-    }
+    ensureBuilt();
     smtp = await SmtpTestServer.start();
     await pg((c) => c.query(`CREATE SCHEMA "${schema}"`));
     const url = new URL(pgUrl!);
@@ -174,13 +111,13 @@ const isTo = (to: string) => (m: ReceivedMail) => m.envelopeTo.map((a) => a.toLo
       START_GATE_COUNT: '2',
     };
     const [portA, portB] = [await freePort(), await freePort()];
-    a = startInstance('A', portA, env, cwd);
-    b = startInstance('B', portB, env, cwd);
+    a = startInstance('A', portA, env, cwd, true);
+    b = startInstance('B', portB, env, cwd, true);
     ready = await Promise.all([waitReady(a), waitReady(b)]);
   }, 200_000);
 
   afterAll(async () => {
-    await Promise.all([stop(a), stop(b)]);
+    await Promise.all([stopInstance(a), stopInstance(b)]);
     await smtp?.stop();
     await pg((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
     const redis = new Redis(redisUrl!, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -273,7 +210,7 @@ const isTo = (to: string) => (m: ReceivedMail) => m.envelopeTo.map((a) => a.toLo
   }, 60_000);
 
   it('both stop on SIGTERM with exit 0', async () => {
-    const codes = await Promise.all([stop(a), stop(b)]);
+    const codes = await Promise.all([stopInstance(a), stopInstance(b)]);
     expect(codes).toEqual([0, 0]);
   }, 40_000);
 });

@@ -1,29 +1,16 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { ResetCodeNetworks1764320000000 } from '../../src/database/migrations/1764320000000-reset-code-networks';
-import { createTestDatabase, describeEachDatabase, TestDatabase } from './support/databases';
+import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 
 /** STYLE.md 11: the one_time_token_networks migration runs on both databases and has a working down(). */
 describeEachDatabase('one_time_token_networks migration', (kind) => {
-  let db: TestDatabase;
-  let ds: DataSource;
+  const migrated = useMigratedDatabase(kind);
   const migration = new ResetCodeNetworks1764320000000();
   const future = Date.now() + 3_600_000;
 
-  beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const sqlitePath = db.url.slice('sqlite:'.length);
-    ds = new DataSource(buildDataSourceOptions(kind === 'sqlite' ? { kind, path: sqlitePath } : { kind, url: db.url, schema: db.schema }));
-    await ds.initialize();
-    await ds.runMigrations();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
 
   async function withRunner<T>(fn: (q: ReturnType<DataSource['createQueryRunner']>) => Promise<T>): Promise<T> {
-    const runner = ds.createQueryRunner();
+    const runner = migrated.ds.createQueryRunner();
     try {
       return await fn(runner);
     } finally {
@@ -35,24 +22,24 @@ describeEachDatabase('one_time_token_networks migration', (kind) => {
     await withRunner((q) => migration.down(q));
     expect(await withRunner((q) => q.hasTable('one_time_token_networks'))).toBe(false);
     expect(await withRunner((q) => q.hasColumn('recovery_requests', 'mail'))).toBe(false);
-    await ds.query(`INSERT INTO users (id, email, email_normalized, created_at, updated_at) VALUES ('u-1', 'a@example.test', 'a@example.test', 1, 1)`);
-    await ds.query(`INSERT INTO one_time_tokens (id, user_id, purpose, secret_hash, expires_at, used_at, attempts, created_at, issued_to_network)
+    await migrated.ds.query(`INSERT INTO users (id, email, email_normalized, created_at, updated_at) VALUES ('u-1', 'a@example.test', 'a@example.test', 1, 1)`);
+    await migrated.ds.query(`INSERT INTO one_time_tokens (id, user_id, purpose, secret_hash, expires_at, used_at, attempts, created_at, issued_to_network)
       VALUES ('t-live', 'u-1', 'reset_code', 'h1', ${future}, NULL, 0, 5, 'net-a'), ('t-used', 'u-1', 'reset_code', 'h2', ${future}, 7, 0, 4, 'net-b'),
              ('t-signup', 'u-1', 'email_verification', 'h3', ${future}, NULL, 0, 6, 'net-c')`);
 
     await withRunner((q) => migration.up(q));
-    const rows = await ds.query('SELECT token_id, network, added_at FROM one_time_token_networks ORDER BY token_id');
+    const rows = await migrated.ds.query('SELECT token_id, network, added_at FROM one_time_token_networks ORDER BY token_id');
     expect(rows.map((r: { token_id: string; network: string; added_at: string | number }) => [r.token_id, r.network, Number(r.added_at)])).toEqual([['t-live', 'net-a', 5]]);
-    await ds.query(`INSERT INTO recovery_requests (dialect, sealed_address, client, created_at) VALUES ('D5', 'x', 'c', 1)`);
-    const [request] = await ds.query('SELECT mail FROM recovery_requests');
+    await migrated.ds.query(`INSERT INTO recovery_requests (dialect, sealed_address, client, created_at) VALUES ('D5', 'x', 'c', 1)`);
+    const [request] = await migrated.ds.query('SELECT mail FROM recovery_requests');
     expect([true, 1]).toContain(request.mail);
-    await ds.query('DELETE FROM recovery_requests');
+    await migrated.ds.query('DELETE FROM recovery_requests');
 
     // A D5 code issued after the migration has no issued_to_network: down() takes its first network.
-    await ds.query(`INSERT INTO one_time_tokens (id, user_id, purpose, secret_hash, expires_at, used_at, attempts, created_at) VALUES ('t-new', 'u-1', 'reset_code', 'h4', ${future}, NULL, 0, 8)`);
-    await ds.query(`INSERT INTO one_time_token_networks (token_id, network, added_at) VALUES ('t-new', 'net-late', 9), ('t-new', 'net-early', 8)`);
+    await migrated.ds.query(`INSERT INTO one_time_tokens (id, user_id, purpose, secret_hash, expires_at, used_at, attempts, created_at) VALUES ('t-new', 'u-1', 'reset_code', 'h4', ${future}, NULL, 0, 8)`);
+    await migrated.ds.query(`INSERT INTO one_time_token_networks (token_id, network, added_at) VALUES ('t-new', 'net-late', 9), ('t-new', 'net-early', 8)`);
     await withRunner((q) => migration.down(q));
-    const tokens = await ds.query('SELECT id, issued_to_network FROM one_time_tokens ORDER BY id');
+    const tokens = await migrated.ds.query('SELECT id, issued_to_network FROM one_time_tokens ORDER BY id');
     expect(tokens.map((r: { id: string; issued_to_network: string | null }) => [r.id, r.issued_to_network])).toEqual([
       ['t-live', 'net-a'], ['t-new', 'net-early'], ['t-signup', 'net-c'], ['t-used', 'net-b'],
     ]);
@@ -63,8 +50,8 @@ describeEachDatabase('one_time_token_networks migration', (kind) => {
     expect(table?.primaryColumns.map((c) => c.name).sort()).toEqual(['network', 'token_id']);
     expect(table?.indices.map((i) => i.name)).toContain('idx_one_time_token_networks_network_added');
     expect(table?.foreignKeys.map((f) => [f.referencedTableName.split('.').pop(), f.onDelete])).toEqual([['one_time_tokens', 'CASCADE']]);
-    await ds.query(`DELETE FROM one_time_tokens WHERE id = 't-new'`);
-    await ds.query(`DELETE FROM one_time_tokens WHERE id = 't-live'`);
-    expect(await ds.query('SELECT * FROM one_time_token_networks')).toHaveLength(0);
+    await migrated.ds.query(`DELETE FROM one_time_tokens WHERE id = 't-new'`);
+    await migrated.ds.query(`DELETE FROM one_time_tokens WHERE id = 't-live'`);
+    expect(await migrated.ds.query('SELECT * FROM one_time_token_networks')).toHaveLength(0);
   });
 });

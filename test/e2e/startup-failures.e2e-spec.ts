@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureBuilt, MAIN } from './support/built-service';
 
 /**
  * Issue 11 "Start-up that always names the setting at fault": the built service (`node dist/main.js`,
@@ -10,24 +11,6 @@ import { join } from 'node:path';
  * path under /dev/null printed a raw stack trace, one under /proc hung for 60 s without a word.
  */
 jest.setTimeout(150_000);
-
-const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'main.js');
-
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds dist/ (nest build) when dist/main.js is missing or older than src/. CI's `npm ci` has built it. */
-function ensureBuilt(): void {
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(join(ROOT, 'src'))) return;
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build'], { cwd: ROOT, stdio: 'ignore', timeout: 110_000 });
-}
 
 interface Outcome {
   code: number | null;

@@ -1,9 +1,7 @@
-import { DataSource } from 'typeorm';
 import type { SmtpTestServer } from '../support/smtp-test-server';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { UserRoles1764350000000 } from '../../src/database/migrations/1764350000000-user-roles';
 import { PasswordLifecycleService } from '../../src/password/password-lifecycle.service';
-import { createTestDatabase, describeEachDatabase, TestDatabase } from './support/databases';
+import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, GOOD_PASSWORD, loginAs, setPasswordWithInvitation, sql, uniqueEmail } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
 
@@ -256,25 +254,13 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
 
 /** STYLE.md 11: the user-roles migration runs on both databases, assigns owners, and has a working down(). */
 describeEachDatabase('user roles migration', (kind) => {
-  let db: TestDatabase;
-  let ds: DataSource;
+  const migrated = useMigratedDatabase(kind);
 
-  beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const sqlitePath = db.url.slice('sqlite:'.length);
-    ds = new DataSource(buildDataSourceOptions(kind === 'sqlite' ? { kind, path: sqlitePath } : { kind, url: db.url, schema: db.schema }));
-    await ds.initialize();
-    await ds.runMigrations();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
 
-  const q = (text: string, params: unknown[] = []) => ds.query(kind === 'sqlite' ? text.replace(/\$\d+/g, '?') : text, params);
+  const q = (text: string, params: unknown[] = []) => migrated.ds.query(kind === 'sqlite' ? text.replace(/\$\d+/g, '?') : text, params);
 
   it("up() makes each account's oldest user its owner, everyone else a member; down() drops the columns", async () => {
-    const runner = ds.createQueryRunner();
+    const runner = migrated.ds.createQueryRunner();
     try {
       await new UserRoles1764350000000().down(runner);
       expect((await runner.getTable('users'))?.columns.map((c) => c.name)).not.toContain('role');

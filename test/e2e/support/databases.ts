@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../../../src/database/data-source-options';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -46,6 +48,34 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
       await c.connect();
       await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await c.end();
+    },
+  };
+}
+
+/**
+ * A fresh database of `kind` with every migration run, for migration specs (no application): the data
+ * source is opened in beforeAll and closed (the database dropped) in afterAll. Read `ds` / `db` in tests.
+ */
+export function useMigratedDatabase(kind: DatabaseKind): { readonly ds: DataSource; readonly db: TestDatabase } {
+  let db: TestDatabase | undefined;
+  let ds: DataSource | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    const sqlitePath = db.url.slice('sqlite:'.length);
+    ds = new DataSource(buildDataSourceOptions(kind === 'sqlite' ? { kind, path: sqlitePath } : { kind, url: db.url, schema: db.schema }));
+    await ds.initialize();
+    await ds.runMigrations();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+  return {
+    get ds() {
+      return ds!;
+    },
+    get db() {
+      return db!;
     },
   };
 }
