@@ -136,16 +136,23 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (!raw || raw.length > 200) throw new UnauthenticatedError();
     const key = await this.findLive(raw, request);
     if (!key) throw new UnauthenticatedError();
-    // Found under a retired lookup key: stored again under the active one (lazy rehash), so the retired key's work ends.
+    await this.recordUse(key, raw);
+    return { kind: 'apiKey', keyId: key.id, scopes: key.scopes, accountId: key.accountId };
+  }
+
+  /**
+   * After a key proved itself: a hash found under a retired lookup key is stored again under the active
+   * one (lazy rehash, so the retired key's work ends), and the last use is recorded at most once a minute
+   * per key (hot keys do not write on every call).
+   */
+  private async recordUse(key: ApiKey, raw: string): Promise<void> {
     if (!this.secrets.isCurrentLookupHash(key.keyHash)) {
       await this.uow.run((em) => em.update(ApiKey, { id: key.id, keyHash: key.keyHash }, { keyHash: this.secrets.lookupHash(raw) }));
     }
     const now = this.clock.now();
-    // Last use is recorded at most once a minute per key, so hot keys do not write on every call.
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
       await this.uow.run((em) => em.update(ApiKey, { id: key.id }, { lastUsedAt: now }));
     }
-    return { kind: 'apiKey', keyId: key.id, scopes: key.scopes, accountId: key.accountId };
   }
 
   /**
@@ -179,14 +186,13 @@ export class ApiKeysService implements OnApplicationBootstrap {
    */
   async authenticateClient(id: string, raw: string): Promise<ApiKey | null> {
     if (!ID_SHAPE.test(id) || !raw || raw.length > 200) return null;
-    // Hashed whether or not the id names a key, so an unknown id takes as long as a wrong secret.
-    const keyHash = this.secrets.lookupHash(raw);
+    // Hashed under every lookup key (the stored hash may predate a rotation), whether or not the id names a
+    // key, so an unknown id takes as long as a wrong secret; each comparison is constant-time and all are made.
+    const candidates = this.secrets.lookupHashes(raw);
     const key = await this.keys.findOneBy({ id: id.toLowerCase(), revokedAt: IsNull() });
-    if (!key || !constantTimeEqual(key.keyHash, keyHash)) return null;
-    const now = this.clock.now();
-    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
-      await this.uow.run((em) => em.update(ApiKey, { id: key.id }, { lastUsedAt: now }));
-    }
+    const matches = candidates.map((hash) => constantTimeEqual(key?.keyHash ?? '', hash));
+    if (!key || !matches.includes(true)) return null;
+    await this.recordUse(key, raw);
     return key;
   }
 

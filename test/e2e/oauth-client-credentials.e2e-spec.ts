@@ -1,4 +1,5 @@
 import { describeEachDatabase } from './support/databases';
+import { KeyRing } from '../../src/keys/key-ring';
 import { admin, createAccount, createApiKey, createUser, issueSession, randomClientIp, sql } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
 
@@ -82,6 +83,15 @@ describeEachDatabase('OAuth 2.0 client credentials (POST /oauth/token, client to
       await t.http.get(`/accounts/${accountId}`).set(bearer(narrowed)).expect(403);
       await t.http.get(`/accounts/${accountId}`).set('X-Api-Key', key.key).expect(200);
       await t.http.get(`/accounts/${accountId}`).set(bearer(await tokenFor(key))).expect(200);
+    });
+
+    it('a key stored before a rotation of the lookup key still authenticates as a client (and is hashed again under the new key)', async () => {
+      const key = await createApiKey(t, ['users:write']);
+      await t.app.get(KeyRing).rotate('lookup');
+      await tokenRequest({ grant_type: 'client_credentials' }, basic(key.id, key.key)).expect(200);
+      const [row] = await sql<{ key_hash: string }>(t, 'SELECT key_hash FROM api_keys WHERE id = $1', [key.id]);
+      expect(row.key_hash.startsWith(`${t.app.get(KeyRing).active('lookup').kid}:`)).toBe(true);
+      await tokenRequest({ grant_type: 'client_credentials' }, basic(key.id, key.key)).expect(200);
     });
 
     it('admin implies every scope; unknown or unheld scopes are invalid_scope (400)', async () => {
