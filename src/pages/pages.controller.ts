@@ -8,7 +8,6 @@ import { DomainError, PasswordPolicyError } from '../common/errors/domain-errors
 import { negotiateLocale } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Messages, messagesFor } from '../messages/messages';
-import { evaluatePassword } from '../password/password-policy.evaluator';
 import { CodePageForm, EmailPageForm, InvitationPageForm, SecretPageForm, ValidationCodePageForm } from './dto/page-forms.dto';
 import { FLOWS, FlowSpec, RequestFlow, SecretFlow } from './page-flows';
 import { PAGE_HEADERS } from './page-headers';
@@ -156,7 +155,7 @@ export class PagesController {
     else if (form.confirm !== password) problems.confirm = m.t('error.confirm.mismatch');
     // With the confirmation wrong, say at once what the policy will say too (its own rules, no history
     // compare), so the person does not learn it one submit later.
-    if (problems.confirm && password) problems.password = evaluatePassword(password, ctx.policy, ctx.user).map((v) => violationMessage(m, v));
+    if (problems.confirm && password) problems.password = this.pages.policyRefusals(password, ctx).map((v) => violationMessage(m, v));
     if (problems.password.length > 0 || problems.confirm) return this.send(res, this.views.passwordForm(spec, m, formCtx, problems));
     try {
       await this.pages.submit(spec.flow, code, password, ctx, ip);

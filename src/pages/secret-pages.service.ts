@@ -12,6 +12,8 @@ import { Credential } from '../password/credential.entity';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
 import type { PasswordPolicy } from '../password/password-policy';
 import { PasswordPolicyService } from '../password/password-policy.service';
+import { evaluatePassword } from '../password/password-policy.evaluator';
+import type { PolicyViolation } from '../password/policy-violation';
 import { RecoverAccountUseCase } from '../password-reset/recover-account.usecase';
 import { RequestResetCodeUseCase } from '../password-reset/request-reset-code.usecase';
 import { ResetWithCodeUseCase } from '../password-reset/reset-with-code.usecase';
@@ -96,6 +98,14 @@ export class SecretPagesService {
         return;
       }
     }
+  }
+
+  /**
+   * What the account's policy refuses in this password by its own rules (no history compare, nothing
+   * hashed): for a form refused anyway (the confirmation differs), so the person learns it in one round.
+   */
+  policyRefusals(password: string, ctx: SecretContext): PolicyViolation[] {
+    return evaluatePassword(password, ctx.policy, ctx.user);
   }
 
   /** Sends a D5 code ('forgot') or a D4 validation code ('recover'); the same answer for any address (C1). */
