@@ -9,6 +9,7 @@ import { AppConfig, ConfigError, loadAppConfig } from './config/app-config';
 import { GracefulShutdown } from './common/graceful-shutdown';
 import { createRootLogger, ServiceLogger } from './common/logging';
 import { describeStartupFailure } from './common/startup-error';
+import { lowerWorkerPoolPriority } from './common/worker-pool-priority';
 import { configureApp } from './configure-app';
 import { checkDatabase } from './database/preflight';
 
@@ -28,6 +29,9 @@ async function bootstrap(): Promise<void> {
   const nestLogger = ServiceLogger.over(logger);
   NestLogger.overrideLogger(nestLogger);
   try {
+    // Before anything else uses libuv's pool: the hashing threads yield the CPU to the main thread.
+    const pool = await lowerWorkerPoolPriority(config.hashThreadNice);
+    logger.debug({ context: 'Bootstrap', threads: pool.threads.length, nice: config.hashThreadNice, skipped: pool.skipped }, 'hashing threads reniced');
     // A wrong DATABASE_URL stops the start here, in one line naming it (src/database/preflight.ts).
     await checkDatabase(config.database);
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger }), {

@@ -23,6 +23,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(32, { message: 'MASTER_KEY must be at least 32 characters (256 bits); generate one with: openssl rand -base64 48' })
   MASTER_KEY?: string;
   @IsOptional() @IsInt() @Min(4) @Max(15) BCRYPT_COST?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(19) HASH_THREAD_NICE?: number;
   @IsOptional() @IsString() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://host:port' })
   REDIS_URL?: string;
   @IsOptional() @IsString() @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ : . -' })
@@ -110,6 +111,11 @@ export interface AppConfig {
   /** Seals the key ring's material; unset means generated once and kept beside the database (service-secret.ts). */
   masterKey: string | null;
   bcryptCost: number;
+  /**
+   * Nice value (0–19) of the threads that hash (libuv's pool), so requests that hash nothing are not
+   * queued behind hashes when every core is busy (src/common/worker-pool-priority.ts); 0 leaves them alone.
+   */
+  hashThreadNice: number;
   redisUrl: string | null;
   /** Prefix of the rate-limit keys in Redis, so several services can share one Redis. */
   redisKeyPrefix: string;
@@ -184,6 +190,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     jwtSecret: vars.JWT_SECRET ?? null,
     masterKey: vars.MASTER_KEY ?? null,
     bcryptCost: vars.BCRYPT_COST ?? 12,
+    hashThreadNice: vars.HASH_THREAD_NICE ?? 10,
     redisUrl: vars.REDIS_URL ?? null,
     redisKeyPrefix: vars.REDIS_KEY_PREFIX ?? 'pls:',
     redisCommandTimeoutMs: vars.REDIS_COMMAND_TIMEOUT_MS ?? 250,

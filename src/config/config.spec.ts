@@ -35,6 +35,13 @@ describe('configuration', () => {
   it('keeps the production hashing cost by default: BCRYPT_COST 12', () => {
     expect(loadAppConfig({}).bcryptCost).toBe(12);
   });
+
+  it('runs the hashing threads at nice 10 by default; HASH_THREAD_NICE takes 0-19 and refuses anything else', () => {
+    expect(loadAppConfig({}).hashThreadNice).toBe(10);
+    expect(loadAppConfig({ HASH_THREAD_NICE: '0' }).hashThreadNice).toBe(0);
+    expect(loadAppConfig({ HASH_THREAD_NICE: '19' }).hashThreadNice).toBe(19);
+    for (const bad of ['-1', '20', 'low', '1.5']) expect(() => loadAppConfig({ HASH_THREAD_NICE: bad })).toThrow(/HASH_THREAD_NICE/);
+  });
 });
 
 describe('configuration of outages and shutdown', () => {
