@@ -83,8 +83,7 @@ export class PasswordLifecycleService {
   ) {}
 
   async setPassword<T = void>(cmd: SetPasswordCommand<T>): Promise<SetPasswordResult<T>> {
-    const { user, policy, current } = await this.check(cmd);
-    const stored = await this.hasher.hash(cmd.password);
+    const { user, policy, stored } = await this.checkAndHash(cmd);
     const now = this.clock.now();
     const credential = Object.assign(new Credential(), {
       userId: user.id, hash: stored.hash, algorithm: stored.algorithm, setAt: now,
@@ -123,6 +122,32 @@ export class PasswordLifecycleService {
    * Throws the same errors as setPassword; changes nothing.
    */
   async check(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard'>): Promise<{ user: User; policy: PasswordPolicy; current: Credential | null }> {
+    const { user, policy, current, violations, recent } = await this.evaluate(cmd);
+    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, policy, recent)));
+    if (violations.length > 0) throw new PasswordPolicyError(violations, policy);
+    return { user, policy, current };
+  }
+
+  /**
+   * check(), and the new hash computed while the history compares run: the N compares and the hash
+   * are N + 1 independent slow operations, so started together they take about (N + 1) / cores hash
+   * times instead of N / cores + 1. The hash starts only once the cheap rules pass, so a password
+   * they refuse costs no hash; one the history refuses throws the hash away.
+   */
+  private async checkAndHash(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard'>): Promise<{ user: User; policy: PasswordPolicy; stored: StoredPasswordHash }> {
+    const { user, policy, violations, recent } = await this.evaluate(cmd);
+    const hashing = violations.length === 0 ? this.hasher.hash(cmd.password) : null;
+    // Settled either way below, so a refused password never leaves a rejection unhandled.
+    const hashed = hashing?.then((stored) => ({ stored }), (error: unknown) => ({ error }));
+    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, policy, recent)));
+    if (violations.length > 0 || !hashed) throw new PasswordPolicyError(violations, policy);
+    const outcome = await hashed;
+    if ('error' in outcome) throw outcome.error;
+    return { user, policy, stored: outcome.stored };
+  }
+
+  /** Everything before the history rule: the user, the guard, the account's policy, the mode and the cheap rules. */
+  private async evaluate(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard'>) {
     const user = await this.users.findOneBy({ id: cmd.userId });
     if (!user) throw new UserNotFoundError();
     cmd.guard?.(user);
@@ -130,11 +155,9 @@ export class PasswordLifecycleService {
     if (!policy.passwordLogin) throw new PasswordLoginDisabledError();
     const current = await this.credentials.findOneBy({ userId: user.id });
     if (cmd.mode === 'initial' && current) throw new PasswordAlreadySetError();
-
     const violations = evaluatePassword(cmd.password, policy, user);
-    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, policy, await this.recentHashes(user.id, current, policy.historySize))));
-    if (violations.length > 0) throw new PasswordPolicyError(violations, policy);
-    return { user, policy, current };
+    const recent = await this.recentHashes(user.id, current, policy.historySize);
+    return { user, policy, current, violations, recent };
   }
 
   /**
