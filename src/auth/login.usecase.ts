@@ -69,10 +69,13 @@ export class LoginUseCase {
     const reservations = await this.reserveFailure(targetLimits, knownLimit, { email: normalizeEmail(dto.email), client, clientIp });
     let failedUser: User | null | undefined;
     try {
-      const response = await this.checkAndIssue(dto, (user) => (failedUser = user), (em) => this.knownNetworks.remember(em, targetRef, networkRef));
-      await this.giveBack(reservations);
-      await this.limiter.clear([...targetLimits.map((l) => l.key), knownLimit.key]);
-      return response;
+      // A correct password: the counts come back, the target's are forgotten (D5) and its network
+      // remembered, all in the transaction that issues the session.
+      return await this.checkAndIssue(dto, (user) => (failedUser = user), async (em) => {
+        await this.knownNetworks.remember(em, targetRef, networkRef);
+        for (const r of reservations) await r.refund(em);
+        await this.limiter.clear([...targetLimits.map((l) => l.key), knownLimit.key], em);
+      });
     } catch (error) {
       if (failedUser !== undefined) {
         // A refusal stays a refusal even if the audit store is unavailable.
@@ -98,6 +101,10 @@ export class LoginUseCase {
   ): Promise<Reservation[]> {
     const { client, clientIp } = who;
     const clientLimit = loginClientLimit(client);
+    // Nearly always every budget has room: all of them in one transaction, a refusal counted nowhere.
+    const all = await this.limiter.tryReserve([clientLimit, ...targetLimits, LOGIN_GLOBAL_LIMIT], { countRefusal: false });
+    if (all.granted) return [all.reservation];
+    // One is spent: decided budget by budget, as SECURITY.md B7/G8 and the known-network rule say.
     let own = await this.limiter.tryReserve([clientLimit, ...targetLimits]);
     if (!own.granted && own.limit !== clientLimit) {
       // The target's budget is spent: only a network it logged in from keeps a (small) allowance.

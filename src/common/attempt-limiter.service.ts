@@ -1,5 +1,5 @@
 import { Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AppMetrics, budgetOfLimitKey } from '../metrics/app-metrics';
 import { AttemptCounter } from './attempt-counter.entity';
@@ -20,7 +20,11 @@ export const LONGEST_WINDOW_MS = 15 * 60_000;
 
 /** Counts already taken in advance; `refund()` gives them back when the attempt turned out not to be a failure. */
 export interface Reservation {
-  refund(): Promise<void>;
+  /**
+   * Gives the counts back, once. With `em`, inside the caller's transaction (one transaction less on
+   * a hot path); if that transaction does not commit, the caller may call refund() again without it.
+   */
+  refund(em?: EntityManager): Promise<void>;
 }
 
 /** What tryReserve() answers: the counts taken, or the first exhausted limit (nothing counted). */
@@ -52,21 +56,22 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
    */
   async hit(em: EntityManager, limit: Limit): Promise<{ allowed: boolean; retryAfterSeconds: number; windowEndsAtMs: number }> {
     const now = this.clock.nowMs();
-    await em.createQueryBuilder().insert().into(AttemptCounter).values({ key: limit.key, count: 0, windowStartedAt: new Date(now) }).orIgnore().execute();
-    // Both CASEs read the row as it was: an expired window restarts at 1, a live one counts up.
-    await em
-      .createQueryBuilder()
-      .update(AttemptCounter)
-      .set({
-        count: () => 'CASE WHEN "window_started_at" <= :cutoff THEN 1 ELSE "count" + 1 END',
-        windowStartedAt: () => 'CASE WHEN "window_started_at" <= :cutoff THEN :now ELSE "window_started_at" END',
-      })
-      .where('"key" = :key', { key: limit.key, cutoff: now - limit.windowMs, now })
-      .execute();
-    const row = await em.findOneByOrFail(AttemptCounter, { key: limit.key });
-    const windowEndsAtMs = row.windowStartedAt.getTime() + limit.windowMs;
+    // One statement: a new key starts at 1; on an existing row both CASEs read it as it was, so an
+    // expired window restarts at 1 and a live one counts up. The row stays locked until commit.
+    const t = tableOf(em, AttemptCounter);
+    const [sql, parameters] = em.connection.driver.escapeQueryWithParameters(
+      `INSERT INTO ${t} ("key", "count", "window_started_at") VALUES (:key, 1, :now)
+       ON CONFLICT ("key") DO UPDATE SET
+         "count" = CASE WHEN ${t}."window_started_at" <= :cutoff THEN 1 ELSE ${t}."count" + 1 END,
+         "window_started_at" = CASE WHEN ${t}."window_started_at" <= :cutoff THEN :now ELSE ${t}."window_started_at" END
+       RETURNING "count", "window_started_at"`,
+      { key: limit.key, now, cutoff: now - limit.windowMs },
+      {},
+    );
+    const [row] = (await em.query(sql, parameters)) as Array<{ count: number | string; window_started_at: number | string }>;
+    const windowEndsAtMs = Number(row.window_started_at) + limit.windowMs;
     const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAtMs - now) / 1000));
-    return { allowed: row.count <= limit.max, retryAfterSeconds, windowEndsAtMs };
+    return { allowed: Number(row.count) <= limit.max, retryAfterSeconds, windowEndsAtMs };
   }
 
   /** Like hit(), but throws RateLimitedError (429) over the limit, which rolls the caller's transaction back. */
@@ -92,9 +97,11 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   /**
    * Like reserve(), but says which limit was exhausted instead of throwing, so a caller can fall back
    * to a narrower path (e.g. a code accepted only from the network that requested it). Refused: nothing
-   * was counted; `retryAfterSeconds` is the time left in the exhausted limit's window.
+   * was counted; `retryAfterSeconds` is the time left in the exhausted limit's window. With
+   * `countRefusal: false` a refusal is not counted in rate_limit_hits_total: for a first try over
+   * several budgets whose caller then decides budget by budget (and counts there).
    */
-  async tryReserve(limits: Limit[]): Promise<ReserveResult> {
+  async tryReserve(limits: Limit[], opts: { countRefusal?: boolean } = {}): Promise<ReserveResult> {
     type Refusal = { limit: Limit; retryAfterSeconds: number; windowEndsAtMs: number };
     let refused: Refusal | null = null;
     try {
@@ -111,36 +118,41 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
       if (!refused) throw error;
     }
     if (refused) {
-      // Every refusal of every budget passes here (the *.limited audit events are one per window).
-      this.metrics?.limitHit(budgetOfLimitKey((refused as Refusal).limit.key));
+      // Every refusal of every budget passes here (the *.limited audit events are one per window),
+      // but for a first try whose caller decides again budget by budget (countRefusal: false).
+      if (opts.countRefusal !== false) this.metrics?.limitHit(budgetOfLimitKey((refused as Refusal).limit.key));
       return { granted: false, ...(refused as Refusal) };
     }
     let refunded = false;
     return {
       granted: true,
       reservation: {
-        refund: async () => {
+        refund: async (em?: EntityManager) => {
           if (refunded) return;
+          const giveBack = (tx: EntityManager) =>
+            tx
+              .createQueryBuilder()
+              .update(AttemptCounter)
+              .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
+              .where('"key" IN (:...keys)', { keys: limits.map((l) => l.key) })
+              .execute();
+          if (em) {
+            // In the caller's transaction: counted as given back only if that commits, so not marked here.
+            await giveBack(em);
+            return;
+          }
           refunded = true;
-          await this.uow.run(async (em) => {
-            for (const limit of limits) {
-              await em
-                .createQueryBuilder()
-                .update(AttemptCounter)
-                .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
-                .where('"key" = :key', { key: limit.key })
-                .execute();
-            }
-          });
+          await this.uow.run(giveBack);
         },
       },
     };
   }
 
   /** Forgets the counts of these keys (e.g. a target's failures after it proved itself: SECURITY.md D5). */
-  async clear(keys: string[]): Promise<void> {
+  async clear(keys: string[], em?: EntityManager): Promise<void> {
     if (keys.length === 0) return;
-    await this.uow.run((em) => em.createQueryBuilder().delete().from(AttemptCounter).where('"key" IN (:...keys)', { keys }).execute());
+    const forget = (tx: EntityManager) => tx.createQueryBuilder().delete().from(AttemptCounter).where('"key" IN (:...keys)', { keys }).execute();
+    await (em ? forget(em) : this.uow.run(forget));
   }
 
   onModuleInit(): void {
@@ -155,4 +167,10 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   removeExpired(): Promise<void> {
     return this.sweeper.sweep();
   }
+}
+
+/** The quoted, schema-qualified name of an entity's table, for the few statements written as SQL. */
+function tableOf(em: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
+  const { driver } = em.connection;
+  return em.connection.getMetadata(entity).tablePath.split('.').map((part) => driver.escape(part)).join('.');
 }

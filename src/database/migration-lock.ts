@@ -1,3 +1,4 @@
+import { bindIntegerParameters } from './sqlite-bound-integers';
 import { Logger } from '@nestjs/common';
 import { DataSource, DataSourceOptions, Migration, MigrationExecutor, QueryRunner } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
@@ -59,7 +60,9 @@ export async function openMigratedDataSource(db: DatabaseConfig, options: DataSo
       await migrating.destroy();
     }
   }
-  const dataSource = await new DataSource(options).initialize();
+  const dataSource = new DataSource(options);
+  if (db.kind === 'sqlite') bindIntegerParameters(dataSource.driver);
+  await dataSource.initialize();
   if (db.kind === 'sqlite') {
     try {
       await runMigrationsLocked(dataSource);
