@@ -5,10 +5,11 @@ import { KnownLoginNetworks } from '../../src/auth/known-login-networks.service'
 import { AttemptLimiter } from '../../src/common/attempt-limiter.service';
 import { OneTimeToken } from '../../src/tokens/one-time-token.entity';
 import { OneTimeTokensService } from '../../src/tokens/one-time-tokens.service';
+import { HotQueryIndexes1764390000000 } from '../../src/database/migrations/1764390000000-hot-query-indexes';
 import { OutboxWorker } from '../../src/mail/outbox.worker';
 import { RecoveryRequestService } from '../../src/password-reset/recovery-request.service';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
-import type { DatabaseKind } from './support/databases';
+import { DatabaseKind, useMigratedDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, createUser, givePassword, GOOD_PASSWORD, randomClientIp, uniqueEmail } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -387,6 +388,42 @@ function describeHotQueryPlans(kind: DatabaseKind): void {
   });
 }
 
+/** The index migration is reversible: down restores the indexes it replaced, up brings its own back. */
+function describeIndexMigration(kind: DatabaseKind): void {
+  describe(`migration ${HotQueryIndexes1764390000000.name} [${kind}]`, () => {
+    const m = useMigratedDatabase(kind);
+    const indexes = async (table: string): Promise<string[]> => {
+      const rows: Array<{ name: string }> = kind === 'sqlite'
+        ? await m.ds.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name NOT LIKE 'sqlite_%'", [table])
+        : await m.ds.query('SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1', [table]);
+      return rows.map((r) => r.name);
+    };
+
+    it('adds the sweep and listing indexes, and its down restores the schema before it (then up again)', async () => {
+      const added = { attempt_counters: 'idx_attempt_counters_window_started_at', users: 'idx_users_account_created' };
+      expect(await indexes('attempt_counters')).toContain(added.attempt_counters);
+      expect(await indexes('users')).toEqual(expect.arrayContaining([added.users, 'uq_users_email_normalized', 'uq_users_account_owner']));
+      expect(await indexes('users')).not.toContain('idx_users_account');
+      const runner = m.ds.createQueryRunner();
+      try {
+        await new HotQueryIndexes1764390000000().down(runner);
+        expect(await indexes('attempt_counters')).not.toContain(added.attempt_counters);
+        expect(await indexes('users')).toContain('idx_users_account');
+        expect(await indexes('users')).not.toContain(added.users);
+        await new HotQueryIndexes1764390000000().up(runner);
+        expect(await indexes('attempt_counters')).toContain(added.attempt_counters);
+        expect(await indexes('users')).toContain(added.users);
+        expect(await indexes('users')).not.toContain('idx_users_account');
+      } finally {
+        await runner.release();
+      }
+    });
+  });
+}
+
 describeHotQueryPlans('sqlite');
-if (process.env.TEST_DATABASE_URL) describeHotQueryPlans('postgres');
-else process.stderr.write('query-plans.e2e-spec: PostgreSQL plans skipped (TEST_DATABASE_URL is not set)\n');
+describeIndexMigration('sqlite');
+if (process.env.TEST_DATABASE_URL) {
+  describeHotQueryPlans('postgres');
+  describeIndexMigration('postgres');
+} else process.stderr.write('query-plans.e2e-spec: PostgreSQL plans skipped (TEST_DATABASE_URL is not set)\n');
