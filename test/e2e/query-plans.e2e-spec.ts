@@ -373,7 +373,6 @@ function describeHotQueryPlans(kind: DatabaseKind): void {
     };
 
     it('captures the statements of every hot flow', () => {
-      for (const flow of FLOWS) expect({ flow, statements: rec.statements(flow).length }).toEqual({ flow, statements: expect.any(Number) });
       const empty = FLOWS.filter((flow) => rec.statements(flow).length === 0);
       expect(empty).toEqual([]);
     });
