@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { TimeColumn } from '../database/columns';
 
 /**
@@ -7,6 +7,10 @@ import { TimeColumn } from '../database/columns';
  * users, accounts and keys they name. Never a secret, hash, password, code or email address.
  */
 @Entity('audit_events')
+@Index('idx_audit_events_at', ['at', 'id'])
+@Index('idx_audit_events_account_at', ['accountId', 'at', 'id'])
+@Index('idx_audit_events_user_at', ['userId', 'at', 'id'])
+@Index('idx_audit_events_type_at', ['type', 'at', 'id'])
 export class AuditEvent {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
   @Column({ type: 'varchar', length: 40 }) type: string;

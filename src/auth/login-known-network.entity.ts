@@ -1,4 +1,4 @@
-import { Entity, PrimaryColumn } from 'typeorm';
+import { Entity, Index, PrimaryColumn } from 'typeorm';
 import { TimeColumn } from '../database/columns';
 
 /**
@@ -8,6 +8,7 @@ import { TimeColumn } from '../database/columns';
  * emails alike), `network_ref` the clientNetworkRef of the client. Never an email or an address.
  */
 @Entity('login_known_networks')
+@Index('idx_login_known_networks_last_success_at', ['lastSuccessAt'])
 export class LoginKnownNetwork {
   @PrimaryColumn({ name: 'target_ref', type: 'varchar', length: 128 }) targetRef: string;
   @PrimaryColumn({ name: 'network_ref', type: 'varchar', length: 128 }) networkRef: string;

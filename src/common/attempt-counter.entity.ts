@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { TimeColumn } from '../database/columns';
 
 /**
@@ -9,5 +9,8 @@ import { TimeColumn } from '../database/columns';
 export class AttemptCounter {
   @PrimaryColumn({ type: 'varchar', length: 200 }) key: string;
   @Column({ type: 'integer', default: 0 }) count: number;
-  @TimeColumn('window_started_at') windowStartedAt: Date;
+  /** Indexed for the sweep of ended windows (AttemptLimiter.removeExpired), which must not read every counter. */
+  @Index('idx_attempt_counters_window_started_at')
+  @TimeColumn('window_started_at')
+  windowStartedAt: Date;
 }

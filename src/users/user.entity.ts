@@ -1,9 +1,14 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { Locale } from '../common/locale';
 import { TimeColumn } from '../database/columns';
 import type { UserRole } from './user-role';
 
 @Entity('users')
+@Index('uq_users_email_normalized', ['emailNormalized'], { unique: true })
+/** Every account_id lookup, and `GET /accounts/{id}/users` newest first by (created_at, id) without a sort. */
+@Index('idx_users_account_created', ['accountId', 'createdAt', 'id'])
+/** At most one owner per account. */
+@Index('uq_users_account_owner', ['accountId'], { unique: true, where: "role = 'owner'" })
 export class User {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
   /** Null for self-signed-up users without an account: the service default policy applies. */

@@ -153,8 +153,10 @@ describe('Operator CLI (SQLite)', () => {
     expect(kid).not.toBe(signing.split('\t')[0]);
     expect((await cli('keys', 'list')).stdout).toContain(`${kid}\tsigning`);
     expect((await cli('keys', 'rotate', 'nothing')).code).toBe(2);
-    // The ring now holds keys: reverting its migration would void everything that depends on them.
-    const revert = await cli('migrations', 'revert');
+    // The ring now holds keys: reverting its migration would void everything that depends on them. The
+    // migrations after it revert (each down runs) until the key ring's is the last one.
+    let revert = await cli('migrations', 'revert');
+    for (let later = 0; revert.code === 0 && later < 10; later++) revert = await cli('migrations', 'revert');
     expect(revert.code).toBe(1);
     expect(revert.stderr).toMatch(/refusing to revert KeyRing1764360000000/);
     expect((await cli('keys', 'list')).stdout).toContain(`${kid}\tsigning`);
