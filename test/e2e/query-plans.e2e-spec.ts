@@ -286,7 +286,7 @@ function sqliteScans(sql: string, plan: Array<{ detail: string }>): string[] {
 }
 
 function describeStatement(s: Statement): string {
-  return `${s.sql.replace(/\s+/g, ' ')}  -- params ${JSON.stringify(s.params).slice(0, 200)}`;
+  return `${s.sql.replace(/\s+/g, ' ')}  -- params ${JSON.stringify(s.params, (_key, value: unknown) => (typeof value === "bigint" ? Number(value) : value)).slice(0, 200)}`;
 }
 
 const SEED_USERS = 5000;
