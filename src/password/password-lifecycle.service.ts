@@ -96,7 +96,9 @@ export class PasswordLifecycleService {
       const existing = await em.findOneBy(Credential, { userId: user.id });
       if (cmd.mode === 'initial' && existing) throw new PasswordAlreadySetError();
       if (existing) await this.archive(em, existing, now);
-      await em.save(Credential, credential);
+      // insert or update as known (save() would read the row again first)
+      if (existing) await em.update(Credential, { userId: user.id }, { hash: credential.hash, algorithm: credential.algorithm, setAt: credential.setAt, expiresAt: credential.expiresAt });
+      else await em.insert(Credential, credential);
       const sessions = await this.endSessionsAndSecrets(em, user.id, now);
       await this.mail.enqueue(em, user.email, passwordChangedMail({ publicUrl: this.config.publicUrl, changedAt: now, first: !existing, firstName: user.firstName, locale: user.locale }));
       const actor = cmd.actor ?? { kind: 'user', id: user.id };
