@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { IsLinkTemplate, LinkTemplates } from '../common/link-template';
+import { PASSWORD_HASH_SCHEMES, PasswordHashScheme } from '../password/hash-schemes/configured-scheme';
 
 /** The environment as documented in CONTRACT.md ("Running it") and .env.example. */
 export class EnvironmentVariables {
@@ -23,6 +24,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(32, { message: 'MASTER_KEY must be at least 32 characters (256 bits); generate one with: openssl rand -base64 48' })
   MASTER_KEY?: string;
   @IsOptional() @IsInt() @Min(4) @Max(15) BCRYPT_COST?: number;
+  @IsOptional() @IsIn(PASSWORD_HASH_SCHEMES, { message: `PASSWORD_HASH must be one of ${PASSWORD_HASH_SCHEMES.join(', ')}` }) PASSWORD_HASH?: PasswordHashScheme;
   @IsOptional() @IsString() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://host:port' })
   REDIS_URL?: string;
   @IsOptional() @IsString() @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ : . -' })
@@ -110,6 +112,11 @@ export interface AppConfig {
   /** Seals the key ring's material; unset means generated once and kept beside the database (service-secret.ts). */
   masterKey: string | null;
   bcryptCost: number;
+  /**
+   * The scheme new password hashes are written with (PASSWORD_HASH): `bcrypt` (bcrypt-sha384 at
+   * bcryptCost) or `argon2id` (m=19456 KiB, t=2, p=1). A login moves a user's older hash to it.
+   */
+  passwordHash: PasswordHashScheme;
   redisUrl: string | null;
   /** Prefix of the rate-limit keys in Redis, so several services can share one Redis. */
   redisKeyPrefix: string;
@@ -184,6 +191,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     jwtSecret: vars.JWT_SECRET ?? null,
     masterKey: vars.MASTER_KEY ?? null,
     bcryptCost: vars.BCRYPT_COST ?? 12,
+    passwordHash: vars.PASSWORD_HASH ?? 'bcrypt',
     redisUrl: vars.REDIS_URL ?? null,
     redisKeyPrefix: vars.REDIS_KEY_PREFIX ?? 'pls:',
     redisCommandTimeoutMs: vars.REDIS_COMMAND_TIMEOUT_MS ?? 250,

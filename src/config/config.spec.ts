@@ -35,6 +35,15 @@ describe('configuration', () => {
   it('keeps the production hashing cost by default: BCRYPT_COST 12', () => {
     expect(loadAppConfig({}).bcryptCost).toBe(12);
   });
+
+  it('PASSWORD_HASH: bcrypt by default, argon2id on request, anything else refused naming the variable', () => {
+    expect(loadAppConfig({}).passwordHash).toBe('bcrypt');
+    expect(loadAppConfig({ PASSWORD_HASH: 'bcrypt' }).passwordHash).toBe('bcrypt');
+    expect(loadAppConfig({ PASSWORD_HASH: 'argon2id' }).passwordHash).toBe('argon2id');
+    for (const bad of ['argon2', 'ARGON2ID', 'scrypt', 'md5', 'bcrypt-sha384']) {
+      expect(() => loadAppConfig({ PASSWORD_HASH: bad })).toThrow(/PASSWORD_HASH: PASSWORD_HASH must be one of bcrypt, argon2id/);
+    }
+  });
 });
 
 describe('configuration of outages and shutdown', () => {
