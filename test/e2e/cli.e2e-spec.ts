@@ -211,7 +211,7 @@ describe('Operator CLI (SQLite)', () => {
     const commands = [
       [], ['api-key'], ['api-key', 'create'], ['api-key', 'list'], ['account'], ['account', 'create'], ['migrations'], ['migrations', 'run'],
       ['migrations', 'revert'], ['migrations', 'show'], ['outbox'], ['outbox', 'show'], ['outbox', 'retry'], ['sessions'], ['sessions', 'end'],
-      ['keys'], ['keys', 'list'], ['keys', 'rotate'], ['config'],
+      ['users'], ['users', 'import-hash'], ['keys'], ['keys', 'list'], ['keys', 'rotate'], ['config'],
     ];
     for (const c of commands) {
       const res = await cli(...c, '--help');

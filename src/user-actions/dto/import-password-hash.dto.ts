@@ -27,7 +27,7 @@ function FirebaseParameter(o: { description: string; example: string | number; i
     ...type,
     onlyForFirebase,
     ApiPropertyOptional({
-      ...(o.integer ? { type: Number, minimum: 1, maximum: o.integer.max } : { type: String, minLength: 1, maxLength: 256 }),
+      ...(o.integer ? { type: 'integer', minimum: 1, maximum: o.integer.max } : { type: String, minLength: 1, maxLength: 256 }),
       description: `${o.description} Required with format \`firebase-scrypt\`; refused with any other format.`,
       example: o.example,
     }),
