@@ -8,6 +8,7 @@ import type { EntityManager } from 'typeorm';
 export const AUDIT_EVENT_TYPES = [
   'password.set',
   'password.removed',
+  'password.imported',
   'login.failed',
   'login.limited',
   'session.revoked',

@@ -18,7 +18,7 @@ export class CoreModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useClass: SystemClock },
-        { provide: PasswordHasher, useValue: new PasswordHasher({ cost: config.bcryptCost }) },
+        { provide: PasswordHasher, useValue: new PasswordHasher({ cost: config.bcryptCost, scheme: config.passwordHash }) },
         UnitOfWork,
         AttemptLimiter,
       ],

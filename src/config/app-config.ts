@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { IsLinkTemplate, LinkTemplates } from '../common/link-template';
+import { PASSWORD_HASH_SCHEMES, PasswordHashScheme } from '../password/hash-schemes/configured-scheme';
 
 /** The environment as documented in CONTRACT.md ("Running it") and .env.example. */
 export class EnvironmentVariables {
@@ -24,6 +25,7 @@ export class EnvironmentVariables {
   MASTER_KEY?: string;
   @IsOptional() @IsInt() @Min(4) @Max(15) BCRYPT_COST?: number;
   @IsOptional() @IsInt() @Min(0) @Max(19) HASH_THREAD_NICE?: number;
+  @IsOptional() @IsIn(PASSWORD_HASH_SCHEMES, { message: `PASSWORD_HASH must be one of ${PASSWORD_HASH_SCHEMES.join(', ')}` }) PASSWORD_HASH?: PasswordHashScheme;
   @IsOptional() @IsString() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://host:port' })
   REDIS_URL?: string;
   @IsOptional() @IsString() @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ : . -' })
@@ -116,6 +118,11 @@ export interface AppConfig {
    * queued behind hashes when every core is busy (src/common/worker-pool-priority.ts); 0 leaves them alone.
    */
   hashThreadNice: number;
+  /**
+   * The scheme new password hashes are written with (PASSWORD_HASH): `bcrypt` (bcrypt-sha384 at
+   * bcryptCost) or `argon2id` (m=19456 KiB, t=2, p=1). A login moves a user's older hash to it.
+   */
+  passwordHash: PasswordHashScheme;
   redisUrl: string | null;
   /** Prefix of the rate-limit keys in Redis, so several services can share one Redis. */
   redisKeyPrefix: string;
@@ -191,6 +198,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     masterKey: vars.MASTER_KEY ?? null,
     bcryptCost: vars.BCRYPT_COST ?? 12,
     hashThreadNice: vars.HASH_THREAD_NICE ?? 10,
+    passwordHash: vars.PASSWORD_HASH ?? 'bcrypt',
     redisUrl: vars.REDIS_URL ?? null,
     redisKeyPrefix: vars.REDIS_KEY_PREFIX ?? 'pls:',
     redisCommandTimeoutMs: vars.REDIS_COMMAND_TIMEOUT_MS ?? 250,

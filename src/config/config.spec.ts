@@ -42,6 +42,15 @@ describe('configuration', () => {
     expect(loadAppConfig({ HASH_THREAD_NICE: '19' }).hashThreadNice).toBe(19);
     for (const bad of ['-1', '20', 'low', '1.5']) expect(() => loadAppConfig({ HASH_THREAD_NICE: bad })).toThrow(/HASH_THREAD_NICE/);
   });
+
+  it('PASSWORD_HASH: bcrypt by default, argon2id on request, anything else refused naming the variable', () => {
+    expect(loadAppConfig({}).passwordHash).toBe('bcrypt');
+    expect(loadAppConfig({ PASSWORD_HASH: 'bcrypt' }).passwordHash).toBe('bcrypt');
+    expect(loadAppConfig({ PASSWORD_HASH: 'argon2id' }).passwordHash).toBe('argon2id');
+    for (const bad of ['argon2', 'ARGON2ID', 'scrypt', 'md5', 'bcrypt-sha384']) {
+      expect(() => loadAppConfig({ PASSWORD_HASH: bad })).toThrow(/PASSWORD_HASH: PASSWORD_HASH must be one of bcrypt, argon2id/);
+    }
+  });
 });
 
 describe('configuration of outages and shutdown', () => {

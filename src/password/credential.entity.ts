@@ -5,7 +5,8 @@ import { TimeColumn } from '../database/columns';
 @Entity('credentials')
 export class Credential {
   @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
-  @Column({ type: 'varchar', length: 100 }) hash: string;
+  /** The scheme's string: a bcrypt string, an argon2 PHC string, Django's or Firebase's (hash-schemes/). */
+  @Column({ type: 'varchar', length: 512 }) hash: string;
   @Column({ type: 'varchar', length: 40 }) algorithm: string;
   @TimeColumn('set_at') setAt: Date;
   /** Null: never expires (policy maxAgeDays = 0). */

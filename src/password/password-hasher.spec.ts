@@ -8,6 +8,7 @@ import {
 
 // The module object itself: the hasher reads through to it, so spies on it see the hasher's calls.
 const bcrypt: typeof import('bcrypt') = jest.requireActual('bcrypt');
+const argon2: typeof import('@node-rs/argon2') = jest.requireActual('@node-rs/argon2');
 
 const BCRYPT_FORMAT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
 
@@ -192,6 +193,67 @@ describe('PasswordHasher', () => {
     it.each([3, 32, 10.5, NaN])('refuses cost %p', (cost) => {
       expect(() => new PasswordHasher({ cost })).toThrow(RangeError);
     });
+
+    it('refuses an unknown scheme', () => {
+      expect(() => new PasswordHasher({ cost: 4, scheme: 'md5' as never })).toThrow(RangeError);
+    });
+  });
+});
+
+describe('PasswordHasher with PASSWORD_HASH=argon2id', () => {
+  // Cheap parameters for speed; the defaults (OWASP m=19456, t=2, p=1) are asserted once below.
+  const params = { memoryKiB: 64, timeCost: 1, parallelism: 1 };
+  const sut = new PasswordHasher({ cost: 4, scheme: 'argon2id', argon2: params });
+  const bcryptHasher = new PasswordHasher({ cost: 4 });
+
+  it('writes argon2id PHC strings under algorithm argon2id, at OWASP parameters by default', async () => {
+    const stored = await new PasswordHasher({ cost: 4, scheme: 'argon2id' }).hash('Correct-Horse-1');
+    expect(stored.algorithm).toBe('argon2id');
+    expect(stored.hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(new PasswordHasher({ cost: 4, scheme: 'argon2id' }).algorithm).toBe('argon2id');
+    expect(bcryptHasher.algorithm).toBe('bcrypt-sha384');
+  });
+
+  it('A8 A10 A7 verifies the whole NFKC password', async () => {
+    const long = await sut.hash('a'.repeat(72) + 'ORIGINAL');
+    await expect(sut.verify('a'.repeat(72) + 'ORIGINAL', long)).resolves.toBe(true);
+    await expect(sut.verify('a'.repeat(72) + 'DIFFERENT', long)).resolves.toBe(false);
+    await expect(sut.verify('abc', await sut.hash('abc\u0000def'))).resolves.toBe(false);
+    await expect(sut.verify('cafe\u0301-Secret-1', await sut.hash('caf\u00e9-Secret-1'))).resolves.toBe(true);
+  });
+
+  it('needsRehash: a bcrypt hash needs one under argon2id, and an argon2id hash needs one under bcrypt', async () => {
+    const argon = await sut.hash('Correct-Horse-1');
+    const bcrypt = await bcryptHasher.hash('Correct-Horse-1');
+    expect(sut.needsRehash(argon)).toBe(false);
+    expect(sut.needsRehash(bcrypt)).toBe(true);
+    expect(bcryptHasher.needsRehash(argon)).toBe(true);
+    expect(bcryptHasher.needsRehash(bcrypt)).toBe(false);
+    // Both hashers still verify both: switching schemes never locks anyone out.
+    await expect(sut.verify('Correct-Horse-1', bcrypt)).resolves.toBe(true);
+    await expect(bcryptHasher.verify('Correct-Horse-1', argon)).resolves.toBe(true);
+  });
+
+  it('needsRehash: an argon2id hash at other parameters needs one; argon2i always does', async () => {
+    const other = await new PasswordHasher({ cost: 4, scheme: 'argon2id', argon2: { ...params, timeCost: 2 } }).hash('pw');
+    expect(sut.needsRehash(other)).toBe(true);
+    expect(sut.needsRehash({ algorithm: 'argon2i', hash: '$argon2i$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG' })).toBe(true);
+  });
+
+  it('C2 verifyAgainstDummy runs one argon2id verify with the configured parameters (the metrics label says argon2id)', async () => {
+    const seen: string[] = [];
+    const fresh = new PasswordHasher({ cost: 4, scheme: 'argon2id', argon2: params });
+    fresh.observe((algorithm, operation) => seen.push(`${algorithm} ${operation}`));
+    const spy = jest.spyOn(argon2, 'verify');
+    try {
+      await expect(fresh.verifyAgainstDummy('anything')).resolves.toBe(false);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0][0]).toMatch(/^\$argon2id\$v=19\$m=64,t=1,p=1\$/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen).toEqual(['argon2id verify']);
+    expect(fresh.queueDepth).toBe(0);
   });
 });
 

@@ -1,53 +1,67 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import * as bcrypt from 'bcrypt';
-import { normalizePassword } from './password-normalization';
+import { randomBytes } from 'node:crypto';
+import { Argon2Parameters, Argon2Scheme, OWASP_ARGON2ID } from './hash-schemes/argon2.scheme';
+import { BCRYPT_ALGORITHM, BCRYPT_SHA384_ALGORITHM, BcryptSha384Scheme, PlainBcryptScheme } from './hash-schemes/bcrypt.scheme';
+import { DjangoPbkdf2Scheme } from './hash-schemes/django-pbkdf2.scheme';
+import { FirebaseScryptScheme } from './hash-schemes/firebase-scrypt.scheme';
+import { PASSWORD_HASH_SCHEMES, PasswordHashScheme } from './hash-schemes/configured-scheme';
+import { HashScheme, WritableHashScheme } from './hash-schemes/hash-scheme';
 
-/** What is stored for a password: the bcrypt string and the scheme that produced it. */
+export { parseBcryptCost } from './hash-schemes/bcrypt.scheme';
+
+/** What is stored for a password: the hash string and the scheme that produced it. */
 export interface StoredPasswordHash {
   hash: string;
   algorithm: string;
 }
 
-/**
- * bcrypt over base64(HMAC-SHA-384(PREHASH_KEY, NFKC(password))): 64 ASCII characters, so bcrypt's
- * 72-byte truncation and NUL handling never touch the password (SECURITY.md A8, A10; PSCS pre-hashing).
- */
-export const CURRENT_ALGORITHM = 'bcrypt-sha384';
+/** The bcrypt scheme's name: bcrypt over an HMAC-SHA-384 pre-hash (hash-schemes/bcrypt.scheme.ts). */
+export const CURRENT_ALGORITHM = BCRYPT_SHA384_ALGORITHM;
 /** Plain bcrypt of NFKC(password), for imported hashes; verified only, never written. */
-export const LEGACY_BCRYPT_ALGORITHM = 'bcrypt';
+export const LEGACY_BCRYPT_ALGORITHM = BCRYPT_ALGORITHM;
 
-/** A fixed application constant that keeps these pre-hashes apart from any other bare SHA-384 use. */
-const PREHASH_KEY = 'password-lifecycle/bcrypt-prehash/v1';
-const BCRYPT_MAX_BYTES = 72;
-const BCRYPT_MIN_COST = 4;
-const BCRYPT_MAX_COST = 31;
-const BCRYPT_HASH = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
-
-/** The cost of a well-formed bcrypt string, or null for anything else. */
-export function parseBcryptCost(hash: string): number | null {
-  const match = typeof hash === 'string' ? BCRYPT_HASH.exec(hash) : null;
-  return match ? Number(match[1]) : null;
-}
-
-function prehash(password: string): string {
-  return createHmac('sha384', PREHASH_KEY).update(normalizePassword(password), 'utf8').digest('base64');
-}
+export { PASSWORD_HASH_SCHEMES, type PasswordHashScheme };
 
 /** Told the duration of every hash and verify (src/metrics): the scheme, the operation, seconds. */
 export type HashTimingObserver = (algorithm: string, operation: 'hash' | 'verify', seconds: number) => void;
 
-/** Uses bcrypt's async API only, so hashing runs on the libuv pool and never blocks the event loop (J3). */
+export interface PasswordHasherOptions {
+  /** bcrypt cost (BCRYPT_COST) of `bcrypt-sha384` hashes. */
+  cost: number;
+  /** The scheme new hashes are written with; default bcrypt. */
+  scheme?: PasswordHashScheme;
+  /** argon2id's parameters; default OWASP's m=19456 KiB, t=2, p=1. */
+  argon2?: Argon2Parameters;
+}
+
+/**
+ * The password core's hashing: writes with the configured scheme (PASSWORD_HASH: `bcrypt-sha384` at
+ * BCRYPT_COST, or `argon2id`), verifies a stored hash with the scheme its `algorithm` names (one
+ * HashScheme per scheme, hash-schemes/), and says when a stored hash is not the configured scheme at
+ * the configured parameters (`needsRehash`: a login then rewrites it). Async APIs only, so hashing runs
+ * on the libuv pool and never blocks the event loop (J3).
+ */
 export class PasswordHasher {
-  private readonly cost: number;
+  private readonly current: WritableHashScheme;
+  private readonly schemes: ReadonlyMap<string, HashScheme>;
   private dummyHash?: Promise<string>;
   private inFlight = 0;
   private observer: HashTimingObserver | null = null;
 
-  constructor(opts: { cost: number }) {
-    if (!Number.isInteger(opts.cost) || opts.cost < BCRYPT_MIN_COST || opts.cost > BCRYPT_MAX_COST) {
-      throw new RangeError(`bcrypt cost must be an integer from ${BCRYPT_MIN_COST} to ${BCRYPT_MAX_COST}`);
-    }
-    this.cost = opts.cost;
+  constructor(opts: PasswordHasherOptions) {
+    const bcrypt = new BcryptSha384Scheme(opts.cost);
+    const argon2id = new Argon2Scheme('argon2id', opts.argon2 ?? OWASP_ARGON2ID);
+    const all: HashScheme[] = [
+      bcrypt, argon2id, new PlainBcryptScheme(), new Argon2Scheme('argon2i'), new Argon2Scheme('argon2d'), new DjangoPbkdf2Scheme(), new FirebaseScryptScheme(),
+    ];
+    this.schemes = new Map(all.map((s) => [s.algorithm, s]));
+    const scheme = opts.scheme ?? 'bcrypt';
+    if (!PASSWORD_HASH_SCHEMES.includes(scheme)) throw new RangeError(`password hash scheme must be one of ${PASSWORD_HASH_SCHEMES.join(', ')}`);
+    this.current = scheme === 'argon2id' ? argon2id : bcrypt;
+  }
+
+  /** The `algorithm` new hashes are stored under. */
+  get algorithm(): string {
+    return this.current.algorithm;
   }
 
   /**
@@ -64,37 +78,38 @@ export class PasswordHasher {
   }
 
   async hash(password: string): Promise<StoredPasswordHash> {
-    return { hash: await this.timed(CURRENT_ALGORITHM, 'hash', () => bcrypt.hash(prehash(password), this.cost)), algorithm: CURRENT_ALGORITHM };
+    const { algorithm } = this.current;
+    return { hash: await this.timed(algorithm, 'hash', () => this.current.hash(password)), algorithm };
+  }
+
+  /** Whether the service can verify `stored`: a known scheme and a well-formed hash within its bounds. */
+  recognizes(stored: StoredPasswordHash): boolean {
+    return this.usable(stored) !== null;
   }
 
   /** False for a wrong password and for anything unusable stored (unknown scheme, malformed hash). */
   async verify(password: string, stored: StoredPasswordHash): Promise<boolean> {
-    if (parseBcryptCost(stored?.hash) === null) return false;
-    switch (stored.algorithm) {
-      case CURRENT_ALGORITHM:
-        return this.timed(CURRENT_ALGORITHM, 'verify', () => bcrypt.compare(prehash(password), stored.hash));
-      case LEGACY_BCRYPT_ALGORITHM: {
-        const normalized = normalizePassword(password);
-        // bcrypt would silently ignore everything past 72 bytes; refuse rather than half-check.
-        if (Buffer.byteLength(normalized, 'utf8') > BCRYPT_MAX_BYTES) return false;
-        return this.timed(LEGACY_BCRYPT_ALGORITHM, 'verify', () => bcrypt.compare(normalized, stored.hash));
-      }
-      default:
-        return false;
-    }
+    const scheme = this.usable(stored);
+    if (!scheme) return false;
+    return this.timed(scheme.algorithm, 'verify', () => scheme.verify(password, stored.hash));
   }
 
-  /** True when the stored hash is not the current scheme at the configured cost. */
+  /** True when the stored hash is not the configured scheme at its configured parameters (cost; m, t, p). */
   needsRehash(stored: StoredPasswordHash): boolean {
-    return stored.algorithm !== CURRENT_ALGORITHM || parseBcryptCost(stored.hash) !== this.cost;
+    return stored?.algorithm !== this.current.algorithm || typeof stored.hash !== 'string' || !this.current.parametersMatch(stored.hash);
   }
 
-  /** One compare at the configured cost against a throwaway hash, so a missing user costs the same time. */
+  /** One verify with the configured scheme and parameters against a throwaway hash, so a missing user costs the same time. */
   async verifyAgainstDummy(password: string): Promise<false> {
-    this.dummyHash ??= bcrypt.hash(randomBytes(32).toString('base64'), this.cost);
+    this.dummyHash ??= this.current.hash(randomBytes(32).toString('base64'));
     const dummy = await this.dummyHash;
-    await this.timed(CURRENT_ALGORITHM, 'verify', () => bcrypt.compare(prehash(password), dummy));
+    await this.timed(this.current.algorithm, 'verify', () => this.current.verify(password, dummy));
     return false;
+  }
+
+  private usable(stored: StoredPasswordHash): HashScheme | null {
+    const scheme = typeof stored?.algorithm === 'string' ? this.schemes.get(stored.algorithm) : undefined;
+    return scheme && typeof stored.hash === 'string' && scheme.accepts(stored.hash) ? scheme : null;
   }
 
   private async timed<T>(algorithm: string, operation: 'hash' | 'verify', work: () => Promise<T>): Promise<T> {

@@ -9,7 +9,8 @@ export class PasswordHistoryEntry {
   @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
   /** Per-user sequence, newest highest: order never depends on the clock. */
   @Column({ type: 'integer' }) seq: number;
-  @Column({ type: 'varchar', length: 100 }) hash: string;
+  /** The scheme's string: a bcrypt string, an argon2 PHC string, Django's or Firebase's (hash-schemes/). */
+  @Column({ type: 'varchar', length: 512 }) hash: string;
   @Column({ type: 'varchar', length: 40 }) algorithm: string;
   @TimeColumn('created_at') createdAt: Date;
 }

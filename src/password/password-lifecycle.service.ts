@@ -7,7 +7,7 @@ import { RefreshToken } from '../auth/refresh-token.entity';
 import { AuditActor, AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
 import {
-  PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, UserNotFoundError,
+  PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, RequestValidationError, UserNotFoundError,
 } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { passwordChangedMail } from '../mail/mail-templates';
@@ -15,6 +15,7 @@ import { MailService } from '../mail/mail.service';
 import { CREDENTIAL_SECRETS, OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { User } from '../users/user.entity';
 import { Credential } from './credential.entity';
+import { ImportedHash, isImportRefusal, parseImportedHash } from './hash-schemes/imported-hash';
 import { PasswordHasher, StoredPasswordHash } from './password-hasher';
 import { checkPasswordHistory } from './password-history.check';
 import { PasswordHistoryEntry } from './password-history.entity';
@@ -160,6 +161,50 @@ export class PasswordLifecycleService {
     const violations = evaluatePassword(cmd.password, policy, user);
     const recent = await this.recentHashes(user.id, current, policy.historySize);
     return { user, policy, current, violations, recent };
+  }
+
+  /**
+   * Stores a hash the user's password already has in another system (PUT /users/{id}/password-hash,
+   * `users import-hash`), so an enterprise moves its users here without a reset: parsed strictly
+   * (hash-schemes/imported-hash.ts; a refusal is a REQUEST_INVALID naming the field), then, like a set,
+   * the current hash moves to history, the imported one becomes current with the policy's expiry, every
+   * session and outstanding secret of the user ends, and `password.imported` is recorded (the format and
+   * scheme, never the hash). No policy or history check (the password is unknown) and no email (the
+   * user's password did not change). The first login rehashes it into the configured scheme.
+   */
+  async importHash(cmd: { userId: string; imported: ImportedHash; actor: AuditActor; guard?: (user: User) => void }): Promise<{ user: User; credential: Credential; replaced: boolean }> {
+    const parsed = parseImportedHash(cmd.imported);
+    if (isImportRefusal(parsed) || !this.hasher.recognizes(parsed)) {
+      const issue = isImportRefusal(parsed) ? parsed : { field: 'hash', expected: 'hash' };
+      throw new RequestValidationError([{ path: issue.field, kind: 'format', params: { format: issue.expected } }]);
+    }
+    const user = await this.users.findOneBy({ id: cmd.userId });
+    if (!user) throw new UserNotFoundError();
+    cmd.guard?.(user);
+    const policy = await this.policies.forAccount(user.accountId);
+    const now = this.clock.now();
+    const credential = Object.assign(new Credential(), {
+      userId: user.id, hash: parsed.hash, algorithm: parsed.algorithm, setAt: now,
+      expiresAt: policy.maxAgeDays > 0 ? new Date(now.getTime() + policy.maxAgeDays * DAY_MS) : null,
+    });
+    const replaced = await this.uow.run(async (em) => {
+      await this.uow.lock(em, User, user.id);
+      const existing = await em.findOneBy(Credential, { userId: user.id });
+      if (existing) await this.archive(em, existing, now);
+      await em.save(Credential, credential);
+      const sessions = await this.endSessionsAndSecrets(em, user.id, now);
+      await this.audit.record(em, {
+        type: 'password.imported', userId: user.id, accountId: user.accountId, actor: cmd.actor, outcome: 'success',
+        details: {
+          format: cmd.imported.format, algorithm: parsed.algorithm, replaced: existing !== null,
+          ...(cmd.actor.kind === 'api_key' ? { api_key_id: cmd.actor.id ?? null } : {}), sessions_revoked: sessions,
+        },
+      });
+      await this.recordSessionsEnded(em, user, cmd.actor, sessions, 'password_imported');
+      return existing !== null;
+    });
+    this.logger.log({ event: 'password.imported', format: cmd.imported.format, algorithm: parsed.algorithm, userId: user.id }, 'password.imported');
+    return { user, credential, replaced };
   }
 
   /**

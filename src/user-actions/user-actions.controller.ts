@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
@@ -8,7 +8,8 @@ import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto
 import { AccountNotFoundError, UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
-import { AccountUsersPageDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
+import { ImportPasswordHashDto } from './dto/import-password-hash.dto';
+import { AccountUsersPageDto, PasswordHashImportedEnvelopeDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
 import { UserActionsService } from './user-actions.service';
 import { API_TAGS } from '../common/openapi/tags';
 import { ApiAdminMalformedRequest, ApiAdminRateLimited } from '../common/openapi/admin-errors';
@@ -66,6 +67,38 @@ export class UserActionsController {
   @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'The address\'s recovery mail cap is spent (see Retry-After): no code was issued; or the caller\'s rate limit', example: SERVICE_EXAMPLES.rateLimited })
   sendPasswordReset(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
     return this.actions.sendPasswordReset(id, caller);
+  }
+
+  @Put(':id/password-hash')
+  @HttpCode(200)
+  @ApiAdminRateLimited()
+  @ApiOperation({
+    summary: "Import the user's existing password hash",
+    description:
+      'Moves a user here from another system without a password reset: the hash their password has there (bcrypt, argon2 PHC, Django ' +
+      'pbkdf2_sha256 or a Firebase scrypt export with the project\'s parameters) becomes their password. Like a password set, the previous ' +
+      'password moves to the history (and the imported one enters it: setting the same password later is refused by the history rule), and ' +
+      'every session and outstanding code or invitation ends; no email is sent. The user logs in with their password; that first login rehashes ' +
+      'it into the configured scheme (PASSWORD_HASH). Costs are bounded (bcrypt cost 4-15, PBKDF2 1,000-2,000,000 iterations, argon2 ' +
+      'm ≤ 256 MiB, t ≤ 10, scrypt N ≤ 2^17 and 128 MiB). The hash is never answered back, logged or audited. Audited as `password.imported`.',
+  })
+  @ApiOkResponse({ type: PasswordHashImportedEnvelopeDto, description: 'Imported: the user\'s password is the one the hash was made from' })
+  @ApiBadRequestResponse({
+    type: ServiceErrorDto,
+    description: 'A malformed, unknown or out-of-bounds field: an unknown format, a hash that is not of the format or exceeds its cost bounds, a Firebase parameter missing (or given with another format); `details` names the field.',
+    examples: {
+      hash: {
+        summary: 'A hash that is not of its format',
+        value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['hash is not a valid bcrypt hash ($2a$, $2b$ or $2y$, cost 4-15).']),
+      },
+      format: { summary: 'An unknown format', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['format must be one of the allowed values.']) },
+    },
+  })
+  @ApiUnauthorizedResponse(UNAUTHORIZED)
+  @ApiForbiddenResponse(FORBIDDEN_USER)
+  @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user' })
+  importPasswordHash(@IdParam('id', UserNotFoundError) id: string, @Body() dto: ImportPasswordHashDto, @Principal() caller: AdminCaller): Promise<PasswordHashImportedEnvelopeDto> {
+    return this.actions.importPasswordHash(id, dto, caller);
   }
 
   @Delete(':id/sessions')

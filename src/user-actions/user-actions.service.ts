@@ -13,13 +13,15 @@ import { AccountNotFoundError, PasswordAlreadySetError, RequestValidationError, 
 import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
 import { Credential } from '../password/credential.entity';
+import { PasswordLifecycleService } from '../password/password-lifecycle.service';
 import { RecoveryRequestService } from '../password-reset/recovery-request.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { ACCOUNT_USERS_PAGE_DEFAULT, ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
-import { AccountUsersPageDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
+import { ImportPasswordHashDto, toImportedHash } from './dto/import-password-hash.dto';
+import { AccountUsersPageDto, PasswordHashImportedEnvelopeDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
 
 /** Invitations an administrator may resend to one user per window (so nobody can mail-bomb an address). */
 export const INVITATION_RESENDS_PER_USER = 1;
@@ -59,6 +61,7 @@ export class UserActionsService {
     private readonly mail: MailService,
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
+    private readonly passwords: PasswordLifecycleService,
   ) {}
 
   /** POST /users/{id}/invitation: a new D1 token (the older one is voided by OneTimeTokensService.issue) and the invitation email. */
@@ -113,6 +116,19 @@ export class UserActionsService {
       return revoked;
     });
     this.logger.log({ event: 'session.revoked', userId: id, reason: 'admin', sessions }, 'session.revoked');
+  }
+
+  /**
+   * PUT /users/{id}/password-hash: the user's existing hash from another system becomes the current one
+   * (PasswordLifecycleService.importHash: the previous one to history, sessions ended, `password.imported`
+   * by the caller). Also for a deactivated user (migrated as they are).
+   */
+  async importPasswordHash(id: string, dto: ImportPasswordHashDto, caller: AdminCaller): Promise<PasswordHashImportedEnvelopeDto> {
+    const imported = toImportedHash(dto);
+    const { credential, replaced } = await this.passwords.importHash({
+      userId: id, imported, actor: actorOf(caller), guard: (user) => this.apiKeys.assertCanReachAccount(caller, user.accountId),
+    });
+    return { data: { user_id: id, format: imported.format, algorithm: credential.algorithm, replaced } };
   }
 
   /** GET /accounts/{id}/users: newest first (created_at, then id, descending), keyset-paged with an opaque cursor. */

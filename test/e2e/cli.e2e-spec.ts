@@ -142,6 +142,34 @@ describe('Operator CLI (SQLite)', () => {
     expect(ended.stderr).toMatch(/^database: sqlite:/m); // which database the command worked on
   });
 
+  it('users import-hash: stores the hash under its scheme, audited with actor system (format only); a malformed hash or option is a usage error', async () => {
+    const hash = '$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW';
+    const imported = await cli('users', 'import-hash', ownerId, '--format', 'bcrypt', '--hash', hash);
+    expect(imported).toMatchObject({ code: 0, stdout: `${ownerId}\tbcrypt\n` });
+    expect(imported.stdout + imported.stderr).not.toContain(hash);
+    const row = await withDb(async (ds) => (await ds.query('SELECT hash, algorithm FROM credentials WHERE user_id = ?', [ownerId]))[0]);
+    expect(row).toEqual({ hash, algorithm: 'bcrypt' });
+    const events = await withDb((ds) => ds.query("SELECT actor_kind, details FROM audit_events WHERE type = 'password.imported' AND user_id = ?", [ownerId]));
+    expect(events).toHaveLength(1);
+    expect(events[0].actor_kind).toBe('system');
+    expect(JSON.parse(events[0].details)).toMatchObject({ format: 'bcrypt', algorithm: 'bcrypt', replaced: false });
+
+    const firebase = await cli(
+      'users', 'import-hash', ownerId, '--format', 'firebase-scrypt', '--json',
+      '--hash', 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==', '--salt', '42xEC+ixf3L2lw==', '--salt-separator', 'Bw==',
+      '--signer-key', 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==', '--rounds', '8', '--mem-cost', '14',
+    );
+    expect(firebase.code).toBe(0);
+    expect(JSON.parse(firebase.stdout)).toEqual({ user_id: ownerId, format: 'firebase-scrypt', algorithm: 'firebase-scrypt', replaced: true });
+
+    const bad = await cli('users', 'import-hash', ownerId, '--format', 'bcrypt', '--hash', '$2b$16$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid import: hash: not a valid bcrypt hash/);
+    expect((await cli('users', 'import-hash', ownerId, '--format', 'md5', '--hash', 'x')).code).toBe(2);
+    expect((await cli('users', 'import-hash', ownerId, '--format', 'firebase-scrypt', '--hash', 'x', '--rounds', 'eight')).code).toBe(2);
+    expect((await cli('users', 'import-hash', '00000000-0000-4000-8000-000000000000', '--format', 'bcrypt', '--hash', hash)).code).toBe(1);
+  });
+
   it('keys list and rotate (delegating to the keys CLI)', async () => {
     const list = await cli('keys', 'list');
     expect(list.code).toBe(0);
@@ -153,10 +181,16 @@ describe('Operator CLI (SQLite)', () => {
     expect(kid).not.toBe(signing.split('\t')[0]);
     expect((await cli('keys', 'list')).stdout).toContain(`${kid}\tsigning`);
     expect((await cli('keys', 'rotate', 'nothing')).code).toBe(2);
-    // The ring now holds keys: reverting its migration would void everything that depends on them. The
-    // migrations after it revert (each down runs) until the key ring's is the last one.
-    let revert = await cli('migrations', 'revert');
-    for (let later = 0; revert.code === 0 && later < 10; later++) revert = await cli('migrations', 'revert');
+    // Later migrations revert first (each down runs) until the hash schemes' refuses: the imported
+    // Firebase hash (over 100 characters) would not fit the narrower column; once gone, it reverts.
+    let long = await cli('migrations', 'revert');
+    for (let later = 0; long.code === 0 && later < 10; later++) long = await cli('migrations', 'revert');
+    expect(long.code).toBe(1);
+    expect(long.stderr).toMatch(/refusing to revert PasswordHashSchemes1764370000000: credentials holds 1 hashes longer than 100 characters/);
+    await withDb((ds) => ds.query('DELETE FROM credentials'));
+    expect((await cli('migrations', 'revert')).stdout.trim()).toBe('PasswordHashSchemes1764370000000');
+    // The ring now holds keys: reverting its migration would void everything that depends on them.
+    const revert = await cli('migrations', 'revert');
     expect(revert.code).toBe(1);
     expect(revert.stderr).toMatch(/refusing to revert KeyRing1764360000000/);
     expect((await cli('keys', 'list')).stdout).toContain(`${kid}\tsigning`);
@@ -179,7 +213,7 @@ describe('Operator CLI (SQLite)', () => {
     const commands = [
       [], ['api-key'], ['api-key', 'create'], ['api-key', 'list'], ['account'], ['account', 'create'], ['migrations'], ['migrations', 'run'],
       ['migrations', 'revert'], ['migrations', 'show'], ['outbox'], ['outbox', 'show'], ['outbox', 'retry'], ['sessions'], ['sessions', 'end'],
-      ['keys'], ['keys', 'list'], ['keys', 'rotate'], ['config'],
+      ['users'], ['users', 'import-hash'], ['keys'], ['keys', 'list'], ['keys', 'rotate'], ['config'],
     ];
     for (const c of commands) {
       const res = await cli(...c, '--help');

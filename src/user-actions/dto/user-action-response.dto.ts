@@ -23,3 +23,17 @@ export class AccountUsersPageDto {
   })
   next_cursor: string | null;
 }
+
+/** What PUT /users/{id}/password-hash answers: whose hash was imported and the scheme it is stored under; never the hash. */
+export class PasswordHashImportedDto {
+  @ApiProperty({ format: 'uuid', example: '9b2e7d41-5c3a-4f86-b0d9-1e7a3c5f8b24' }) user_id: string;
+  @ApiProperty({ enum: ['bcrypt', 'argon2', 'django-pbkdf2-sha256', 'firebase-scrypt'], example: 'bcrypt' }) format: string;
+  /** The scheme it is stored and verified under until the next login rehashes it into the configured one. */
+  @ApiProperty({ enum: ['bcrypt', 'argon2id', 'argon2i', 'argon2d', 'django-pbkdf2-sha256', 'firebase-scrypt'], example: 'bcrypt' }) algorithm: string;
+  /** Whether a password was replaced (the previous one is kept in the history). */
+  @ApiProperty({ example: false }) replaced: boolean;
+}
+
+export class PasswordHashImportedEnvelopeDto {
+  @ApiProperty({ type: PasswordHashImportedDto }) data: PasswordHashImportedDto;
+}
