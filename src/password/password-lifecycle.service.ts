@@ -242,6 +242,8 @@ export class PasswordLifecycleService {
     const newest = await em.findOne(PasswordHistoryEntry, { where: { userId: existing.userId }, order: { seq: 'DESC' } });
     const seq = (newest?.seq ?? 0) + 1;
     await em.insert(PasswordHistoryEntry, { id: randomUUID(), userId: existing.userId, seq, hash: existing.hash, algorithm: existing.algorithm, createdAt: now });
+    // seq counts every entry the user ever had: up to HISTORY_KEEP of them, none can be stale yet.
+    if (seq <= HISTORY_KEEP) return;
     const stale = await em.find(PasswordHistoryEntry, { where: { userId: existing.userId }, order: { seq: 'DESC' }, skip: HISTORY_KEEP, select: { id: true } });
     if (stale.length > 0) await em.delete(PasswordHistoryEntry, { id: In(stale.map((s) => s.id)) });
   }

@@ -1,4 +1,5 @@
 import { UnitOfWork } from '../../src/database/unit-of-work';
+import { PasswordHistoryEntry } from '../../src/password/password-history.entity';
 import { User } from '../../src/users/user.entity';
 import { UsersService } from '../../src/users/users.service';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
@@ -97,5 +98,17 @@ describeEachDatabase('password history is shared by every dialect (A13)', (kind)
     }
     await d1(invitation, P[2]).expect(200);
     await loginAs(t, email, P[2]);
+  });
+
+  it('keeps the newest 24 history entries of a user and drops older ones, whatever the policy', async () => {
+    const { accountId } = await createAccount(t, { policy: { ...POLICY, historySize: 0 }, name: 'Long History Inc' });
+    const { userId } = await createUser(t, accountId);
+    const history = () => t.dataSource.getRepository(PasswordHistoryEntry).find({ where: { userId }, order: { seq: 'ASC' } });
+    for (let i = 1; i <= 27; i++) {
+      await d3(userId, `Rolling-Password-${i}!`).expect(200);
+      await d3Delete(userId);
+      if (i === 24) expect((await history()).map((h) => h.seq)).toEqual(Array.from({ length: 24 }, (_, k) => k + 1));
+    }
+    expect((await history()).map((h) => h.seq)).toEqual(Array.from({ length: 24 }, (_, k) => k + 4));
   });
 });
