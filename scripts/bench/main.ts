@@ -50,7 +50,7 @@ const HELP = `npm run bench -- [options]       (run \`npm run build\` first)
   --scheme S              PASSWORD_HASH: bcrypt (default) or argon2id
   --schemes both          the hashing scenarios for bcrypt, then argon2id (or a comma list)
   --users A,B             D5 latency with A then B users seeded in bulk (default 1000,1000000; quick 1000,100000; 0 skips)
-  --seconds N             timed part of each throughput scenario (default 15; quick 4)
+  --seconds N             timed part of each throughput scenario (default 12; quick 4)
   --connections N         connections of the hashing scenarios (default 8)
   --no-wait               do not wait for a quiet machine before each scenario
   --load-threshold X      quiet = 1-minute load average below X (default 0.5 × cores)
@@ -96,7 +96,7 @@ function parseOptions(argv: string[]): Options {
   const usersArg = value('--users');
   const users = (usersArg ?? (quick ? '1000,100000' : '1000,1000000')).split(',').map(Number);
   if (users.some((n) => !Number.isInteger(n) || n < 0)) fail(`--users: N or A,B, got "${usersArg}"`);
-  const seconds = num('--seconds', quick ? 4 : 15, 1);
+  const seconds = num('--seconds', quick ? 4 : 12, 1);
   const options: Options = {
     quick,
     db,
@@ -107,7 +107,7 @@ function parseOptions(argv: string[]): Options {
     users: users.length === 1 ? (users[0] === 0 ? [] : [1000, users[0]]) : users.slice(0, 2),
     connections: num('--connections', 8, 1),
     seconds,
-    warmup: quick ? 1 : 3,
+    warmup: quick ? 1 : 2,
     ceilingSeconds: quick ? 2 : 5,
     cheapSeconds: quick ? 3 : 10,
     cheapConnections: 50,
@@ -132,6 +132,7 @@ const tempDirs: string[] = [];
 const databases: BenchDatabase[] = [];
 let sink: SmtpSink | null = null;
 let cleaning: Promise<void> | null = null;
+let interrupted = false;
 
 function log(s: string): void {
   process.stdout.write(`${s}\n`);
@@ -158,6 +159,7 @@ process.on('exit', () => {
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     process.stderr.write(`bench: interrupted (${signal}); stopping the service and cleaning up\n`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -350,7 +352,7 @@ class Bench {
       if (everything) {
         // Start-up: spawn → first 200 on /health, three times (the first one also migrates the new database).
         for (let k = 0; k < 3; k++) {
-          const started = await this.start(db, scheme, `${scheme} start ${k + 1}`);
+          const started = await this.start(db, scheme, k < 2 ? `${scheme} start ${k + 1}` : `${scheme} main (start 3)`);
           this.startupMs.push(started.ms);
           if (k < 2) await this.stop(started.service, `${scheme} start ${k + 1}`);
           else service = started.service;
@@ -392,7 +394,8 @@ class Bench {
 
     // Secrets for every request of the timed parts, fetched before them.
     // autocannon builds (and so consumes) up to two requests per connection and run that it never sends
-    const need = Math.ceil(ceiling.hashesPerSecond * (this.o.warmup + this.o.seconds) * 1.6) + 4 * C + 10;
+    // (a quick run on a busy machine sees a noisier ceiling: more spare secrets)
+    const need = Math.ceil(ceiling.hashesPerSecond * (this.o.warmup + this.o.seconds) * (this.o.quick ? 1.6 : 1.3)) + 4 * C + 10;
     log(`${part}: preparing ${need} invitations (users through the admin API), ${need} D4 codes and ${need} D5 codes (users inserted in bulk)`);
     const t0 = performance.now();
     const took = (what: string) => log(`  ${what} ready after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -624,11 +627,20 @@ class Bench {
   }
 }
 
+/**
+ * A rough duration: the timed parts, plus the mail the service sends one message at a time (~20 a
+ * second on loopback): the invitations and codes of the set-up and the notices each set or reset queues.
+ */
 function estimateSeconds(o: Options): number {
-  const perScheme = 2 * o.ceilingSeconds + 3 + 3 * 1.3 * (o.warmup + o.seconds) + 4 * (o.warmup + o.seconds) + o.seconds + 15;
+  const cores = availableParallelism();
+  const perScheme = o.schemes.reduce((sum, scheme) => {
+    const rate = scheme === 'argon2id' ? cores * 25 : cores * 20 * 2 ** (10 - o.cost);
+    const need = rate * (o.warmup + o.seconds) * (o.quick ? 1.6 : 1.3);
+    return sum + 2 * o.ceilingSeconds + 5 + 4 * (o.warmup + o.seconds) + o.seconds + 15 + (6 * need) / 20;
+  }, 0);
   const once = 10 + 2 * (o.cheapSeconds + 1) + o.saturationSeconds + (o.mail.burst + o.mail.after) / 25 + 15;
   const scale = o.users.length ? 15 + o.users[1] / 60_000 + 2 * (o.scaleSamples + 5) * 0.15 : 0;
-  return perScheme * o.schemes.length + once + scale;
+  return perScheme + once + scale;
 }
 
 async function main(): Promise<void> {
@@ -691,6 +703,7 @@ main()
   .then(() => cleanup())
   .then(() => process.exit(0))
   .catch(async (err: Error) => {
+    if (interrupted) return; // the signal handler cleans up and exits 130
     process.stderr.write(`bench: failed: ${err.message.split('\n')[0]}\n`);
     for (const s of live) if (s.running) process.stderr.write(`  the service's last lines: ${s.lastLines(3)}\n`);
     await cleanup();
