@@ -1,0 +1,154 @@
+/**
+ * The built service as the bench runs it: `node dist/main.js` in a temp dir (no developer .env is
+ * read), on 127.0.0.1 and a free port, production settings, logs at warn, budgets raised so that the
+ * bench measures hashing rather than 429s.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../..');
+export const MAIN = join(ROOT, 'dist', 'main.js');
+export const ADMIN_KEY = `bench-admin-${'k'.repeat(4)}-0123456789abcdefghijklmnopqrstuv`;
+const MASTER_KEY = 'bench-master-key-Zq8Lw2Vn5Rt7Yp3Xc6Bm9Hd4Kf1Gs0Ja';
+
+export interface ServiceOptions {
+  databaseUrl: string;
+  smtpUrl: string;
+  cwd: string;
+  cost: number;
+  scheme: string;
+  /** --cpu-prof into this directory. */
+  profileDir?: string;
+}
+
+export class Service {
+  readonly output: string[] = [];
+  exitCode: number | null = null;
+  exitSignal: string | null = null;
+  private readonly exited: Promise<void>;
+
+  private constructor(readonly process: ChildProcess, readonly port: number) {
+    const keep = (b: Buffer) => {
+      this.output.push(b.toString());
+      if (this.output.length > 200) this.output.splice(0, this.output.length - 200);
+    };
+    process.stdout!.on('data', keep);
+    process.stderr!.on('data', keep);
+    this.exited = new Promise((done) => process.on('exit', (code, signal) => {
+      this.exitCode = code;
+      this.exitSignal = signal;
+      done();
+    }));
+  }
+
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.process.pid!;
+  }
+
+  get running(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  static async start(o: ServiceOptions, live: Set<Service>): Promise<Service> {
+    const port = await freePort();
+    const args = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), MAIN];
+    const child = spawn(process.execPath, args, {
+      cwd: o.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        DATABASE_URL: o.databaseUrl,
+        SMTP_URL: o.smtpUrl,
+        MAIL_FROM: 'bench@bench.example',
+        BCRYPT_COST: String(o.cost),
+        PASSWORD_HASH: o.scheme,
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+        ADMIN_API_KEY: ADMIN_KEY,
+        MASTER_KEY,
+        // X-Forwarded-For names the client: each code request comes from its own address, so the
+        // per-client recovery budgets (20 requests per 15 minutes) never answer 429.
+        TRUST_PROXY: 'true',
+        RATE_LIMIT_PER_MINUTE: '100000000',
+        API_KEY_RATE_LIMIT_PER_MINUTE: '1000000',
+        // Codes are requested ahead of the timed part; they must outlive a slow run.
+        RESET_CODE_TTL_MINUTES: '240',
+        RECOVERY_CODE_TTL_MINUTES: '240',
+        INVITATION_TTL_HOURS: '24',
+      },
+    });
+    const service = new Service(child, port);
+    live.add(service);
+    return service;
+  }
+
+  /** Polls GET /health every 10 ms; ms from spawn to the first 200. Throws when the process ends first. */
+  async waitHealthy(spawnedAt: number, withinMs = 60_000): Promise<number> {
+    const deadline = spawnedAt + withinMs;
+    while (performance.now() < deadline) {
+      if (!this.running) {
+        await this.exited;
+        throw new StartFailed(this.exitCode, this.lastLines());
+      }
+      try {
+        const res = await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return performance.now() - spawnedAt;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`the service did not answer 200 on /health within ${withinMs / 1000} s: ${this.lastLines()}`);
+  }
+
+  /** Peak resident set (VmHWM) of the service process so far, in MB; null off Linux. */
+  peakRssMb(): number | null {
+    try {
+      const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return kb ? Number(kb[1]) / 1024 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** SIGTERM, SIGKILL after `killAfterMs`; resolves when it exited. */
+  async stop(killAfterMs = 20_000): Promise<void> {
+    if (this.running) {
+      this.process.kill('SIGTERM');
+      const timer = setTimeout(() => this.process.kill('SIGKILL'), killAfterMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  lastLines(n = 3): string {
+    return this.output.join('').trim().split('\n').slice(-n).join(' | ') || '(no output)';
+  }
+}
+
+export class StartFailed extends Error {
+  constructor(readonly code: number | null, readonly lines: string) {
+    super(`the service exited with code ${code} before it was healthy: ${lines}`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
