@@ -679,6 +679,33 @@ describe.each(KINDS)('OutboxWorker [%s database, real SMTP server]', (kind) => {
       expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
     });
 
+    it('a batch the server accepted but that could not be marked sent keeps its claims and is sent again once the lease expires (at-least-once)', async () => {
+      const clock = new MovableClock();
+      const h = await app({ clock });
+      const codes = ['610001', '610002', '610003'];
+      await h.uow.run(async (em) => {
+        for (const code of codes) await h.mail.enqueue(em, `m${code}@example.org`, resetMail(code));
+      });
+      const real = h.uow.run.bind(h.uow);
+      let calls = 0;
+      // the first transaction is the claim, the second the batch's "sent" update
+      const spy = jest.spyOn(h.uow, 'run').mockImplementation(((work: never) => (++calls === 2 ? Promise.reject(new Error('database gone')) : real(work))) as never);
+      await h.worker.drain();
+      spy.mockRestore();
+
+      expect(smtp.messages).toHaveLength(3);
+      expect(logs.filter((l) => l.includes('was sent but could not be marked sent'))).toHaveLength(3);
+      const rows = await h.outbox.find();
+      expect(rows.every((r) => r.status === 'pending' && r.lockedUntil?.getTime() === T0 + OUTBOX_LEASE_MS)).toBe(true);
+
+      await h.worker.drain();
+      expect(smtp.messages).toHaveLength(3);
+      clock.advance(OUTBOX_LEASE_MS);
+      await h.worker.drain();
+      for (const code of codes) expect(received(smtp, code)).toHaveLength(2);
+      expect((await h.outbox.find()).every((r) => r.status === 'sent')).toBe(true);
+    });
+
     it('shutdown during a long pass: the sends in flight finish and are marked sent, every other claim is released, and the next instance sends the rest once', async () => {
       const clock = new MovableClock();
       const h = await app({ clock });
