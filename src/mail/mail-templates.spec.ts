@@ -3,7 +3,9 @@ import {
   emailVerificationMail,
   escapeHtml,
   invitationMail,
+  MAIL_PRIORITY,
   MailContent,
+  mailPriority,
   passwordChangedMail,
   recoveryMail,
   resetCodeMail,
@@ -187,6 +189,16 @@ describe('mail templates', () => {
   it('keeps the subjects clients and filters know', () => {
     expect(recoveryMail({ code: '1', link: PUBLIC_URL, ttlMinutes: 1 }).subject).toBe('Recover your account');
     expect(resetCodeMail({ code: '1', link: PUBLIC_URL, ttlMinutes: 1 }).subject).toBe('Your password reset code');
+  });
+
+  it('sends every message carrying a secret before every notice (mailPriority)', () => {
+    for (const { secret, build } of withSecret) expect(mailPriority(build(secret).kind)).toBe(MAIL_PRIORITY.secret);
+    for (const first of [true, false]) {
+      expect(mailPriority(passwordChangedMail({ publicUrl: PUBLIC_URL, changedAt: new Date(), first }).kind)).toBe(MAIL_PRIORITY.notice);
+    }
+    expect(MAIL_PRIORITY.secret).toBeLessThan(MAIL_PRIORITY.notice);
+    // a kind added later without a decision is not delayed
+    expect(mailPriority('some-new-kind')).toBe(MAIL_PRIORITY.secret);
   });
 
   describe('passwordChangedMail (SECURITY.md D4)', () => {

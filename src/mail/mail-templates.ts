@@ -27,6 +27,22 @@ export interface MailContent {
   html: string;
 }
 
+/** Outbox priority (mail_outbox.priority): lower is sent first. */
+export const MAIL_PRIORITY = { secret: 0, notice: 1 } as const;
+
+/** The kinds that carry no secret (passwordChangedMail). Every other kind carries a code, token or link. */
+const NOTICE_KINDS: ReadonlySet<string> = new Set(['password-set', 'password-changed']);
+
+/**
+ * The one place a message's send order is decided, from its kind: a message carrying a secret (a
+ * code, invitation, verification, reset or recovery link) goes before every notice, so a burst of
+ * "password changed" notices never delays a code someone is waiting for. An unknown kind counts as
+ * carrying a secret: a new notice sent early costs nothing, a new code sent late does.
+ */
+export function mailPriority(kind: string): number {
+  return NOTICE_KINDS.has(kind) ? MAIL_PRIORITY.notice : MAIL_PRIORITY.secret;
+}
+
 interface LocalizedMail {
   /** The reader's language (users.locale); English when unset. */
   locale?: Locale | string | null;

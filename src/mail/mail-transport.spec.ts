@@ -1,10 +1,16 @@
 import { SmtpTestServer } from '../../test/support/smtp-test-server';
 import { loadAppConfig } from '../config/app-config';
-import { MailTransport, SMTP_TIMEOUTS_MS, smtpOptionsFromUrl } from './mail-transport';
+import { MailTransport, SMTP_POOL_DEFAULTS, SMTP_TIMEOUTS_MS, smtpOptionsFromUrl } from './mail-transport';
+
+const config = (smtpUrl?: string) =>
+  loadAppConfig({ SMTP_URL: smtpUrl, DATABASE_URL: 'sqlite::memory:', JWT_SECRET: 'transport-spec-0123456789abcdefghijklmnop' });
 
 describe('smtpOptionsFromUrl', () => {
-  it('smtp://host:port → plain SMTP (STARTTLS when offered) with short timeouts and no pool', () => {
-    expect(smtpOptionsFromUrl('smtp://mail.example.org:2525')).toEqual({ ...SMTP_TIMEOUTS_MS, host: 'mail.example.org', port: 2525, secure: false });
+  it('smtp://host:port → plain SMTP (STARTTLS when offered) with short timeouts, over a pool of a few connections', () => {
+    expect(smtpOptionsFromUrl('smtp://mail.example.org:2525')).toEqual({
+      ...SMTP_TIMEOUTS_MS, host: 'mail.example.org', port: 2525, secure: false, pool: true, maxConnections: 4, maxMessages: 100, maxRequeues: 2,
+    });
+    expect(SMTP_POOL_DEFAULTS).toEqual({ maxConnections: 4, maxMessages: 100 });
     expect(SMTP_TIMEOUTS_MS.connectionTimeout).toBeLessThanOrEqual(5_000);
     expect(SMTP_TIMEOUTS_MS.greetingTimeout).toBeLessThanOrEqual(5_000);
     expect(SMTP_TIMEOUTS_MS.socketTimeout).toBeLessThanOrEqual(5_000);
@@ -20,8 +26,17 @@ describe('smtpOptionsFromUrl', () => {
     expect(o).toMatchObject({ requireTLS: true, connectionTimeout: 10_000, tls: { rejectUnauthorized: false }, name: 'app.example.org' });
   });
 
-  it('refuses pool=true and unknown parameters (pooling stays off; no other transport can be smuggled in)', () => {
-    expect(() => smtpOptionsFromUrl('smtp://h:25?pool=true')).toThrow(/pool/);
+  it('sizes the pool from maxConnections and maxMessages, whole numbers within bounds', () => {
+    expect(smtpOptionsFromUrl('smtp://h:25?maxConnections=2&maxMessages=500')).toMatchObject({ pool: true, maxConnections: 2, maxMessages: 500 });
+    for (const bad of ['maxConnections=0', 'maxConnections=51', 'maxConnections=2.5', 'maxConnections=two', 'maxConnections=', 'maxMessages=0', 'maxMessages=true']) {
+      expect(() => smtpOptionsFromUrl(`smtp://h:25?${bad}`)).toThrow(/SMTP_URL: max(Connections|Messages) must be a whole number/);
+    }
+    expect(new MailTransport(config('smtp://h:25?maxConnections=3')).maxConnections).toBe(3);
+    expect(new MailTransport(config('smtp://h:25')).maxConnections).toBe(4);
+  });
+
+  it('refuses pool and unknown parameters (always pooled; no other transport can be smuggled in)', () => {
+    expect(() => smtpOptionsFromUrl('smtp://h:25?pool=false')).toThrow(/pool/);
     expect(() => smtpOptionsFromUrl('smtp://h:25?sendmail=true')).toThrow(/sendmail/);
     expect(() => smtpOptionsFromUrl('http://h:25')).toThrow(/smtp/);
   });
@@ -34,15 +49,12 @@ describe('MailTransport (real SMTP server)', () => {
   });
   afterAll(() => smtp.stop());
 
-  const config = (smtpUrl?: string) =>
-    loadAppConfig({ SMTP_URL: smtpUrl, DATABASE_URL: 'sqlite::memory:', JWT_SECRET: 'transport-spec-0123456789abcdefghijklmnop' });
-
   it('sends one message with both parts to exactly one envelope recipient, with the outbox id as Message-ID', async () => {
     const transport = new MailTransport(config(smtp.url));
     try {
       await transport.send({ messageId: 'abc-123', from: 'no-reply@id.example.test', to: 'mike@example.org', subject: 'Hi', text: 'Code: 1\n', html: '<p>Code: 1</p>' });
     } finally {
-      transport.onModuleDestroy();
+      transport.onApplicationShutdown();
     }
     const mail = await smtp.waitFor((m) => m.subject === 'Hi');
     expect(mail).toMatchObject({ to: 'mike@example.org', from: 'no-reply@id.example.test', envelopeTo: ['mike@example.org'], messageId: '<abc-123@id.example.test>' });
@@ -62,7 +74,7 @@ describe('MailTransport (real SMTP server)', () => {
       expect(error?.code).toMatch(/^(ECONNECTION|ESOCKET)$/);
       expect(error?.message).toMatch(/ECONNREFUSED/);
     } finally {
-      transport.onModuleDestroy();
+      transport.onApplicationShutdown();
       await smtp.up();
     }
     expect(Date.now() - started).toBeLessThan(5_000);

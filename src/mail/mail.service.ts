@@ -5,7 +5,7 @@ import { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { mailLogRef, sealMailBody } from './mail-body';
-import type { MailContent } from './mail-templates';
+import { MailContent, mailPriority } from './mail-templates';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxWorker } from './outbox.worker';
 
@@ -42,6 +42,7 @@ export class MailService {
       // eslint-disable-next-line no-control-regex
       subject: content.subject.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300),
       kind: content.kind,
+      priority: mailPriority(content.kind),
       sealedBody: sealMailBody(this.secrets, { text: content.text, html: content.html }),
       status: 'pending',
       attempts: 0,

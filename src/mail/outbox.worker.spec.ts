@@ -21,7 +21,7 @@ import { MailService } from './mail.service';
 import { MailTransport } from './mail-transport';
 import { MailContent, passwordChangedMail, resetCodeMail } from './mail-templates';
 import { OutboxMessage } from './outbox-message.entity';
-import { OUTBOX_LEASE_MS, OUTBOX_MAX_ATTEMPTS, OutboxWorker, describeError, outboxBackoffMs } from './outbox.worker';
+import { OUTBOX_BATCH_SIZE, OUTBOX_LEASE_MS, OUTBOX_MAX_ATTEMPTS, OutboxWorker, describeError, outboxBackoffMs } from './outbox.worker';
 
 jest.setTimeout(30_000);
 
@@ -148,6 +148,15 @@ async function enqueue(h: Harness, to: string, content: MailContent): Promise<vo
   await h.uow.run((em) => h.mail.enqueue(em, to, content));
 }
 
+/** Enqueues `n` "password changed" notices in one transaction: what a burst of password resets leaves behind. */
+async function enqueueNotices(h: Harness, n: number, prefix = 'notice'): Promise<void> {
+  await h.uow.run(async (em) => {
+    for (let i = 0; i < n; i++) await h.mail.enqueue(em, `${prefix}${i}@example.org`, passwordChangedMail({ publicUrl: PUBLIC_URL, changedAt: new Date(T0) }));
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function resetMail(code: string): MailContent {
   return resetCodeMail({ code, link: `${PUBLIC_URL}/password-reset#code=${code}`, ttlMinutes: 15 });
 }
@@ -166,9 +175,14 @@ describe.each(KINDS)('OutboxWorker [%s database, real SMTP server]', (kind) => {
   let db: TestDb;
   const open: Harness[] = [];
 
-  async function app(opts: { smtpUrl?: string | null; clock?: Clock } = {}): Promise<Harness> {
+  /**
+   * Boots an app. With SMTP_URL set, waits for the pass the worker starts on its own at start-up
+   * (unless `settle: false`), so that pass cannot claim a message the test is still setting up.
+   */
+  async function app(opts: { smtpUrl?: string | null; clock?: Clock; settle?: boolean } = {}): Promise<Harness> {
     const h = await boot(db, { smtpUrl: opts.smtpUrl === null ? undefined : (opts.smtpUrl ?? smtp.url), clock: opts.clock });
     open.push(h);
+    if (h.config.smtpUrl && opts.settle !== false) await h.worker.drain();
     return h;
   }
 
@@ -343,7 +357,7 @@ describe.each(KINDS)('OutboxWorker [%s database, real SMTP server]', (kind) => {
     expect(smtp.messages).toHaveLength(0);
 
     await smtp.up();
-    const second = await app(); // real clock, no drain(): the worker picks pending rows up by itself at start
+    const second = await app({ settle: false }); // real clock, no drain(): the worker picks pending rows up by itself at start
     const mail = await smtp.waitFor((m) => m.text.includes('Code: 864202'));
     expect(mail.to).toBe('restart@example.org');
     await second.worker.drain();
@@ -534,6 +548,192 @@ describe.each(KINDS)('OutboxWorker [%s database, real SMTP server]', (kind) => {
       await expect(enqueue(h, bad, resetMail('111111'))).rejects.toThrow(/recipient/);
     }
     expect(await h.outbox.count()).toBe(0);
+  });
+  describe('pooled SMTP, several sends at once, codes first', () => {
+    it('a code queued behind 400 "password changed" notices is among the first messages sent (priority from the kind, decided at enqueue)', async () => {
+      const h = await app({ clock: new MovableClock() });
+      await enqueueNotices(h, 400);
+      await enqueue(h, 'waiting@example.org', resetMail('818181'));
+      const priorities = await db.rows('SELECT DISTINCT kind, priority FROM mail_outbox ORDER BY priority');
+      expect(priorities.map((r) => [r.kind, Number(r.priority)])).toEqual([['reset-code', 0], ['password-changed', 1]]);
+
+      await h.worker.drain();
+      expect(smtp.messages).toHaveLength(401);
+      // the first claim takes it first; the sends in flight alongside it may land before it
+      const position = smtp.messages.findIndex((m) => m.text.includes('Code: 818181'));
+      expect(position).toBeGreaterThanOrEqual(0);
+      expect(position).toBeLessThan(h.moduleRef.get(MailTransport).maxConnections);
+    });
+
+    it('a code enqueued during a long pass goes out with the next claim, not after the backlog', async () => {
+      const h = await app({ clock: new MovableClock() });
+      await enqueueNotices(h, 400);
+      const pass = h.worker.drain();
+      await smtp.waitFor(() => smtp.messages.length >= 30);
+      let before = -1;
+      await h.uow.run(async (em) => {
+        await h.mail.enqueue(em, 'urgent@example.org', resetMail('929292'));
+        before = smtp.messages.length;
+      });
+      h.mail.kick();
+      await pass;
+      await h.worker.drain();
+
+      expect(smtp.messages).toHaveLength(401);
+      expect(before).toBeLessThan(300); // the backlog was far from done when the code came in
+      const position = smtp.messages.findIndex((m) => m.text.includes('Code: 929292'));
+      // at worst the round in progress had just claimed a full batch; the code leads the next one
+      expect(position - before).toBeLessThanOrEqual(OUTBOX_BATCH_SIZE + h.moduleRef.get(MailTransport).maxConnections);
+    });
+
+    it('sends many messages over a few reused connections, several at once, with a few transactions per batch instead of one per message', async () => {
+      const h = await app({ clock: new MovableClock() });
+      await enqueueNotices(h, 250);
+      smtp.clear();
+      const transactions = jest.spyOn(h.uow, 'run');
+      await h.worker.drain();
+      const runs = transactions.mock.calls.length;
+      transactions.mockRestore();
+
+      expect(smtp.messages).toHaveLength(250);
+      expect(new Set(smtp.messages.map((m) => m.to)).size).toBe(250);
+      // 4 connections of up to 100 messages each (a new one replaces a connection that reached 100)
+      expect(smtp.connections).toBeLessThanOrEqual(8);
+      expect(smtp.peakOpenConnections).toBeGreaterThan(1);
+      // per batch of 20 (never more): one claim and one "sent" update; plus the last, empty claim
+      // (and perhaps the first claim of a pass the poll started meanwhile)
+      expect(runs).toBeGreaterThanOrEqual(Math.ceil(250 / OUTBOX_BATCH_SIZE) * 2);
+      expect(runs).toBeLessThanOrEqual(Math.ceil(250 / OUTBOX_BATCH_SIZE) * 2 + 2);
+      const rows = await h.outbox.find();
+      expect(rows.every((r) => r.status === 'sent' && r.attempts === 1 && r.sealedBody === null && r.lockedUntil === null)).toBe(true);
+    });
+
+    it('honours maxConnections from SMTP_URL', async () => {
+      const h = await app({ clock: new MovableClock(), smtpUrl: `${smtp.url}?maxConnections=2&maxMessages=10` });
+      await enqueueNotices(h, 50);
+      smtp.clear();
+      await h.worker.drain();
+      expect(smtp.messages).toHaveLength(50);
+      expect(smtp.peakOpenConnections).toBeLessThanOrEqual(2);
+      // 10 messages per connection: at least 5 connections, and not one per message
+      expect(smtp.connections).toBeGreaterThanOrEqual(5);
+      expect(smtp.connections).toBeLessThanOrEqual(10);
+    });
+
+    it('a restarted SMTP server is picked up: the pooled connections it closed are replaced, and while it is down a send fails fast', async () => {
+      const clock = new MovableClock();
+      const h = await app({ clock });
+      await enqueueNotices(h, 10, 'before');
+      await h.worker.drain();
+      expect(smtp.messages).toHaveLength(10);
+      const opened = smtp.connections;
+
+      // restart: the old server closes the pooled connections; the next message goes over a new one
+      await smtp.down();
+      await smtp.up();
+      await enqueue(h, 'after@example.org', resetMail('343434'));
+      await h.worker.drain();
+      expect(received(smtp, '343434')).toHaveLength(1);
+      expect(smtp.connections).toBeGreaterThan(opened);
+      expect(await h.outbox.findOneByOrFail({ recipient: 'after@example.org' })).toMatchObject({ status: 'sent', attempts: 1 });
+
+      // down while the pool is idle: the attempt fails at once, the rest of the batch is released
+      await smtp.down();
+      await enqueue(h, 'during@example.org', resetMail('565600'));
+      await enqueueNotices(h, 30, 'during');
+      const started = Date.now();
+      await h.worker.drain();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const rows = await h.outbox.findBy({ status: 'pending' });
+      expect(rows).toHaveLength(31);
+      expect(rows.every((r) => r.lockedUntil === null)).toBe(true);
+      expect(await h.outbox.findOneByOrFail({ recipient: 'during@example.org' })).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/ECONNECTION|ECONNREFUSED/) });
+
+      await smtp.up();
+      clock.advance(1_000);
+      await h.worker.drain();
+      expect(received(smtp, '565600')).toHaveLength(1);
+      expect(await h.outbox.countBy({ status: 'sent' })).toBe(10 + 1 + 31);
+    });
+
+    it('two workers with pooling and concurrent sends send each of 150 messages once', async () => {
+      const clock = new MovableClock();
+      const h = await app({ clock });
+      // As in the test above: a second app instance on PostgreSQL, a second worker in the same process on SQLite.
+      const other =
+        kind === 'postgres'
+          ? (await app({ clock })).worker
+          : new OutboxWorker(h.moduleRef.get(getRepositoryToken(OutboxMessage)), h.config, h.uow, clock, h.moduleRef.get(SecretKeys), h.moduleRef.get(MailTransport));
+      await enqueueNotices(h, 100, 'twice');
+      const codes = Array.from({ length: 50 }, (_, i) => String(300000 + i));
+      await h.uow.run(async (em) => {
+        for (const code of codes) await h.mail.enqueue(em, `c${code}@example.org`, resetMail(code));
+      });
+
+      await Promise.all([h.worker.drain(), other.drain(), h.worker.drain(), other.drain()]);
+
+      expect(smtp.messages).toHaveLength(150);
+      expect(new Set(smtp.messages.map((m) => m.to)).size).toBe(150);
+      for (const code of codes) expect(received(smtp, code)).toHaveLength(1);
+      const rows = await h.outbox.find();
+      expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+    });
+
+    it('a batch the server accepted but that could not be marked sent keeps its claims and is sent again once the lease expires (at-least-once)', async () => {
+      const clock = new MovableClock();
+      const h = await app({ clock });
+      const codes = ['610001', '610002', '610003'];
+      await h.uow.run(async (em) => {
+        for (const code of codes) await h.mail.enqueue(em, `m${code}@example.org`, resetMail(code));
+      });
+      const real = h.uow.run.bind(h.uow);
+      let calls = 0;
+      // the first transaction is the claim, the second the batch's "sent" update
+      const spy = jest.spyOn(h.uow, 'run').mockImplementation(((work: never) => (++calls === 2 ? Promise.reject(new Error('database gone')) : real(work))) as never);
+      await h.worker.drain();
+      spy.mockRestore();
+
+      expect(smtp.messages).toHaveLength(3);
+      expect(logs.filter((l) => l.includes('was sent but could not be marked sent'))).toHaveLength(3);
+      const rows = await h.outbox.find();
+      expect(rows.every((r) => r.status === 'pending' && r.lockedUntil?.getTime() === T0 + OUTBOX_LEASE_MS)).toBe(true);
+
+      await h.worker.drain();
+      expect(smtp.messages).toHaveLength(3);
+      clock.advance(OUTBOX_LEASE_MS);
+      await h.worker.drain();
+      for (const code of codes) expect(received(smtp, code)).toHaveLength(2);
+      expect((await h.outbox.find()).every((r) => r.status === 'sent')).toBe(true);
+    });
+
+    it('shutdown during a long pass: the sends in flight finish and are marked sent, every other claim is released, and the next instance sends the rest once', async () => {
+      const clock = new MovableClock();
+      const h = await app({ clock });
+      await enqueueNotices(h, 60, 'shut');
+      const transport = h.moduleRef.get(MailTransport);
+      const realSend = transport.send.bind(transport);
+      jest.spyOn(transport, 'send').mockImplementation(async (m) => {
+        await sleep(20);
+        return realSend(m);
+      });
+      const pass = h.worker.drain();
+      await smtp.waitFor(() => smtp.messages.length >= 5);
+      await h.close();
+      await pass;
+
+      const sent = smtp.messages.length;
+      expect(sent).toBeLessThan(60);
+      const rows = await db.rows('SELECT status, attempts, locked_until FROM mail_outbox');
+      expect(rows.filter((r) => r.status === 'sent')).toHaveLength(sent);
+      const pending = rows.filter((r) => r.status !== 'sent');
+      expect(pending).toHaveLength(60 - sent);
+      for (const r of pending) expect({ ...r, attempts: Number(r.attempts) }).toEqual({ status: 'pending', attempts: 0, locked_until: null });
+
+      // the next instance, at the same moment (no lease to wait for), sends the rest
+      await app({ clock });
+      expect(smtp.messages).toHaveLength(60);
+      expect(new Set(smtp.messages.map((m) => m.to)).size).toBe(60);
+    });
   });
 });
 

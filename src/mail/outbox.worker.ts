@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -14,8 +14,10 @@ import { mailLogRef, openMailBody, redactAddresses } from './mail-body';
 export const OUTBOX_POLL_INTERVAL_MS = 1_000;
 /** A claimed message belongs to its worker this long; far above the SMTP timeouts of one send. */
 export const OUTBOX_LEASE_MS = 2 * 60_000;
-/** Messages claimed per query. */
+/** Messages claimed per round, at least; more with a bigger SMTP pool (4 per connection). */
 export const OUTBOX_BATCH_SIZE = 20;
+/** Claims per pass, so one pass cannot run forever; the next poll continues. */
+export const OUTBOX_ROUNDS_PER_PASS = 50;
 /** After this many failed attempts a message is given up ('dead'): about 1.5 hours of retrying. */
 export const OUTBOX_MAX_ATTEMPTS = 25;
 export const OUTBOX_BACKOFF_BASE_MS = 1_000;
@@ -33,14 +35,19 @@ const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS'
 /**
  * Delivers the durable outbox (table mail_outbox).
  *
- * One pass: select due messages, claim each with a conditional UPDATE of locked_until (so two app
- * instances never send the same message), send it outside any transaction, then mark it sent and
- * erase its sealed body, or record the failure and schedule the next attempt with exponential
- * backoff. Runs at start (a restart loses nothing), every ~1 s, and when kicked after an enqueue.
- * Only when SMTP_URL is set; otherwise messages stay in the table (dev mode, see MailService).
+ * One pass, in rounds. Each round claims a batch of due messages with one statement: a conditional
+ * UPDATE of locked_until that returns the ids it took (PostgreSQL skips the rows another instance is
+ * claiming at that moment with FOR UPDATE SKIP LOCKED; SQLite runs the statement under its single
+ * write lock), so two app instances never send the same message. The most urgent go first: priority
+ * (a message carrying a secret before any notice, see mailPriority), then due time. The batch is sent
+ * outside any transaction, up to one message per pooled SMTP connection at once; the messages the
+ * server accepted are then marked sent, bodies erased, with one UPDATE, and each failure is recorded
+ * with its exponential backoff. The next round's claim takes a code enqueued meanwhile ahead of the
+ * rest of the backlog. Runs at start (a restart loses nothing), every ~1 s, and when kicked after an
+ * enqueue. Only when SMTP_URL is set; otherwise messages stay in the table (dev mode, see MailService).
  *
- * Delivery is exactly once unless a process dies between the SMTP acceptance and the "sent" update;
- * then the message is sent again after its lease expires (at-least-once, never lost).
+ * Delivery is exactly once unless a process dies between the SMTP acceptance and its batch's "sent"
+ * update; then those messages are sent again after their lease expires (at-least-once, never lost).
  */
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -50,6 +57,12 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private queued: Promise<void> | null = null;
   private started = false;
   private stopped = false;
+  /** The last pass stopped at its round limit with messages still due: the poll continues at once. */
+  private more = false;
+  /** Sends in flight at most: one per pooled SMTP connection. */
+  private readonly concurrency: number;
+  /** Messages claimed per round. */
+  private readonly batchSize: number;
 
   constructor(
     @InjectRepository(OutboxMessage) private readonly outbox: Repository<OutboxMessage>,
@@ -59,7 +72,10 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly secrets: SecretKeys,
     private readonly transport: MailTransport,
     @Optional() private readonly metrics?: AppMetrics,
-  ) {}
+  ) {
+    this.concurrency = Math.max(1, transport.maxConnections);
+    this.batchSize = Math.max(OUTBOX_BATCH_SIZE, this.concurrency * 4);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.smtpUrl) {
@@ -77,8 +93,9 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    // An in-flight pass finishes the message it is sending and releases the rest of its claims
-    // (another instance sends them at once); nothing new starts.
+    // An in-flight pass finishes the messages it is sending and releases the rest of its claims
+    // (another instance sends them at once); nothing new starts. The SMTP pool closes after this
+    // (MailTransport.onApplicationShutdown).
     await this.queued;
     await this.running;
   }
@@ -96,7 +113,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Sends every due message now (claim → send → mark); resolves when this pass is done and never
    * rejects. A call during a pass runs one more pass after it, so messages enqueued before the call
-   * are included.
+   * are included (and the running pass's next claim already takes them, most urgent first).
    */
   drain(): Promise<void> {
     if (!this.config.smtpUrl || this.stopped) return this.running ?? Promise.resolve();
@@ -117,122 +134,113 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.drain().then(() => this.schedule(OUTBOX_POLL_INTERVAL_MS));
+      void this.drain().then(() => this.schedule(this.more ? 0 : OUTBOX_POLL_INTERVAL_MS));
     }, delayMs);
     this.timer.unref();
   }
 
   private async pass(): Promise<void> {
+    this.more = false;
     try {
-      // Bounded, so one pass cannot run forever; the next poll continues.
-      for (let round = 0; round < 50 && !this.stopped; round++) {
+      // Bounded, so one pass cannot run forever; the next poll continues (at once when messages are left).
+      for (let round = 0; round < OUTBOX_ROUNDS_PER_PASS && !this.stopped; round++) {
         const claimed = await this.claimDue();
         if (claimed.length === 0) return;
-        const unreachable = await this.deliver(claimed);
-        if (unreachable) return;
+        const done = await this.deliver(claimed);
+        if (done) return;
       }
+      this.more = true;
     } catch (error) {
       this.logger.error(`outbox pass failed: ${describeError(error)}`);
     }
   }
 
-  /** Claims due messages: a conditional UPDATE per message, so a message has one owner at a time. */
+  /** Claims up to one batch of due messages with one statement; returns them in send order. */
   private async claimDue(): Promise<OutboxMessage[]> {
     const now = this.clock.nowMs();
-    const candidates = await this.outbox
-      .createQueryBuilder('m')
-      .select(['m.id'])
-      .where('m.status = :pending', { pending: 'pending' })
-      .andWhere('m.nextAttemptAt <= :now', { now })
-      .andWhere('(m.lockedUntil IS NULL OR m.lockedUntil <= :now)', { now })
-      .orderBy('m.nextAttemptAt', 'ASC')
-      .limit(OUTBOX_BATCH_SIZE)
-      .getMany();
-    if (candidates.length === 0) return [];
-    const ids = await this.uow.run(async (em) => {
-      const won: string[] = [];
-      for (const { id } of candidates) {
-        const result = await em
-          .createQueryBuilder()
-          .update(OutboxMessage)
-          .set({ lockedUntil: new Date(now + OUTBOX_LEASE_MS) })
-          .where('id = :id', { id })
-          .andWhere('status = :pending', { pending: 'pending' })
-          .andWhere('next_attempt_at <= :now', { now })
-          .andWhere('(locked_until IS NULL OR locked_until <= :now)', { now })
-          .execute();
-        if (result.affected === 1) won.push(id);
-      }
-      return won;
-    });
+    const ids = await this.uow.run((em) => claimStatement(em, now, now + OUTBOX_LEASE_MS, this.batchSize));
     if (ids.length === 0) return [];
     const rows = await this.outbox.createQueryBuilder('m').where('m.id IN (:...ids)', { ids }).getMany();
-    return ids.map((id) => rows.find((r) => r.id === id)).filter((r): r is OutboxMessage => r !== undefined);
+    return rows.sort(sendOrder);
   }
 
   /**
-   * Sends claimed messages one by one; true when the pass should end: the server is unreachable, or
-   * the worker is stopping (the app shuts down: the first message of the batch is still sent, the
-   * one being sent finishes). Either way the messages not tried are released at once, so another
-   * instance sends them without waiting for the lease to expire.
+   * Sends a claimed batch, up to `concurrency` messages at once; true when the pass should end: the
+   * server is unreachable, or the worker is stopping (the app shuts down: the sends in flight finish,
+   * no new one starts). Either way the messages not tried are released at once, so another instance
+   * sends them without waiting for the lease to expire.
    */
   private async deliver(messages: OutboxMessage[]): Promise<boolean> {
-    for (let i = 0; i < messages.length; i++) {
-      if (i > 0 && this.stopped) {
-        await this.release(messages.slice(i));
-        return true;
+    const sent: OutboxMessage[] = [];
+    let next = 0;
+    let unreachable = false;
+    const lane = async (): Promise<void> => {
+      while (next < messages.length && !unreachable && !this.stopped) {
+        const message = messages[next++];
+        const outcome = await this.sendOne(message);
+        if (outcome === 'sent') sent.push(message);
+        else if (outcome === 'unreachable') unreachable = true;
       }
-      const message = messages[i];
-      const ref = mailLogRef(message);
-      let body: { text: string; html: string };
-      try {
-        if (message.sealedBody == null) throw new Error('sealed body missing');
-        body = openMailBody(this.secrets, message.sealedBody);
-      } catch (error) {
-        // A body that cannot be opened (the service secret changed, or the row was tampered with) never will be.
-        await this.markDead(message, `cannot open the sealed body: ${describeError(error)}`);
-        continue;
-      }
-      try {
-        await this.transport.send({
-          messageId: message.id,
-          from: this.config.mailFrom,
-          to: message.recipient,
-          subject: message.subject,
-          text: body.text,
-          html: body.html,
-        });
-      } catch (error) {
-        await this.markFailed(message, error);
-        if (isConnectionError(error)) {
-          await this.release(messages.slice(i + 1));
-          return true;
-        }
-        continue;
-      }
-      await this.markSent(message);
-    }
-    return false;
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, messages.length) }, lane));
+    await this.markSent(sent);
+    await this.release(messages.slice(next));
+    return unreachable || this.stopped;
   }
 
-  private async markSent(message: OutboxMessage): Promise<void> {
+  /** One message to the SMTP server; never rejects (a failure to record a failure is logged, the claim then expires). */
+  private async sendOne(message: OutboxMessage): Promise<'sent' | 'failed' | 'unreachable'> {
+    let body: { text: string; html: string };
+    try {
+      if (message.sealedBody == null) throw new Error('sealed body missing');
+      body = openMailBody(this.secrets, message.sealedBody);
+    } catch (error) {
+      // A body that cannot be opened (the service secret changed, or the row was tampered with) never will be.
+      await this.recording(message, () => this.markDead(message, `cannot open the sealed body: ${describeError(error)}`));
+      return 'failed';
+    }
+    try {
+      await this.transport.send({
+        messageId: message.id,
+        from: this.config.mailFrom,
+        to: message.recipient,
+        subject: message.subject,
+        text: body.text,
+        html: body.html,
+      });
+    } catch (error) {
+      await this.recording(message, () => this.markFailed(message, error));
+      return isConnectionError(error) ? 'unreachable' : 'failed';
+    }
     this.metrics?.mailSent.inc();
+    return 'sent';
+  }
+
+  private async recording(message: OutboxMessage, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.error(`${mailLogRef(message)}: could not record the failed attempt (retried once its claim expires): ${describeError(error)}`);
+    }
+  }
+
+  /** Marks the messages the server accepted as sent, bodies erased: one UPDATE for the whole batch. */
+  private async markSent(messages: OutboxMessage[]): Promise<void> {
+    if (messages.length === 0) return;
     const now = this.clock.now();
     try {
       await this.uow.run((em) =>
-        em.update(OutboxMessage, { id: message.id }, {
-          status: 'sent',
-          sentAt: now,
-          sealedBody: null,
-          lockedUntil: null,
-          lastError: null,
-          attempts: message.attempts + 1,
-        }),
+        em
+          .createQueryBuilder()
+          .update(OutboxMessage)
+          .set({ status: 'sent', sentAt: now, sealedBody: null, lockedUntil: null, lastError: null, attempts: () => 'attempts + 1' })
+          .where('id IN (:...ids)', { ids: messages.map((m) => m.id) })
+          .execute(),
       );
-      this.logger.log(`${mailLogRef(message)} sent (attempt ${message.attempts + 1})`);
+      for (const message of messages) this.logger.log(`${mailLogRef(message)} sent (attempt ${message.attempts + 1})`);
     } catch (error) {
-      // The server has accepted it; the claim stays, so it is sent again only once the lease expires.
-      this.logger.error(`${mailLogRef(message)} was sent but could not be marked sent: ${describeError(error)}`);
+      // The server has accepted them; the claims stay, so they are sent again only once the lease expires.
+      for (const message of messages) this.logger.error(`${mailLogRef(message)} was sent but could not be marked sent: ${describeError(error)}`);
     }
   }
 
@@ -265,13 +273,52 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.error(`${mailLogRef(message)} given up after ${attempts} attempt(s): ${reason}`);
   }
 
-  /** Hands claimed-but-unsent messages back without counting an attempt. */
+  /** Hands claimed-but-unsent messages back without counting an attempt: one UPDATE. */
   private async release(messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.uow.run(async (em) => {
-      for (const m of messages) await em.update(OutboxMessage, { id: m.id, status: 'pending' }, { lockedUntil: null });
-    });
+    await this.uow.run((em) =>
+      em
+        .createQueryBuilder()
+        .update(OutboxMessage)
+        .set({ lockedUntil: null })
+        .where('id IN (:...ids)', { ids: messages.map((m) => m.id) })
+        .andWhere('status = :pending', { pending: 'pending' })
+        .execute(),
+    );
   }
+}
+
+/** Send order: priority (lower first), then due time, then age. */
+function sendOrder(a: OutboxMessage, b: OutboxMessage): number {
+  return a.priority - b.priority || a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime();
+}
+
+/**
+ * The claim: one UPDATE that sets the lease on up to `limit` claimable messages, most urgent first,
+ * and returns their ids. The claimable conditions are checked again on the rows it updates, so a
+ * message claimed by another instance in between is never taken. On PostgreSQL the inner SELECT locks
+ * the rows it picks and skips those another claim holds (SKIP LOCKED), so concurrent claims take
+ * different messages instead of waiting for each other; on SQLite the statement runs under the
+ * database's single write lock. Served by idx_mail_outbox_claim (status, priority, next_attempt_at).
+ */
+async function claimStatement(em: EntityManager, now: number, lease: number, limit: number): Promise<string[]> {
+  const postgres = em.connection.options.type === 'postgres';
+  const params: unknown[] = [];
+  const p = (value: unknown): string => {
+    params.push(value);
+    return postgres ? `$${params.length}` : '?';
+  };
+  const claimable = () => `status = ${p('pending')} AND next_attempt_at <= ${p(now)} AND (locked_until IS NULL OR locked_until <= ${p(now)})`;
+  const pick = () => `SELECT id FROM mail_outbox WHERE ${claimable()} ORDER BY priority ASC, next_attempt_at ASC LIMIT ${p(limit)}`;
+  // PostgreSQL: the pick is a materialized CTE, evaluated once. As a plain IN (…) subquery the planner
+  // may run it again per row, each run skipping the rows the previous one locked: the LIMIT would not hold.
+  const sql = postgres
+    ? `WITH picked AS MATERIALIZED (${pick()} FOR UPDATE SKIP LOCKED) ` +
+      `UPDATE mail_outbox SET locked_until = ${p(lease)} WHERE id IN (SELECT id FROM picked) AND ${claimable()} RETURNING id`
+    : `UPDATE mail_outbox SET locked_until = ${p(lease)} WHERE id IN (${pick()}) AND ${claimable()} RETURNING id`;
+  // PostgreSQL answers an UPDATE with [rows, count], SQLite with the rows: the structured result has `records` for both.
+  const result = await em.queryRunner!.query(sql, params, true);
+  return (result.records as Array<{ id: string }>).map((r) => r.id);
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -51,6 +51,16 @@ describe('SmtpTestServer', () => {
     await expect(smtp.waitFor((m) => m.subject === 'after up')).resolves.toBeTruthy();
   });
 
+  it('counts the connections it accepted and the most open at once; clear() resets the counts', async () => {
+    await send('one');
+    await send('two');
+    expect(smtp.connections).toBe(2);
+    expect(smtp.peakOpenConnections).toBeGreaterThanOrEqual(1);
+    smtp.clear();
+    expect(smtp.connections).toBe(0);
+    expect(smtp.messages).toHaveLength(0);
+  });
+
   it('stop() rejects pending waiters', async () => {
     const pending = smtp.waitFor(() => false);
     await smtp.stop();

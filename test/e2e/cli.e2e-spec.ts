@@ -194,6 +194,7 @@ describe('Operator CLI (SQLite)', () => {
     expect(revert.code).toBe(1);
     expect(revert.stderr).toMatch(/refusing to revert KeyRing1764360000000/);
     expect((await cli('keys', 'list')).stdout).toContain(`${kid}\tsigning`);
+    expect((await cli('migrations', 'run')).code).toBe(0);
   });
 
   it('config: the effective configuration with every secret masked', async () => {

@@ -34,6 +34,11 @@ interface Waiter {
  */
 export class SmtpTestServer {
   readonly messages: ReceivedMail[] = [];
+  /** SMTP connections accepted since start() or the last clear(). */
+  connections = 0;
+  /** The most connections open at the same time since start() or the last clear(). */
+  peakOpenConnections = 0;
+  private openConnections = 0;
   private server: SMTPServer | null = null;
   private readonly waiters = new Set<Waiter>();
 
@@ -44,7 +49,7 @@ export class SmtpTestServer {
   /** Listens on 127.0.0.1 and a free port chosen by the OS. */
   static async start(): Promise<SmtpTestServer> {
     const instance = new SmtpTestServer();
-    const server = SmtpTestServer.createServer(instance.onData);
+    const server = SmtpTestServer.createServer(instance);
     instance._port = await SmtpTestServer.listen(server, 0);
     instance.server = server;
     return instance;
@@ -82,9 +87,11 @@ export class SmtpTestServer {
     });
   }
 
-  /** Forgets received messages (pending waiters stay). */
+  /** Forgets received messages and resets the connection counts (pending waiters stay). */
   clear(): void {
     this.messages.length = 0;
+    this.connections = 0;
+    this.peakOpenConnections = this.openConnections;
   }
 
   /** Simulates an outage: the port stops accepting connections until up(). */
@@ -98,7 +105,7 @@ export class SmtpTestServer {
   /** Ends an outage: listens again on the same port. */
   async up(): Promise<void> {
     if (this.server) return;
-    const server = SmtpTestServer.createServer(this.onData);
+    const server = SmtpTestServer.createServer(this);
     await SmtpTestServer.listen(server, this.port);
     this.server = server;
   }
@@ -140,7 +147,18 @@ export class SmtpTestServer {
       .catch((error: Error) => callback(error));
   };
 
-  private static createServer(onData: SMTPServer['onData']): SMTPServer {
+  private readonly onConnect: SMTPServer['onConnect'] = (_session, callback) => {
+    this.connections++;
+    this.openConnections++;
+    this.peakOpenConnections = Math.max(this.peakOpenConnections, this.openConnections);
+    callback();
+  };
+
+  private readonly onClose: SMTPServer['onClose'] = () => {
+    this.openConnections = Math.max(0, this.openConnections - 1);
+  };
+
+  private static createServer(instance: SmtpTestServer): SMTPServer {
     return new SMTPServer({
       authOptional: true,
       disabledCommands: ['AUTH', 'STARTTLS'],
@@ -148,7 +166,9 @@ export class SmtpTestServer {
       banner: 'smtp-test-server',
       closeTimeout: 500,
       disableReverseLookup: true,
-      onData,
+      onData: instance.onData,
+      onConnect: instance.onConnect,
+      onClose: instance.onClose,
     });
   }
 
