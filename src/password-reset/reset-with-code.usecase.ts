@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { loginTargetLimits, loginTargetSecret } from '../auth/login-limits';
 import { AttemptLimiter, Limit, Reservation } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
@@ -37,10 +36,9 @@ export interface ResetWithCodeCommand {
  * 3. A refused code keeps its counts: 400, or 429 past the global budget. An accepted one is not a
  *    failure: the counts are given back (only failures spend a budget), and the shared pipeline runs:
  *    policy and history first (a rejected password leaves the code usable, A15), then one transaction
- *    that consumes the code (conditional UPDATE: one winner, H1), gives the counts back, stores the
- *    hash and the history entry, voids the user's other codes, revokes refresh tokens, queues the
- *    "password changed" notice and clears the user's failed-login counts (they proved themselves, D5).
- *    A right code whose password is refused gets its counts back all the same.
+ *    that consumes the code (conditional UPDATE: one winner, H1), stores the hash and the history
+ *    entry, voids the user's other codes, revokes refresh tokens, queues the "password changed"
+ *    notice and clears the user's failed-login counts (they proved themselves, D5).
  *
  * Audit: `reset.failed` per refused code (bounded by the budgets), `reset.limited` once per window and budget.
  */
@@ -63,30 +61,22 @@ export class ResetWithCodeUseCase {
     let outcome = 'ok';
     let userId: string | undefined;
     try {
-      const { token, giveBack } = await this.admit(cmd.code, cmd.clientIp);
+      const token = await this.admit(cmd.code, cmd.clientIp);
       userId = token.userId;
-      let givenBack = false;
-      try {
-        const { user } = await this.lifecycle.setPassword({
-          via: 'D5',
-          userId: token.userId,
-          password: cmd.newPassword,
-          mode: 'replace',
-          guard: assertMayReset,
-          authorize: async (em, owner) => {
-            const used = await this.tokens.consume(em, cmd.code, 'reset_code');
-            if (used.id !== token.id || used.userId !== owner.id) throw new InvalidTokenError();
-            // In the same transaction: the code's counts back, the person's failed logins forgotten (D5).
-            await giveBack(em);
-            await this.limiter.clear(loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(owner.emailNormalized))).map((l) => l.key), em);
-          },
-        });
-        givenBack = true;
-        return PasswordResetResponseDto.create(user.email);
-      } finally {
-        // A right code is not a failure, whatever became of the password (refused by the policy, say).
-        if (!givenBack) await giveBack().catch(() => undefined);
-      }
+      const { user } = await this.lifecycle.setPassword({
+        via: 'D5',
+        userId: token.userId,
+        password: cmd.newPassword,
+        mode: 'replace',
+        guard: assertMayReset,
+        authorize: async (em, owner) => {
+          const used = await this.tokens.consume(em, cmd.code, 'reset_code');
+          if (used.id !== token.id || used.userId !== owner.id) throw new InvalidTokenError();
+          // In the same transaction: the person proved themselves, their failed logins are forgotten (D5).
+          await this.limiter.clear(loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(owner.emailNormalized))).map((l) => l.key), em);
+        },
+      });
+      return PasswordResetResponseDto.create(user.email);
     } catch (error) {
       outcome = error instanceof DomainError ? error.code : 'ERROR';
       throw error;
@@ -102,22 +92,23 @@ export class ResetWithCodeUseCase {
    * up is no cheaper a way to guess them than resetting with them.
    */
   async inspect(code: string, clientIp: string): Promise<string> {
-    const { token, giveBack } = await this.admit(code, clientIp);
-    await giveBack();
-    return token.userId;
+    return (await this.admit(code, clientIp)).userId;
   }
 
   /**
-   * Steps 1 and 2: the live code this client may use and how to give its counts back (the caller does,
-   * in its own transaction when it has one); or the refusal (400, 429), the counts kept.
+   * Steps 1 and 2: the live code this client may use, its counts given back at once (held through the
+   * hash, they would make a client's parallel right codes look like guesses); or the refusal (400, 429).
    */
-  private async admit(code: string, clientIp: string): Promise<{ token: OneTimeToken; giveBack: (em?: EntityManager) => Promise<void> }> {
+  private async admit(code: string, clientIp: string): Promise<OneTimeToken> {
     const client = clientKey(clientIp);
     // Nearly always both budgets have room: one transaction, a refusal counted nowhere; else budget by budget.
     const both = await this.limiter.tryReserve([resetClientFailureLimit('D5', client), D5_GLOBAL_FAILURE_LIMIT], { countRefusal: false });
     if (both.granted) {
       const token = await this.tokens.findLive(code, 'reset_code');
-      if (token) return { token, giveBack: (em) => both.reservation.refund(em) };
+      if (token) {
+        await both.reservation.refund();
+        return token;
+      }
       await this.recordFailure(null, clientIp, false);
       throw new InvalidTokenError();
     }
@@ -141,13 +132,10 @@ export class ResetWithCodeUseCase {
       if (!overall.granted) throw new RateLimitedError(overall.retryAfterSeconds);
       throw new InvalidTokenError();
     }
-    const reservations = [own.reservation, ...(overall.granted ? [overall.reservation] : []), ...(extra ? [extra] : [])];
-    return {
-      token,
-      giveBack: async (em) => {
-        for (const r of reservations) await r.refund(em);
-      },
-    };
+    await own.reservation.refund();
+    if (overall.granted) await overall.reservation.refund();
+    if (extra) await extra.refund();
+    return token;
   }
 
   private async recordFailure(userId: string | null, clientIp: string, globalBudgetSpent: boolean): Promise<void> {

@@ -64,35 +64,27 @@ export class ResetWithValidationCodeUseCase {
     let outcome = 'ok';
     let userId: string | undefined;
     try {
-      const { token, parts, giveBack } = await this.admit(cmd.validationCode, cmd.clientIp);
+      const { token, parts } = await this.admit(cmd.validationCode, cmd.clientIp);
       userId = token.userId;
-      let givenBack = false;
-      try {
-        const { result } = await this.lifecycle.setPassword({
-          via: 'D4',
-          userId: token.userId,
-          password: cmd.password,
-          mode: 'replace',
-          guard: (user) => {
-            assertMayReset(user);
-            if (cmd.email !== undefined && normalizeEmail(cmd.email) !== user.emailNormalized) throw new InvalidTokenError();
-          },
-          authorize: async (em, owner) => {
-            const used = await this.tokens.consume(em, parts.verifier, 'recovery');
-            if (used.id !== token.id || used.userId !== owner.id) throw new InvalidTokenError();
-            // In the same transaction: the code's count back, the person's failed logins forgotten (SECURITY.md D5).
-            await giveBack(em);
-            await this.limiter.clear(loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(owner.emailNormalized))).map((l) => l.key), em);
-          },
-          // Re-read: the pipeline has just moved credentialsChangedAt, which the access token must carry.
-          complete: async (em, owner) => this.sessions.issue(em, await em.findOneByOrFail(User, { id: owner.id })),
-        });
-        givenBack = true;
-        return RecoveryTokenResponseDto.from(tokenBody(result));
-      } finally {
-        // A right code is not a failure, whatever became of the password (refused by the policy, say).
-        if (!givenBack) await giveBack().catch(() => undefined);
-      }
+      const { result } = await this.lifecycle.setPassword({
+        via: 'D4',
+        userId: token.userId,
+        password: cmd.password,
+        mode: 'replace',
+        guard: (user) => {
+          assertMayReset(user);
+          if (cmd.email !== undefined && normalizeEmail(cmd.email) !== user.emailNormalized) throw new InvalidTokenError();
+        },
+        authorize: async (em, owner) => {
+          const used = await this.tokens.consume(em, parts.verifier, 'recovery');
+          if (used.id !== token.id || used.userId !== owner.id) throw new InvalidTokenError();
+          // In the same transaction: the person proved themselves, their failed logins are forgotten (SECURITY.md D5).
+          await this.limiter.clear(loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(owner.emailNormalized))).map((l) => l.key), em);
+        },
+        // Re-read: the pipeline has just moved credentialsChangedAt, which the access token must carry.
+        complete: async (em, owner) => this.sessions.issue(em, await em.findOneByOrFail(User, { id: owner.id })),
+      });
+      return RecoveryTokenResponseDto.from(tokenBody(result));
     } catch (error) {
       outcome = error instanceof DomainError ? error.code : 'ERROR';
       throw error;
@@ -107,20 +99,14 @@ export class ResetWithValidationCodeUseCase {
    * the live code its selector names).
    */
   async inspect(validationCode: string, clientIp: string): Promise<string> {
-    const { token, giveBack } = await this.admit(validationCode, clientIp);
-    await giveBack();
-    return token.userId;
+    return (await this.admit(validationCode, clientIp)).token.userId;
   }
 
   /**
-   * The live code this client may use and how to give its count back (the caller does, in its own
-   * transaction when it has one); or the refusal (400, 429), the count kept.
+   * The live code this client may use, its count given back at once (held through the hash, it would
+   * make a client's parallel right codes look like guesses); or the refusal (400, 429).
    */
-  private async admit(validationCode: string, clientIp: string): Promise<{
-    token: OneTimeToken;
-    parts: NonNullable<ReturnType<typeof parseValidationCode>>;
-    giveBack: (em?: EntityManager) => Promise<void>;
-  }> {
+  private async admit(validationCode: string, clientIp: string): Promise<{ token: OneTimeToken; parts: NonNullable<ReturnType<typeof parseValidationCode>> }> {
     const client = clientKey(clientIp);
     const own = await this.limiter.tryReserve(resetFailureLimits('D4', client));
     if (!own.granted) {
@@ -143,7 +129,8 @@ export class ResetWithValidationCodeUseCase {
       }).catch(() => undefined);
       throw new InvalidTokenError();
     }
-    return { token, parts, giveBack: (em) => own.reservation.refund(em) };
+    await own.reservation.refund();
+    return { token, parts };
   }
 
   /** Counts a wrong verifier against the live code its selector names (burned at the limit); returns its user. */
