@@ -13,7 +13,7 @@ import { BenchDatabase, postgresDatabase, seedEmail, sqliteDatabase } from './da
 import { call, cannon, CannonRequest, CannonResult, freshClient, must, percentile, pool, sleep, waitQuiet } from './load';
 import { machine, Row, table, writeReport } from './report';
 import { SmtpSink } from './smtp-sink';
-import { ADMIN_KEY, MAIN, ROOT, Service, StartFailed } from './service';
+import { ADMIN_KEY, MAIN, ROOT, Service, START_NODE_OPTIONS, StartFailed } from './service';
 
 // ---------------------------------------------------------------- options
 
@@ -683,13 +683,13 @@ async function main(): Promise<void> {
     '',
     `- machine: ${machine(cores)}`,
     `- database: ${o.db === 'postgres' ? 'PostgreSQL' : 'SQLite'}; scheme${o.schemes.length > 1 ? 's' : ''}: ${o.schemes.join(', ')}; BCRYPT_COST ${o.cost}; argon2id m=19456 KiB, t=2, p=1`,
-    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node dist/main.js\` with NODE_ENV=production, LOG_LEVEL=warn, budgets raised; load generator (autocannon) and SMTP sink share the machine`,
+    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, 'dist/main.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised; load generator (autocannon) and SMTP sink share the machine`,
     `- "load 1m" is the 1-minute load average seen before the scenario started (the bench waits for it to fall below ${o.loadThreshold.toFixed(2)}, at most ${o.maxWait} s)`,
   ].join('\n');
   const generated = `${header}\n\n${table(bench.rows)}\n`;
   log(`\n${generated}`);
   if (o.out) {
-    writeReport(o.out, generated);
+    writeReport(o.out, generated, o.db);
     log(`written to ${relative(process.cwd(), o.out) || o.out}`);
   }
   if (bench.profileDir) {

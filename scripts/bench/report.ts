@@ -57,28 +57,33 @@ rewrites this section. -->
 _None yet._
 `;
 
+/** The markers of one database's table: a SQLite run and a PostgreSQL run each keep their own. */
+export function markersOf(db: string): [string, string] {
+  return [`<!-- bench:${db}:start -->`, `<!-- bench:${db}:end -->`];
+}
+
 /**
- * Writes `generated` between the markers of `file`, keeping everything else (the hand-written
- * "## Profile" and "## Findings" sections). A file without markers keeps its Profile and Findings
- * sections below a fresh generated part.
+ * Writes `generated` between `db`'s markers in `file` (a SQLite and a PostgreSQL run each replace
+ * only their own table), keeping everything else: the other database's table and the hand-written
+ * "## Profile" and "## Findings" sections. A first table takes the place of the skeleton's
+ * placeholder, or goes before "## Profile".
  */
-export function writeReport(file: string, generated: string): void {
-  const block = `${START}\n${generated.trim()}\n${END}`;
-  if (existsSync(file)) {
-    const old = readFileSync(file, 'utf8');
-    const a = old.indexOf(START);
-    const b = old.indexOf(END);
-    if (a >= 0 && b > a) {
-      writeFileSync(file, old.slice(0, a) + block + old.slice(b + END.length));
-      return;
-    }
-    const kept = ['Profile', 'Findings']
-      .map((h) => new RegExp(`^## ${h}\\b[\\s\\S]*?(?=^## |(?![\\s\\S]))`, 'm').exec(old)?.[0].trim())
-      .filter((s): s is string => !!s);
-    if (kept.length > 0) {
-      writeFileSync(file, `# Benchmarks\n\n${block}\n\n${kept.join('\n\n')}\n`);
+export function writeReport(file: string, generated: string, db: string): void {
+  const [start, end] = markersOf(db);
+  const block = `${start}\n${generated.trim()}\n${end}`;
+  if (!existsSync(file)) {
+    writeFileSync(file, `# Benchmarks\n\n${block}\n${SKELETON_TAIL}`);
+    return;
+  }
+  const old = readFileSync(file, 'utf8');
+  for (const [a, b] of [[start, end], [START, END]]) {
+    const i = old.indexOf(a);
+    const j = old.indexOf(b);
+    if (i >= 0 && j > i) {
+      writeFileSync(file, old.slice(0, i) + block + old.slice(j + b.length));
       return;
     }
   }
-  writeFileSync(file, `# Benchmarks\n\n${block}\n${SKELETON_TAIL}`);
+  const profile = /^## Profile\b/m.exec(old);
+  writeFileSync(file, profile ? `${old.slice(0, profile.index)}${block}\n\n${old.slice(profile.index)}` : `${old.trimEnd()}\n\n${block}\n`);
 }

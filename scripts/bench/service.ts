@@ -1,5 +1,6 @@
 /**
- * The built service as the bench runs it: `node dist/main.js` in a temp dir (no developer .env is
+ * The built service as the bench runs it: `node dist/main.js` with the Node options of `npm start` (the
+ * heap bounds of package.json's start script, so the bench measures what `npm start` runs) in a temp dir (no developer .env is
  * read), on 127.0.0.1 and a free port, production settings, logs at warn, budgets raised so that the
  * bench measures hashing rather than 429s.
  */
@@ -10,6 +11,12 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
 export const MAIN = join(ROOT, 'dist', 'main.js');
+/** The `--…` options package.json's start script gives node before dist/main.js (e.g. the heap bounds). */
+export const START_NODE_OPTIONS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start ?? '';
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js')).filter((w) => w.startsWith('--'));
+})();
 export const ADMIN_KEY = `bench-admin-${'k'.repeat(4)}-0123456789abcdefghijklmnopqrstuv`;
 const MASTER_KEY = 'bench-master-key-Zq8Lw2Vn5Rt7Yp3Xc6Bm9Hd4Kf1Gs0Ja';
 
@@ -57,7 +64,7 @@ export class Service {
 
   static async start(o: ServiceOptions, live: Set<Service>): Promise<Service> {
     const port = await freePort();
-    const args = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), MAIN];
+    const args = [...START_NODE_OPTIONS, ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), MAIN];
     const child = spawn(process.execPath, args, {
       cwd: o.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
