@@ -164,6 +164,9 @@ export class LoginUseCase {
     // Upgrade an old scheme or cost while we hold the plaintext; hashed before the transaction opens.
     const upgraded = this.hasher.needsRehash(credential) ? await this.hasher.hash(dto.password) : null;
     const session = await this.uow.run(async (em) => {
+      // The user's row first, as a password change takes it, then the counters (in key order): a login
+      // and a reset of one user never wait for each other in opposite orders (PostgreSQL).
+      await this.uow.lock(em, User, user.id);
       if (upgraded) {
         // Conditional on the hash we verified: a password changed meanwhile is never overwritten.
         await em

@@ -106,8 +106,14 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     let refused: Refusal | null = null;
     try {
       await this.uow.run(async (em) => {
+        // Rows are counted (and locked, on PostgreSQL) in key order, as refund() and clear() lock them,
+        // so concurrent reservations and refunds over shared keys (a client's, the global one) never
+        // deadlock; the refusal named is the first exhausted limit in the caller's order.
+        const results = new Map<Limit, Awaited<ReturnType<AttemptLimiter['hit']>>>();
+        const byKey = new Map(limits.map((l) => [l.key, l]));
+        for (const key of sortedKeys(limits.map((l) => l.key))) results.set(byKey.get(key)!, await this.hit(em, byKey.get(key)!));
         for (const limit of limits) {
-          const { allowed, retryAfterSeconds, windowEndsAtMs } = await this.hit(em, limit);
+          const { allowed, retryAfterSeconds, windowEndsAtMs } = results.get(limit)!;
           if (!allowed) {
             refused = { limit, retryAfterSeconds, windowEndsAtMs };
             throw new RateLimitedError(retryAfterSeconds); // rolls back every count of this reservation
@@ -129,13 +135,16 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
       reservation: {
         refund: async (em?: EntityManager) => {
           if (refunded) return;
-          const giveBack = (tx: EntityManager) =>
-            tx
-              .createQueryBuilder()
-              .update(AttemptCounter)
-              .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
-              .where('"key" IN (:...keys)', { keys: limits.map((l) => l.key) })
-              .execute();
+          const giveBack = async (tx: EntityManager) => {
+            for (const keys of lockOrdered(tx, limits.map((l) => l.key))) {
+              await tx
+                .createQueryBuilder()
+                .update(AttemptCounter)
+                .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
+                .where('"key" IN (:...keys)', { keys })
+                .execute();
+            }
+          };
           if (em) {
             // In the caller's transaction: counted as given back only if that commits, so not marked here.
             await giveBack(em);
@@ -151,7 +160,9 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   /** Forgets the counts of these keys (e.g. a target's failures after it proved itself: SECURITY.md D5). */
   async clear(keys: string[], em?: EntityManager): Promise<void> {
     if (keys.length === 0) return;
-    const forget = (tx: EntityManager) => tx.createQueryBuilder().delete().from(AttemptCounter).where('"key" IN (:...keys)', { keys }).execute();
+    const forget = async (tx: EntityManager) => {
+      for (const batch of lockOrdered(tx, keys)) await tx.createQueryBuilder().delete().from(AttemptCounter).where('"key" IN (:...keys)', { keys: batch }).execute();
+    };
     await (em ? forget(em) : this.uow.run(forget));
   }
 
@@ -173,4 +184,20 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
 function tableOf(em: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
   const { driver } = em.connection;
   return em.connection.getMetadata(entity).tablePath.split('.').map((part) => driver.escape(part)).join('.');
+}
+
+/** Distinct keys in the one order every transaction here locks counter rows in. */
+function sortedKeys(keys: string[]): string[] {
+  return [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The batches to change `keys` in. PostgreSQL: one key at a time in key order, the order every
+ * reservation locks them in, so refunds and clears never deadlock with reservations over shared keys
+ * (a client's, the global one); a `key IN (…)` statement locks rows in whatever order it finds them.
+ * SQLite: one batch (its transactions run one at a time; there are no row locks to order).
+ */
+function lockOrdered(em: EntityManager, keys: string[]): string[][] {
+  const sorted = sortedKeys(keys);
+  return em.connection.options.type === 'better-sqlite3' ? [sorted] : sorted.map((key) => [key]);
 }

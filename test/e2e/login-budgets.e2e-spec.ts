@@ -39,6 +39,17 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
     return out;
   }
 
+  it('many correct logins at once from one address, of several users, all succeed and leave every budget as it was (no deadlock between reservations and refunds)', async () => {
+    const users = await Promise.all(Array.from({ length: 8 }, () => member()));
+    const ip = randomClientIp();
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(Array.from({ length: 24 }, (_, i) => login(users[i % users.length].email, GOOD_PASSWORD, ip)));
+      expect(results.map((r) => r.status)).toEqual(Array(24).fill(200));
+    }
+    const counts = await sql(t, `SELECT "key", "count" FROM attempt_counters WHERE "count" > 0`);
+    expect(counts).toEqual([]);
+  });
+
   it('B7/J6 105 wrong passwords from 105 addresses, then the right one: 429 with Retry-After, not 200 (the target is counted, not the address)', async () => {
     const { email } = await member();
     const results = await statuses(105, email, WRONG);
