@@ -136,14 +136,12 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
         refund: async (em?: EntityManager) => {
           if (refunded) return;
           const giveBack = async (tx: EntityManager) => {
-            for (const keys of lockOrdered(tx, limits.map((l) => l.key))) {
-              await tx
-                .createQueryBuilder()
-                .update(AttemptCounter)
-                .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
-                .where('"key" IN (:...keys)', { keys })
-                .execute();
-            }
+            await tx
+              .createQueryBuilder()
+              .update(AttemptCounter)
+              .set({ count: () => 'CASE WHEN "count" > 0 THEN "count" - 1 ELSE 0 END' })
+              .where(inLockOrder(tx), { keys: sortedKeys(limits.map((l) => l.key)) })
+              .execute();
           };
           if (em) {
             // In the caller's transaction: counted as given back only if that commits, so not marked here.
@@ -161,7 +159,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   async clear(keys: string[], em?: EntityManager): Promise<void> {
     if (keys.length === 0) return;
     const forget = async (tx: EntityManager) => {
-      for (const batch of lockOrdered(tx, keys)) await tx.createQueryBuilder().delete().from(AttemptCounter).where('"key" IN (:...keys)', { keys: batch }).execute();
+      await tx.createQueryBuilder().delete().from(AttemptCounter).where(inLockOrder(tx), { keys: sortedKeys(keys) }).execute();
     };
     await (em ? forget(em) : this.uow.run(forget));
   }
@@ -192,12 +190,12 @@ function sortedKeys(keys: string[]): string[] {
 }
 
 /**
- * The batches to change `keys` in. PostgreSQL: one key at a time in key order, the order every
- * reservation locks them in, so refunds and clears never deadlock with reservations over shared keys
- * (a client's, the global one); a `key IN (…)` statement locks rows in whatever order it finds them.
- * SQLite: one batch (its transactions run one at a time; there are no row locks to order).
+ * `"key" IN (:...keys)`, taking the rows' locks in key order on PostgreSQL — the order every reservation
+ * locks them in — so refunds and clears never deadlock with reservations over shared keys (a client's,
+ * the global one); a plain `IN (…)` locks rows in whatever order the scan finds them. SQLite runs its
+ * transactions one at a time: there are no row locks to order.
  */
-function lockOrdered(em: EntityManager, keys: string[]): string[][] {
-  const sorted = sortedKeys(keys);
-  return em.connection.options.type === 'better-sqlite3' ? [sorted] : sorted.map((key) => [key]);
+function inLockOrder(em: EntityManager): string {
+  if (em.connection.options.type === 'better-sqlite3') return '"key" IN (:...keys)';
+  return `"key" IN (SELECT "key" FROM ${tableOf(em, AttemptCounter)} WHERE "key" IN (:...keys) ORDER BY "key" FOR UPDATE)`;
 }
