@@ -70,6 +70,9 @@ export class UserActionsController {
   }
 
   @Put(':id/password-hash')
+  // Replacing a password with one the caller chose is a takeover if misused: an operator's right (admin),
+  // not an account admin's (users:write), like D3's passwords:write is kept from the roles.
+  @RequireScope('admin')
   @HttpCode(200)
   @ApiAdminRateLimited()
   @ApiOperation({
@@ -79,8 +82,9 @@ export class UserActionsController {
       'pbkdf2_sha256 or a Firebase scrypt export with the project\'s parameters) becomes their password. Like a password set, the previous ' +
       'password moves to the history (and the imported one enters it: setting the same password later is refused by the history rule), and ' +
       'every session and outstanding code or invitation ends; no email is sent. The user logs in with their password; that first login rehashes ' +
-      'it into the configured scheme (PASSWORD_HASH). Costs are bounded (bcrypt cost 4-15, PBKDF2 1,000-2,000,000 iterations, argon2 ' +
-      'm ≤ 256 MiB, t ≤ 10, scrypt N ≤ 2^17 and 128 MiB). The hash is never answered back, logged or audited. Audited as `password.imported`.',
+      'it into the configured scheme (PASSWORD_HASH). Costs are bounded (bcrypt cost 4-15, PBKDF2 1,000-1,200,000 iterations, argon2 ' +
+      'm ≤ 64 MiB, t ≤ 4, scrypt N ≤ 2^17 and 128 MiB). The hash is never answered back, logged or audited. Audited as `password.imported`. ' +
+      'Needs the admin scope (an operator\'s migration tool): not an account owner\'s or admin\'s login, and never a key bound to an account for a super admin.',
   })
   @ApiOkResponse({ type: PasswordHashImportedEnvelopeDto, description: 'Imported: the user\'s password is the one the hash was made from' })
   @ApiBadRequestResponse({
@@ -95,7 +99,11 @@ export class UserActionsController {
     },
   })
   @ApiUnauthorizedResponse(UNAUTHORIZED)
-  @ApiForbiddenResponse(FORBIDDEN_USER)
+  @ApiForbiddenResponse({
+    type: ServiceErrorDto,
+    description: "The caller lacks the admin scope (a super admin, or an admin key: an account's owner or admin may not replace passwords), is bound to another account than the user's, or is bound to an account and the user is a super admin.",
+    example: envelope(403, 'Forbidden', 'FORBIDDEN', 'The credentials do not allow this operation.'),
+  })
   @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user' })
   importPasswordHash(@IdParam('id', UserNotFoundError) id: string, @Body() dto: ImportPasswordHashDto, @Principal() caller: AdminCaller): Promise<PasswordHashImportedEnvelopeDto> {
     return this.actions.importPasswordHash(id, dto, caller);

@@ -176,8 +176,8 @@ describeEachDatabase('password hashing schemes and imported hashes', (kind) => {
     it.each([
       ['a hash not of its format', { format: 'bcrypt', hash: 'not-a-bcrypt-hash' }, /^hash /],
       ['J2 a bcrypt cost over 15', { format: 'bcrypt', hash: '$2b$16$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW' }, /^hash /],
-      ['J2 argon2 memory over 256 MiB', { format: 'argon2', hash: '$argon2id$v=19$m=400000,t=2,p=1$c29tZXNhbHQ$PL01amPyeUuxG7H0vIr5X+qHkZvWnHmGBGXFYvh8z2E' }, /^hash /],
-      ['J2 PBKDF2 iterations over 2,000,000', { format: 'django-pbkdf2-sha256', hash: 'pbkdf2_sha256$2000001$seasalt$CWWFdHOWwPnki7HvkcqN9iA2T3KLW1cf2uZ5kvArtVY=' }, /^hash /],
+      ['J2 argon2 memory over 64 MiB', { format: 'argon2', hash: '$argon2id$v=19$m=65537,t=2,p=1$c29tZXNhbHQ$PL01amPyeUuxG7H0vIr5X+qHkZvWnHmGBGXFYvh8z2E' }, /^hash /],
+      ['J2 PBKDF2 iterations over 1,200,000', { format: 'django-pbkdf2-sha256', hash: 'pbkdf2_sha256$1200001$seasalt$CWWFdHOWwPnki7HvkcqN9iA2T3KLW1cf2uZ5kvArtVY=' }, /^hash /],
       ['J2 a scrypt mem_cost over 17', { format: 'firebase-scrypt', ...FIREBASE, password: undefined, mem_cost: 18 }, /^mem_cost /],
       ['a Firebase import without its salt', { format: 'firebase-scrypt', ...FIREBASE, password: undefined, salt: undefined }, /^salt /],
       ['a Firebase salt that is not base64', { format: 'firebase-scrypt', ...FIREBASE, password: undefined, salt: 'not base64' }, /^salt /],
@@ -200,16 +200,32 @@ describeEachDatabase('password hashing schemes and imported hashes', (kind) => {
       expect(res.body.code).toBe('USER_NOT_FOUND');
     });
 
-    it('a caller without credentials is 401; without users:write, or bound to another account, 403; the account\'s own key may', async () => {
+    it('only an operator imports (admin scope): no credentials 401; passwords:write, users:write (even bound to the account), another account\'s admin key, and an account owner\'s or admin\'s login 403; the account\'s admin key may', async () => {
       const u = await newUser();
       const other = await createAccount(app());
       const body = { format: 'bcrypt', hash: await bcrypt.hash(PW, 4) };
       secrets.push(body.hash);
+      const accountAdmin = await app().http.post(`/accounts/${u.accountId}/users`).set(admin).send({ email: `acct-admin-${u.userId}@example.com`, role: 'admin' }).expect(201);
+      const adminLogin = (await issueSession(app(), accountAdmin.body.data.user_id)).accessToken;
       expect((await app().http.put(`/users/${u.userId}/password-hash`).send(body)).status).toBe(401);
       expect((await importHash(u.userId, body, (await createApiKey(app(), ['passwords:write'])).key)).status).toBe(403);
-      expect((await importHash(u.userId, body, (await createApiKey(app(), ['users:write'], other.accountId)).key)).status).toBe(403);
+      expect((await importHash(u.userId, body, (await createApiKey(app(), ['users:write'])).key)).status).toBe(403);
+      expect((await importHash(u.userId, body, (await createApiKey(app(), ['users:write'], u.accountId)).key)).status).toBe(403);
+      expect((await importHash(u.userId, body, (await createApiKey(app(), ['admin'], other.accountId)).key)).status).toBe(403);
+      const byAccountAdmin = await app().http.put(`/users/${u.userId}/password-hash`).set('Authorization', `Bearer ${adminLogin}`).send(body);
+      expect(byAccountAdmin.status).toBe(403);
       expect(await stored(u.userId)).toBeUndefined();
-      expect((await importHash(u.userId, body, (await createApiKey(app(), ['users:write'], u.accountId)).key)).status).toBe(200);
+      expect((await importHash(u.userId, body, (await createApiKey(app(), ['admin'], u.accountId)).key)).status).toBe(200);
+    });
+
+    it("a super admin's password is replaced only by an unbound caller: an admin key bound to the super admin's own account is 403", async () => {
+      const u = await newUser();
+      await app().http.patch(`/users/${u.userId}`).set(admin).send({ isAdmin: true }).expect(200);
+      const body = { format: 'bcrypt', hash: await bcrypt.hash(PW, 4) };
+      secrets.push(body.hash);
+      expect((await importHash(u.userId, body, (await createApiKey(app(), ['admin'], u.accountId)).key)).status).toBe(403);
+      expect(await stored(u.userId)).toBeUndefined();
+      expect((await importHash(u.userId, body)).status).toBe(200);
     });
 
     it('I1 no imported or stored hash appears in any response or log line', () => {

@@ -5,7 +5,7 @@ import { HashScheme } from './hash-scheme';
 
 export const DJANGO_PBKDF2_SHA256_ALGORITHM = 'django-pbkdf2-sha256';
 export const PBKDF2_MIN_ITERATIONS = 1_000;
-export const PBKDF2_MAX_ITERATIONS = 2_000_000;
+export const PBKDF2_MAX_ITERATIONS = 1_200_000; // Django 5.2 writes 1,000,000
 
 const pbkdf2Async = promisify(pbkdf2);
 

@@ -41,7 +41,7 @@ const FIREBASE_EXPECTED: Record<ImportRefusal['field'], string> = {
 /**
  * The stored form of an imported hash (its scheme and a string naming the parameters), or why it is
  * refused. Strict: bounded lengths and the cost bounds each scheme verifies within (bcrypt cost 4-15,
- * PBKDF2 iterations 1,000-2,000,000, scrypt N ≤ 2^17 and 128 MiB, argon2 m ≤ 256 MiB, t ≤ 10, p ≤ 8),
+ * PBKDF2 iterations 1,000-1,200,000, scrypt N ≤ 2^17 and 128 MiB, argon2 m ≤ 64 MiB, t ≤ 4, p ≤ 8),
  * so no import can make one login cost minutes. Never throws for any input.
  */
 export function parseImportedHash(input: ImportedHash): StoredPasswordHash | ImportRefusal {
@@ -55,7 +55,7 @@ export function parseImportedHash(input: ImportedHash): StoredPasswordHash | Imp
     }
     case 'argon2': {
       const parsed = parseArgon2(hash);
-      if (!parsed) return { field: 'hash', expected: 'argon2 PHC string ($argon2id$, $argon2i$ or $argon2d$, v=19 or 16, m at most 262144, t at most 10, p at most 8)' };
+      if (!parsed) return { field: 'hash', expected: 'argon2 PHC string ($argon2id$, $argon2i$ or $argon2d$, v=19 or 16, m at most 65536, t at most 4, p at most 8)' };
       return { algorithm: parsed.variant, hash };
     }
     case 'django-pbkdf2-sha256':

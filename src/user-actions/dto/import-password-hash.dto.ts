@@ -43,8 +43,8 @@ export class ImportPasswordHashDto {
   /**
    * `bcrypt`: `$2a$`, `$2b$` or `$2y$`, cost 4-15, of the plain password (at most 72 bytes are checked, so
    * a longer password never matches). `argon2`: a PHC string `$argon2id$`, `$argon2i$` or `$argon2d$`
-   * (v=19 or 16, m ≤ 262144 KiB, t ≤ 10, p ≤ 8). `django-pbkdf2-sha256`: Django's
-   * `pbkdf2_sha256$<iterations>$<salt>$<hash>` (1,000-2,000,000 iterations). `firebase-scrypt`: a user of
+   * (v=19 or 16, m ≤ 65536 KiB, t ≤ 4, p ≤ 8). `django-pbkdf2-sha256`: Django's
+   * `pbkdf2_sha256$<iterations>$<salt>$<hash>` (1,000-1,200,000 iterations). `firebase-scrypt`: a user of
    * a Firebase Authentication export, with the project's hash parameters.
    */
   @ApiProperty({ enum: IMPORT_FORMATS, type: String, example: 'bcrypt' })
