@@ -224,6 +224,16 @@ export class ApiKeysService implements OnApplicationBootstrap {
     if (principal.accountId && principal.accountId !== accountId) throw new ForbiddenError();
   }
 
+  /**
+   * For an action that hands the caller the user's sign-in (replacing their password with one the
+   * caller chose): the user's account must be reachable, and a super admin — who reaches every
+   * account — only by an unbound caller (another super admin, a global key), never by an account's.
+   */
+  assertCanTakeOverUser(principal: ApiKeyPrincipal, user: { accountId: string | null; isAdmin: boolean }): void {
+    this.assertCanReachAccount(principal, user.accountId);
+    if (user.isAdmin && principal.accountId !== null) throw new ForbiddenError();
+  }
+
   private newKey(name: string, scopes: ApiKeyScope[], accountId: string | null, keyHash: string, rateLimitPerMinute: number | null = null): ApiKey {
     return Object.assign(new ApiKey(), {
       id: randomUUID(), name, keyHash, scopes, accountId, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null, rateLimitPerMinute,

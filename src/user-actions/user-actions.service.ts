@@ -9,7 +9,7 @@ import { decodeAuditCursor, encodeAuditCursor } from '../audit/audit-cursor';
 import { AttemptLimiter, Limit } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
-import { AccountNotFoundError, ForbiddenError, PasswordAlreadySetError, RequestValidationError, UserNotFoundError } from '../common/errors/domain-errors';
+import { AccountNotFoundError, PasswordAlreadySetError, RequestValidationError, UserNotFoundError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
 import { Credential } from '../password/credential.entity';
@@ -127,11 +127,7 @@ export class UserActionsService {
     const imported = toImportedHash(dto);
     const { credential, replaced } = await this.passwords.importHash({
       userId: id, imported, actor: actorOf(caller),
-      guard: (user) => {
-        this.apiKeys.assertCanReachAccount(caller, user.accountId);
-        // A super admin reaches every account: only an unbound caller (another super admin, a global key) may replace theirs.
-        if (user.isAdmin && caller.accountId !== null) throw new ForbiddenError();
-      },
+      guard: (user) => this.apiKeys.assertCanTakeOverUser(caller, user),
     });
     return { data: { user_id: id, format: imported.format, algorithm: credential.algorithm, replaced } };
   }
