@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
+import type { Caller } from '../access/caller';
+import { Can, Principal } from '../auth/decorators/auth.decorators';
 import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto';
 import { AuditEventsService } from './audit-events.service';
 import { AuditEventPageDto } from './dto/audit-event-response.dto';
@@ -13,11 +14,11 @@ const badRequest = (details: string[]) => ({ statusCode: 400, error: 'Bad Reques
 /** Stored security events (docs/audit.md). Errors in the service envelope (src/dialects/service.presenter.ts). */
 @ApiTags(API_TAGS.audit.name)
 @Controller('audit-events')
-@RequireScope('admin')
 export class AuditEventsController {
   constructor(private readonly events: AuditEventsService) {}
 
   @Get()
+  @Can('audit.read')
   @ApiAdminRateLimited()
   @ApiOperation({
     summary: 'List audit events',
@@ -41,7 +42,7 @@ export class AuditEventsController {
     description: 'The key lacks scope admin, or is bound to another account than `account_id`.',
     example: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'The credentials do not allow this operation.' },
   })
-  list(@Query() query: ListAuditEventsQueryDto, @Principal() caller: ApiKeyPrincipal): Promise<AuditEventPageDto> {
+  list(@Query() query: ListAuditEventsQueryDto, @Principal() caller: Caller): Promise<AuditEventPageDto> {
     return this.events.list(query, caller);
   }
 }
