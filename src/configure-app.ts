@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { API_KEY_SCOPES } from './api-keys/api-key.entity';
+import { API_KEY_SCOPES } from './access/scopes';
 import { API_KEY_SECURITY, BEARER_SECURITY, OAUTH2_SECURITY, OAUTH_CLIENT_BASIC_SECURITY } from './auth/decorators/auth.decorators';
 import type { HttpLogger } from 'pino-http';
 import { HTTP_LOGGER, ServiceLogger } from './common/logging';

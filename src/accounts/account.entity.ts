@@ -11,6 +11,10 @@ export class Account {
   @Column({ name: 'password_policy', type: 'simple-json' }) passwordPolicy: PasswordPolicy;
   /** Link templates for this account's users' emails (INVITATION_LINK, …); null or a kind left out: the configured one. */
   @Column({ type: 'simple-json', nullable: true }) links: LinkOverrides | null;
+  /** Anyone may join with POST /auth/signup and this account's id (default: closed). */
+  @Column({ name: 'self_sign_up', type: 'boolean', default: false }) selfSignUp: boolean;
+  /** Email domains (lower case, IDNs as punycode) whose addresses may join even when selfSignUp is off. */
+  @Column({ name: 'sign_up_domains', type: 'simple-json' }) signUpDomains: string[];
   @TimeColumn('created_at') createdAt: Date;
   @TimeColumn('updated_at') updatedAt: Date;
 }

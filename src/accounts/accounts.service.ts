@@ -10,6 +10,7 @@ import { MailService } from '../mail/mail.service';
 import { completePolicy, PasswordPolicy, policyProblems } from '../password/password-policy';
 import { NewUser, UsersService } from '../users/users.service';
 import { Account } from './account.entity';
+import { CLOSED_SIGN_UP, type SignUpSettings } from './sign-up-rule';
 import type { User } from '../users/user.entity';
 
 @Injectable()
@@ -23,10 +24,14 @@ export class AccountsService {
   ) {}
 
   /** Creates the account and its owner, and queues the owner's invitation, in one transaction. */
-  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: LinkOverrides | null }): Promise<{ account: Account; owner: User }> {
+  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: LinkOverrides | null; signUp?: SignUpSettings }): Promise<{ account: Account; owner: User }> {
     const policy = validPolicy(input.policy);
     const now = this.clock.now();
-    const account = Object.assign(new Account(), { id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links ?? null, createdAt: now, updatedAt: now });
+    const signUp = input.signUp ?? CLOSED_SIGN_UP;
+    const account = Object.assign(new Account(), {
+      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links ?? null,
+      selfSignUp: signUp.selfSignUp, signUpDomains: [...signUp.signUpDomains], createdAt: now, updatedAt: now,
+    });
     const owner = await this.uow.run(async (em) => {
       await em.insert(Account, account);
       const user = await this.users.insert(em, { ...input.owner, accountId: account.id, role: 'owner' });
@@ -58,6 +63,14 @@ export class AccountsService {
     account.links = links;
     account.updatedAt = this.clock.now();
     await this.uow.run((em) => em.update(Account, { id }, { links, updatedAt: account.updatedAt }));
+    return account;
+  }
+
+  /** Replaces who may join the account by self sign-up. */
+  async replaceSignUp(id: string, settings: SignUpSettings): Promise<Account> {
+    const account = await this.get(id);
+    Object.assign(account, { selfSignUp: settings.selfSignUp, signUpDomains: [...settings.signUpDomains], updatedAt: this.clock.now() });
+    await this.uow.run((em) => em.update(Account, { id }, { selfSignUp: account.selfSignUp, signUpDomains: account.signUpDomains, updatedAt: account.updatedAt }));
     return account;
   }
 }
