@@ -74,6 +74,7 @@ describe('the built service (npm start) over HTTP: one request per operation of 
     const policy = { minLength: 8, maxLength: 99, requiredClasses: ['lower', 'upper', 'digit', 'special'], minClasses: 0, historySize: 3, maxAgeDays: 0, rejectCommon: true, rejectUserInfo: false, passwordLogin: true };
     await api.send('PUT', `/accounts/${accountId}/password-policy`, { headers: admin, json: policy, expect: 200 });
     await api.send('PUT', `/accounts/${accountId}/links`, { headers: admin, json: { invitation: null, verification: null, reset: null, recovery: null }, expect: 200 });
+    await api.send('PUT', `/accounts/${accountId}/sign-up`, { headers: admin, json: { selfSignUp: false, signUpDomains: ['example.com'] }, expect: 200 });
     state.memberEmail = email('member');
     const member = await api.send('POST', `/accounts/${accountId}/users`, { headers: admin, json: { email: state.memberEmail, firstName: 'Max', lastName: 'Member' }, expect: 201 });
     state.memberId = member.body.data.user_id;
@@ -103,10 +104,10 @@ describe('the built service (npm start) over HTTP: one request per operation of 
     await api.send('POST', '/auth/refresh', { json: { refresh_token: refreshed.body.token.refresh_token }, expect: 401 });
   });
 
-  it('D2: sign up, verify the email with the mailed code, set the password with the verification JWT', async () => {
+  it('D2: sign up into the account (its domain is open), verify the email with the mailed code, set the password with the verification JWT', async () => {
     const signUpEmail = email('signup');
     const since = s.app.smtp.messages.length;
-    await api.send('POST', '/auth/signup', { json: { email: signUpEmail, firstName: 'Sam', lastName: 'Signup' }, expect: 201 });
+    await api.send('POST', '/auth/signup', { json: { email: signUpEmail, firstName: 'Sam', lastName: 'Signup', account_id: state.accountId }, expect: 201 });
     const verified = await api.send('POST', '/auth/verify-email', { json: { code: await codeFrom(signUpEmail, /verify/i, since) }, expect: 200 });
     await api.send('POST', '/auth/setpassword', { headers: bearer(verified.body.data.token), json: { password: PASSWORD }, expect: 200 });
   });
