@@ -9,6 +9,7 @@ import { decodeAuditCursor, encodeAuditCursor } from '../audit/audit-cursor';
 import { AttemptLimiter, Limit } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
+import { DomainEvents, eventUser } from '../common/domain-events';
 import { AccountNotFoundError, PasswordAlreadySetError, RequestValidationError, UserNotFoundError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
@@ -61,6 +62,7 @@ export class UserActionsService {
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly passwords: PasswordLifecycleService,
+    private readonly events: DomainEvents,
   ) {}
 
   /** POST /users/{id}/invitation: a new D1 token (the older one is voided by OneTimeTokensService.issue) and the invitation email. */
@@ -109,9 +111,7 @@ export class UserActionsService {
       const revoked = await this.sessions.revokeAll(em, id);
       const now = this.clock.now();
       await em.update(User, { id }, { credentialsChangedAt: now, updatedAt: now });
-      await this.audit.record(em, {
-        type: 'session.revoked', userId: id, accountId: user.accountId, actor: actorOf(caller), outcome: 'success', details: { reason: 'admin', sessions: revoked },
-      });
+      await this.events.publish(em, { type: 'sessions.revoked', user: eventUser(user), actor: actorOf(caller), at: now, reason: 'admin', sessions: revoked });
       return revoked;
     });
     this.logger.log({ event: 'session.revoked', userId: id, reason: 'admin', sessions }, 'session.revoked');
