@@ -25,6 +25,8 @@ export function auditEventOf(event: Recorded): AuditEventInput | null {
       return { ...base, type: 'password.removed', details: { dialect: event.via, ...keyOf(event.actor), sessions_revoked } };
     case 'sessions.revoked':
       return { ...base, type: 'session.revoked', details: { reason: event.reason, sessions: event.sessions } };
+    default:
+      return null;
   }
 }
 

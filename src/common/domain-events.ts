@@ -27,18 +27,27 @@ interface EventBase {
 }
 
 /**
- * - `password.set`: a password was set on any path. `via` is the path (`D1`…`D5`, or another name of a
- *   flow); `mode` what the path allows (`initial`: only a first password; `replace`); `replaced` whether
- *   a password was replaced.
+ * - `password.set`: a password was set on any path. `via` is the path: `D1`…`D5`, `change` (the user
+ *   changed it while signed in), `temporary` or `admin` (an administrator set it, to be changed at the
+ *   next login or not); `mode` what the path allows (`initial`: only a first password; `replace`);
+ *   `replaced` whether a password was replaced.
  * - `password.imported`: a hash from another system became the current one (no notice: the password did not change).
  * - `password.removed`: the password was removed (D3 `DELETE`).
- * - `sessions.revoked`: live sessions ended, `sessions` of them, for `reason` (`password_set`, …).
+ * - `sessions.revoked`: live sessions ended, `sessions` of them, for `reason` (`password_set`, `admin`, …).
+ * - `user.created`: a user was created, `via` `account` (the owner of a new account), `invitation` (an
+ *   administrator invited it) or `signup` (self sign-up).
+ * - `user.disabled`, `user.enabled`: an administrator disabled or enabled the user.
+ * - `user.deleted`: the user was erased (its row is gone by the time the recorders run; `user` is its last view).
  */
 export type DomainEvent =
   | (EventBase & { type: 'password.set'; via: string; mode: 'initial' | 'replace'; replaced: boolean })
   | (EventBase & { type: 'password.imported'; format: string; algorithm: string; replaced: boolean })
   | (EventBase & { type: 'password.removed'; via: string })
-  | (EventBase & { type: 'sessions.revoked'; reason: string; sessions: number });
+  | (EventBase & { type: 'sessions.revoked'; reason: string; sessions: number })
+  | (EventBase & { type: 'user.created'; via: 'account' | 'invitation' | 'signup' })
+  | (EventBase & { type: 'user.disabled' })
+  | (EventBase & { type: 'user.enabled' })
+  | (EventBase & { type: 'user.deleted' });
 
 export type DomainEventType = DomainEvent['type'];
 
