@@ -9,6 +9,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
 import { completePolicy, PasswordPolicy, policyProblems } from '../password/password-policy';
 import { NewUser, UsersService } from '../users/users.service';
+import type { AuditCursor } from '../audit/audit-cursor';
 import { Account } from './account.entity';
 import { CLOSED_SIGN_UP, type SignUpSettings } from './sign-up-rule';
 import type { User } from '../users/user.entity';
@@ -40,6 +41,20 @@ export class AccountsService {
     });
     this.mail.kick();
     return { account, owner };
+  }
+
+  /**
+   * Accounts newest first (created_at, then id, descending), `limit` per page after `cursor`; `only`:
+   * just that account (a caller bound to it). Keyset paging: never skips or repeats an account.
+   */
+  async page(o: { limit: number; cursor?: AuditCursor; only: string | null }): Promise<{ rows: Account[]; next: AuditCursor | null }> {
+    const qb = this.accounts.createQueryBuilder('a');
+    if (o.only) qb.andWhere('a.id = :only', { only: o.only });
+    if (o.cursor) qb.andWhere('(a.createdAt < :at OR (a.createdAt = :at AND a.id < :id))', { at: o.cursor.atMs, id: o.cursor.id });
+    const rows = await qb.orderBy('a.createdAt', 'DESC').addOrderBy('a.id', 'DESC').limit(o.limit + 1).getMany();
+    const page = rows.slice(0, o.limit);
+    const last = page[page.length - 1];
+    return { rows: page, next: rows.length > o.limit && last ? { atMs: last.createdAt.getTime(), id: last.id } : null };
   }
 
   async get(id: string): Promise<Account> {

@@ -24,6 +24,9 @@ export const AUDIT_EVENT_TYPES = [
   'rate_limit.hit',
   'user.invitation_sent',
   'user.password_reset_sent',
+  'user.disabled',
+  'user.enabled',
+  'user.deleted',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -36,6 +36,7 @@ const ANSWERS: Record<string, [number, string, string]> = {
   API_KEY_NOT_FOUND: [404, 'NOT_FOUND', 'API key not found'],
   EMAIL_TAKEN: [409, 'EMAIL_TAKEN', 'A user with this email already exists'],
   ROLE_CONFLICT: [409, 'ROLE_CONFLICT', 'An account has exactly one owner'],
+  LAST_OWNER: [409, 'LAST_OWNER', 'The owner of an account cannot be deleted'],
   INVALID_CREDENTIALS: [401, 'INVALID_CREDENTIALS', 'Invalid email or password'],
   PASSWORD_EXPIRED: [401, 'PASSWORD_EXPIRED', 'The password has expired, please reset it'],
   INVALID_REFRESH_TOKEN: [401, 'INVALID_TOKEN', 'Invalid or expired refresh token'],

@@ -36,6 +36,7 @@ const STATUS: Record<string, [number, string]> = {
   API_KEY_NOT_FOUND: [404, 'api key not found'],
   EMAIL_TAKEN: [409, 'email already in use'],
   ROLE_CONFLICT: [409, 'role conflict'],
+  LAST_OWNER: [409, 'the owner of an account cannot be deleted'],
   INVALID_CREDENTIALS: [401, 'invalid credentials'],
   PASSWORD_EXPIRED: [401, 'password expired'],
   INVALID_REFRESH_TOKEN: [401, 'invalid refresh token'],

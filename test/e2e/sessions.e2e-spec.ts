@@ -232,7 +232,7 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       const res = await me(session.access_token).expect(200);
       expect(Object.keys(res.body)).toEqual(['data']);
       expect(Object.keys(res.body.data).sort()).toEqual(
-        ['account_id', 'created_at', 'email', 'first_name', 'has_password', 'is_active', 'is_admin', 'is_email_verified', 'last_name', 'locale', 'role', 'updated_at', 'user_id'],
+        ['account_id', 'created_at', 'disabled', 'email', 'first_name', 'has_password', 'is_active', 'is_admin', 'is_email_verified', 'last_name', 'locale', 'role', 'updated_at', 'user_id'],
       );
       expect(res.body.data).toMatchObject({ user_id: userId, account_id: accountId, email, has_password: true, is_active: true });
       expect(JSON.stringify(res.body)).not.toMatch(/\$2[aby]\$/);

@@ -37,3 +37,9 @@ export class AccountDto {
 export class AccountEnvelopeDto {
   @ApiProperty({ type: AccountDto }) data: AccountDto;
 }
+
+/** One page of `GET /accounts`, newest first. */
+export class AccountPageDto {
+  @ApiProperty({ type: [AccountDto] }) data: AccountDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.', example: null }) next: string | null;
+}

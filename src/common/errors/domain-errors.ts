@@ -128,6 +128,10 @@ export class InvalidPolicyError extends DomainError {
     super('invalid password policy');
   }
 }
+/** Erasing the one owner of an account (transfer ownership first). */
+export class LastOwnerError extends DomainError {
+  readonly code = 'LAST_OWNER';
+}
 /** Sign-up into an account that does not allow self sign-up for this address (CONTRACT.md "No escalation"). */
 export class SignUpClosedError extends DomainError {
   readonly code = 'SIGN_UP_CLOSED';
