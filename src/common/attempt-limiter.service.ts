@@ -88,8 +88,8 @@ const WAIT_STEPS_MS = [5, 10, 20, 40, 80, 160, 250];
 export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   private readonly sweeper: ExpiredRowsSweeper<AttemptCounter>;
   private readonly holdSweeper: ExpiredRowsSweeper<AttemptReservation>;
-  /** Requests of this process waiting for a held budget; woken whenever a place of this process is released. */
-  private readonly waiters = new Set<() => void>();
+  /** Requests of this process waiting for a held budget, by the keys they wait on; woken when a place of this process on one of them is released. */
+  private readonly waiters = new Set<{ keys: string[]; wake: () => void }>();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -196,16 +196,19 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     for (let step = round; Date.now() < deadline; step++) {
       const pause = Math.min(WAIT_STEPS_MS[Math.min(step, WAIT_STEPS_MS.length - 1)], deadline - Date.now());
       const woken = await new Promise<boolean>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve(true);
+        const waiter = {
+          keys: limits.map((l) => l.key),
+          wake: () => {
+            clearTimeout(timer);
+            this.waiters.delete(waiter);
+            resolve(true);
+          },
         };
         const timer = setTimeout(() => {
-          this.waiters.delete(wake);
+          this.waiters.delete(waiter);
           resolve(false);
         }, pause);
-        this.waiters.add(wake);
+        this.waiters.add(waiter);
       });
       if (woken || (await this.mayHavePlace(limits))) return true;
     }
@@ -243,7 +246,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
         }
         settled = true;
         await this.uow.run(release);
-        this.wakeWaiters();
+        this.wakeWaiters(keys);
       },
       fail: async () => {
         if (settled) return;
@@ -252,14 +255,14 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
           for (const key of keys) await this.hit(em, byKey.get(key)!);
           await release(em);
         });
-        this.wakeWaiters();
+        this.wakeWaiters(keys);
       },
     };
   }
 
-  /** Lets waiting reservations look again (a place of this process was released). */
-  private wakeWaiters(): void {
-    for (const wake of [...this.waiters]) wake();
+  /** Lets the reservations waiting on any of `keys` look again (a place of this process on them was released). */
+  private wakeWaiters(keys: string[]): void {
+    for (const waiter of [...this.waiters]) if (waiter.keys.some((k) => keys.includes(k))) waiter.wake();
   }
 
   /**
