@@ -27,6 +27,17 @@ const ADMIN_KEY = 'race-admin-key-0123456789abcdef0123456789';
 const MIGRATION_NAMES = MIGRATIONS.map((m) => m.name).sort();
 const READY_WITHIN_MS = 45_000;
 
+/** Runs `work` on a connection of its own to `url` (the test's own, beside the instances'). */
+async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await work(c);
+  } finally {
+    await c.end();
+  }
+}
+
 /** One racer: the start gate makes both reach the database at the same moment. */
 function startRacer(port: number, databaseUrl: string, cwd: string, gateDir: string): Instance {
   return startInstance(String(port), port, {
@@ -98,15 +109,7 @@ describe('two instances started together on one fresh database (issue 8 §3: the
   if (!pgUrl) process.stderr.write('migration-race.e2e-spec: PostgreSQL case skipped (TEST_DATABASE_URL is not set)\n');
   (pgUrl ? it : it.skip)('PostgreSQL: both become ready, no error is logged, each migration is recorded once', async () => {
     const schema = `race_${randomBytes(6).toString('hex')}`;
-    const admin = async <T>(work: (c: Client) => Promise<T>): Promise<T> => {
-      const c = new Client({ connectionString: pgUrl });
-      await c.connect();
-      try {
-        return await work(c);
-      } finally {
-        await c.end();
-      }
-    };
+    const admin = <T>(work: (c: Client) => Promise<T>) => withClient(pgUrl!, work);
     await admin((c) => c.query(`CREATE SCHEMA "${schema}"`));
     try {
       const url = new URL(pgUrl!);
@@ -284,15 +287,7 @@ describe('four instances started together with no keys configured (issue 18 §5)
   const pgUrl = process.env.TEST_DATABASE_URL;
   (pgUrl ? it : it.skip)('PostgreSQL: all four ready, one master key, one admin key (the file\'s)', async () => {
     const schema = `race4_${randomBytes(6).toString('hex')}`;
-    const admin = async <T>(work: (c: Client) => Promise<T>): Promise<T> => {
-      const c = new Client({ connectionString: pgUrl });
-      await c.connect();
-      try {
-        return await work(c);
-      } finally {
-        await c.end();
-      }
-    };
+    const admin = <T>(work: (c: Client) => Promise<T>) => withClient(pgUrl!, work);
     await admin((c) => c.query(`CREATE SCHEMA "${schema}"`));
     const cwd = mkdtempSync(join(tmpdir(), 'pls-race4-'));
     try {
