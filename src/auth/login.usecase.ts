@@ -4,6 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { AttemptLimiter, Limit, Reservation } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
+import { isStorageDown } from '../common/errors/to-domain-error';
 import { Clock } from '../common/clock';
 import { InvalidCredentialsError, PasswordExpiredError, PasswordLoginDisabledError, RateLimitedError } from '../common/errors/domain-errors';
 import { clientNetworkRef, clientNetworkRefs } from '../common/rate-limit/client-network';
@@ -30,15 +31,17 @@ import { SessionsService, tokenBody } from './sessions.service';
  * body nor timing tells them apart (SECURITY.md C1, C2). Only after a correct password does the
  * caller learn that it has expired (A14) or that the account does not use passwords.
  *
- * Budgets (login-limits.ts; SECURITY.md B7, C3, J6, N4 §3.2.2): before the password is checked, one
- * failure is counted in advance, in one transaction, per target (the normalized email, known or not),
- * per client and overall, so a parallel burst cannot overshoot. Past the target's or the client's
+ * Budgets (login-limits.ts; SECURITY.md B7, C3, J6, N4 §3.2.2): before the password is checked, a
+ * place is taken (AttemptLimiter.tryReserve), in one transaction, per target (the normalized email,
+ * known or not), per client and overall, so a parallel burst cannot overshoot; a wrong password counts
+ * it as a failure on each before the answer, anything else releases it (a place its request never
+ * settles lapses after a short lease, counted nowhere). Past the target's or the client's
  * budget the answer is 429 RATE_LIMITED with Retry-After, right password or not (no oracle). Past the
  * overall budget the client falls back to a tighter allowance instead of being refused. Past the
  * target's budget, a network the target logged in from within 90 days (KnownLoginNetworks; decided on
  * the hashed email, without a user lookup) is still checked on its own small allowance, so nobody can
  * lock the owner out of their usual network. Anything but a wrong password (a correct one, even
- * expired) gives the counts back; a correct one also clears the target's counts (D5) and records the
+ * expired) counts nothing; a correct one also clears the target's counts (D5) and records the
  * network as known, in the transaction that issues the session. Audit: `login.failed` (user id when the email exists, never the email or the
  * password) and `login.limited` (once per window and budget).
  */
@@ -78,21 +81,26 @@ export class LoginUseCase {
       });
     } catch (error) {
       if (failedUser !== undefined) {
+        // A wrong password: counted on every budget before the answer, so sequential guesses are bounded.
+        for (const r of reservations) await r.fail();
         // A refusal stays a refusal even if the audit store is unavailable.
         await this.audit
           .record(null, { type: 'login.failed', userId: failedUser?.id ?? null, accountId: failedUser?.accountId ?? null, actor: { kind: 'anonymous' }, clientIp, outcome: 'failure' })
           .catch(() => undefined);
-      } else {
+      } else if (!isStorageDown(error)) {
         await this.giveBack(reservations).catch(() => undefined);
       }
+      // With the database unavailable no further query is made (the answer would wait for it in vain):
+      // the places lapse with their lease, and nothing was counted.
       throw error;
     }
   }
 
   /**
-   * Counts one failure in advance per target and client (or, when the target's budget is spent and the
+   * Takes a place in advance per target and client (or, when the target's budget is spent and the
    * client's network is known for it, on that network's allowance), then overall (or, when the overall
-   * budget is spent, on the client's tighter allowance). Throws RateLimitedError when a budget is exhausted.
+   * budget is spent, on the client's tighter allowance). Throws RateLimitedError when a budget is
+   * exhausted, or held by attempts in flight that did not settle within the limiter's wait.
    */
   private async reserveFailure(
     targetLimits: Limit[],
@@ -104,8 +112,14 @@ export class LoginUseCase {
     // Nearly always every budget has room: all of them in one transaction, a refusal counted nowhere.
     const all = await this.limiter.tryReserve([clientLimit, ...targetLimits, LOGIN_GLOBAL_LIMIT], { countRefusal: false });
     if (all.granted) return [all.reservation];
+    // Not spent but held by attempts in flight that did not settle in time: refused as it is, no fallback.
+    if (all.held) {
+      const budget: LoginBudget = all.limit === clientLimit ? 'client' : all.limit === LOGIN_GLOBAL_LIMIT ? 'global' : 'target';
+      return this.refuse(budget, all.limit, all.retryAfterSeconds, all.windowEndsAtMs, clientIp);
+    }
     // One is spent: decided budget by budget, as SECURITY.md B7/G8 and the known-network rule say.
     let own = await this.limiter.tryReserve([clientLimit, ...targetLimits]);
+    if (!own.granted && own.held) return this.refuse(own.limit === clientLimit ? 'client' : 'target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
     if (!own.granted && own.limit !== clientLimit) {
       // The target's budget is spent: only a network it logged in from keeps a (small) allowance.
       // Decided on hashes alone, so an unknown email is answered exactly like a known one.
@@ -117,6 +131,10 @@ export class LoginUseCase {
     if (!own.granted) return this.refuse('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
     const overall = await this.limiter.tryReserve([LOGIN_GLOBAL_LIMIT]);
     if (overall.granted) return [own.reservation, overall.reservation];
+    if (overall.held) {
+      await own.reservation.refund();
+      return this.refuse('global', overall.limit, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
+    }
     this.report('global', LOGIN_GLOBAL_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
     const tighter = await this.limiter.tryReserve([loginClientLimitWhenGlobalSpent(client)]);
     if (tighter.granted) return [own.reservation, tighter.reservation];
