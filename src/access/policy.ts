@@ -68,7 +68,9 @@ export type Credential =
   /** A user's own access token ('jwt-access'): the route acts on that user only. */
   | 'session'
   /** An email-verification JWT ('jwt-verification'): D2 only. */
-  | 'verification';
+  | 'verification'
+  /** A user's own access token, or a change token from a login whose password was due for change ('jwt-change'). */
+  | 'change';
 
 export interface ActionRule {
   credential: Credential;
@@ -119,6 +121,7 @@ export const ACTIONS = {
   'audit.read': { credential: 'admin', scope: 'admin', roles: ['owner', 'admin'], target: 'account' },
   'me.read': { credential: 'session', target: 'self' },
   'sessions.logout': { credential: 'session', target: 'self' },
+  'passwords.change': { credential: 'change', target: 'self' },
   'passwords.setWithVerification': { credential: 'verification', target: 'self' },
 } as const satisfies Record<string, ActionRule>;
 

@@ -15,11 +15,11 @@ export function auditEventOf(event: Recorded): AuditEventInput | null {
   const base = { userId: event.user.id, accountId: event.user.accountId, actor: event.actor, outcome: 'success' };
   const sessions_revoked = event.sessionsRevoked ?? 0;
   switch (event.type) {
-    case 'password.set':
-      return {
-        ...base, type: 'password.set',
-        details: { dialect: event.via, flow: FLOW_OF[event.via] ?? 'direct', mode: event.mode, replaced: event.replaced, ...keyOf(event.actor), sessions_revoked },
-      };
+    case 'password.set': {
+      // A dialect names itself and its flow; the other paths (change, temporary, admin) are their own flow.
+      const path: Record<string, string> = FLOW_OF[event.via] ? { dialect: event.via, flow: FLOW_OF[event.via] } : { via: event.via, flow: event.via };
+      return { ...base, type: 'password.set', details: { ...path, mode: event.mode, replaced: event.replaced, ...keyOf(event.actor), sessions_revoked } };
+    }
     case 'password.imported':
       return { ...base, type: 'password.imported', details: { format: event.format, algorithm: event.algorithm, replaced: event.replaced, ...keyOf(event.actor), sessions_revoked } };
     case 'password.removed':

@@ -27,7 +27,7 @@ import { KeyRing1764360000000 } from './migrations/1764360000000-key-ring';
 import { PasswordHashSchemes1764370000000 } from './migrations/1764370000000-password-hash-schemes';
 import { HotQueryIndexes1764390000000 } from './migrations/1764390000000-hot-query-indexes';
 import { AccountSignUp1764411000000 } from './migrations/1764411000000-account-sign-up';
-import { SignedInLifecycle1764420000000 } from './migrations/1764420000000-signed-in-lifecycle';
+import { SignedInLifecycle1764430000000 } from './migrations/1764430000000-signed-in-lifecycle';
 import { MailPriority1764380000000 } from './migrations/1764380000000-mail-priority';
 import { AttemptReservations1764410000000 } from './migrations/1764410000000-attempt-reservations';
 import { KeyRingRow } from '../keys/key-ring.entity';
@@ -38,7 +38,7 @@ export const MIGRATIONS = [
   InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, ResetCodeNetworks1764320000000,
   LoginKnownNetworks1764330000000, LinksAndLocale1764340000000,
   UserRoles1764350000000, KeyRing1764360000000, PasswordHashSchemes1764370000000, MailPriority1764380000000, HotQueryIndexes1764390000000,
-  AttemptReservations1764410000000, AccountSignUp1764411000000, SignedInLifecycle1764420000000,
+  AttemptReservations1764410000000, AccountSignUp1764411000000, SignedInLifecycle1764430000000,
 ];
 
 /**

@@ -1,7 +1,7 @@
 import type { CharClass } from '../password/password-policy';
 import type { PolicyViolation } from '../password/policy-violation';
 import {
-  DomainError, InvalidPolicyError, MalformedBodyError, PasswordPolicyError, RateLimitedError, RequestValidationError,
+  DomainError, InvalidPolicyError, MalformedBodyError, PasswordChangeRequiredError, PasswordPolicyError, RateLimitedError, RequestValidationError,
 } from '../common/errors/domain-errors';
 import type { DialectPresenter, ErrorResponse } from './presenter';
 
@@ -37,7 +37,9 @@ const STATUS: Record<string, [number, string]> = {
   ROLE_CONFLICT: [409, 'An account has exactly one owner: make another user owner to change the owner\'s role; users without an account have no role.'],
   LAST_OWNER: [409, 'The owner of an account cannot be deleted: make another user owner first.'],
   INVALID_CREDENTIALS: [401, 'Invalid email or password.'],
-  PASSWORD_EXPIRED: [401, 'The password has expired. Reset it with POST /v1/auth/password-reset/request or POST /api/v2/account/recover/.'],
+  PASSWORD_CHANGE_REQUIRED: [403, 'The password must be changed before signing in: send the new one to POST /users/me/password with Authorization: Bearer <change_token>.'],
+  USER_DISABLED: [403, 'This user is disabled.'],
+  INVALID_CURRENT_PASSWORD: [400, 'The current password is wrong.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, expired or revoked.'],
   INVALID_POLICY: [400, 'The password policy is inconsistent.'],
 };
@@ -100,6 +102,8 @@ export class ServicePresenter implements DialectPresenter {
       body.violations = error.violations.map((v) => ({ rule: v.rule, message: describeViolation(v) }));
     }
     if (error instanceof InvalidPolicyError) body.details = error.problems;
+    // The login's answer for a password due for change: the token that lets the user change it, and only that.
+    if (error instanceof PasswordChangeRequiredError) Object.assign(body, { reason: error.reason, change_token: error.changeToken, expires_in: error.expiresInSeconds });
     return { status: code, body, headers: retryAfter(error) };
   }
 }

@@ -217,7 +217,7 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
       after: async (p) => void (await sql(t, 'UPDATE users SET is_active = true WHERE id = $1', [p.id])),
     },
     {
-      title: 'PUT /users/{id}/password (temporary)', method: 'put', path: (id) => `/users/${id}/password`, body: () => ({ password: `Temporary-${fresh()}!`, temporary: true }),
+      title: 'PUT /users/{id}/password (temporary)', method: 'put', path: (id) => `/users/${id}/password`, body: () => ({ password: `Temporary-7-${fresh()}!`, temporary: true }),
       expect: (c, p) => takeover(c, p, 'users:write'), allowed: [200],
     },
     { title: 'DELETE /users/{id}', method: 'delete', path: (id) => `/users/${id}`, expect: (c, p) => takeover(c, p, 'users:write'), allowed: [204, 409], fresh: true },
@@ -375,7 +375,7 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
   it('D2 (POST /auth/setpassword) takes an email-verification JWT only: every other credential is refused before any password check', async () => {
     for (const c of callers) {
       const headers = c.name === 'an email-verification JWT' ? { Authorization: `Bearer ${(await signUpAndVerify(t, smtp)).verificationJwt}` } : await c.headers();
-      const res = await t.http.post('/auth/setpassword').set(headers).send({ password: `Verified-${fresh()}!` });
+      const res = await t.http.post('/auth/setpassword').set(headers).send({ password: `Verified-7-${fresh()}!` });
       assertNoEscalation(c, res.status, res.body, 'D2');
       if (c.name === 'an email-verification JWT') expect(res.status).toBe(200);
       else expect([c.name, res.status, res.body.error?.code]).toEqual([c.name, expect.any(Number), expect.stringMatching(/^(UNAUTHORIZED|INVALID_TOKEN)$/)]);

@@ -9,8 +9,8 @@ import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
  * - `idx_credentials_expires_at`: the warning job finds the passwords about to expire without a scan.
  * Plain `ALTER TABLE … ADD/DROP COLUMN` (see 1764340000000-links-and-locale.ts for why not addColumn).
  */
-export class SignedInLifecycle1764420000000 implements MigrationInterface {
-  name = 'SignedInLifecycle1764420000000';
+export class SignedInLifecycle1764430000000 implements MigrationInterface {
+  name = 'SignedInLifecycle1764430000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE credentials ADD COLUMN must_change boolean NOT NULL DEFAULT false');
