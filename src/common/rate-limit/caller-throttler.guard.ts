@@ -89,7 +89,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
       .record(null, {
         type: 'rate_limit.hit',
         actor: caller ? { kind: 'api_key', id: caller.keyId } : { kind: 'anonymous' },
-        clientIp: req.ip ?? null,
+        clientIp: clientAddress(req.ip),
         outcome: 'limited',
         details: {
           tracker: caller ? caller.kind : 'address',
