@@ -160,7 +160,7 @@ class ApiKeyListCommand extends CliCommand {
         id: k.id, name: k.name, scopes: k.scopes, account_id: k.accountId, created_at: iso(k.createdAt), last_used_at: iso((k as { lastUsedAt?: Date | null }).lastUsedAt),
       }));
       if (o.json) this.ctx.json(rows);
-      else this.ctx.table(['id', 'name', 'scopes', 'account_id', 'created_at', 'last_used_at'], rows.map((r) => [r.id, r.name, r.scopes.join(','), r.account_id ?? '-', r.created_at, r.last_used_at ?? '-']));
+      else this.ctx.table(['id', 'name', 'scopes', 'account_id', 'created_at', 'last_used_at'], rows.map((r) => [r.id, r.name, r.scopes.join(','), r.account_id ?? '-', r.created_at ?? '-', r.last_used_at ?? '-']));
     });
   }
   @Option(jsonOption) parseJson(): boolean {

@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AppMetrics } from '../../metrics/app-metrics';
 import { AuditTrail } from '../audit-trail';
-import { clientKey } from '../client-ip';
+import { clientAddress, clientKey } from '../client-ip';
 import { Clock } from '../clock';
 import { RateLimitedError } from '../errors/domain-errors';
 import { CALLER_IDENTIFIERS, CallerIdentifier, RateLimitedCaller } from './caller-identity';
