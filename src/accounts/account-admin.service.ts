@@ -32,6 +32,6 @@ export class AccountAdminService {
 
   async replaceLinks(id: string, dto: AccountLinksDto, caller: ApiKeyPrincipal): Promise<AccountLinksResponseDto> {
     this.apiKeys.assertCanReachAccount(caller, id);
-    return AccountLinksResponseDto.from((await this.accounts.replaceLinks(id, storedLinks(dto))).links);
+    return AccountLinksResponseDto.from(await this.accounts.replaceLinks(id, storedLinks(dto)));
   }
 }

@@ -11,6 +11,11 @@ export class Account {
   @Column({ name: 'password_policy', type: 'simple-json' }) passwordPolicy: PasswordPolicy;
   /** Link templates for this account's users' emails (INVITATION_LINK, …); null or a kind left out: the configured one. */
   @Column({ type: 'simple-json', nullable: true }) links: LinkOverrides | null;
+  /** Where this account's users sign in (`links.sign_in`); null: SIGN_IN_URL, or no link. The success pages link to it. */
+  @Column({ name: 'sign_in_url', type: 'varchar', length: 2048, nullable: true }) signInUrl: string | null;
   @TimeColumn('created_at') createdAt: Date;
   @TimeColumn('updated_at') updatedAt: Date;
 }
+
+/** What an account keeps of its links: its email templates (null: the configured ones) and its sign-in address. */
+export type AccountLinks = Pick<Account, 'links' | 'signInUrl'>;

@@ -26,6 +26,7 @@ import { KeyRing1764360000000 } from './migrations/1764360000000-key-ring';
 import { PasswordHashSchemes1764370000000 } from './migrations/1764370000000-password-hash-schemes';
 import { HotQueryIndexes1764390000000 } from './migrations/1764390000000-hot-query-indexes';
 import { MailPriority1764380000000 } from './migrations/1764380000000-mail-priority';
+import { AccountSignInUrl1764400000000 } from './migrations/1764400000000-account-sign-in-url';
 import { KeyRingRow } from '../keys/key-ring.entity';
 import { DiscardOnTimeoutClient } from './postgres-client';
 
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, ResetCodeNetworks1764320000000,
   LoginKnownNetworks1764330000000, LinksAndLocale1764340000000,
   UserRoles1764350000000, KeyRing1764360000000, PasswordHashSchemes1764370000000, MailPriority1764380000000, HotQueryIndexes1764390000000,
+  AccountSignInUrl1764400000000,
 ];
 
 /**
