@@ -105,3 +105,22 @@ describe('README: "A first walk through the product"', () => {
     expect(log).toMatch(/Code: \d{6}\b/); // the reset code
   });
 });
+
+describe('README: the quick start and the test variables', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  it('the quick start is two lines: npm ci && npm start, then npm test alone', () => {
+    const [quick] = shellBlocks(readme, '## Quick start');
+    const lines = quick.trim().split('\n').map((l) => l.replace(/\s+#.*$/, '').trim());
+    expect(lines).toEqual(['npm ci && npm start', 'npm test']);
+  });
+
+  it('names TEST_REDIS_URL beside TEST_DATABASE_URL, in the quick start and in "Tests"', () => {
+    const [quick] = shellBlocks(readme, '## Quick start');
+    expect(quick).toMatch(/TEST_DATABASE_URL.*TEST_REDIS_URL/);
+    const tests = readme.slice(readme.indexOf('\n## Tests\n')).split(/\n## /)[1];
+    const paragraph = tests.split('\n\n').find((p) => p.includes('TEST_DATABASE_URL'))!;
+    expect(paragraph).toContain('TEST_REDIS_URL=redis://');
+  });
+});
+
