@@ -1,5 +1,6 @@
-// Three tiers: unit specs beside the code (src, *.spec.ts), e2e specs that boot the app (test/e2e), and
-// browser specs that drive the app over HTTP in the system Chromium (test/browser; skipped without it).
+// Four tiers: unit specs beside the code (src, *.spec.ts), e2e specs that boot the app (test/e2e), browser
+// specs that drive the app over HTTP in the system Chromium (test/browser; skipped without it), and the
+// tier on the built artifact: dist/ started as `npm start` starts it, over HTTP and in Chromium (test/artifact).
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: false }];
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
@@ -25,6 +26,14 @@ module.exports = {
       testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-env.ts'],
       // Once per run: the one line saying the browser tests are skipped when Chromium is missing.
+      globalSetup: '<rootDir>/test/browser/support/global-setup.ts',
+    },
+    {
+      ...common,
+      displayName: 'artifact',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/artifact/**/*.artifact-spec.ts'],
+      // No setupFiles: the service runs in its own process with the environment the specs give it.
       globalSetup: '<rootDir>/test/browser/support/global-setup.ts',
     },
   ],

@@ -2,10 +2,11 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { API_KEY_SCOPES } from './api-keys/api-key.entity';
+import { API_KEY_SCOPES } from './access/scopes';
 import { API_KEY_SECURITY, BEARER_SECURITY, OAUTH2_SECURITY, OAUTH_CLIENT_BASIC_SECURITY } from './auth/decorators/auth.decorators';
 import type { HttpLogger } from 'pino-http';
 import { HTTP_LOGGER, ServiceLogger } from './common/logging';
+import { serveOpenApi } from './common/openapi/swagger-ui';
 import { API_TAGS } from './common/openapi/tags';
 import { requestEdge } from './common/request-edge';
 import { createValidationPipe } from './common/validation';
@@ -60,7 +61,7 @@ const SCOPE_DESCRIPTIONS: Record<(typeof API_KEY_SCOPES)[number], string> = {
 };
 
 export function setUpSwagger(app: INestApplication, publicUrl: string): void {
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app, publicUrl), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  serveOpenApi(app, buildOpenApiDocument(app, publicUrl), publicUrl);
 }
 
 /** The OpenAPI document of the app's routes (served at /docs-json; committed as openapi.json by `npm run openapi`). */

@@ -1,37 +1,43 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKeysService } from '../api-keys/api-keys.service';
-import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
-import { ForbiddenError } from '../common/errors/domain-errors';
+import type { Caller } from '../access/caller';
+import { authorize } from '../access/policy';
 import { AccountsService } from './accounts.service';
 import { AccountLinksDto, AccountLinksResponseDto, storedLinks } from './dto/account-links.dto';
+import { AccountSignUpDto, AccountSignUpResponseDto, storedSignUp } from './dto/account-sign-up.dto';
 import { AccountDto, AccountEnvelopeDto, CreatedAccountEnvelopeDto } from './dto/account-response.dto';
 import { CreateAccountDto } from './dto/create-account.dto';
 import { PasswordPolicyDto } from './dto/password-policy.dto';
 
-/** The admin API's use of accounts: the calling key's account boundary, then the accounts service. */
+/** The admin API's use of accounts: the access policy on the account (src/access/policy.ts), then the accounts service. */
 @Injectable()
 export class AccountAdminService {
-  constructor(private readonly accounts: AccountsService, private readonly apiKeys: ApiKeysService) {}
+  constructor(private readonly accounts: AccountsService) {}
 
-  async create(dto: CreateAccountDto, caller: ApiKeyPrincipal): Promise<CreatedAccountEnvelopeDto> {
-    // An account-bound key cannot create other accounts.
-    if (caller.accountId) throw new ForbiddenError();
-    const { account, owner } = await this.accounts.create({ name: dto.name, owner: dto.owner, policy: dto.passwordPolicy, links: storedLinks(dto.links) });
+  async create(dto: CreateAccountDto, caller: Caller): Promise<CreatedAccountEnvelopeDto> {
+    authorize(caller, 'accounts.create');
+    const { account, owner } = await this.accounts.create({
+      name: dto.name, owner: dto.owner, policy: dto.passwordPolicy, links: storedLinks(dto.links), signUp: storedSignUp(dto),
+    });
     return { data: { account_id: account.id, account: account.name, user_id: owner.id } };
   }
 
-  async get(id: string, caller: ApiKeyPrincipal): Promise<AccountEnvelopeDto> {
-    this.apiKeys.assertCanReachAccount(caller, id);
+  async get(id: string, caller: Caller): Promise<AccountEnvelopeDto> {
+    authorize(caller, 'accounts.read', { accountId: id });
     return { data: AccountDto.from(await this.accounts.get(id)) };
   }
 
-  async replacePolicy(id: string, dto: PasswordPolicyDto, caller: ApiKeyPrincipal): Promise<PasswordPolicyDto> {
-    this.apiKeys.assertCanReachAccount(caller, id);
+  async replacePolicy(id: string, dto: PasswordPolicyDto, caller: Caller): Promise<PasswordPolicyDto> {
+    authorize(caller, 'accounts.update', { accountId: id });
     return (await this.accounts.replacePolicy(id, dto)).passwordPolicy;
   }
 
-  async replaceLinks(id: string, dto: AccountLinksDto, caller: ApiKeyPrincipal): Promise<AccountLinksResponseDto> {
-    this.apiKeys.assertCanReachAccount(caller, id);
+  async replaceLinks(id: string, dto: AccountLinksDto, caller: Caller): Promise<AccountLinksResponseDto> {
+    authorize(caller, 'accounts.update', { accountId: id });
     return AccountLinksResponseDto.from(await this.accounts.replaceLinks(id, storedLinks(dto)));
+  }
+
+  async replaceSignUp(id: string, dto: AccountSignUpDto, caller: Caller): Promise<AccountSignUpResponseDto> {
+    authorize(caller, 'accounts.update', { accountId: id });
+    return AccountSignUpResponseDto.from(await this.accounts.replaceSignUp(id, storedSignUp(dto)));
   }
 }

@@ -13,6 +13,10 @@ export class Account {
   @Column({ type: 'simple-json', nullable: true }) links: LinkOverrides | null;
   /** Where this account's users sign in (`links.sign_in`); null: SIGN_IN_URL, or no link. The success pages link to it. */
   @Column({ name: 'sign_in_url', type: 'varchar', length: 2048, nullable: true }) signInUrl: string | null;
+  /** Anyone may join with POST /auth/signup and this account's id (default: closed). */
+  @Column({ name: 'self_sign_up', type: 'boolean', default: false }) selfSignUp: boolean;
+  /** Email domains (lower case, IDNs as punycode) whose addresses may join even when selfSignUp is off. */
+  @Column({ name: 'sign_up_domains', type: 'simple-json' }) signUpDomains: string[];
   @TimeColumn('created_at') createdAt: Date;
   @TimeColumn('updated_at') updatedAt: Date;
 }

@@ -3,12 +3,14 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { ACCOUNT_NOT_FOUND, ApiAdminErrors, MALFORMED_REQUEST, EMAIL_TAKEN } from '../common/openapi/admin-errors';
 import { AccountNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
-import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
+import type { Caller } from '../access/caller';
+import { Can, Principal } from '../auth/decorators/auth.decorators';
 import { InviteUserDto } from '../users/dto/create-user.dto';
 import { UserEnvelopeDto } from '../users/dto/user-response.dto';
 import { UserAdminService } from '../users/user-admin.service';
 import { AccountAdminService } from './account-admin.service';
 import { AccountLinksDto, AccountLinksResponseDto } from './dto/account-links.dto';
+import { AccountSignUpDto, AccountSignUpResponseDto } from './dto/account-sign-up.dto';
 import { AccountEnvelopeDto, CreatedAccountEnvelopeDto } from './dto/account-response.dto';
 import { CreateAccountDto } from './dto/create-account.dto';
 import { PasswordPolicyDto } from './dto/password-policy.dto';
@@ -21,30 +23,30 @@ export class AccountsController {
 
   /** Creates an account and its owner, and emails the owner an invitation with a D1 set-password token. */
   @Post()
-  @RequireScope('accounts:write')
+  @Can('accounts.create')
   @ApiOperation({
     summary: 'Create an account and its owner',
     description: 'Creates an account and its owner (a user without a password), and emails the owner an invitation with a D1 set-password token. Only a caller not bound to an account may create one.',
   })
   @ApiCreatedResponse({ type: CreatedAccountEnvelopeDto, description: 'The account and its owner' })
   @ApiAdminErrors({ scope: 'accounts:write', forbidden: 'is bound to an account', badRequestDetail: 'owner_email must be an email', conflict: { ...EMAIL_TAKEN, description: "A user with the owner's email address exists already." } })
-  create(@Body() dto: CreateAccountDto, @Principal() caller: ApiKeyPrincipal): Promise<CreatedAccountEnvelopeDto> {
+  create(@Body() dto: CreateAccountDto, @Principal() caller: Caller): Promise<CreatedAccountEnvelopeDto> {
     return this.accounts.create(dto, caller);
   }
 
   /** Reads an account and its password policy (accounts:read, implied by accounts:write and admin). */
   @Get(':id')
-  @RequireScope('accounts:read')
+  @Can('accounts.read')
   @ApiOperation({ summary: 'Read an account', description: 'The account and its password policy (accounts:read, implied by accounts:write and admin). Account-bound callers see their own account only.' })
   @ApiOkResponse({ type: AccountEnvelopeDto, description: 'The account' })
   @ApiAdminErrors({ scope: 'accounts:read', badRequest: MALFORMED_REQUEST, notFound: ACCOUNT_NOT_FOUND })
-  get(@IdParam('id', AccountNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<AccountEnvelopeDto> {
+  get(@IdParam('id', AccountNotFoundError) id: string, @Principal() caller: Caller): Promise<AccountEnvelopeDto> {
     return this.accounts.get(id, caller);
   }
 
   /** Replaces the account's password policy; answers the stored policy. */
   @Put(':id/password-policy')
-  @RequireScope('accounts:write')
+  @Can('accounts.update')
   @ApiOperation({ summary: "Replace the account's password policy", description: "Replaces the whole policy the account's users' passwords must meet; answers the stored policy." })
   @ApiOkResponse({ type: PasswordPolicyDto, description: 'The stored policy' })
   @ApiAdminErrors({
@@ -54,12 +56,12 @@ export class AccountsController {
     badRequestDetail: 'min_length must not be greater than 128',
     notFound: ACCOUNT_NOT_FOUND,
   })
-  replacePolicy(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: PasswordPolicyDto, @Principal() caller: ApiKeyPrincipal): Promise<PasswordPolicyDto> {
+  replacePolicy(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: PasswordPolicyDto, @Principal() caller: Caller): Promise<PasswordPolicyDto> {
     return this.accounts.replacePolicy(id, dto, caller);
   }
 
   @Put(':id/links')
-  @RequireScope('accounts:write')
+  @Can('accounts.update')
   @ApiOperation({
     summary: "Replace the account's email link templates and sign-in address",
     description:
@@ -76,8 +78,30 @@ export class AccountsController {
     badRequestDetail: 'reset must be an absolute http(s) URL containing {code} exactly once',
     notFound: ACCOUNT_NOT_FOUND,
   })
-  replaceLinks(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: AccountLinksDto, @Principal() caller: ApiKeyPrincipal): Promise<AccountLinksResponseDto> {
+  replaceLinks(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: AccountLinksDto, @Principal() caller: Caller): Promise<AccountLinksResponseDto> {
     return this.accounts.replaceLinks(id, dto, caller);
+  }
+
+  /** Replaces who may join the account by self sign-up (POST /auth/signup with its id); answers the stored settings. */
+  @Put(':id/sign-up')
+  @Can('accounts.update')
+  @ApiOperation({
+    summary: 'Replace who may join the account by self sign-up',
+    description:
+      'Self sign-up (`POST /auth/signup` with this `account_id`) is closed by default: it answers 403 `SIGN_UP_CLOSED` and creates nothing. ' +
+      '`selfSignUp: true` opens it to every address; `signUpDomains` to the addresses of exactly those domains (a subdomain is another domain). ' +
+      'Replaces both; answers the stored settings (domains lower case, IDNs as punycode).',
+  })
+  @ApiOkResponse({ type: AccountSignUpResponseDto, description: 'The stored settings' })
+  @ApiAdminErrors({
+    scope: 'accounts:write',
+    forbidden: 'is bound to another account',
+    badRequest: 'A missing or invalid field, a value that is not a domain name, or an unknown field; `details` names the field.',
+    badRequestDetail: 'each value in signUpDomains must be a domain name',
+    notFound: ACCOUNT_NOT_FOUND,
+  })
+  replaceSignUp(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: AccountSignUpDto, @Principal() caller: Caller): Promise<AccountSignUpResponseDto> {
+    return this.accounts.replaceSignUp(id, dto, caller);
   }
 
   /**
@@ -85,7 +109,7 @@ export class AccountsController {
    * only a caller that may manage roles (accounts:write, e.g. the account's owner) may give admin.
    */
   @Post(':id/users')
-  @RequireScope('users:write')
+  @Can('users.invite')
   @ApiOperation({
     summary: 'Invite a user to the account',
     description:
@@ -94,7 +118,7 @@ export class AccountsController {
   })
   @ApiCreatedResponse({ type: UserEnvelopeDto, description: 'The user, invited' })
   @ApiAdminErrors({ scope: 'users:write', forbidden: 'is bound to another account, or may not give the admin role', badRequestDetail: 'email must be an email', notFound: ACCOUNT_NOT_FOUND, conflict: EMAIL_TAKEN })
-  createUser(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: InviteUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
+  createUser(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: InviteUserDto, @Principal() caller: Caller): Promise<UserEnvelopeDto> {
     return this.users.create(id, dto, caller);
   }
 }

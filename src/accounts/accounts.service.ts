@@ -9,6 +9,7 @@ import { MailService } from '../mail/mail.service';
 import { completePolicy, PasswordPolicy, policyProblems } from '../password/password-policy';
 import { NewUser, UsersService } from '../users/users.service';
 import { Account, type AccountLinks } from './account.entity';
+import { CLOSED_SIGN_UP, type SignUpSettings } from './sign-up-rule';
 import type { User } from '../users/user.entity';
 
 @Injectable()
@@ -22,11 +23,13 @@ export class AccountsService {
   ) {}
 
   /** Creates the account and its owner, and queues the owner's invitation, in one transaction. */
-  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: AccountLinks }): Promise<{ account: Account; owner: User }> {
+  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: AccountLinks; signUp?: SignUpSettings }): Promise<{ account: Account; owner: User }> {
     const policy = validPolicy(input.policy);
     const now = this.clock.now();
+    const signUp = input.signUp ?? CLOSED_SIGN_UP;
     const account = Object.assign(new Account(), {
-      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links?.links ?? null, signInUrl: input.links?.signInUrl ?? null, createdAt: now, updatedAt: now,
+      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links?.links ?? null, signInUrl: input.links?.signInUrl ?? null,
+      selfSignUp: signUp.selfSignUp, signUpDomains: [...signUp.signUpDomains], createdAt: now, updatedAt: now,
     });
     const owner = await this.uow.run(async (em) => {
       await em.insert(Account, account);
@@ -58,6 +61,14 @@ export class AccountsService {
     const account = await this.get(id);
     Object.assign(account, { links, signInUrl, updatedAt: this.clock.now() });
     await this.uow.run((em) => em.update(Account, { id }, { links, signInUrl, updatedAt: account.updatedAt }));
+    return account;
+  }
+
+  /** Replaces who may join the account by self sign-up. */
+  async replaceSignUp(id: string, settings: SignUpSettings): Promise<Account> {
+    const account = await this.get(id);
+    Object.assign(account, { selfSignUp: settings.selfSignUp, signUpDomains: [...settings.signUpDomains], updatedAt: this.clock.now() });
+    await this.uow.run((em) => em.update(Account, { id }, { selfSignUp: account.selfSignUp, signUpDomains: account.signUpDomains, updatedAt: account.updatedAt }));
     return account;
   }
 }

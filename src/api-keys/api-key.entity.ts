@@ -1,8 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { TimeColumn } from '../database/columns';
 
-export const API_KEY_SCOPES = ['accounts:read', 'accounts:write', 'users:write', 'passwords:write', 'admin'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+import type { ApiKeyScope } from '../access/scopes';
 
 /** An integrator key: 32 random bytes shown once; only its keyed hash is stored. */
 @Entity('api_keys')

@@ -6,16 +6,18 @@ import { join } from 'node:path';
 import { EntityManager, IsNull, Repository, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { dataDirectory, writePrivateFile } from '../config/service-secret';
-import { AccountNotFoundError, ApiKeyNotFoundError, ForbiddenError, UnauthenticatedError } from '../common/errors/domain-errors';
+import { AccountNotFoundError, ApiKeyNotFoundError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { AuditActor, AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
 import { constantTimeEqual, randomToken, SecretKeys } from '../common/secrets';
 import { ID_SHAPE } from '../common/id-param';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Account } from '../accounts/account.entity';
-import { actorOf, type ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { actorOf, type Caller } from '../access/caller';
+import { authorize, decide, listedAccount } from '../access/policy';
 import type { RateLimitedCaller } from '../common/rate-limit/caller-identity';
-import { ApiKey, ApiKeyScope } from './api-key.entity';
+import type { ApiKeyScope } from '../access/scopes';
+import { ApiKey } from './api-key.entity';
 
 const KEY_PREFIX = 'pls_';
 
@@ -87,26 +89,29 @@ export class ApiKeysService implements OnApplicationBootstrap {
 
   async create(
     input: { name: string; scopes: ApiKeyScope[]; accountId?: string | null; rateLimitPerMinute?: number | null },
-    creator: ApiKeyPrincipal,
+    creator: Caller,
   ): Promise<{ key: ApiKey; raw: string }> {
     const accountId = input.accountId ?? null;
-    // A key never grants more than its creator holds: an account-bound creator can only mint keys for its own account.
-    if (creator.accountId && creator.accountId !== accountId) throw new ForbiddenError();
+    const scopes = [...new Set(input.scopes)];
+    // A key never grants more than its creator holds: not a wider reach, not a scope the creator lacks.
+    authorize(creator, 'apiKeys.create', { accountId, grants: { scopes, accountId } });
     if (accountId && !(await this.accounts.existsBy({ id: accountId }))) throw new AccountNotFoundError();
     const raw = KEY_PREFIX + randomToken(32);
-    const key = this.newKey(input.name, [...new Set(input.scopes)], accountId, this.secrets.lookupHash(raw), input.rateLimitPerMinute ?? null);
+    const key = this.newKey(input.name, scopes, accountId, this.secrets.lookupHash(raw), input.rateLimitPerMinute ?? null);
     await this.uow.run((em) => this.insertKey(em, key, actorOf(creator)));
     return { key, raw };
   }
 
-  list(creator: ApiKeyPrincipal): Promise<ApiKey[]> {
-    const where = creator.accountId ? { revokedAt: IsNull(), accountId: creator.accountId } : { revokedAt: IsNull() };
+  list(creator: Caller): Promise<ApiKey[]> {
+    const bound = listedAccount(creator);
+    const where = bound ? { revokedAt: IsNull(), accountId: bound } : { revokedAt: IsNull() };
     return this.keys.find({ where, order: { createdAt: 'ASC' } });
   }
 
-  async revoke(id: string, creator: ApiKeyPrincipal): Promise<void> {
+  async revoke(id: string, creator: Caller): Promise<void> {
     const key = await this.keys.findOneBy({ id, revokedAt: IsNull() });
-    if (!key || (creator.accountId && key.accountId !== creator.accountId)) throw new ApiKeyNotFoundError();
+    // Another account's key is answered as unknown (its existence is not the caller's business).
+    if (!key || !decide(creator, 'apiKeys.revoke', { accountId: key.accountId }).allowed) throw new ApiKeyNotFoundError();
     await this.uow.run(async (em) => {
       const revoked = await em.update(ApiKey, { id, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
       if (revoked.affected !== 1) throw new ApiKeyNotFoundError();
@@ -132,7 +137,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /** Missing, unknown and revoked keys all fail the same way (SECURITY.md F1). Records last use. */
-  async authenticate(raw: string | undefined, request?: object): Promise<ApiKeyPrincipal> {
+  async authenticate(raw: string | undefined, request?: object): Promise<Caller> {
     if (!raw || raw.length > 200) throw new UnauthenticatedError();
     const key = await this.findLive(raw, request);
     if (!key) throw new UnauthenticatedError();
@@ -210,28 +215,6 @@ export class ApiKeysService implements OnApplicationBootstrap {
     const key = lookup();
     this.lookupsById.set(request, { id, key });
     return key;
-  }
-
-  /** The only scope check: `admin` implies every scope, `accounts:write` implies `accounts:read`. */
-  allows(principal: ApiKeyPrincipal, scope: ApiKeyScope): boolean {
-    const held = principal.scopes;
-    if (held.includes('admin') || held.includes(scope)) return true;
-    return scope === 'accounts:read' && held.includes('accounts:write');
-  }
-
-  /** Account-bound keys reach only their own account's users (SECURITY.md F2). */
-  assertCanReachAccount(principal: ApiKeyPrincipal, accountId: string | null): void {
-    if (principal.accountId && principal.accountId !== accountId) throw new ForbiddenError();
-  }
-
-  /**
-   * For an action that hands the caller the user's sign-in (replacing their password with one the
-   * caller chose): the user's account must be reachable, and a super admin — who reaches every
-   * account — only by an unbound caller (another super admin, a global key), never by an account's.
-   */
-  assertCanTakeOverUser(principal: ApiKeyPrincipal, user: { accountId: string | null; isAdmin: boolean }): void {
-    this.assertCanReachAccount(principal, user.accountId);
-    if (user.isAdmin && principal.accountId !== null) throw new ForbiddenError();
   }
 
   private newKey(name: string, scopes: ApiKeyScope[], accountId: string | null, keyHash: string, rateLimitPerMinute: number | null = null): ApiKey {

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
+import type { Caller } from '../access/caller';
+import { Can, Principal } from '../auth/decorators/auth.decorators';
 import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto';
 import { AuditEventsService } from './audit-events.service';
 import { AuditEventPageDto } from './dto/audit-event-response.dto';
@@ -13,17 +14,18 @@ const badRequest = (details: string[]) => ({ statusCode: 400, error: 'Bad Reques
 /** Stored security events (docs/audit.md). Errors in the service envelope (src/dialects/service.presenter.ts). */
 @ApiTags(API_TAGS.audit.name)
 @Controller('audit-events')
-@RequireScope('admin')
 export class AuditEventsController {
   constructor(private readonly events: AuditEventsService) {}
 
   @Get()
+  @Can('audit.read')
   @ApiAdminRateLimited()
   @ApiOperation({
     summary: 'List audit events',
     description:
-      'Newest first, one page at a time: pass `next` back as `cursor` until it is null. A global admin key reads every account; ' +
-      'an account-bound admin key reads only its own account. No event holds a secret, hash, password, code or email address.',
+      'Newest first, one page at a time: pass `next` back as `cursor` until it is null. A global admin key (or a super admin) reads every account; ' +
+      'an account-bound admin key, and an account\'s owner or admin with its access token, read only their own account. ' +
+      'No event holds a secret, hash, password, code or email address.',
   })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiBadRequestResponse({
@@ -35,13 +37,13 @@ export class AuditEventsController {
       type: { summary: 'Unknown event type', value: badRequest(['type is not a valid value.']) },
     },
   })
-  @ApiUnauthorizedResponse({ type: ServiceErrorDto, description: 'No X-Api-Key, or an unknown or revoked key.', example: SERVICE_EXAMPLES.unauthenticated })
+  @ApiUnauthorizedResponse({ type: ServiceErrorDto, description: 'No credentials, or an unknown or revoked key, or an invalid or expired token.', example: SERVICE_EXAMPLES.unauthenticated })
   @ApiForbiddenResponse({
     type: ServiceErrorDto,
-    description: 'The key lacks scope admin, or is bound to another account than `account_id`.',
+    description: 'The caller lacks scope admin and is no owner or admin of an account (a member), or is bound to another account than `account_id`.',
     example: { statusCode: 403, error: 'Forbidden', code: 'FORBIDDEN', message: 'The credentials do not allow this operation.' },
   })
-  list(@Query() query: ListAuditEventsQueryDto, @Principal() caller: ApiKeyPrincipal): Promise<AuditEventPageDto> {
+  list(@Query() query: ListAuditEventsQueryDto, @Principal() caller: Caller): Promise<AuditEventPageDto> {
     return this.events.list(query, caller);
   }
 }

@@ -1,25 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
-import { FieldIssue, ForbiddenError, RequestValidationError } from '../common/errors/domain-errors';
+import type { Caller } from '../access/caller';
+import { authorize, listedAccount } from '../access/policy';
+import { FieldIssue, RequestValidationError } from '../common/errors/domain-errors';
 import { AuditEvent } from './audit-event.entity';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-cursor';
 import { AuditEventPageDto, AuditEventResponseDto } from './dto/audit-event-response.dto';
 import { AUDIT_PAGE_DEFAULT, ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
 
-/**
- * Who may read audit events. Today an API key with scope `admin` (checked by the route guard): a
- * global key reads every account, an account-bound key only its own. An account owner's access token
- * plugs in here as another principal kind that maps to its account (CONTRACT.md "Audit events").
- */
-export type AuditReader = ApiKeyPrincipal;
-
-/** What a reader may see: every event (null), or the events of one account. */
-export function readableAccount(reader: AuditReader): string | null {
-  // Every kind of caller (API key, client token, owner's or admin's login) is bound the same way.
-  return reader.accountId;
-}
 
 /**
  * Reads stored audit events, newest first, one keyset page at a time (docs/audit.md).
@@ -31,10 +20,13 @@ export function readableAccount(reader: AuditReader): string | null {
 export class AuditEventsService {
   constructor(@InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>) {}
 
-  async list(query: ListAuditEventsQueryDto, reader: AuditReader): Promise<AuditEventPageDto> {
-    const bound = readableAccount(reader);
-    if (bound && query.account_id !== undefined && query.account_id !== bound) throw new ForbiddenError();
-    const accountId = bound ?? query.account_id;
+  /**
+   * Who reads is the access policy's 'audit.read' (src/access/policy.ts): scope admin, or an account's
+   * owner or admin with its access token. A caller bound to an account reads only that account's events.
+   */
+  async list(query: ListAuditEventsQueryDto, reader: Caller): Promise<AuditEventPageDto> {
+    if (query.account_id !== undefined) authorize(reader, 'audit.read', { accountId: query.account_id });
+    const accountId = listedAccount(reader) ?? query.account_id;
 
     const issues: FieldIssue[] = [];
     const since = instant(query.since, 'since', issues);

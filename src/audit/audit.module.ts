@@ -6,6 +6,7 @@ import { User } from '../users/user.entity';
 import { AuditEvent } from './audit-event.entity';
 import { AuditEventsController } from './audit-events.controller';
 import { AuditEventsService } from './audit-events.service';
+import { AuditRecorder } from './audit-recorder.subscriber';
 import { AuditRetentionService } from './audit-retention.service';
 import { StoredAuditTrail } from './stored-audit-trail';
 
@@ -19,7 +20,7 @@ import { StoredAuditTrail } from './stored-audit-trail';
 @Module({
   imports: [TypeOrmModule.forFeature([AuditEvent, User])],
   controllers: [AuditEventsController],
-  providers: [{ provide: AuditTrail, useClass: StoredAuditTrail }, AuditEventsService, AuditRetentionService],
+  providers: [{ provide: AuditTrail, useClass: StoredAuditTrail }, AuditEventsService, AuditRetentionService, AuditRecorder],
   exports: [AuditTrail],
 })
 export class AuditModule implements NestModule {

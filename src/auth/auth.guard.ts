@@ -2,13 +2,19 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
+import { ACTIONS, authorize } from '../access/policy';
 import { DomainError, ForbiddenError, InvalidBearerTokenError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { BEARER_JWT, CallerResolver } from './caller-resolver';
 import { AUTH_METADATA, AuthRequirement, BearerStrategy } from './decorators/auth.decorators';
 
+/** The passport strategy that verifies each bearer credential of the access policy. */
+const STRATEGIES: Record<'session' | 'verification', BearerStrategy> = { session: 'jwt-access', verification: 'jwt-verification' };
+
 /**
- * Registered globally: every route is closed unless it says how it authenticates
- * (@Public, @RequireScope, @RequireBearer). A forgotten decorator closes a route, never opens it.
+ * Registered globally: every route is closed unless it says how it authenticates (@Public, @Can).
+ * A forgotten decorator closes a route, never opens it. For an action, the caller is authenticated
+ * here and the access policy is asked whether it may attempt the action at all (src/access/policy.ts);
+ * the route's service asks again about the target.
  */
 @Injectable()
 export class GlobalAuthGuard implements CanActivate {
@@ -19,25 +25,23 @@ export class GlobalAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & { user?: unknown }>();
     const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [context.getHandler(), context.getClass()]);
-    if (!requirement) throw new ForbiddenError();
-    switch (requirement.kind) {
-      case 'public':
-        return true;
-      case 'apiKey': {
-        req.user = await this.callers.authorize(req, requirement.scope);
-        return true;
-      }
-      case 'bearer': {
-        // No header, or not "Bearer <something shaped like a JWT>": the caller did not authenticate.
-        if (!BEARER_JWT.test(req.header('authorization') ?? '')) throw new UnauthenticatedError();
-        try {
-          return (await this.bearerGuard(requirement.strategy).canActivate(context)) as boolean;
-        } catch (err) {
-          // A strategy's validate() may name the failure (e.g. the token's user is gone); passport's own is generic.
-          if (err instanceof DomainError) throw err;
-          throw new InvalidBearerTokenError();
-        }
-      }
+    if (!requirement) throw new ForbiddenError('no requirement');
+    if (requirement.kind === 'public') return true;
+    const rule = ACTIONS[requirement.action];
+    if (rule.credential === 'admin') {
+      const caller = await this.callers.resolve(req);
+      authorize(caller, requirement.action);
+      req.user = caller;
+      return true;
+    }
+    // No header, or not "Bearer <something shaped like a JWT>": the caller did not authenticate.
+    if (!BEARER_JWT.test(req.header('authorization') ?? '')) throw new UnauthenticatedError();
+    try {
+      return (await this.bearerGuard(STRATEGIES[rule.credential]).canActivate(context)) as boolean;
+    } catch (err) {
+      // A strategy's validate() may name the failure (e.g. the token's user is gone); passport's own is generic.
+      if (err instanceof DomainError) throw err;
+      throw new InvalidBearerTokenError();
     }
   }
 

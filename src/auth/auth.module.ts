@@ -21,6 +21,7 @@ import { SetPasswordWithVerificationUseCase } from './set-password-with-verifica
 import { SetPasswordController } from './set-password.controller';
 import { SignUpController } from './sign-up.controller';
 import { SignUpUseCase } from './sign-up.usecase';
+import { EndSessionsOnPasswordChange } from './end-sessions.subscriber';
 import { JwtAccessStrategy } from './strategies/jwt-access.strategy';
 import { JwtVerificationStrategy } from './strategies/jwt-verification.strategy';
 import { UserTokenCallers } from './user-token.callers';
@@ -39,6 +40,7 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
   controllers: [SignUpController, SetPasswordController, SessionsController],
   providers: [
     SessionsService,
+    EndSessionsOnPasswordChange,
     JwtAccessStrategy,
     UserTokenCallers,
     JwtVerificationStrategy,

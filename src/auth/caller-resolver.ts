@@ -1,29 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import type { ApiKeyScope } from '../api-keys/api-key.entity';
-import { ForbiddenError, InvalidBearerTokenError, UnauthenticatedError } from '../common/errors/domain-errors';
-import type { AdminCaller } from './decorators/auth.decorators';
+import type { Caller } from '../access/caller';
+import { InvalidBearerTokenError, UnauthenticatedError } from '../common/errors/domain-errors';
 
 /** "Bearer <three base64url parts>"; the scheme name is case-insensitive (RFC 9110 §11.1). */
 export const BEARER_JWT = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
 /**
- * One kind of bearer token a RequireScope route accepts (client tokens: src/oauth; owners' and admins'
+ * One kind of bearer token an admin route accepts (client tokens: src/oauth; owners' and admins'
  * access tokens: src/auth). `resolve` answers null when the token is not of its kind (another source
  * may take it), the caller when it is and is valid, and throws InvalidBearerTokenError when it is of its
  * kind but refused (expired, revoked key, deactivated user, ...).
  */
 export interface BearerCallerSource {
   readonly name: string;
-  resolve(token: string, req: Request): Promise<AdminCaller | null>;
+  resolve(token: string, req: Request): Promise<Caller | null>;
 }
 
 /**
- * The one place that decides who may call a RequireScope route (CONTRACT.md "Callers with JWT bearer
- * tokens"): it turns `X-Api-Key` or `Authorization: Bearer <token>` into an AdminCaller (scopes and
- * account binding), and `authorize` is the only scope check; the account boundary is checked by
- * ApiKeysService.assertCanReachAccount on the same two fields, so every kind of caller is judged alike.
+ * Says who calls an admin route (CONTRACT.md "Callers with JWT bearer tokens"): it turns `X-Api-Key` or
+ * `Authorization: Bearer <token>` into a Caller (scopes, role and account binding); what the caller may
+ * do is the access policy's decision (src/access/policy.ts), so every kind of caller is judged alike.
  * An `X-Api-Key` header wins over a bearer token when both are sent.
  */
 @Injectable()
@@ -37,13 +35,7 @@ export class CallerResolver {
     if (!this.sources.some((s) => s.name === source.name)) this.sources.push(source);
   }
 
-  async authorize(req: Request, scope: ApiKeyScope): Promise<AdminCaller> {
-    const caller = await this.resolve(req);
-    if (!this.apiKeys.allows(caller, scope)) throw new ForbiddenError();
-    return caller;
-  }
-
-  async resolve(req: Request): Promise<AdminCaller> {
+  async resolve(req: Request): Promise<Caller> {
     const apiKey = req.header('x-api-key');
     const authorization = req.header('authorization');
     if (apiKey !== undefined || !authorization) return this.apiKeys.authenticate(apiKey, req);

@@ -1,10 +1,10 @@
-/** The caller of a route guarded by @RequireBearer('jwt-access'): a logged-in user. */
+/** The caller of a route guarded by a session action (@Can('me.read'), …): a logged-in user. */
 export interface UserPrincipal {
   kind: 'user';
   userId: string;
 }
 
-/** The caller of D2 (@RequireBearer('jwt-verification')): the holder of an email-verification JWT. */
+/** The caller of D2 (@Can('passwords.setWithVerification')): the holder of an email-verification JWT. */
 export interface VerificationPrincipal {
   kind: 'verification';
   userId: string;

@@ -3,7 +3,7 @@ import {
   ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ClientIp } from '../common/client-ip';
-import { Principal, Public, RequireBearer } from './decorators/auth.decorators';
+import { Can, Principal, Public } from './decorators/auth.decorators';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
 import { ApiAccessTokenUnauthorized, SERVICE_EXAMPLES, ServiceErrorDto } from './dto/service-error.dto';
@@ -56,7 +56,7 @@ export class SessionsController {
 
   @Post('logout')
   @HttpCode(204)
-  @RequireBearer('jwt-access')
+  @Can('sessions.logout')
   @ApiOperation({ summary: 'Log out', description: "Revokes every refresh token of the caller. Access tokens run out on their own." })
   @ApiNoContentResponse({ description: 'Logged out' })
   @ApiAccessTokenUnauthorized()

@@ -4,7 +4,7 @@ import { EntityManager, IsNull, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { randomToken, SecretKeys } from '../common/secrets';
-import { TokenSigner } from '../keys/token-signer';
+import { JWT_TYPES, TokenSigner } from '../keys/token-signer';
 import { User } from '../users/user.entity';
 import { ACCESS_AUDIENCE, ACCESS_SCOPE, AccessTokenClaims, CLIENT_ID } from './jwt-claims';
 import { RefreshToken } from './refresh-token.entity';
@@ -54,7 +54,7 @@ export class SessionsService {
     // RFC 9068: a JWT access token has `typ: at+jwt` and names its client (the service's own, as in the response's client_id).
     return this.signer.sign(
       { pwv: claims.pwv, client_id: CLIENT_ID, scope: ACCESS_SCOPE },
-      { audience: ACCESS_AUDIENCE, expiresInSeconds: this.config.accessTokenTtlSeconds, subject: claims.sub, jwtId: claims.jti, type: 'at+jwt' },
+      { audience: ACCESS_AUDIENCE, expiresInSeconds: this.config.accessTokenTtlSeconds, subject: claims.sub, jwtId: claims.jti, type: JWT_TYPES.access },
     );
   }
 

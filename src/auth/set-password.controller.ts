@@ -3,7 +3,7 @@ import {
   ApiBadRequestResponse, ApiInternalServerErrorResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags,
   ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Principal, RequireBearer } from './decorators/auth.decorators';
+import { Can, Principal } from './decorators/auth.decorators';
 import { D2_EXAMPLES, D2ErrorDto } from './dto/d2-error.dto';
 import { D2SetPasswordDto } from './dto/d2-set-password.dto';
 import { D2SetPasswordResponseDto } from './dto/d2-set-password-response.dto';
@@ -19,7 +19,7 @@ export class SetPasswordController {
 
   @Post('setpassword')
   @HttpCode(200)
-  @RequireBearer('jwt-verification')
+  @Can('passwords.setWithVerification')
   @ApiOperation({
     summary: 'Set Password',
     description: 'Sets a new password for a user after they have verified their email. Requires the verification token (POST /auth/verify-email) as Bearer; it works once.',

@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse,
+  ApiBadRequestResponse, ApiCreatedResponse, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { ClientIp } from '../common/client-ip';
 import { Public } from './decorators/auth.decorators';
@@ -25,10 +25,17 @@ export class SignUpController {
     summary: 'Sign up',
     description:
       'Creates an unverified user without a password and emails a verification code. The answer is the same whether or not the email ' +
-      'is already registered; a registered user without a password is sent a fresh code, one with a password is sent nothing.',
+      'is already registered; a registered user without a password is sent a fresh code, one with a password is sent nothing. ' +
+      'With `account_id` the user joins that account only when the account allows it (`selfSignUp`, or the address\'s domain in ' +
+      '`signUpDomains`; see PUT /accounts/{id}/sign-up): otherwise 403 `SIGN_UP_CLOSED`, and nothing is created or mailed.',
   })
   @ApiCreatedResponse({ type: SignUpResponseDto, description: 'Sign-up received (the same answer for a registered email)' })
   @ApiBadRequestResponse({ type: D2ErrorDto, description: 'Invalid body, or an account_id that names no account', example: D2_EXAMPLES.request })
+  @ApiForbiddenResponse({
+    type: D2ErrorDto,
+    description: 'The account named by account_id does not allow self sign-up for this address',
+    example: { success: false, error: { code: 'SIGN_UP_CLOSED', message: 'Sign-up to this account is closed for this email address', details: [] } },
+  })
   @ApiTooManyRequestsResponse({ type: D2ErrorDto, description: 'Rate limited', example: D2_EXAMPLES.rateLimited })
   @ApiServiceUnavailableResponse({ type: D2ErrorDto, description: 'Storage unavailable', example: D2_EXAMPLES.unavailable })
   create(@Body() dto: SignUpDto, @ClientIp() ip: string, @Headers('accept-language') acceptLanguage?: string): Promise<SignUpResponseDto> {

@@ -7,7 +7,8 @@ import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
 import { clientNetworkRef } from '../common/rate-limit/client-network';
 import { SecretKeys } from '../common/secrets';
-import { AccountNotFoundError } from '../common/errors/domain-errors';
+import { AccountNotFoundError, SignUpClosedError } from '../common/errors/domain-errors';
+import { allowsSignUp } from '../accounts/sign-up-rule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { emailVerificationMail } from '../mail/mail-templates';
@@ -56,7 +57,12 @@ export class SignUpUseCase {
   /** `acceptLanguage`: the request's header; the email is in the user's `locale`, else in the best match of it. */
   async execute(dto: SignUpDto, clientIp = '', acceptLanguage?: string): Promise<SignUpResponseDto> {
     const network = clientNetworkRef(this.secrets, clientKey(clientIp));
-    if (dto.account_id !== undefined && !(await this.accounts.existsBy({ id: dto.account_id }))) throw new AccountNotFoundError();
+    if (dto.account_id !== undefined) {
+      // Joining an account is the account's decision (CONTRACT.md "No escalation"): closed unless it allows this address.
+      const account = await this.accounts.findOneBy({ id: dto.account_id });
+      if (!account) throw new AccountNotFoundError();
+      if (!allowsSignUp(account, dto.email)) throw new SignUpClosedError();
+    }
     // Two sign-ups of one new address can race past the existence check (PostgreSQL); the unique
     // index stops the second insert, and a second attempt then takes the "registered" path.
     const requested = negotiateLocale(acceptLanguage);

@@ -2,30 +2,14 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { Repository } from 'typeorm';
-import type { ApiKeyScope } from '../api-keys/api-key.entity';
 import { InvalidBearerTokenError } from '../common/errors/domain-errors';
 import { User } from '../users/user.entity';
-import type { UserRole } from '../users/user-role';
 import { BearerCallerSource, CallerResolver } from './caller-resolver';
-import type { AdminCaller } from './decorators/auth.decorators';
+import type { Caller } from '../access/caller';
+import { callerForUser } from '../access/policy';
 import { ACCESS_AUDIENCE } from './jwt-claims';
 import type { UserPrincipal } from './principals';
 import { JwtAccessStrategy } from './strategies/jwt-access.strategy';
-
-/** What a user's access token may do on the RequireScope routes, by role (CONTRACT.md "Callers with JWT bearer tokens"). */
-export const ROLE_SCOPES: Readonly<Record<UserRole, readonly ApiKeyScope[]>> = {
-  owner: ['accounts:read', 'accounts:write', 'users:write'],
-  admin: ['accounts:read', 'users:write'],
-  member: [],
-};
-
-/** The scopes and account binding of a user's token: a super admin has scope admin everywhere; others their role's scopes in their account. */
-export function callerForUser(user: Pick<User, 'id' | 'accountId' | 'role' | 'isAdmin'>): AdminCaller {
-  if (user.isAdmin) return { kind: 'user', keyId: '', userId: user.id, scopes: ['admin'], accountId: null };
-  // A user without an account has no role to act with (and must never look like a global caller).
-  const scopes = user.accountId ? [...ROLE_SCOPES[user.role]] : [];
-  return { kind: 'user', keyId: '', userId: user.id, scopes, accountId: user.accountId };
-}
 
 /**
  * Users' access tokens (login, refresh, D2, D4) on the admin routes. A token is of this kind when its
@@ -47,7 +31,7 @@ export class UserTokenCallers implements BearerCallerSource, OnModuleInit {
     this.callers.register(this);
   }
 
-  async resolve(token: string, req: Request): Promise<AdminCaller | null> {
+  async resolve(token: string, req: Request): Promise<Caller | null> {
     if (!isUserAccessToken(token)) return null;
     const principal = await this.verify(token, req);
     if (!principal) throw new InvalidBearerTokenError();

@@ -7,7 +7,7 @@ import { Clock } from '../common/clock';
 import { InvalidTokenError, RateLimitedError } from '../common/errors/domain-errors';
 import { clientNetworkRefs } from '../common/rate-limit/client-network';
 import { OncePerWindow } from '../common/rate-limit/once-per-window';
-import { TokenSigner } from '../keys/token-signer';
+import { JWT_TYPES, TokenSigner } from '../keys/token-signer';
 import { SecretKeys } from '../common/secrets';
 import { UnitOfWork } from '../database/unit-of-work';
 import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
@@ -71,7 +71,7 @@ export class VerifyEmailUseCase {
       if (!user.isEmailVerified) await em.update(User, { id: user.id }, { isEmailVerified: true, updatedAt: now });
       const jti = randomUUID();
       await this.tokens.issue(em, { purpose: 'verification_jwt', userId: user.id, ttlMs: VERIFICATION_TTL_SECONDS * 1000, value: jti });
-      return this.signer.sign({}, { audience: VERIFICATION_AUDIENCE, expiresInSeconds: VERIFICATION_TTL_SECONDS, subject: user.id, jwtId: jti });
+      return this.signer.sign({}, { audience: VERIFICATION_AUDIENCE, expiresInSeconds: VERIFICATION_TTL_SECONDS, subject: user.id, jwtId: jti, type: JWT_TYPES.emailVerification });
     });
     await own.refund();
     await overall?.refund();

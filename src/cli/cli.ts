@@ -7,10 +7,11 @@ import { Command, CommandFactory, CommandRunner, CommandRunnerService, Option, S
 import { DataSource, In, IsNull, MigrationExecutor } from 'typeorm';
 import { AccountAdminService } from '../accounts/account-admin.service';
 import { CreateAccountDto } from '../accounts/dto/create-account.dto';
-import { API_KEY_SCOPES, ApiKey, type ApiKeyScope } from '../api-keys/api-key.entity';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../access/scopes';
+import { ApiKey } from '../api-keys/api-key.entity';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AppModule } from '../app.module';
-import type { ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { SYSTEM_CALLER } from '../access/caller';
 import { createRootLogger, ServiceLogger } from '../common/logging';
 import { AppConfig, ConfigError, loadAppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/data-source-options';
@@ -104,7 +105,7 @@ export class CliContext {
 }
 
 /** The operator CLI acts as the system: audited with actor `system`, bound to no account. */
-const SYSTEM: ApiKeyPrincipal = { kind: 'system', keyId: '', scopes: ['admin'], accountId: null };
+const SYSTEM = SYSTEM_CALLER;
 
 abstract class CliCommand extends CommandRunner {
   constructor(@Inject(CliContext) protected readonly ctx: CliContext) {

@@ -4,9 +4,10 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { PasswordHasher } from '../password/password-hasher';
 import { AttemptLimiter } from './attempt-limiter.service';
 import { Clock, SystemClock } from './clock';
+import { DomainEvents } from './domain-events';
 
 /**
- * The few providers every module uses: configuration, clock, transactions, the hasher, attempt limits.
+ * The few providers every module uses: configuration, clock, transactions, the hasher, attempt limits, domain events.
  * Keys (SecretKeys, TokenSigner) come from the global KeysModule (src/keys); the AuditTrail port (./audit-trail.ts) is provided by the global AuditModule (src/audit).
  */
 @Global()
@@ -21,8 +22,9 @@ export class CoreModule {
         { provide: PasswordHasher, useValue: new PasswordHasher({ cost: config.bcryptCost, scheme: config.passwordHash }) },
         UnitOfWork,
         AttemptLimiter,
+        DomainEvents,
       ],
-      exports: [APP_CONFIG, Clock, PasswordHasher, UnitOfWork, AttemptLimiter],
+      exports: [APP_CONFIG, Clock, PasswordHasher, UnitOfWork, AttemptLimiter, DomainEvents],
     };
   }
 }

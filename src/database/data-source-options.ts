@@ -25,8 +25,9 @@ import { UserRoles1764350000000 } from './migrations/1764350000000-user-roles';
 import { KeyRing1764360000000 } from './migrations/1764360000000-key-ring';
 import { PasswordHashSchemes1764370000000 } from './migrations/1764370000000-password-hash-schemes';
 import { HotQueryIndexes1764390000000 } from './migrations/1764390000000-hot-query-indexes';
+import { AccountSignUp1764410000000 } from './migrations/1764410000000-account-sign-up';
 import { MailPriority1764380000000 } from './migrations/1764380000000-mail-priority';
-import { AccountSignInUrl1764400000000 } from './migrations/1764400000000-account-sign-in-url';
+import { AccountSignInUrl1764420000000 } from './migrations/1764420000000-account-sign-in-url';
 import { KeyRingRow } from '../keys/key-ring.entity';
 import { DiscardOnTimeoutClient } from './postgres-client';
 
@@ -34,8 +35,8 @@ export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTim
 export const MIGRATIONS = [
   InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, ResetCodeNetworks1764320000000,
   LoginKnownNetworks1764330000000, LinksAndLocale1764340000000,
-  UserRoles1764350000000, KeyRing1764360000000, PasswordHashSchemes1764370000000, MailPriority1764380000000, HotQueryIndexes1764390000000,
-  AccountSignInUrl1764400000000,
+  UserRoles1764350000000, KeyRing1764360000000, PasswordHashSchemes1764370000000, MailPriority1764380000000, HotQueryIndexes1764390000000, AccountSignUp1764410000000,
+  AccountSignInUrl1764420000000,
 ];
 
 /**

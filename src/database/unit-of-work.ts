@@ -27,15 +27,39 @@ function isLostWriteRace(error: unknown, elapsedMs: number): boolean {
 export class UnitOfWork {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly serial: boolean;
+  /** Work to do once the transaction of each open manager has committed. */
+  private readonly committed = new WeakMap<EntityManager, Array<() => void>>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.serial = dataSource.options.type === 'better-sqlite3';
   }
 
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serial) return this.dataSource.transaction(work);
+    if (!this.serial) return this.transaction(work);
     const result = this.tail.then(() => this.runRetryingStaleSnapshots(work));
     this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Runs `fn` once the transaction of `em` has committed (never when it rolls back), e.g. waking the
+   * outbox worker for mail queued in it. Outside a unit of work's transaction: on the next tick. `fn`
+   * must not throw.
+   */
+  afterCommit(em: EntityManager, fn: () => void): void {
+    const hooks = this.committed.get(em);
+    if (hooks) hooks.push(fn);
+    else setImmediate(fn);
+  }
+
+  /** One transaction, then its after-commit hooks. */
+  private async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const hooks: Array<() => void> = [];
+    const result = await this.dataSource.transaction((em) => {
+      this.committed.set(em, hooks);
+      return work(em);
+    });
+    for (const hook of hooks) hook();
     return result;
   }
 
@@ -51,7 +75,7 @@ export class UnitOfWork {
     for (let attempt = 1; ; attempt++) {
       const startedAt = Date.now();
       try {
-        return await this.dataSource.transaction(work);
+        return await this.transaction(work);
       } catch (error) {
         if (attempt >= STALE_SNAPSHOT_ATTEMPTS || !isLostWriteRace(error, Date.now() - startedAt)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));

@@ -24,6 +24,7 @@ const ANSWERS: Record<string, [number, string]> = {
   UNAUTHENTICATED: [401, 'Authentication is required.'],
   INVALID_BEARER_TOKEN: [401, 'The bearer token is invalid or has expired.'],
   FORBIDDEN: [403, 'These credentials do not allow this operation.'],
+  SIGN_UP_CLOSED: [403, 'This account does not allow sign-up for this email address.'],
   RATE_LIMITED: [429, 'Too many requests; try again later.'],
   STORAGE_UNAVAILABLE: [503, 'The service is temporarily unavailable; try again later.'],
   INTERNAL: [500, 'Internal error.'],

@@ -22,6 +22,7 @@ const ANSWERS: Record<string, [number, string, string]> = {
   UNAUTHENTICATED: [401, 'UNAUTHORIZED', 'Authorization header with a Bearer token is required'],
   INVALID_BEARER_TOKEN: [400, 'INVALID_TOKEN', 'Invalid or expired token'],
   FORBIDDEN: [403, 'FORBIDDEN', 'Access denied'],
+  SIGN_UP_CLOSED: [403, 'SIGN_UP_CLOSED', 'Sign-up to this account is closed for this email address'],
   RATE_LIMITED: [429, 'RATE_LIMITED', 'Too many requests, please try again later'],
   STORAGE_UNAVAILABLE: [503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable, please try again later'],
   INTERNAL: [500, 'INTERNAL_ERROR', 'An unexpected error occurred'],

@@ -21,6 +21,7 @@ const DETAIL: Record<string, [number, string]> = {
   UNAUTHENTICATED: [401, 'Authentication credentials were not provided.'],
   INVALID_BEARER_TOKEN: [401, 'Given token not valid for any token type.'],
   FORBIDDEN: [403, 'You do not have permission to perform this action.'],
+  SIGN_UP_CLOSED: [403, 'Sign-up to this account is closed for this email address.'],
   STORAGE_UNAVAILABLE: [503, 'Service temporarily unavailable, try again later.'],
   INTERNAL: [500, 'A server error occurred.'],
 };

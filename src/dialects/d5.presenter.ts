@@ -26,6 +26,7 @@ const STATUS: Record<string, [number, string]> = {
   UNAUTHENTICATED: [401, 'unauthorized'],
   INVALID_BEARER_TOKEN: [401, 'unauthorized'],
   FORBIDDEN: [403, 'forbidden'],
+  SIGN_UP_CLOSED: [403, 'sign-up is closed for this account'],
   RATE_LIMITED: [429, 'too many requests'],
   STORAGE_UNAVAILABLE: [503, 'service unavailable'],
   INTERNAL: [500, 'internal error'],

@@ -19,6 +19,7 @@ const STATUS: Record<string, [number, string]> = {
   UNAUTHENTICATED: [401, 'Authentication is required: send X-Api-Key or Authorization: Bearer <token>.'],
   INVALID_BEARER_TOKEN: [401, 'The bearer token is invalid or has expired.'],
   FORBIDDEN: [403, 'The credentials do not allow this operation.'],
+  SIGN_UP_CLOSED: [403, 'This account does not allow sign-up for this email address.'],
   RATE_LIMITED: [429, 'Too many requests; try again later.'],
   STORAGE_UNAVAILABLE: [503, 'The service is temporarily unavailable.'],
   INTERNAL: [500, 'internal error'],

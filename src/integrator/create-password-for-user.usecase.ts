@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiKeysService } from '../api-keys/api-keys.service';
-import { actorOf, type ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { actorOf, type Caller } from '../access/caller';
+import { authorize } from '../access/policy';
 import { SessionsService } from '../auth/sessions.service';
 import { DomainError } from '../common/errors/domain-errors';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
@@ -10,7 +10,7 @@ import { PasswordCreatedResponseDto } from './dto/password-created-response.dto'
 export interface CreatePasswordForUserCommand {
   userId: string;
   password: string;
-  caller: ApiKeyPrincipal;
+  caller: Caller;
 }
 
 /**
@@ -25,7 +25,6 @@ export class CreatePasswordForUserUseCase {
 
   constructor(
     private readonly lifecycle: PasswordLifecycleService,
-    private readonly apiKeys: ApiKeysService,
     private readonly sessions: SessionsService,
   ) {}
 
@@ -39,7 +38,9 @@ export class CreatePasswordForUserUseCase {
         userId,
         password,
         mode: 'initial',
-        guard: (user) => this.apiKeys.assertCanReachAccount(caller, user.accountId),
+        // The access policy: the user's account within the caller's reach, and the user not above the caller
+        // (D3 hands the caller the user's sign-in: never a super admin's to an account's key, SECURITY.md F2).
+        guard: (user) => authorize(caller, 'passwords.set', { user }),
         // Re-read inside the transaction: the pipeline has just moved credentialsChangedAt, and a token
         // carrying the old value would be refused at once (SECURITY.md D2).
         complete: async (em, user) => this.sessions.signAccessToken(await em.findOneByOrFail(User, { id: user.id })),

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApiKeysService } from '../api-keys/api-keys.service';
-import { actorOf, type ApiKeyPrincipal } from '../auth/decorators/auth.decorators';
+import { actorOf, type Caller } from '../access/caller';
+import { authorize } from '../access/policy';
 import { DomainError } from '../common/errors/domain-errors';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
 
@@ -13,13 +13,13 @@ import { PasswordLifecycleService } from '../password/password-lifecycle.service
 export class RemovePasswordOfUserUseCase {
   private readonly logger = new Logger('Integrator');
 
-  constructor(private readonly lifecycle: PasswordLifecycleService, private readonly apiKeys: ApiKeysService) {}
+  constructor(private readonly lifecycle: PasswordLifecycleService) {}
 
-  async execute({ userId, caller }: { userId: string; caller: ApiKeyPrincipal }): Promise<void> {
+  async execute({ userId, caller }: { userId: string; caller: Caller }): Promise<void> {
     let outcome = 'ok';
     try {
       // The audit event (password.removed) names the key by its id, never the key.
-      await this.lifecycle.removePassword(userId, (user) => this.apiKeys.assertCanReachAccount(caller, user.accountId), actorOf(caller));
+      await this.lifecycle.removePassword(userId, (user) => authorize(caller, 'passwords.remove', { user }), actorOf(caller));
     } catch (err) {
       outcome = err instanceof DomainError ? err.code : 'ERROR';
       throw err;

@@ -1,5 +1,5 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
-import { decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader, SignJWT } from 'jose';
 import * as jsonwebtoken from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
 import type { Clock } from '../common/clock';
@@ -9,7 +9,7 @@ import { buildDataSourceOptions } from '../database/data-source-options';
 import { legacyKeys, MasterKey } from './key-material';
 import { KeyRing } from './key-ring';
 import { KeySet } from './key-set';
-import { TokenSigner } from './token-signer';
+import { IAT_LEEWAY_SECONDS, TokenSigner } from './token-signer';
 
 const LEGACY = 'legacy-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA';
 const clock = { now: () => new Date(), nowMs: () => Date.now() } as unknown as Clock;
@@ -80,14 +80,14 @@ describe('KeyRing and TokenSigner (SQLite in memory)', () => {
   it('TokenSigner signs ES256 with the active kid and verifies only its own tokens, for the right audience', async () => {
     const ring = await open();
     const sut = new TokenSigner(ring, clock, config);
-    const token = await sut.sign({ pwv: 1 }, { audience: 'pls:access', expiresInSeconds: 60, subject: 'u1', jwtId: 'j1' });
-    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: ring.active('signing').kid });
-    await expect(sut.verify(token, 'pls:access')).resolves.toMatchObject({ sub: 'u1', jti: 'j1', pwv: 1, iss: 'https://id.example.test', aud: 'pls:access' });
-    await expect(sut.verify(token, 'pls:email-verification')).resolves.toBeNull();
+    const token = await sut.sign({ pwv: 1 }, { audience: 'pls:access', expiresInSeconds: 60, subject: 'u1', jwtId: 'j1', type: 'at+jwt' });
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: ring.active('signing').kid, typ: 'at+jwt' });
+    await expect(sut.verify(token, 'pls:access', 'at+jwt')).resolves.toMatchObject({ sub: 'u1', jti: 'j1', pwv: 1, iss: 'https://id.example.test', aud: 'pls:access' });
+    await expect(sut.verify(token, 'pls:email-verification', 'at+jwt')).resolves.toBeNull();
     const hs = jsonwebtoken.sign({ sub: 'u1', aud: 'pls:access', iss: 'https://id.example.test' }, LEGACY, { algorithm: 'HS256', expiresIn: 60, keyid: ring.active('signing').kid });
-    await expect(sut.verify(hs, 'pls:access')).resolves.toBeNull();
+    await expect(sut.verify(hs, 'pls:access', 'at+jwt')).resolves.toBeNull();
     await ring.rotate('signing');
-    await expect(sut.verify(token, 'pls:access')).resolves.not.toBeNull();
+    await expect(sut.verify(token, 'pls:access', 'at+jwt')).resolves.not.toBeNull();
     expect(sut.jwks().keys).toHaveLength(2);
     expect(sut.jwks().keys.every((k) => k.use === 'sig' && k.alg === 'ES256' && !('d' in k))).toBe(true);
   });
@@ -97,7 +97,36 @@ describe('KeyRing and TokenSigner (SQLite in memory)', () => {
     const ringB = await open();
     const b = new TokenSigner(ringB, clock, config);
     await ringB.rotate('signing');
-    const token = await b.sign({}, { audience: 'pls:access', expiresInSeconds: 60, subject: 'u' });
-    await expect(a.verify(token, 'pls:access')).resolves.toMatchObject({ sub: 'u' });
+    const token = await b.sign({}, { audience: 'pls:access', expiresInSeconds: 60, subject: 'u', type: 'at+jwt' });
+    await expect(a.verify(token, 'pls:access', 'at+jwt')).resolves.toMatchObject({ sub: 'u' });
+  });
+
+  it('TokenSigner refuses a token of another kind, or without its typ, by the typ header alone (RFC 8725 §3.11; SECURITY.md E6)', async () => {
+    const ring = await open();
+    const sut = new TokenSigner(ring, clock, config);
+    const key = ring.active('signing');
+    const signWith = (header: Record<string, unknown>) =>
+      new SignJWT({ sub: 'u', aud: 'pls:access', iss: 'https://id.example.test' }).setProtectedHeader({ alg: 'ES256', kid: key.kid, ...header })
+        .setIssuedAt(Math.floor(clock.nowMs() / 1000)).setExpirationTime(Math.floor(clock.nowMs() / 1000) + 60).sign(key.privateKey!);
+    await expect(sut.verify(await signWith({ typ: 'at+jwt' }), 'pls:access', 'at+jwt')).resolves.toMatchObject({ sub: 'u' });
+    await expect(sut.verify(await signWith({ typ: 'JWT' }), 'pls:access', 'at+jwt')).resolves.toBeNull();
+    await expect(sut.verify(await signWith({}), 'pls:access', 'at+jwt')).resolves.toBeNull();
+    await expect(sut.verify(await signWith({ typ: 'email-verification+jwt' }), 'pls:access', 'at+jwt')).resolves.toBeNull();
+    await expect(sut.verify(await signWith({ typ: 'application/at+jwt' }), 'pls:access', 'at+jwt')).resolves.toBeNull();
+  });
+
+  it(`TokenSigner refuses an iat more than ${IAT_LEEWAY_SECONDS} s in the future, and a token without iat`, async () => {
+    const ring = await open();
+    const sut = new TokenSigner(ring, clock, config);
+    const key = ring.active('signing');
+    const now = Math.floor(clock.nowMs() / 1000);
+    const signAt = (iat: number | undefined) => {
+      const jwt = new SignJWT({ sub: 'u', aud: 'pls:access', iss: 'https://id.example.test' }).setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' }).setExpirationTime(now + 3600);
+      return (iat === undefined ? jwt : jwt.setIssuedAt(iat)).sign(key.privateKey!);
+    };
+    await expect(sut.verify(await signAt(now + IAT_LEEWAY_SECONDS), 'pls:access', 'at+jwt')).resolves.toMatchObject({ sub: 'u' });
+    await expect(sut.verify(await signAt(now + IAT_LEEWAY_SECONDS + 1), 'pls:access', 'at+jwt')).resolves.toBeNull();
+    await expect(sut.verify(await signAt(now + 1800), 'pls:access', 'at+jwt')).resolves.toBeNull();
+    await expect(sut.verify(await signAt(undefined), 'pls:access', 'at+jwt')).resolves.toBeNull();
   });
 });

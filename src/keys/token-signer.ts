@@ -8,6 +8,15 @@ import { KeyRing } from './key-ring';
 /** The one algorithm of every JWT this service issues and accepts (pinned on verify: no `none`, no HS256). */
 export const JWT_ALGORITHM = 'ES256' as const;
 
+/**
+ * The `typ` header of each kind of JWT (RFC 8725 §3.11 explicit typing), checked on verify so that no
+ * kind passes for another: access tokens (users' and client tokens) per RFC 9068 §2.1.
+ */
+export const JWT_TYPES = { access: 'at+jwt', emailVerification: 'email-verification+jwt' } as const;
+
+/** How far in the future a token's `iat` may lie (clock skew between instances), in seconds; beyond it the token is refused. */
+export const IAT_LEEWAY_SECONDS = 60;
+
 /** The verified claims of a JWT; `exp` is always present (tokens without one are refused). */
 export interface VerifiedClaims extends JWTPayload {
   exp: number;
@@ -20,8 +29,8 @@ export interface SignOptions {
   subject?: string;
   /** Defaults to a random UUID. */
   jwtId?: string;
-  /** The `typ` header (RFC 7519 §5.1); `at+jwt` for RFC 9068 access tokens. Defaults to `JWT`. */
-  type?: string;
+  /** The `typ` header (RFC 7519 §5.1): one of JWT_TYPES. */
+  type: string;
 }
 
 /** RFC 7517 JWK Set of the public signing keys (active and retired). */
@@ -47,7 +56,7 @@ export class TokenSigner {
     const key = this.ring.active('signing');
     const now = Math.floor(this.clock.nowMs() / 1000);
     const jwt = new SignJWT(claims)
-      .setProtectedHeader({ alg: JWT_ALGORITHM, kid: key.kid, typ: opts.type ?? 'JWT' })
+      .setProtectedHeader({ alg: JWT_ALGORITHM, kid: key.kid, typ: opts.type })
       .setIssuer(this.issuer)
       .setAudience(opts.audience)
       .setIssuedAt(now)
@@ -58,10 +67,10 @@ export class TokenSigner {
   }
 
   /**
-   * The token's claims when its signature, algorithm, issuer, audience and times hold (and its `typ`
-   * header, when `type` is given); otherwise null.
+   * The token's claims when its signature, algorithm, `typ` header, issuer, audience and times hold
+   * (`exp` required and past-due refused; `iat` required and at most IAT_LEEWAY_SECONDS ahead); otherwise null.
    */
-  async verify(token: string, audience: string, type?: string): Promise<VerifiedClaims | null> {
+  async verify(token: string, audience: string, type: string): Promise<VerifiedClaims | null> {
     try {
       return await this.verifyOnce(token, audience, type);
     } catch (err) {
@@ -80,16 +89,20 @@ export class TokenSigner {
     return { keys: this.ring.keys('signing').map((k) => k.publicJwk!) };
   }
 
-  private async verifyOnce(token: string, audience: string, type?: string): Promise<VerifiedClaims | null> {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
+  private async verifyOnce(token: string, audience: string, type: string): Promise<VerifiedClaims | null> {
+    const nowMs = this.clock.nowMs();
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
       algorithms: [JWT_ALGORITHM],
-      ...(type ? { typ: type } : {}),
+      typ: type,
       issuer: this.issuer,
       audience,
-      currentDate: new Date(this.clock.nowMs()),
+      currentDate: new Date(nowMs),
       clockTolerance: 0,
-      requiredClaims: ['exp'],
+      requiredClaims: ['exp', 'iat'],
     });
+    // jose compares `typ` leniently (case, an "application/" prefix): this service issues the exact value.
+    if (protectedHeader.typ !== type) return null;
+    if (typeof payload.iat !== 'number' || payload.iat > Math.floor(nowMs / 1000) + IAT_LEEWAY_SECONDS) return null;
     return typeof payload.exp === 'number' ? (payload as VerifiedClaims) : null;
   }
 

@@ -4,6 +4,7 @@ import { MailService } from './mail.service';
 import { MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxWorker } from './outbox.worker';
+import { PasswordNotices } from './password-notices.subscriber';
 import { SecretLinks } from './secret-links';
 
 /**
@@ -12,7 +13,7 @@ import { SecretLinks } from './secret-links';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([OutboxMessage])],
-  providers: [MailService, OutboxWorker, MailTransport, SecretLinks],
+  providers: [MailService, OutboxWorker, MailTransport, SecretLinks, PasswordNotices],
   exports: [MailService, OutboxWorker, SecretLinks],
 })
 export class MailModule {}

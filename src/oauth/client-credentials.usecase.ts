@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { API_KEY_SCOPES, ApiKey, ApiKeyScope } from '../api-keys/api-key.entity';
+import { API_KEY_SCOPES, ApiKeyScope } from '../access/scopes';
+import { ApiKey } from '../api-keys/api-key.entity';
 import { AttemptLimiter, Limit } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';

@@ -1,14 +1,15 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { API_KEY_SCOPES, ApiKey, ApiKeyScope } from '../api-keys/api-key.entity';
+import { API_KEY_SCOPES, ApiKeyScope } from '../access/scopes';
+import { ApiKey } from '../api-keys/api-key.entity';
 import { BearerCallerSource, CallerResolver } from '../auth/caller-resolver';
-import type { AdminCaller } from '../auth/decorators/auth.decorators';
+import type { Caller } from '../access/caller';
 import { InvalidBearerTokenError } from '../common/errors/domain-errors';
 import { ClientTokenCodec, VerifiedClientToken } from './client-token.codec';
 
 /**
- * `Authorization: Bearer <client token>` on RequireScope routes (CONTRACT.md "Callers with JWT bearer
+ * `Authorization: Bearer <client token>` on admin routes (CONTRACT.md "Callers with JWT bearer
  * tokens"). A token whose audience is the API's is this source's: it must verify, and its key must be
  * live on this very request (looked up by id every time, so revoking the key ends its tokens at once).
  * The caller holds the token's scopes that the key still holds (a key's `admin` covers them all) and
@@ -24,7 +25,7 @@ export class ClientTokenCallerSource implements BearerCallerSource, OnModuleInit
     this.callers.register(this);
   }
 
-  async resolve(token: string, req: Request): Promise<AdminCaller | null> {
+  async resolve(token: string, req: Request): Promise<Caller | null> {
     if (!this.codec.recognizes(token)) return null;
     const found = await liveClient(this.codec, this.apiKeys, token, req);
     if (!found) throw new InvalidBearerTokenError();

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { TokenSigner } from '../keys/token-signer';
+import { JWT_TYPES, TokenSigner } from '../keys/token-signer';
 
 /** The audience of client tokens: the service's API (RFC 9068 §3), never the user access tokens' `pls:access`. */
 export const CLIENT_TOKEN_AUDIENCE = 'pls:api';
 /** RFC 9068 §2.1: the `typ` header of a JWT access token. */
-export const CLIENT_TOKEN_TYPE = 'at+jwt';
+export const CLIENT_TOKEN_TYPE = JWT_TYPES.access;
 
 /** What a client token says once verified. */
 export interface VerifiedClientToken {

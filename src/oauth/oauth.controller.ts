@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { API_KEY_SCOPES } from '../api-keys/api-key.entity';
+import { API_KEY_SCOPES } from '../access/scopes';
 import { OAUTH_CLIENT_BASIC_SECURITY, Public } from '../auth/decorators/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { ClientCredentialsUseCase, TokenResponse } from './client-credentials.usecase';

@@ -9,7 +9,7 @@ import { OAuthController } from './oauth.controller';
 
 /**
  * OAuth 2.0 client credentials (CONTRACT.md "Callers with JWT bearer tokens"): POST /oauth/token turns
- * an API key into a short-lived client token (ClientTokenCodec), which every RequireScope route accepts
+ * an API key into a short-lived client token (ClientTokenCodec), which every admin route accepts
  * (ClientTokenCallerSource, registered in CallerResolver) and which spends its key's request budget
  * (ClientTokenCallerIdentifier, listed in app.module.ts).
  */

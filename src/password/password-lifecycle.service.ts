@@ -1,17 +1,14 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In, IsNull, Repository } from 'typeorm';
-import { RefreshToken } from '../auth/refresh-token.entity';
-import { AuditActor, AuditTrail } from '../common/audit-trail';
+import { EntityManager, In, Repository } from 'typeorm';
+import type { AuditActor } from '../common/audit-trail';
 import { Clock } from '../common/clock';
+import { DomainEvents, eventUser } from '../common/domain-events';
 import {
   PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, RequestValidationError, UserNotFoundError,
 } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
-import { passwordChangedMail } from '../mail/mail-templates';
-import { MailService } from '../mail/mail.service';
 import { CREDENTIAL_SECRETS, OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { User } from '../users/user.entity';
 import { Credential } from './credential.entity';
@@ -26,9 +23,6 @@ import { evaluatePassword } from './password-policy.evaluator';
 /** History rows kept per user: enough for any policy (historySize <= 24). */
 const HISTORY_KEEP = 24;
 const DAY_MS = 86_400_000;
-
-/** How each dialect's secret proves the right to set the password (the audit event's `flow`). */
-const FLOW_OF: Record<string, string> = { D1: 'invitation', D2: 'verification', D3: 'integrator', D4: 'recovery', D5: 'recovery' };
 
 export interface SetPasswordCommand<T> {
   userId: string;
@@ -60,10 +54,11 @@ export interface SetPasswordResult<T> {
 /**
  * The one set-password pipeline every dialect runs (STYLE.md example 3):
  * policy → history (parallel compares) → hash, all before any write; then one transaction:
- * consume the secret, move the current hash to history, store the new one with its expiry, end every
- * session and outstanding secret of the user, queue the "password changed" notice, record the
- * `password.set` audit event (and `session.revoked` when sessions ended), and let the caller finish
- * (issue tokens). A rejected password changes nothing and records nothing (SECURITY.md A15, H2).
+ * consume the secret, move the current hash to history, store the new one with its expiry, void every
+ * outstanding secret and earlier access token of the user (credentialsChangedAt), publish the domain
+ * event (`password.set`, src/common/domain-events.ts) whose subscribers end the sessions, queue the
+ * notice and record the audit event, and let the caller finish (issue tokens). A rejected password
+ * changes nothing and publishes nothing (SECURITY.md A15, H2).
  */
 @Injectable()
 export class PasswordLifecycleService {
@@ -73,14 +68,12 @@ export class PasswordLifecycleService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
     @InjectRepository(PasswordHistoryEntry) private readonly history: Repository<PasswordHistoryEntry>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly policies: PasswordPolicyService,
     private readonly hasher: PasswordHasher,
     private readonly tokens: OneTimeTokensService,
-    private readonly mail: MailService,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
-    private readonly audit: AuditTrail,
+    private readonly events: DomainEvents,
   ) {}
 
   async setPassword<T = void>(cmd: SetPasswordCommand<T>): Promise<SetPasswordResult<T>> {
@@ -100,20 +93,11 @@ export class PasswordLifecycleService {
       // insert or update as known (save() would read the row again first)
       if (existing) await em.update(Credential, { userId: user.id }, { hash: credential.hash, algorithm: credential.algorithm, setAt: credential.setAt, expiresAt: credential.expiresAt });
       else await em.insert(Credential, credential);
-      const sessions = await this.endSessionsAndSecrets(em, user.id, now);
-      await this.mail.enqueue(em, user.email, passwordChangedMail({ publicUrl: this.config.publicUrl, changedAt: now, first: !existing, firstName: user.firstName, locale: user.locale }));
+      await this.voidEarlierCredentials(em, user.id, now);
       const actor = cmd.actor ?? { kind: 'user', id: user.id };
-      await this.audit.record(em, {
-        type: 'password.set', userId: user.id, accountId: user.accountId, actor, outcome: 'success',
-        details: {
-          dialect: cmd.via, flow: FLOW_OF[cmd.via] ?? 'direct', mode: cmd.mode, replaced: existing !== null,
-          ...(actor.kind === 'api_key' ? { api_key_id: actor.id ?? null } : {}), sessions_revoked: sessions,
-        },
-      });
-      await this.recordSessionsEnded(em, user, actor, sessions, 'password_set');
+      await this.events.publish(em, { type: 'password.set', user: eventUser(user), actor, at: now, via: cmd.via, mode: cmd.mode, replaced: existing !== null });
       return cmd.complete ? cmd.complete(em, user, credential) : (undefined as T);
     });
-    this.mail.kick();
     this.logger.log({ event: 'password.set', via: cmd.via, mode: cmd.mode, userId: user.id, sessionsRevoked: true }, `password.set via ${cmd.via}`);
     return { user, credential, policy, result };
   }
@@ -192,15 +176,10 @@ export class PasswordLifecycleService {
       const existing = await em.findOneBy(Credential, { userId: user.id });
       if (existing) await this.archive(em, existing, now);
       await em.save(Credential, credential);
-      const sessions = await this.endSessionsAndSecrets(em, user.id, now);
-      await this.audit.record(em, {
-        type: 'password.imported', userId: user.id, accountId: user.accountId, actor: cmd.actor, outcome: 'success',
-        details: {
-          format: cmd.imported.format, algorithm: parsed.algorithm, replaced: existing !== null,
-          ...(cmd.actor.kind === 'api_key' ? { api_key_id: cmd.actor.id ?? null } : {}), sessions_revoked: sessions,
-        },
+      await this.voidEarlierCredentials(em, user.id, now);
+      await this.events.publish(em, {
+        type: 'password.imported', user: eventUser(user), actor: cmd.actor, at: now, format: cmd.imported.format, algorithm: parsed.algorithm, replaced: existing !== null,
       });
-      await this.recordSessionsEnded(em, user, cmd.actor, sessions, 'password_imported');
       return existing !== null;
     });
     this.logger.log({ event: 'password.imported', format: cmd.imported.format, algorithm: parsed.algorithm, userId: user.id }, 'password.imported');
@@ -209,7 +188,7 @@ export class PasswordLifecycleService {
 
   /**
    * Removes the user's password, keeping it in history (D3 DELETE). Ends sessions like a change does
-   * and records `password.removed` by `actor`; a user without a password is left alone (no event).
+   * and publishes `password.removed` by `actor`; a user without a password is left alone (no event).
    */
   async removePassword(userId: string, guard?: (user: User) => void, actor: AuditActor = { kind: 'system' }): Promise<void> {
     const user = await this.users.findOneBy({ id: userId });
@@ -222,12 +201,8 @@ export class PasswordLifecycleService {
       if (!existing) return;
       await this.archive(em, existing, now);
       await em.delete(Credential, { userId });
-      const sessions = await this.endSessionsAndSecrets(em, userId, now);
-      await this.audit.record(em, {
-        type: 'password.removed', userId, accountId: user.accountId, actor, outcome: 'success',
-        details: { dialect: 'D3', ...(actor.kind === 'api_key' ? { api_key_id: actor.id ?? null } : {}), sessions_revoked: sessions },
-      });
-      await this.recordSessionsEnded(em, user, actor, sessions, 'password_removed');
+      await this.voidEarlierCredentials(em, userId, now);
+      await this.events.publish(em, { type: 'password.removed', user: eventUser(user), actor, at: now, via: 'D3' });
     });
   }
 
@@ -249,19 +224,12 @@ export class PasswordLifecycleService {
   }
 
   /**
-   * SECURITY.md D1/D2/D6: refresh tokens revoked, earlier access tokens refused, outstanding secrets void.
-   * Returns how many live refresh tokens were revoked.
+   * SECURITY.md D2/D6: access tokens issued before now are refused (their `pwv` is older than
+   * credentialsChangedAt) and every outstanding secret of the user is void. The sessions (refresh
+   * tokens, D1) end by the domain event's subscriber (src/auth).
    */
-  private async endSessionsAndSecrets(em: EntityManager, userId: string, now: Date): Promise<number> {
-    const revoked = await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: now });
+  private async voidEarlierCredentials(em: EntityManager, userId: string, now: Date): Promise<void> {
     await em.update(User, { id: userId }, { credentialsChangedAt: now, updatedAt: now });
     await this.tokens.voidLive(em, userId, CREDENTIAL_SECRETS);
-    return revoked.affected ?? 0;
-  }
-
-  /** `session.revoked` for the sessions a password change ended, when there were any. */
-  private async recordSessionsEnded(em: EntityManager, user: User, actor: AuditActor, sessions: number, reason: string): Promise<void> {
-    if (sessions === 0) return;
-    await this.audit.record(em, { type: 'session.revoked', userId: user.id, accountId: user.accountId, actor, outcome: 'success', details: { reason, sessions } });
   }
 }

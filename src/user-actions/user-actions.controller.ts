@@ -3,7 +3,8 @@ import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AdminCaller, Principal, RequireScope } from '../auth/decorators/auth.decorators';
+import type { Caller } from '../access/caller';
+import { Can, Principal } from '../auth/decorators/auth.decorators';
 import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto';
 import { AccountNotFoundError, UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
@@ -26,11 +27,11 @@ const NOT_FOUND_USER = { type: ServiceErrorDto, example: envelope(404, 'Not Foun
 /** Admin actions on one user (CONTRACT.md "Callers with JWT bearer tokens"). Errors in the service envelope. */
 @ApiTags(API_TAGS.users.name)
 @Controller('users')
-@RequireScope('users:write')
 export class UserActionsController {
   constructor(private readonly actions: UserActionsService) {}
 
   @Post(':id/invitation')
+  @Can('users.invitation.send')
   @HttpCode(202)
   @ApiAdminMalformedRequest()
   @ApiOperation({
@@ -46,11 +47,12 @@ export class UserActionsController {
   @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user, or the user is deactivated (nothing is mailed to a deactivated user)' })
   @ApiConflictResponse({ type: ServiceErrorDto, description: 'The user already has a password: send a password reset instead', example: envelope(409, 'Conflict', 'PASSWORD_ALREADY_SET', 'The user already has a password.') })
   @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'An invitation was resent to this user less than a minute ago (see Retry-After), or the caller\'s rate limit', example: SERVICE_EXAMPLES.rateLimited })
-  resendInvitation(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
+  resendInvitation(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: Caller): Promise<UserMailSentEnvelopeDto> {
     return this.actions.resendInvitation(id, caller);
   }
 
   @Post(':id/password-reset')
+  @Can('users.passwordReset.send')
   @HttpCode(202)
   @ApiAdminMalformedRequest()
   @ApiOperation({
@@ -65,14 +67,14 @@ export class UserActionsController {
   @ApiForbiddenResponse(FORBIDDEN_USER)
   @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user, or the user is deactivated (nothing is mailed to a deactivated user)' })
   @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'The address\'s recovery mail cap is spent (see Retry-After): no code was issued; or the caller\'s rate limit', example: SERVICE_EXAMPLES.rateLimited })
-  sendPasswordReset(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
+  sendPasswordReset(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: Caller): Promise<UserMailSentEnvelopeDto> {
     return this.actions.sendPasswordReset(id, caller);
   }
 
   @Put(':id/password-hash')
   // Replacing a password with one the caller chose is a takeover if misused: an operator's right (admin),
   // not an account admin's (users:write), like D3's passwords:write is kept from the roles.
-  @RequireScope('admin')
+  @Can('passwords.import')
   @HttpCode(200)
   @ApiAdminRateLimited()
   @ApiOperation({
@@ -105,11 +107,12 @@ export class UserActionsController {
     example: envelope(403, 'Forbidden', 'FORBIDDEN', 'The credentials do not allow this operation.'),
   })
   @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user' })
-  importPasswordHash(@IdParam('id', UserNotFoundError) id: string, @Body() dto: ImportPasswordHashDto, @Principal() caller: AdminCaller): Promise<PasswordHashImportedEnvelopeDto> {
+  importPasswordHash(@IdParam('id', UserNotFoundError) id: string, @Body() dto: ImportPasswordHashDto, @Principal() caller: Caller): Promise<PasswordHashImportedEnvelopeDto> {
     return this.actions.importPasswordHash(id, dto, caller);
   }
 
   @Delete(':id/sessions')
+  @Can('users.sessions.end')
   @HttpCode(204)
   @ApiAdminMalformedRequest()
   @ApiAdminRateLimited()
@@ -123,7 +126,7 @@ export class UserActionsController {
   @ApiUnauthorizedResponse(UNAUTHORIZED)
   @ApiForbiddenResponse(FORBIDDEN_USER)
   @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user' })
-  async endSessions(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: AdminCaller): Promise<void> {
+  async endSessions(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: Caller): Promise<void> {
     await this.actions.endSessions(id, caller);
   }
 }
@@ -135,7 +138,7 @@ export class AccountUsersController {
   constructor(private readonly actions: UserActionsService) {}
 
   @Get(':id/users')
-  @RequireScope('users:write')
+  @Can('accounts.users.list')
   @ApiAdminRateLimited()
   @ApiOperation({
     summary: "List an account's users",
@@ -155,7 +158,7 @@ export class AccountUsersController {
   @ApiUnauthorizedResponse(UNAUTHORIZED)
   @ApiForbiddenResponse({ ...FORBIDDEN_USER, description: 'The caller lacks users:write, or is bound to another account' })
   @ApiNotFoundResponse({ type: ServiceErrorDto, description: 'No such account', example: envelope(404, 'Not Found', 'ACCOUNT_NOT_FOUND', 'No such account.') })
-  list(@IdParam('id', AccountNotFoundError) id: string, @Query() query: ListAccountUsersQueryDto, @Principal() caller: AdminCaller): Promise<AccountUsersPageDto> {
+  list(@IdParam('id', AccountNotFoundError) id: string, @Query() query: ListAccountUsersQueryDto, @Principal() caller: Caller): Promise<AccountUsersPageDto> {
     return this.actions.listAccountUsers(id, query, caller);
   }
 }

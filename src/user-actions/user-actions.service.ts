@@ -2,13 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { Account } from '../accounts/account.entity';
-import { ApiKeysService } from '../api-keys/api-keys.service';
-import { AdminCaller, actorOf } from '../auth/decorators/auth.decorators';
+import { actorOf, type Caller } from '../access/caller';
+import { type Action, authorize } from '../access/policy';
 import { SessionsService } from '../auth/sessions.service';
 import { decodeAuditCursor, encodeAuditCursor } from '../audit/audit-cursor';
 import { AttemptLimiter, Limit } from '../common/attempt-limiter.service';
 import { AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
+import { DomainEvents, eventUser } from '../common/domain-events';
 import { AccountNotFoundError, PasswordAlreadySetError, RequestValidationError, UserNotFoundError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
@@ -40,7 +41,7 @@ export const ADMIN_ACTION_CLIENT = 'admin-action';
 /**
  * Admin actions on one user (CONTRACT.md "Callers with JWT bearer tokens"): resend the invitation, mail a
  * D5 reset code, end every session; and the list of an account's users. Each checks the caller's account
- * boundary (ApiKeysService.assertCanReachAccount) after the target is found (unknown → 404, another
+ * access policy (src/access/policy.ts) after the target is found (unknown → 404, another
  * account's → 403) and records an audit event naming the caller (actorOf) in the transaction that acts.
  * A deactivated user is answered like an unknown one (404) by the actions that mail.
  */
@@ -53,7 +54,6 @@ export class UserActionsService {
     @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
     @InjectRepository(Account) private readonly accounts: Repository<Account>,
     private readonly usersService: UsersService,
-    private readonly apiKeys: ApiKeysService,
     private readonly sessions: SessionsService,
     private readonly recovery: RecoveryRequestService,
     private readonly limiter: AttemptLimiter,
@@ -62,11 +62,12 @@ export class UserActionsService {
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly passwords: PasswordLifecycleService,
+    private readonly events: DomainEvents,
   ) {}
 
   /** POST /users/{id}/invitation: a new D1 token (the older one is voided by OneTimeTokensService.issue) and the invitation email. */
-  async resendInvitation(id: string, caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
-    await this.reachable(id, caller, { active: true });
+  async resendInvitation(id: string, caller: Caller): Promise<UserMailSentEnvelopeDto> {
+    await this.reachable(id, caller, 'users.invitation.send', { active: true });
     await this.uow.run(async (em) => {
       const user = await em.findOneBy(User, { id });
       if (!user || !user.isActive) throw new UserNotFoundError();
@@ -82,8 +83,8 @@ export class UserActionsService {
   }
 
   /** POST /users/{id}/password-reset: a D5 code and its link, issued and mailed as POST /v1/auth/password-reset/request would. */
-  async sendPasswordReset(id: string, caller: AdminCaller): Promise<UserMailSentEnvelopeDto> {
-    await this.reachable(id, caller, { active: true });
+  async sendPasswordReset(id: string, caller: Caller): Promise<UserMailSentEnvelopeDto> {
+    await this.reachable(id, caller, 'users.passwordReset.send', { active: true });
     await this.uow.run(async (em) => {
       const user = await em.findOneBy(User, { id });
       if (!user || !user.isActive) throw new UserNotFoundError();
@@ -102,17 +103,15 @@ export class UserActionsService {
    * so every access token issued before carries an outdated `pwv` and is refused (jwt-access.strategy.ts),
    * as after a password change. The password and outstanding one-time secrets stay as they are.
    */
-  async endSessions(id: string, caller: AdminCaller): Promise<void> {
-    await this.reachable(id, caller, { active: false });
+  async endSessions(id: string, caller: Caller): Promise<void> {
+    await this.reachable(id, caller, 'users.sessions.end', { active: false });
     const sessions = await this.uow.run(async (em) => {
       const user = await em.findOneBy(User, { id });
       if (!user) throw new UserNotFoundError();
       const revoked = await this.sessions.revokeAll(em, id);
       const now = this.clock.now();
       await em.update(User, { id }, { credentialsChangedAt: now, updatedAt: now });
-      await this.audit.record(em, {
-        type: 'session.revoked', userId: id, accountId: user.accountId, actor: actorOf(caller), outcome: 'success', details: { reason: 'admin', sessions: revoked },
-      });
+      await this.events.publish(em, { type: 'sessions.revoked', user: eventUser(user), actor: actorOf(caller), at: now, reason: 'admin', sessions: revoked });
       return revoked;
     });
     this.logger.log({ event: 'session.revoked', userId: id, reason: 'admin', sessions }, 'session.revoked');
@@ -123,19 +122,19 @@ export class UserActionsService {
    * (PasswordLifecycleService.importHash: the previous one to history, sessions ended, `password.imported`
    * by the caller). Also for a deactivated user (migrated as they are).
    */
-  async importPasswordHash(id: string, dto: ImportPasswordHashDto, caller: AdminCaller): Promise<PasswordHashImportedEnvelopeDto> {
+  async importPasswordHash(id: string, dto: ImportPasswordHashDto, caller: Caller): Promise<PasswordHashImportedEnvelopeDto> {
     const imported = toImportedHash(dto);
     const { credential, replaced } = await this.passwords.importHash({
       userId: id, imported, actor: actorOf(caller),
-      guard: (user) => this.apiKeys.assertCanTakeOverUser(caller, user),
+      guard: (user) => authorize(caller, 'passwords.import', { user }),
     });
     return { data: { user_id: id, format: imported.format, algorithm: credential.algorithm, replaced } };
   }
 
   /** GET /accounts/{id}/users: newest first (created_at, then id, descending), keyset-paged with an opaque cursor. */
-  async listAccountUsers(accountId: string, query: ListAccountUsersQueryDto, caller: AdminCaller): Promise<AccountUsersPageDto> {
+  async listAccountUsers(accountId: string, query: ListAccountUsersQueryDto, caller: Caller): Promise<AccountUsersPageDto> {
     if (!(await this.accounts.existsBy({ id: accountId }))) throw new AccountNotFoundError();
-    this.apiKeys.assertCanReachAccount(caller, accountId);
+    authorize(caller, 'accounts.users.list', { accountId });
     const cursor = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
     if (cursor === null) throw new RequestValidationError([{ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } }]);
 
@@ -156,11 +155,11 @@ export class UserActionsService {
     };
   }
 
-  /** The user, or 404 (also for a deactivated one when `active`); 403 when the caller is bound to another account. */
-  private async reachable(id: string, caller: AdminCaller, o: { active: boolean }): Promise<User> {
+  /** The user, or 404 (also for a deactivated one when `active`); 403 when the access policy refuses `action` on it. */
+  private async reachable(id: string, caller: Caller, action: Action, o: { active: boolean }): Promise<User> {
     const user = await this.users.findOneBy({ id });
     if (!user) throw new UserNotFoundError();
-    this.apiKeys.assertCanReachAccount(caller, user.accountId);
+    authorize(caller, action, { user });
     if (o.active && !user.isActive) throw new UserNotFoundError();
     return user;
   }

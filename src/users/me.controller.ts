@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Principal, RequireBearer } from '../auth/decorators/auth.decorators';
+import { Can, Principal } from '../auth/decorators/auth.decorators';
 import { ApiAccessTokenUnauthorized } from '../auth/dto/service-error.dto';
 import type { UserPrincipal } from '../auth/principals';
 import { UserEnvelopeDto } from './dto/user-response.dto';
@@ -14,7 +14,7 @@ export class MeController {
   constructor(private readonly me: MeService) {}
 
   @Get('me')
-  @RequireBearer('jwt-access')
+  @Can('me.read')
   @ApiOperation({ summary: 'The current user', description: 'The user of the bearer access token.' })
   @ApiOkResponse({ type: UserEnvelopeDto, description: 'The user (never a hash)' })
   @ApiAccessTokenUnauthorized()

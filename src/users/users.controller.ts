@@ -3,7 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAdminErrors, MALFORMED_REQUEST, USER_NOT_FOUND } from '../common/openapi/admin-errors';
 import { UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
-import { ApiKeyPrincipal, Principal, RequireScope } from '../auth/decorators/auth.decorators';
+import type { Caller } from '../access/caller';
+import { Can, Principal } from '../auth/decorators/auth.decorators';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserEnvelopeDto } from './dto/user-response.dto';
 import { UserAdminService } from './user-admin.service';
@@ -16,16 +17,16 @@ export class UsersController {
 
   /** Reads a user. Account-bound keys see their own account's users only. */
   @Get(':id')
-  @RequireScope('users:write')
+  @Can('users.read')
   @ApiOperation({ summary: 'Read a user', description: "The user (never a hash). Account-bound callers see their own account's users only." })
   @ApiOkResponse({ type: UserEnvelopeDto, description: 'The user' })
   @ApiAdminErrors({ scope: 'users:write', badRequest: MALFORMED_REQUEST, notFound: USER_NOT_FOUND })
-  get(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
+  get(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: Caller): Promise<UserEnvelopeDto> {
     return this.admin.get(id, caller);
   }
 
   @Patch(':id')
-  @RequireScope('users:write')
+  @Can('users.update')
   @ApiOperation({
     summary: 'Update a user',
     description:
@@ -43,7 +44,7 @@ export class UsersController {
     notFound: USER_NOT_FOUND,
     conflict: { code: 'ROLE_CONFLICT', message: "An account has exactly one owner: make another user owner to change the owner's role; users without an account have no role.", description: "The owner's role changed other than by a transfer, or a role for a user without an account." },
   })
-  update(@IdParam('id', UserNotFoundError) id: string, @Body() dto: UpdateUserDto, @Principal() caller: ApiKeyPrincipal): Promise<UserEnvelopeDto> {
+  update(@IdParam('id', UserNotFoundError) id: string, @Body() dto: UpdateUserDto, @Principal() caller: Caller): Promise<UserEnvelopeDto> {
     return this.admin.update(id, dto, caller);
   }
 }

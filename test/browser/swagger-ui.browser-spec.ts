@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ADMIN_KEY, axeViolations, describeBrowser, formatViolations, newPage, useBrowserSuite, watchPage } from './support/browser';
+import { authorizeClientCredentials, closeAuthorizeDialog, executeOperation, openAuthorizeDialog, operationBlock } from './support/swagger-ui';
 
 /**
  * The README's first step, as an admin does it: Swagger UI at /docs, Authorize with the admin API
@@ -70,25 +71,13 @@ describeBrowser('Swagger UI: an admin creates an account from /docs', () => {
     const page = await newPage(s.browser);
     const problems = watchPage(page, { origin: s.app.baseUrl });
     await page.goto(s.app.url('/docs'));
-    await page.locator('button.authorize').first().click();
-    const dialog = page.locator('.modal-ux');
-    await dialog.waitFor();
-    const oauthForm = dialog.locator('.auth-container').filter({ hasText: 'clientCredentials' });
-    await oauthForm.locator('input[type="text"]').first().fill(created.body.id);
-    await oauthForm.locator('input[type="password"]').first().fill(created.body.key);
-    await s.shots.take(page, 'client credentials filled');
-    await oauthForm.locator('button.authorize').click();
-    await oauthForm.getByRole('button', { name: 'Remove authorization' }).waitFor();
+    const dialog = await openAuthorizeDialog(page);
+    await authorizeClientCredentials(dialog, created.body.id, created.body.key);
     await s.shots.take(page, 'client authorized');
-    await dialog.getByRole('button', { name: 'Close' }).first().click();
-    await dialog.waitFor({ state: 'detached' });
+    await closeAuthorizeDialog(dialog);
 
-    const operation = page.locator('.opblock-get').filter({ has: page.locator('.opblock-summary-path[data-path="/api-keys"]') });
-    await operation.locator('.opblock-summary').first().click();
-    await operation.getByRole('button', { name: 'Try it out' }).click();
-    await operation.getByRole('button', { name: 'Execute' }).click();
-    const live = operation.locator('.live-responses-table .response').first();
-    await live.waitFor();
+    const operation = operationBlock(page, 'get', '/api-keys');
+    const live = await executeOperation(operation);
     await s.shots.take(page, 'called with the client token');
     await expect(live.locator('.response-col_status').innerText()).resolves.toMatch(/^\s*200\b/);
     await expect(operation.locator('.curl-command').innerText()).resolves.toMatch(/Authorization: Bearer ey/);

@@ -100,7 +100,7 @@ describeEachDatabase('audit events', (kind) => {
     });
 
     it('I2 D2: dialect D2, flow verification', async () => {
-      const { accountId } = await createAccount(t);
+      const { accountId } = await createAccount(t, { selfSignUp: true });
       const { email, verificationJwt } = await signUpAndVerify(t, smtp, { account_id: accountId });
       secrets.add(verificationJwt).add(email);
       const ip = randomClientIp();

@@ -71,7 +71,7 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
     });
 
     it("applies the policy of the account given at sign-up (maxLength 30)", async () => {
-      const { accountId } = await createAccount(t, { policy: { maxLength: 30 } });
+      const { accountId } = await createAccount(t, { policy: { maxLength: 30 }, selfSignUp: true });
       const { verificationJwt } = await signUpAndVerify(t, smtp, { account_id: accountId });
       const res = await d2(verificationJwt, { password: `Aa1!${'x'.repeat(27)}` }).expect(400);
       expect(res.body).toEqual(policyFailure('Password must be at most 30 characters long'));
@@ -111,14 +111,14 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
     });
 
     it('minClasses (3 of 4) is worded', async () => {
-      const { accountId } = await createAccount(t, { policy: { requiredClasses: [], minClasses: 3 } });
+      const { accountId } = await createAccount(t, { policy: { requiredClasses: [], minClasses: 3 }, selfSignUp: true });
       const { verificationJwt } = await signUpAndVerify(t, smtp, { account_id: accountId });
       const res = await d2(verificationJwt, { password: 'onlylower1' }).expect(400);
       expect(res.body).toEqual(policyFailure('Password must contain at least 3 of the following: lowercase letters, uppercase letters, numbers, special characters'));
     });
 
     it("A5 rejectUserInfo refuses the user's name and email local part", async () => {
-      const { accountId } = await createAccount(t, { policy: { rejectUserInfo: true } });
+      const { accountId } = await createAccount(t, { policy: { rejectUserInfo: true }, selfSignUp: true });
       const email = uniqueEmail('marguerite');
       const { verificationJwt } = await signUpAndVerify(t, smtp, { email, firstName: 'Marguerite', account_id: accountId });
       expect((await d2(verificationJwt, { password: 'Marguerite-99!' }).expect(400)).body).toEqual(policyFailure('Password must not contain your name or email address'));
@@ -128,7 +128,7 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
     });
 
     it('A13 history: a password among the last N (historySize 2) is refused', async () => {
-      const { accountId } = await createAccount(t, { policy: { historySize: 2 } });
+      const { accountId } = await createAccount(t, { policy: { historySize: 2 }, selfSignUp: true });
       const first = await signUpAndVerify(t, smtp, { account_id: accountId });
       await d2(first.verificationJwt, { password: 'First-Pass-1!' }).expect(200);
       const userId = userIdOf(first.verificationJwt);
@@ -263,6 +263,19 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
       await d2(verificationJwt).expect(200);
     });
 
+    it('E6 a verification token under another typ (an access token\'s at+jwt, JWT, none) or with an iat in the future is refused', async () => {
+      const { verificationJwt } = await signUpAndVerify(t, smtp);
+      expect((jwt.decode(verificationJwt, { complete: true }) as jwt.Jwt).header.typ).toBe('email-verification+jwt');
+      const now = Math.floor(t.clock.nowMs() / 1000);
+      for (const forged of [
+        await resignWithRing(t, verificationJwt, {}, { typ: 'at+jwt' }),
+        await resignWithRing(t, verificationJwt, {}, { typ: 'JWT' }),
+        await resignWithRing(t, verificationJwt, {}, { typ: undefined }),
+        await resignWithRing(t, verificationJwt, { iat: now + 120 }),
+      ]) expect((await d2(forged).expect(400)).body).toEqual(INVALID_TOKEN);
+      await d2(await resignWithRing(t, verificationJwt)).expect(200);
+    });
+
     it('E6 a wrong audience or issuer is refused, even correctly signed', async () => {
       const { verificationJwt } = await signUpAndVerify(t, smtp);
       expect((await d2(await resignWithRing(t, verificationJwt, { aud: 'pls:access' })).expect(400)).body).toEqual(INVALID_TOKEN);
@@ -309,7 +322,7 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
     });
 
     it('an account without password sign-in → 400 PASSWORD_LOGIN_DISABLED', async () => {
-      const { accountId } = await createAccount(t, { policy: { passwordLogin: false } });
+      const { accountId } = await createAccount(t, { policy: { passwordLogin: false }, selfSignUp: true });
       const { verificationJwt } = await signUpAndVerify(t, smtp, { account_id: accountId });
       expect((await d2(verificationJwt).expect(400)).body).toEqual(envelope('PASSWORD_LOGIN_DISABLED', 'Password sign-in is disabled for this account'));
     });

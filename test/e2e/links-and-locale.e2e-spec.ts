@@ -90,8 +90,8 @@ describeEachDatabase('links in emails and user locale', (kind) => {
   describe('per-account templates', () => {
     it("an account's own templates change the links for that account's users only", async () => {
       const sinceA = smtp.messages.length;
-      const a = await createAccount(t, { name: 'Acme' });
-      const b = await createAccount(t, { name: 'Globex' });
+      const a = await createAccount(t, { name: 'Acme', selfSignUp: true });
+      const b = await createAccount(t, { name: 'Globex', selfSignUp: true });
       expectLink(await invitationTo(a.ownerEmail, sinceA), CONFIGURED.invitation);
 
       const put = await t.http.put(`/accounts/${a.accountId}/links`).set(admin).send(OVERRIDE).expect(200);

@@ -263,6 +263,28 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       expect(userId).toBeTruthy();
     });
 
+    it('E6 an access token with another typ, or none, or an iat more than a minute ahead is refused, on /users/me and on the admin routes (RFC 8725 §3.11)', async () => {
+      const { accountId } = await createAccount(t);
+      const owner = await member();
+      await t.dataSource.getRepository(User).update({ id: owner.userId }, { accountId, role: 'admin' });
+      const session = await loginAs(t, owner.email);
+      const now = Math.floor(t.clock.nowMs() / 1000);
+      const refused = [
+        await resignWithRing(t, session.access_token, {}, { typ: 'JWT' }),
+        await resignWithRing(t, session.access_token, {}, { typ: undefined }),
+        await resignWithRing(t, session.access_token, {}, { typ: 'email-verification+jwt' }),
+        await resignWithRing(t, session.access_token, { iat: now + 61, exp: now + 900 }),
+        await resignWithRing(t, session.access_token, { iat: undefined }),
+      ];
+      for (const token of refused) {
+        expect((await me(token).expect(401)).body).toEqual(INVALID_BEARER);
+        expect((await t.http.get(`/accounts/${accountId}`).set('Authorization', `Bearer ${token}`)).status).toBe(401);
+      }
+      // What changed is all that is refused: the same claims under typ at+jwt and an iat within the leeway pass.
+      await me(await resignWithRing(t, session.access_token, { iat: now + 60 })).expect(200);
+      await t.http.get(`/accounts/${accountId}`).set('Authorization', `Bearer ${await resignWithRing(t, session.access_token)}`).expect(200);
+    });
+
     it('refuses the token of a deactivated or deleted user', async () => {
       const a = await member();
       const b = await member();

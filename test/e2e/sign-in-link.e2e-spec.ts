@@ -1,4 +1,4 @@
-import { AccountSignInUrl1764400000000 } from '../../src/database/migrations/1764400000000-account-sign-in-url';
+import { AccountSignInUrl1764420000000 } from '../../src/database/migrations/1764420000000-account-sign-in-url';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 import { admin, createAccount, latestInvitationToken, latestMail, randomClientIp, uniqueEmail } from './support/factories';
@@ -103,11 +103,11 @@ describeEachDatabase('links.sign_in and SIGN_IN_URL', (kind) => {
     });
   });
 
-  describe(`migration ${AccountSignInUrl1764400000000.name}`, () => {
+  describe(`migration ${AccountSignInUrl1764420000000.name}`, () => {
     const migrated = useMigratedDatabase(kind);
 
     it('adds accounts.sign_in_url (nullable, existing rows keep null) and down() removes it', async () => {
-      const migration = new AccountSignInUrl1764400000000();
+      const migration = new AccountSignInUrl1764420000000();
       const runner = migrated.ds.createQueryRunner();
       try {
         await migration.down(runner);

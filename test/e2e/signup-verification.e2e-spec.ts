@@ -56,11 +56,63 @@ describeEachDatabase('sign-up and email verification', (kind) => {
       expect(await dumpAllTables(t)).not.toContain(code);
     });
 
-    it('joins the account named by account_id', async () => {
-      const { accountId } = await createAccount(t);
+    it('joins the account named by account_id when the account allows self sign-up', async () => {
+      const { accountId } = await createAccount(t, { selfSignUp: true });
       const email = uniqueEmail('member');
       await signup({ email, firstName: 'Ada', lastName: 'L', account_id: accountId }).expect(201);
       expect((await userRow(email)).account_id).toBe(accountId);
+    });
+
+    // CONTRACT.md "No escalation": an account_id is not a secret, so naming one must not make anyone a member.
+    it('an account closed to self sign-up (the default) → 403 SIGN_UP_CLOSED, and nothing is created or mailed', async () => {
+      const { accountId } = await createAccount(t);
+      const email = uniqueEmail('intruder');
+      await t.flushMail(); // the owner's invitation leaves first, so the snapshot does not move under the worker
+      const before = await dumpAllTables(t);
+      const res = await signup({ email, firstName: 'Eve', lastName: 'E', account_id: accountId }).expect(403);
+      expect(res.body).toEqual(envelope('SIGN_UP_CLOSED', 'Sign-up to this account is closed for this email address'));
+      expect(await userRow(email)).toBeUndefined();
+      await t.flushMail();
+      expect(await outboxCount(email)).toBe(0);
+      expect(smtp.messages.some((m) => m.to.includes(email))).toBe(false);
+      expect(await dumpAllTables(t)).toBe(before);
+    });
+
+    it('an existing address is refused the same way by a closed account (no enumeration through the 403)', async () => {
+      const { accountId, ownerEmail } = await createAccount(t);
+      const other = await createAccount(t);
+      for (const email of [ownerEmail, uniqueEmail('nobody')]) {
+        const res = await signup({ email, firstName: 'Eve', lastName: 'E', account_id: other.accountId }).expect(403);
+        expect(res.body.error.code).toBe('SIGN_UP_CLOSED');
+      }
+      expect((await userRow(ownerEmail)).account_id).toBe(accountId);
+    });
+
+    it('signUpDomains opens an account to addresses of exactly those domains (PUT /accounts/{id}/sign-up), in any letter case', async () => {
+      const { accountId } = await createAccount(t);
+      const put = await t.http.put(`/accounts/${accountId}/sign-up`).set(admin).send({ selfSignUp: false, signUpDomains: ['Acme.Example', 'bücher.example'] }).expect(200);
+      expect(put.body).toEqual({ selfSignUp: false, signUpDomains: ['acme.example', 'xn--bcher-kva.example'] });
+      expect((await t.http.get(`/accounts/${accountId}`).set(admin).expect(200)).body.data).toMatchObject({ selfSignUp: false, signUpDomains: ['acme.example', 'xn--bcher-kva.example'] });
+      const colleague = `ada.${Date.now()}@ACME.example`;
+      await signup({ email: colleague, firstName: 'Ada', lastName: 'L', account_id: accountId }).expect(201);
+      expect((await userRow(colleague)).account_id).toBe(accountId);
+      await signup({ email: `leser.${Date.now()}@bücher.example`, firstName: 'Lea', lastName: 'L', account_id: accountId }).expect(201);
+      for (const email of [`eve.${Date.now()}@eu.acme.example`, `eve.${Date.now()}@acme.example.evil.test`, uniqueEmail('eve')]) {
+        expect((await signup({ email, firstName: 'Eve', lastName: 'E', account_id: accountId })).status).toBe(403);
+        expect(await userRow(email)).toBeUndefined();
+      }
+      await t.http.put(`/accounts/${accountId}/sign-up`).set(admin).send({ selfSignUp: false, signUpDomains: [] }).expect(200);
+      expect((await signup({ email: `bob.${Date.now()}@acme.example`, firstName: 'Bob', lastName: 'B', account_id: accountId })).status).toBe(403);
+    });
+
+    it('PUT /accounts/{id}/sign-up refuses what is not a domain name, and needs both fields (400 REQUEST_INVALID)', async () => {
+      const { accountId } = await createAccount(t);
+      for (const body of [{ selfSignUp: true }, { signUpDomains: [] }, { selfSignUp: 'yes', signUpDomains: [] }, { selfSignUp: false, signUpDomains: ['ada@acme.example'] },
+        { selfSignUp: false, signUpDomains: ['https://acme.example'] }, { selfSignUp: false, signUpDomains: ['localhost'] }, { selfSignUp: false, signUpDomains: 'acme.example' }]) {
+        const res = await t.http.put(`/accounts/${accountId}/sign-up`).set(admin).send(body);
+        expect([res.status, res.body.code]).toEqual([400, 'REQUEST_INVALID']);
+      }
+      expect((await t.http.get(`/accounts/${accountId}`).set(admin).expect(200)).body.data).toMatchObject({ selfSignUp: false, signUpDomains: [] });
     });
 
     it('an account_id that names no account → 400 VALIDATION_ERROR', async () => {

@@ -118,12 +118,23 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
       await t.http.put(`/accounts/${B.accountId}/links`).set(callers.owner).send(links).expect(403);
     });
 
-    it('owner and admin tokens have neither passwords:write nor admin (D3, API keys, audit events stay closed)', async () => {
+    it('owner and admin tokens have neither passwords:write nor admin (D3 and API keys stay closed)', async () => {
       for (const h of [callers.owner, callers.admin]) {
         expect((await t.http.delete(`/v1/password/${A.target}`).set(h)).status).toBe(403);
         expect((await t.http.get('/api-keys').set(h)).status).toBe(403);
-        expect((await t.http.get('/audit-events').set(h)).status).toBe(403);
       }
+    });
+
+    // CONTRACT.md "Third round": an account's owner or admin reads its account's audit events; a member gets 403.
+    it("owner and admin tokens read their own account's audit events only; a member's token is refused", async () => {
+      for (const h of [callers.owner, callers.admin]) {
+        const own = await t.http.get('/audit-events').set(h).expect(200);
+        expect(own.body.data.length).toBeGreaterThan(0);
+        expect(own.body.data.every((e: { account_id: string | null }) => e.account_id === A.accountId)).toBe(true);
+        await t.http.get('/audit-events').query({ account_id: A.accountId }).set(h).expect(200);
+        expect((await t.http.get('/audit-events').query({ account_id: B.accountId }).set(h)).status).toBe(403);
+      }
+      expect((await t.http.get('/audit-events').set(callers.member)).status).toBe(403);
     });
 
     it('only a caller that may manage roles (accounts:write) invites an admin', async () => {

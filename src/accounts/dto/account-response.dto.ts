@@ -19,12 +19,17 @@ export class AccountDto {
   @ApiProperty({ type: PasswordPolicyDto }) passwordPolicy: PasswordPolicy;
   /** The account's own link templates for its users' emails and its sign-in address; null: the configured one. */
   @ApiProperty({ type: AccountLinksResponseDto, description: "The account's own link templates for its users' emails, and where its users sign in (`sign_in`); null: the configured one." }) links: AccountLinksResponseDto;
+  /** Anyone may join by self sign-up. */
+  @ApiProperty({ type: Boolean, description: 'Anyone may join by self sign-up (POST /auth/signup with this account_id).', example: false }) selfSignUp: boolean;
+  /** Email domains whose addresses may join by self sign-up. */
+  @ApiProperty({ type: [String], description: 'Email domains whose addresses may join by self sign-up (exact match).', example: ['acme.example'] }) signUpDomains: string[];
   @ApiProperty({ format: 'date-time', example: '2026-03-14T09:26:53.000Z' }) created_at: string;
   @ApiProperty({ format: 'date-time', example: '2026-04-02T16:05:11.000Z' }) updated_at: string;
 
   static from(a: Account): AccountDto {
     return {
       account_id: a.id, account: a.name, passwordPolicy: a.passwordPolicy, links: AccountLinksResponseDto.from(a),
+      selfSignUp: a.selfSignUp, signUpDomains: [...a.signUpDomains],
       created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString(),
     };
   }

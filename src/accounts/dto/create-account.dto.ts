@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { NameField } from '../../common/dto-fields';
 import { CreateUserDto } from '../../users/dto/create-user.dto';
 import { AccountLinksDto } from './account-links.dto';
+import { IsSignUpDomain, SIGN_UP_DOMAINS_MAX } from './account-sign-up.dto';
 import { PasswordPolicyDto } from './password-policy.dto';
 
 export class CreateAccountDto {
@@ -23,4 +24,14 @@ export class CreateAccountDto {
   @ApiPropertyOptional({ type: AccountLinksDto })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => AccountLinksDto)
   links?: AccountLinksDto;
+
+  /** Anyone may join by self sign-up (POST /auth/signup with this account's id); default false. */
+  @ApiPropertyOptional({ type: Boolean, example: false })
+  @IsOptional() @IsBoolean()
+  selfSignUp?: boolean;
+
+  /** Email domains whose addresses may join by self sign-up (exact match); default none. */
+  @ApiPropertyOptional({ type: [String], maxItems: SIGN_UP_DOMAINS_MAX, example: [] })
+  @IsOptional() @IsArray() @ArrayMaxSize(SIGN_UP_DOMAINS_MAX) @IsString({ each: true }) @MaxLength(253, { each: true }) @IsSignUpDomain()
+  signUpDomains?: string[];
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { API_KEY_SCOPES, ApiKey, ApiKeyScope } from '../api-key.entity';
+import { API_KEY_SCOPES, ApiKeyScope } from '../../access/scopes';
+import { ApiKey } from '../api-key.entity';
 
 export class ApiKeyResponseDto {
   @ApiProperty({ format: 'uuid', example: 'c7d4e2f1-6a9b-4e3c-8d5f-0b1a2c3d4e5f' }) id: string;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { NameField } from '../../common/dto-fields';
-import { API_KEY_SCOPES, ApiKeyScope } from '../api-key.entity';
+import { API_KEY_SCOPES, ApiKeyScope } from '../../access/scopes';
 
 export class CreateApiKeyDto {
   @NameField({ max: 200, description: 'A label for people: who or what uses the key.', example: 'billing integration' })

@@ -26,7 +26,7 @@ export const SERVICE_EXAMPLES = {
   rateLimited: envelope(429, 'Too Many Requests', 'RATE_LIMITED', 'Too many requests; try again later.'),
 };
 
-/** The 401 of a route behind @RequireBearer('jwt-access'), documented the same everywhere. */
+/** The 401 of a route behind a session action (@Can('me.read'), …), documented the same everywhere. */
 export function ApiAccessTokenUnauthorized(): MethodDecorator & ClassDecorator {
   return ApiUnauthorizedResponse({
     type: ServiceErrorDto,

@@ -7,7 +7,10 @@ export class SignUpDto {
   @EmailField() email: string;
   @NameField({ max: 100, example: 'John' }) firstName: string;
   @NameField({ max: 100, example: 'Doe' }) lastName: string;
-  /** Join this account (its password policy then applies); without it the service default policy applies. */
+  /**
+   * Join this account (its password policy then applies), when the account allows self sign-up for this address
+   * (else 403 SIGN_UP_CLOSED); without it the service default policy applies.
+   */
   @StringField({ max: 36, optional: true, example: '3f1c2a9e-5b7d-4c1e-9a8b-0d2e4f6a8b1c' }) account_id?: string;
   /** The language to write to the user in; left out, the verification email follows the request's Accept-Language, and pages negotiate per request. */
   @ApiPropertyOptional({ enum: SUPPORTED_LOCALES, type: String, example: 'en' }) @IsOptional() @IsIn(SUPPORTED_LOCALES) locale?: Locale;

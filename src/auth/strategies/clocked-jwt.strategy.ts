@@ -12,6 +12,8 @@ export interface ClockedJwtOptions {
   clock: Clock;
   /** The one audience this strategy accepts (SECURITY.md E6). */
   audience: string;
+  /** The one `typ` header it accepts (JWT_TYPES). */
+  type: string;
 }
 
 type Done = (err: unknown, user?: unknown, info?: unknown) => void;
@@ -19,7 +21,7 @@ type Done = (err: unknown, user?: unknown, info?: unknown) => void;
 /**
  * A passport strategy for `Authorization: Bearer <jwt>` that verifies the token at the injected
  * Clock's time (passport-jwt can only verify at the system time, so tests could not move it):
- * ES256 pinned (no `none`, no HS256, no other algorithm: SECURITY.md E1, E2), the signature checked
+ * ES256 pinned (no `none`, no HS256, no other algorithm: SECURITY.md E1, E2), its own `typ`, the signature checked
  * with the key ring's public keys only, found by `kid` (header keys ignored: E3, E4), issuer and
  * audience checked, `exp` required and `exp`/`nbf` enforced (E5) (TokenSigner.verify). The subclass's `validate(claims)` then decides who the caller is.
  */
@@ -33,7 +35,7 @@ export class ClockedJwtStrategy extends Strategy {
   override authenticate(req: Request): void {
     const raw = this.extract(req);
     if (!raw) return this.fail('missing bearer token', 401);
-    void this.jwtOptions.signer.verify(raw, this.jwtOptions.audience).then(
+    void this.jwtOptions.signer.verify(raw, this.jwtOptions.audience, this.jwtOptions.type).then(
       (claims) => this.decide(claims),
       (err: unknown) => this.error(toDomainError(err)),
     );

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../common/clock';
-import { TokenSigner } from '../../keys/token-signer';
+import { JWT_TYPES, TokenSigner } from '../../keys/token-signer';
 import { User } from '../../users/user.entity';
 import { ACCESS_AUDIENCE } from '../jwt-claims';
 import type { UserPrincipal } from '../principals';
@@ -17,7 +17,7 @@ import { ClockedJwtStrategy, VerifiedClaims } from './clocked-jwt.strategy';
 @Injectable()
 export class JwtAccessStrategy extends PassportStrategy(ClockedJwtStrategy, 'jwt-access') {
   constructor(signer: TokenSigner, clock: Clock, @InjectRepository(User) private readonly users: Repository<User>) {
-    super({ signer, clock, audience: ACCESS_AUDIENCE });
+    super({ signer, clock, audience: ACCESS_AUDIENCE, type: JWT_TYPES.access });
   }
 
   async validate(claims: VerifiedClaims): Promise<UserPrincipal | null> {

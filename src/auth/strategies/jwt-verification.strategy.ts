@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../../common/clock';
-import { TokenSigner } from '../../keys/token-signer';
+import { JWT_TYPES, TokenSigner } from '../../keys/token-signer';
 import { PasswordAlreadySetError, UserNotFoundError } from '../../common/errors/domain-errors';
 import { Credential } from '../../password/credential.entity';
 import { OneTimeTokensService } from '../../tokens/one-time-tokens.service';
@@ -30,7 +30,7 @@ export class JwtVerificationStrategy extends PassportStrategy(ClockedJwtStrategy
     @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
     private readonly tokens: OneTimeTokensService,
   ) {
-    super({ signer, clock, audience: VERIFICATION_AUDIENCE });
+    super({ signer, clock, audience: VERIFICATION_AUDIENCE, type: JWT_TYPES.emailVerification });
   }
 
   async validate(claims: VerifiedClaims): Promise<VerificationPrincipal | null> {

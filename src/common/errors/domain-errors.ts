@@ -54,6 +54,10 @@ export class InvalidBearerTokenError extends DomainError {
 /** The caller is known but may not do this (scope missing, other account's user). */
 export class ForbiddenError extends DomainError {
   readonly code = 'FORBIDDEN';
+  /** Why the access policy said no (src/access/policy.ts DenyReason), for logs; never shown to the caller. */
+  constructor(readonly reason?: string) {
+    super('forbidden');
+  }
 }
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
@@ -123,4 +127,8 @@ export class InvalidPolicyError extends DomainError {
   constructor(readonly problems: string[]) {
     super('invalid password policy');
   }
+}
+/** Sign-up into an account that does not allow self sign-up for this address (CONTRACT.md "No escalation"). */
+export class SignUpClosedError extends DomainError {
+  readonly code = 'SIGN_UP_CLOSED';
 }

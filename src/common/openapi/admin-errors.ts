@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { ApiKeyScope } from '../../api-keys/api-key.entity';
+import type { ApiKeyScope } from '../../access/scopes';
 import { SERVICE_EXAMPLES, ServiceErrorDto } from '../../auth/dto/service-error.dto';
 
 /** What the request edge refuses on every route (docs/input-handling.md). */
@@ -11,7 +11,7 @@ export const MALFORMED_REQUEST = 'A malformed request: ill-formed text or a NUL 
 const envelope = (statusCode: number, error: string, code: string, message: string, details?: string[]) => ({ statusCode, error, code, message, ...(details ? { details } : {}) });
 
 export interface AdminErrorsOptions {
-  /** The route's scope (RequireScope), named in the 403. */
+  /** The route's scope (its action's, src/access/policy.ts), named in the 403. */
   scope: ApiKeyScope;
   /** What makes a request invalid (400); default: the body, path or query. */
   badRequest?: string;
@@ -26,7 +26,7 @@ export interface AdminErrorsOptions {
 }
 
 /**
- * The 4xx of an admin (RequireScope) route in the service envelope, each with the ServiceErrorDto schema
+ * The 4xx of an admin route (an action with an admin credential) in the service envelope, each with the ServiceErrorDto schema
  * and an example: 400, 401, 403, 404 and 409 where they apply, and 429 (the caller's request limit).
  */
 export function ApiAdminErrors(o: AdminErrorsOptions): MethodDecorator & ClassDecorator {

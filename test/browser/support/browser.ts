@@ -4,12 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContextOptions, ConsoleMessage, LaunchOptions, Page } from 'playwright-core';
-import { latestMail } from '../../e2e/support/factories';
-import { startTestApp, TestApp, TestAppOptions } from '../../e2e/support/test-app';
+import type { TestApp, TestAppOptions } from '../../e2e/support/test-app';
 import { extractCode, ReceivedMail, SmtpTestServer } from '../../support/smtp-test-server';
 import { chromiumAvailable, chromiumPath, inCi, missingChromiumLine } from './chromium';
 
-export { ADMIN_KEY } from '../../e2e/support/test-app';
+export { ADMIN_KEY } from '../../support/admin-key';
 export { chromiumAvailable, chromiumPath } from './chromium';
 
 // --- Chromium ----------------------------------------------------------------------------------
@@ -213,6 +212,9 @@ export interface BrowserApp {
  * PUBLIC_URL set to that address. Retries on another port if the chosen one was taken meanwhile.
  */
 export async function startBrowserApp(opts: BrowserAppOptions = {}): Promise<BrowserApp> {
+  // Loaded here, not at the top: the specs on the built service (test/artifact) use this module's
+  // Chromium helpers without loading the service's sources.
+  const [{ startTestApp }, { latestMail }] = await Promise.all([import('../../e2e/support/test-app'), import('../../e2e/support/factories')]);
   const smtp = await SmtpTestServer.start();
   try {
     for (let attempt = 1; ; attempt++) {

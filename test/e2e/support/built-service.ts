@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 /**
  * The built service (`node dist/main.js`), run the way an operator runs it: for the specs that need a
@@ -11,21 +11,69 @@ export const MAIN = join(ROOT, 'dist', 'main.js');
 /** Preloaded to make several instances reach the database at the same moment (test/support/start-gate.js). */
 export const START_GATE = join(ROOT, 'test', 'support', 'start-gate.js');
 
-/** Newest modification time under `dir` (ms). */
+/** Newest modification time under `dir` (ms) of the files the build reads (unit specs are not built: tsconfig.build.json). */
 function newest(dir: string): number {
   let latest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    if (entry.isDirectory()) latest = Math.max(latest, newest(path));
+    else if (!entry.name.endsWith('.spec.ts')) latest = Math.max(latest, statSync(path).mtimeMs);
   }
   return latest;
 }
 
-/** Builds dist/ (nest build) when dist/main.js is missing or older than src/ (CI's `npm ci` has built it). */
+function isBuilt(): boolean {
+  return existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(join(ROOT, 'src'));
+}
+
+/** Held while one jest worker builds (nest build empties dist/ first: two at once would break each other). */
+const BUILD_LOCK = join(ROOT, 'node_modules', '.cache', 'pls-nest-build.lock');
+
+/**
+ * Builds dist/ (nest build) when dist/main.js is missing or older than src/ (CI's `npm ci` has built it).
+ * Test files in parallel workers build once: the others wait for the lock, then find dist/ fresh.
+ */
 export function ensureBuilt(): void {
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(join(ROOT, 'src'))) return;
-  const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
-  if (build.status !== 0) throw new Error(`nest build failed: ${build.stderr || build.stdout}`);
+  if (isBuilt()) return;
+  mkdirSync(join(BUILD_LOCK, '..'), { recursive: true });
+  const waitUntil = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock older than a build can take was left by a killed run.
+      const lock = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > 180_000) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      if (Date.now() > waitUntil) throw new Error(`ensureBuilt: ${BUILD_LOCK} is held for more than 180 s`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    if (isBuilt()) return;
+    const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+    if (build.status !== 0) throw new Error(`nest build failed: ${build.stderr || build.stdout}`);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The node options of `npm start`, read from package.json's `start` script (`[exec] node <options>
+ * dist/main.js`), so that every built instance a test starts runs as `npm start` runs it. Throws when
+ * the script has another shape: a test must not silently start the service differently.
+ */
+export function npmStartNodeOptions(): string[] {
+  const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const words = script.trim().split(/\s+/);
+  if (words[0] === 'exec') words.shift();
+  const [node, ...rest] = words;
+  const main = rest.pop();
+  if (node !== 'node' || main !== relative(ROOT, MAIN) || rest.some((w) => !w.startsWith('--'))) {
+    throw new Error(`package.json "start" is "${script}": expected "[exec] node [--option …] ${relative(ROOT, MAIN)}"`);
+  }
+  return rest;
 }
 
 export interface Instance {
@@ -39,14 +87,33 @@ export interface Instance {
 
 /**
  * Starts one instance on `port` in `cwd` (no .env of the developer's is read) with only PATH, PORT and
- * `env`; with `gate`, it waits at the start gate for the others.
+ * `env`, and the node options of `npm start`; with `gate`, it waits at the start gate for the others.
  */
 export function startInstance(name: string, port: number, env: Record<string, string>, cwd: string, gate = false): Instance {
-  const child = spawn(process.execPath, [...(gate ? ['-r', START_GATE] : []), MAIN], {
+  const child = spawn(process.execPath, [...npmStartNodeOptions(), ...(gate ? ['-r', START_GATE] : []), MAIN], {
     cwd,
     env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return track(name, port, child);
+}
+
+/**
+ * Runs `npm start` itself (npm from PATH) in the repository, as a person or a supervisor does, with only
+ * PATH, HOME, PORT and `env`. The developer's .env is not read: DOTENV_CONFIG_PATH names `dotenvPath`
+ * instead (a file that need not exist). `process` is npm's process, not the service's.
+ */
+export function startWithNpm(name: string, port: number, env: Record<string, string>, dotenvPath: string): Instance {
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    // npm's own update check would reach the registry: off.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', npm_config_update_notifier: 'false', PORT: String(port), DOTENV_CONFIG_PATH: dotenvPath, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return track(name, port, child);
+}
+
+function track(name: string, port: number, child: ChildProcess): Instance {
   const output: string[] = [];
   child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
   child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
@@ -58,7 +125,7 @@ export function startInstance(name: string, port: number, env: Record<string, st
 export async function waitReady(instance: Instance, withinMs = 45_000): Promise<number> {
   const deadline = Date.now() + withinMs;
   let status = 0;
-  while (Date.now() < deadline && instance.process.exitCode === null) {
+  while (Date.now() < deadline && instance.process.exitCode === null && instance.process.signalCode === null) {
     try {
       status = (await fetch(`http://127.0.0.1:${instance.port}/health`, { signal: AbortSignal.timeout(2000) })).status;
       if (status === 200) return status;

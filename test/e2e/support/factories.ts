@@ -21,13 +21,16 @@ export interface CreatedAccount {
   ownerEmail: string;
 }
 
-/** POST /accounts with the bootstrap admin key; asserts 201. */
-export async function createAccount(t: TestApp, o: { policy?: Record<string, unknown>; email?: string; name?: string } = {}): Promise<CreatedAccount> {
+/** POST /accounts with the bootstrap admin key; asserts 201. `selfSignUp`: anyone may join it by POST /auth/signup (default closed). */
+export async function createAccount(t: TestApp, o: { policy?: Record<string, unknown>; email?: string; name?: string; selfSignUp?: boolean } = {}): Promise<CreatedAccount> {
   const ownerEmail = o.email ?? uniqueEmail('owner');
   const res = await t.http
     .post('/accounts')
     .set(admin)
-    .send({ name: o.name ?? 'Acme', owner: { email: ownerEmail, firstName: 'Olive', lastName: 'Owner' }, ...(o.policy ? { passwordPolicy: o.policy } : {}) });
+    .send({
+      name: o.name ?? 'Acme', owner: { email: ownerEmail, firstName: 'Olive', lastName: 'Owner' },
+      ...(o.policy ? { passwordPolicy: o.policy } : {}), ...(o.selfSignUp !== undefined ? { selfSignUp: o.selfSignUp } : {}),
+    });
   if (res.status !== 201) throw new Error(`createAccount: ${res.status} ${JSON.stringify(res.body)}`);
   return { accountId: res.body.data.account_id, ownerId: res.body.data.user_id, ownerEmail };
 }

@@ -12,9 +12,10 @@ import { OutboxWorker } from '../../../src/mail/outbox.worker';
 import { RecoveryRequestService } from '../../../src/password-reset/recovery-request.service';
 import { createTestDatabase, DatabaseKind, TestDatabase } from './databases';
 import { MovableClock } from './movable-clock';
+import { ADMIN_KEY } from '../../support/admin-key';
 import { SmtpTestServer } from '../../support/smtp-test-server';
 
-export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
+export { ADMIN_KEY } from '../../support/admin-key';
 export const TEST_JWT_SECRET = 'e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA';
 /** Seals the test database's key ring: set, so no master-key file is written beside a test database. */
 export const TEST_MASTER_KEY = 'e2e-master-Rk3vQ8mZ2xW7pL5nT9yB4cH6jD1fG0sA';

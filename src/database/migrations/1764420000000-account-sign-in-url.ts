@@ -9,8 +9,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * LinksAndLocale1764340000000): nullable, so rows written by an older instance during a rolling
  * upgrade need nothing.
  */
-export class AccountSignInUrl1764400000000 implements MigrationInterface {
-  name = 'AccountSignInUrl1764400000000';
+export class AccountSignInUrl1764420000000 implements MigrationInterface {
+  name = 'AccountSignInUrl1764420000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE accounts ADD COLUMN sign_in_url varchar(2048) NULL');

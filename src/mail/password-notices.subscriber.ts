@@ -1,0 +1,35 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { DomainEvents, type Recorded } from '../common/domain-events';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { UnitOfWork } from '../database/unit-of-work';
+import { passwordChangedMail } from './mail-templates';
+import { MailService } from './mail.service';
+
+/**
+ * Every password set is announced to its user (CONTRACT.md: the first is "set", later ones "changed"),
+ * with what to do if it was not them: the notice is queued in the change's transaction and the outbox
+ * worker is woken once it commits. An imported or removed password sends nothing.
+ */
+@Injectable()
+export class PasswordNotices implements OnModuleInit {
+  constructor(
+    private readonly events: DomainEvents,
+    private readonly mail: MailService,
+    private readonly uow: UnitOfWork,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.subscribe('record', 'mail: password notices', (em, event) => this.handle(em, event));
+  }
+
+  private async handle(em: EntityManager, event: Recorded): Promise<void> {
+    if (event.type !== 'password.set') return;
+    const { user } = event;
+    await this.mail.enqueue(em, user.email, passwordChangedMail({
+      publicUrl: this.config.publicUrl, changedAt: event.at, first: !event.replaced, firstName: user.firstName, locale: user.locale,
+    }));
+    this.uow.afterCommit(em, () => this.mail.kick());
+  }
+}
