@@ -107,6 +107,16 @@ describeEachDatabase('Pages behind the email links', (kind) => {
       expect(res.text).toContain('action="/set-password"');
     });
 
+    it('marks the rules only the server checks as checked on submit, with nothing for the script to tick', async () => {
+      const { token } = await invited('Acme Rockets', { rejectUserInfo: true });
+      const res = await form('/set-password', { token }).expect(200);
+      const items = [...res.text.matchAll(/<li([^>]*)><span class="rule-text">([^<]*)<\/span>/g)].map((m) => ({ checked: m[1].includes('data-rule='), text: m[2] }));
+      expect(items.filter((i) => !i.checked).map((i) => i.text)).toEqual([
+        'not be a common or previously leaked password (checked when you submit)', 'not contain your name or email address (checked when you submit)',
+      ]);
+      expect(items.filter((i) => i.checked).every((i) => !i.text.includes('(checked when you submit)'))).toBe(true);
+    });
+
     it('shows an account named <script> as text, never as markup', async () => {
       const { token } = await invited('<script>alert(1)</script>');
       const res = await form('/set-password', { token }).expect(200);
