@@ -45,7 +45,7 @@ export class AccountAdminService {
 
   async replaceLinks(id: string, dto: AccountLinksDto, caller: Caller): Promise<AccountLinksResponseDto> {
     authorize(caller, 'accounts.update', { accountId: id });
-    return AccountLinksResponseDto.from((await this.accounts.replaceLinks(id, storedLinks(dto))).links);
+    return AccountLinksResponseDto.from(await this.accounts.replaceLinks(id, storedLinks(dto)));
   }
 
   async replaceSignUp(id: string, dto: AccountSignUpDto, caller: Caller): Promise<AccountSignUpResponseDto> {

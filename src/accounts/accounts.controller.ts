@@ -79,17 +79,18 @@ export class AccountsController {
   @Put(':id/links')
   @Can('accounts.update')
   @ApiOperation({
-    summary: "Replace the account's email link templates",
+    summary: "Replace the account's email link templates and sign-in address",
     description:
       "Replaces the whole set of link templates used in the emails to the account's users (invitation, verification, reset, recovery): " +
       'absolute http(s) URLs containing `{code}` exactly once, which is replaced by the URL-encoded secret. A kind left out or null uses ' +
-      'the configured template (INVITATION_LINK, VERIFICATION_LINK, RESET_LINK, RECOVERY_LINK). Answers the stored templates.',
+      'the configured template (INVITATION_LINK, VERIFICATION_LINK, RESET_LINK, RECOVERY_LINK). `sign_in` is where the users sign in, an ' +
+      'absolute http(s) URL without `{code}`: the success pages link to it (left out or null: SIGN_IN_URL, or no link). Answers the stored links.',
   })
-  @ApiOkResponse({ type: AccountLinksResponseDto, description: 'The stored templates (null: the configured one)' })
+  @ApiOkResponse({ type: AccountLinksResponseDto, description: 'The stored links (null: the configured one)' })
   @ApiAdminErrors({
     scope: 'accounts:write',
     forbidden: 'is bound to another account',
-    badRequest: 'A template that is not an absolute http(s) URL with {code} exactly once, or an unknown field; `details` names the field.',
+    badRequest: 'A template that is not an absolute http(s) URL with {code} exactly once, a sign-in address that is not an absolute http(s) URL without {code}, or an unknown field; `details` names the field.',
     badRequestDetail: 'reset must be an absolute http(s) URL containing {code} exactly once',
     notFound: ACCOUNT_NOT_FOUND,
   })

@@ -3,14 +3,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import type { LinkOverrides } from '../common/link-template';
 import { AccountNotFoundError, InvalidPolicyError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
 import { completePolicy, PasswordPolicy, policyProblems } from '../password/password-policy';
 import { NewUser, UsersService } from '../users/users.service';
 import type { AuditCursor } from '../audit/audit-cursor';
-import { Account } from './account.entity';
+import { Account, type AccountLinks } from './account.entity';
 import { CLOSED_SIGN_UP, type SignUpSettings } from './sign-up-rule';
 import type { User } from '../users/user.entity';
 
@@ -25,12 +24,12 @@ export class AccountsService {
   ) {}
 
   /** Creates the account and its owner, and queues the owner's invitation, in one transaction. */
-  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: LinkOverrides | null; signUp?: SignUpSettings }): Promise<{ account: Account; owner: User }> {
+  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: AccountLinks; signUp?: SignUpSettings }): Promise<{ account: Account; owner: User }> {
     const policy = validPolicy(input.policy);
     const now = this.clock.now();
     const signUp = input.signUp ?? CLOSED_SIGN_UP;
     const account = Object.assign(new Account(), {
-      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links ?? null,
+      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links?.links ?? null, signInUrl: input.links?.signInUrl ?? null,
       selfSignUp: signUp.selfSignUp, signUpDomains: [...signUp.signUpDomains], createdAt: now, updatedAt: now,
     });
     const owner = await this.uow.run(async (em) => {
@@ -72,12 +71,11 @@ export class AccountsService {
     return account;
   }
 
-  /** Replaces the account's link templates (validated by the caller's DTO); null: the configured ones. */
-  async replaceLinks(id: string, links: LinkOverrides | null): Promise<Account> {
+  /** Replaces the account's link templates and sign-in address (validated by the caller's DTO); null: the configured ones. */
+  async replaceLinks(id: string, { links, signInUrl }: AccountLinks): Promise<Account> {
     const account = await this.get(id);
-    account.links = links;
-    account.updatedAt = this.clock.now();
-    await this.uow.run((em) => em.update(Account, { id }, { links, updatedAt: account.updatedAt }));
+    Object.assign(account, { links, signInUrl, updatedAt: this.clock.now() });
+    await this.uow.run((em) => em.update(Account, { id }, { links, signInUrl, updatedAt: account.updatedAt }));
     return account;
   }
 

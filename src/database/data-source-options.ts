@@ -30,6 +30,7 @@ import { AccountSignUp1764411000000 } from './migrations/1764411000000-account-s
 import { SignedInLifecycle1764430000000 } from './migrations/1764430000000-signed-in-lifecycle';
 import { MailPriority1764380000000 } from './migrations/1764380000000-mail-priority';
 import { AttemptReservations1764410000000 } from './migrations/1764410000000-attempt-reservations';
+import { AccountSignInUrl1764420000000 } from './migrations/1764420000000-account-sign-in-url';
 import { KeyRingRow } from '../keys/key-ring.entity';
 import { DiscardOnTimeoutClient } from './postgres-client';
 
@@ -38,7 +39,7 @@ export const MIGRATIONS = [
   InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, ResetCodeNetworks1764320000000,
   LoginKnownNetworks1764330000000, LinksAndLocale1764340000000,
   UserRoles1764350000000, KeyRing1764360000000, PasswordHashSchemes1764370000000, MailPriority1764380000000, HotQueryIndexes1764390000000,
-  AttemptReservations1764410000000, AccountSignUp1764411000000, SignedInLifecycle1764430000000,
+  AttemptReservations1764410000000, AccountSignUp1764411000000, AccountSignInUrl1764420000000, SignedInLifecycle1764430000000,
 ];
 
 /**
