@@ -270,6 +270,11 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
     // A user's own session: any user's access token; API keys and client tokens are no sessions.
     { title: 'GET /users/me', method: 'get', path: () => '/users/me', expect: (c) => (c.person ? 'allow' : 'deny'), allowed: [200], denied: [401] },
     { title: 'POST /auth/logout', method: 'post', path: () => '/auth/logout', expect: (c) => (c.person ? 'allow' : 'deny'), allowed: [204], denied: [401] },
+    // A user's own password (with a wrong current one, so nothing changes): every user's token reaches it, no key or client token does.
+    {
+      title: 'POST /users/me/password', method: 'post', path: () => '/users/me/password', body: () => ({ current_password: 'Not-The-Current-1!', new_password: `Changed-7-${fresh()}!` }),
+      expect: (c) => (c.person ? 'allow' : 'deny'), allowed: [400], denied: [401],
+    },
   ];
 
   const covered = new Set<string>();

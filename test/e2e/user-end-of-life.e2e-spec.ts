@@ -41,6 +41,9 @@ describeEachDatabase('the end of a user\'s life', (kind) => {
       const reset = await t.http.post('/v1/auth/password-reset/reset').send({ code, new_password: 'Another-Good-Pass-7!' });
       expect(reset.status).toBe(400);
       expect((await t.http.get(`/users/${u.userId}`).set(admin).expect(200)).body.data.disabled).toBe(true);
+      // Only the right password learns that the user is disabled; a wrong one is the usual 401.
+      expect((await t.http.post('/auth/login').send({ email: u.email, password: GOOD_PASSWORD }).expect(403)).body.code).toBe('USER_DISABLED');
+      expect((await t.http.post('/auth/login').send({ email: u.email, password: 'Wrong-Password-1!' }).expect(401)).body.code).toBe('INVALID_CREDENTIALS');
       await t.flushMail();
       expect(smtp.messages.length).toBe(mailed);
       expect(await auditOf(u.userId, 'user.disabled')).toHaveLength(1);
