@@ -63,6 +63,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @IsLinkTemplate() RESET_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() RECOVERY_LINK?: string;
   @IsOptional() @IsString() @IsSignInUrl() SIGN_IN_URL?: string;
+  @IsOptional() @IsString()
+  @Matches(/^\s*(?:none|[1-9]\d{0,2}\s*(?:,\s*[1-9]\d{0,2}\s*)*)\s*$/, { message: 'PASSWORD_EXPIRY_WARNING_DAYS must be a comma-separated list of days before expiry, each 1..999 (e.g. 14,3), or none' })
+  PASSWORD_EXPIRY_WARNING_DAYS?: string;
 }
 
 export type DatabaseConfig =
@@ -165,6 +168,11 @@ export interface AppConfig {
    * account's own `links.sign_in` takes its place for that account's users; null: no link.
    */
   signInUrl: string | null;
+  /**
+   * Days before a password expires (policy maxAgeDays) at which its user is emailed a warning, each
+   * threshold once per password, largest first (PASSWORD_EXPIRY_WARNING_DAYS, default 14,3); `none`: no warnings.
+   */
+  passwordExpiryWarningDays: readonly number[];
 }
 
 export class ConfigError extends Error {}
@@ -235,7 +243,15 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       recovery: vars.RECOVERY_LINK ?? `${publicUrl}/account/reset#validation_code={code}`,
     }),
     signInUrl: vars.SIGN_IN_URL ?? null,
+    passwordExpiryWarningDays: parseWarningDays(vars.PASSWORD_EXPIRY_WARNING_DAYS ?? '14,3'),
   });
+}
+
+/** PASSWORD_EXPIRY_WARNING_DAYS (already validated by shape): distinct days, largest first; `none`: no warnings. */
+export function parseWarningDays(raw: string): number[] {
+  if (raw.trim() === 'none') return [];
+  const days = raw.split(',').map((d) => d.trim()).filter(Boolean).map(Number);
+  return [...new Set(days)].sort((a, b) => b - a);
 }
 
 /**
