@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
+  ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminCaller, Principal, RequireScope } from '../auth/decorators/auth.decorators';
@@ -8,7 +8,7 @@ import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto
 import { AccountNotFoundError, UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
-import { ImportPasswordHashDto } from './dto/import-password-hash.dto';
+import { IMPORT_HASH_EXAMPLES, ImportPasswordHashDto } from './dto/import-password-hash.dto';
 import { AccountUsersPageDto, PasswordHashImportedEnvelopeDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
 import { UserActionsService } from './user-actions.service';
 import { API_TAGS } from '../common/openapi/tags';
@@ -24,13 +24,15 @@ const FORBIDDEN_USER = {
 const NOT_FOUND_USER = { type: ServiceErrorDto, example: envelope(404, 'Not Found', 'USER_NOT_FOUND', 'No such user.') };
 
 /** Admin actions on one user (CONTRACT.md "Callers with JWT bearer tokens"). Errors in the service envelope. */
+// The scope is on each route, not the class: the document's security then names the one scope a route
+// takes (a class-level scope would be listed beside the import's admin).
 @ApiTags(API_TAGS.users.name)
 @Controller('users')
-@RequireScope('users:write')
 export class UserActionsController {
   constructor(private readonly actions: UserActionsService) {}
 
   @Post(':id/invitation')
+  @RequireScope('users:write')
   @HttpCode(202)
   @ApiAdminMalformedRequest()
   @ApiOperation({
@@ -51,6 +53,7 @@ export class UserActionsController {
   }
 
   @Post(':id/password-reset')
+  @RequireScope('users:write')
   @HttpCode(202)
   @ApiAdminMalformedRequest()
   @ApiOperation({
@@ -86,6 +89,7 @@ export class UserActionsController {
       'm ≤ 64 MiB, t ≤ 4, scrypt N ≤ 2^17 and 128 MiB). The hash is never answered back, logged or audited. Audited as `password.imported`. ' +
       'Needs the admin scope (an operator\'s migration tool): not an account owner\'s or admin\'s login, and never a key bound to an account for a super admin.',
   })
+  @ApiBody({ type: ImportPasswordHashDto, examples: Object.fromEntries(Object.entries(IMPORT_HASH_EXAMPLES).map(([name, { summary, value }]) => [name, { summary, value }])) })
   @ApiOkResponse({ type: PasswordHashImportedEnvelopeDto, description: 'Imported: the user\'s password is the one the hash was made from' })
   @ApiBadRequestResponse({
     type: ServiceErrorDto,
@@ -110,6 +114,7 @@ export class UserActionsController {
   }
 
   @Delete(':id/sessions')
+  @RequireScope('users:write')
   @HttpCode(204)
   @ApiAdminMalformedRequest()
   @ApiAdminRateLimited()
@@ -148,8 +153,8 @@ export class AccountUsersController {
     type: ServiceErrorDto,
     description: 'The cursor, the limit or the email is invalid, or an unknown query parameter was given.',
     examples: {
-      cursor: { summary: 'A cursor this service did not issue', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['cursor is not a valid cursor from a previous page.']) },
-      limit: { summary: 'limit outside 1..100', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['limit is out of range.']) },
+      cursor: { summary: 'A cursor this service did not issue', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The query string is invalid.', ['cursor is not a valid cursor from a previous page.']) },
+      limit: { summary: 'limit outside 1..100', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The query string is invalid.', ['limit is out of range.']) },
     },
   })
   @ApiUnauthorizedResponse(UNAUTHORIZED)

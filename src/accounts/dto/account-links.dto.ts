@@ -1,8 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
-import { IsLinkTemplate, LINK_KINDS, LINK_TEMPLATE_MAX_LENGTH, LinkOverrides } from '../../common/link-template';
+import { IsLinkTemplate, LINK_KINDS, LINK_TEMPLATE_DESCRIPTION, LINK_TEMPLATE_MAX_LENGTH, LINK_TEMPLATE_PATTERN, LinkOverrides } from '../../common/link-template';
 
-const template = (example: string, description: string) => ({ type: String, nullable: true, maxLength: LINK_TEMPLATE_MAX_LENGTH, example, description });
+const template = (example: string, description: string) => ({
+  type: String,
+  nullable: true,
+  maxLength: LINK_TEMPLATE_MAX_LENGTH,
+  pattern: LINK_TEMPLATE_PATTERN,
+  example,
+  description: `${description}. ${LINK_TEMPLATE_DESCRIPTION}`,
+});
 
 /**
  * An account's own link templates for its users' emails: absolute http(s) URLs containing `{code}`
