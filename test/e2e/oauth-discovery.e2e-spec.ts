@@ -1,24 +1,12 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../support/redis-test-server';
 import { describeEachDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, createUser } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 
 const CLIENT = join(__dirname, 'support', 'openid-client-grant.mjs');
-
-/** A port free on 127.0.0.1 now (the service's PUBLIC_URL must name it before the service starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface GrantResult {
   metadata?: Record<string, unknown>;
@@ -41,6 +29,7 @@ describeEachDatabase('OAuth discovery (GET /.well-known/oauth-authorization-serv
   let issuer: string;
 
   beforeAll(async () => {
+    // PUBLIC_URL must name the port before the service starts (the issuer is checked against it).
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
     t = await startTestApp({ kind, env: { PUBLIC_URL: issuer } });

@@ -15,16 +15,8 @@ import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
  */
 const PW = 'Imported-Secret-42';
 const OTHER = 'Another-Secret-43';
-/** Firebase's published sample (firebase/scrypt README). */
-const FIREBASE = {
-  password: 'user1password',
-  hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-  salt: '42xEC+ixf3L2lw==',
-  salt_separator: 'Bw==',
-  signer_key: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-  rounds: 8,
-  mem_cost: 14,
-};
+/** Firebase's published sample (firebase/scrypt README), which the document's example of the import is. */
+const FIREBASE = { ...IMPORT_HASH_EXAMPLES.firebase.value, password: IMPORT_HASH_EXAMPLES.firebase.password };
 const POLICY = { requiredClasses: [], historySize: 5, minLength: 8, maxLength: 64 };
 
 describeEachDatabase('password hashing schemes and imported hashes', (kind) => {
