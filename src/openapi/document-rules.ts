@@ -51,10 +51,9 @@ function errorSchema(dialect: Exclude<DialectId, 'page'>, status: number): Schem
  * What any route can answer besides what its handler documents, each in the envelope of the route's
  * dialect (src/dialects/dialect-registry.ts), at the status that dialect gives it, with its body as the
  * example:
- * - every route: ill-formed text or a NUL in a header or the query (the request edge, 400;
- *   docs/input-handling.md), and an unexpected failure (500; never for bad input);
- * - a route that takes a body: a body over 100 kB (413) and one of a media type no parser reads (415, or
- *   the dialect's 400);
+ * - every route: ill-formed text or a NUL in the query (the request edge, 400; docs/input-handling.md), a
+ *   body over 100 kB (413) or of a media type no parser reads (415, or the dialect's 400), also sent to a
+ *   route that takes none, and an unexpected failure (500; never for bad input);
  * - a route that takes a body or requires credentials (both are looked up in the database): storage
  *   unavailable (503).
  * A status the operation documents already is left as it is.
@@ -66,10 +65,10 @@ export function addResponsesOfEveryRoute(document: OpenAPIObject): void {
       [new RequestValidationError([{ path: 'q', kind: 'format' }], 'query'), MALFORMED_REQUEST],
       [new InternalError(), 'An unexpected failure; nothing was changed. The service logged it with the request id (X-Request-Id).'],
     ];
-    if (operation.requestBody) {
-      cases.push([new PayloadTooLargeError(), 'The body is larger than 100 kB.']);
-      cases.push([new MalformedBodyError('content-type'), `The body is not ${Object.keys((operation.requestBody as { content: object }).content).join(' or ')}.`]);
-    }
+    // The body parsers and the edge run before routing: a route that takes no body refuses one it cannot read as well.
+    const media = operation.requestBody ? Object.keys((operation.requestBody as { content: object }).content).join(' or ') : null;
+    cases.push([new PayloadTooLargeError(), media ? 'The body is larger than 100 kB.' : 'A body (this route takes none) larger than 100 kB.']);
+    cases.push([new MalformedBodyError('content-type'), media ? `The body is not ${media}.` : 'A body (this route takes none) of a media type the service does not read (JSON and forms only).']);
     const requiresCredentials = (operation.security ?? []).length > 0 && !(operation.security ?? []).some((r) => Object.keys(r).length === 0);
     if (operation.requestBody || requiresCredentials) cases.push([new StorageUnavailableError(), 'Storage is unavailable; nothing was changed. Try again later.']);
     for (const [error, description] of cases) {

@@ -396,7 +396,7 @@ describeEachDatabase('audit events', (kind) => {
       const doc = (await t.http.get('/docs-json').expect(200)).body;
       const op = doc.paths['/audit-events'].get;
       expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['account_id', 'cursor', 'limit', 'since', 'type', 'until', 'user_id']);
-      expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '429', '500', '503']);
+      expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429', '500', '503']);
       expect(doc.components.schemas.AuditEventResponseDto.required).toEqual(
         expect.arrayContaining(['id', 'type', 'at', 'user_id', 'account_id', 'actor', 'client_ip', 'outcome', 'details']),
       );
