@@ -1,6 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
-import type { OperationObject, ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { getSchemaPath, type OpenAPIObject, type OperationObject, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
 import { D1ErrorDto } from '../accounts/dto/set-password-response.dto';
 import { D2ErrorDto } from '../auth/dto/d2-error.dto';
 import { ServiceErrorDto } from '../auth/dto/service-error.dto';
