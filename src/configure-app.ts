@@ -11,6 +11,7 @@ import { API_TAGS } from './common/openapi/tags';
 import { requestEdge } from './common/request-edge';
 import { createValidationPipe } from './common/validation';
 import { AppMetrics } from './metrics/app-metrics';
+import { addResponsesOfEveryRoute, ERROR_MODELS, refuseUnknownBodyFields } from './openapi/document-rules';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import type { AppConfig } from './config/app-config';
 
@@ -75,27 +76,66 @@ export function buildOpenApiDocument(app: INestApplication, publicUrl: string): 
     )
     .setVersion('0.1.0')
     .addServer(publicUrl, 'This instance (PUBLIC_URL)')
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'API key with the route\'s scope (admin implies all)' }, API_KEY_SECURITY)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SECURITY)
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Api-Key',
+        description:
+          'An API key, sent as `X-Api-Key: <key>`. Get one from `POST /api-keys` (scope admin; the key is shown once), the operator CLI ' +
+          '(`npm run cli -- api-key create --name <n> --scopes <a,b>`), or set ADMIN_API_KEY for a key with scope admin at start. ' +
+          'It needs the route\'s scope (admin implies every scope); a key bound to an account reaches only that account.',
+      },
+      API_KEY_SECURITY,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'A JWT, sent as `Authorization: Bearer <token>`: a user\'s access token from `POST /auth/login` (or `/auth/refresh`) for ' +
+          '`/users/me` and `/auth/logout`, and, for an account\'s owner or admin, the admin routes of that account; a client token from ' +
+          '`POST /oauth/token` (see oauth2) on the admin routes; the verification token of `POST /auth/verify-email` on ' +
+          '`POST /auth/setpassword` only. With METRICS_TOKEN set, `GET /metrics` takes that token.',
+      },
+      BEARER_SECURITY,
+    )
     .addOAuth2(
       {
         type: 'oauth2',
-        description: 'Client credentials: the API key\'s id as client_id and the key as client_secret; the token is sent as Authorization: Bearer.',
+        description:
+          'OAuth 2.0 client credentials (RFC 6749 §4.4): an API key\'s `id` as client_id and the key as client_secret buy a short-lived ' +
+          'client token at `POST /oauth/token` (metadata: `GET /.well-known/oauth-authorization-server`), sent as ' +
+          '`Authorization: Bearer <token>` with the key\'s scopes, or the ones requested. In Swagger UI: Authorize, then the key\'s id and key.',
         flows: { clientCredentials: { tokenUrl: `${publicUrl}/oauth/token`, scopes: SCOPE_DESCRIPTIONS } },
       },
       OAUTH2_SECURITY,
     )
-    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'API key id and key (client_id:client_secret), for POST /oauth/token' }, OAUTH_CLIENT_BASIC_SECURITY);
+    .addBasicAuth(
+      {
+        type: 'http',
+        scheme: 'basic',
+        description:
+          'Client authentication at `POST /oauth/token` (RFC 6749 §2.3.1): the API key\'s `id` as user name and the key as password ' +
+          '(each form-urlencoded). Instead, the form may carry client_id and client_secret.',
+      },
+      OAUTH_CLIENT_BASIC_SECURITY,
+    );
   for (const tag of Object.values(API_TAGS)) builder.addTag(tag.name, tag.description);
   const config = builder.build();
   // package.json says UNLICENSED (npm's term: no licence is granted to use the code); no URL to point to.
   config.info.license = { name: 'UNLICENSED' };
   const document = SwaggerModule.createDocument(app, config, {
+    // The error envelopes of every dialect, for the responses every route can give (document-rules.ts).
+    extraModels: ERROR_MODELS,
     // Stable ids, the same in every build: <Controller without the suffix>_<method>, e.g. Accounts_create
     // (an explicit ApiOperation operationId wins). Generated clients name their functions after them.
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   markPublicOperations(document);
+  addResponsesOfEveryRoute(document);
+  refuseUnknownBodyFields(document);
   return document;
 }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Post, Put, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ACCOUNT_NOT_FOUND, ApiAdminErrors, MALFORMED_REQUEST, EMAIL_TAKEN } from '../common/openapi/admin-errors';
 import { AccountNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
@@ -29,8 +29,20 @@ export class AccountsController {
     summary: 'Create an account and its owner',
     description: 'Creates an account and its owner (a user without a password), and emails the owner an invitation with a D1 set-password token. Only a caller not bound to an account may create one.',
   })
+  // The examples leave `links` out: an account made from them sends the service's own links (or the
+  // configured ones), never to an example site.
+  @ApiBody({
+    type: CreateAccountDto,
+    examples: {
+      account: { summary: 'An account and its owner (default policy, configured links)', value: { name: 'Acme Corp', owner: { email: 'owner@acme.example', firstName: 'Ada', lastName: 'Lovelace' } } },
+      policy: {
+        summary: 'With its own password policy (the rest from the default)',
+        value: { name: 'Acme Corp', owner: { email: 'owner@acme.example' }, passwordPolicy: { minLength: 12, historySize: 5 } },
+      },
+    },
+  })
   @ApiCreatedResponse({ type: CreatedAccountEnvelopeDto, description: 'The account and its owner' })
-  @ApiAdminErrors({ scope: 'accounts:write', forbidden: 'is bound to an account', badRequestDetail: 'owner_email must be an email', conflict: { ...EMAIL_TAKEN, description: "A user with the owner's email address exists already." } })
+  @ApiAdminErrors({ scope: 'accounts:write', forbidden: 'is bound to an account', badRequestDetail: 'owner.email is not a valid email address.', conflict: { ...EMAIL_TAKEN, description: "A user with the owner's email address exists already." } })
   create(@Body() dto: CreateAccountDto, @Principal() caller: Caller): Promise<CreatedAccountEnvelopeDto> {
     return this.accounts.create(dto, caller);
   }
@@ -45,7 +57,7 @@ export class AccountsController {
       '(an account-bound key, an owner\'s login) sees only that account. Each account as GET /accounts/{id} shows it.',
   })
   @ApiOkResponse({ type: AccountPageDto, description: 'One page of accounts' })
-  @ApiAdminErrors({ scope: 'accounts:write', badRequest: 'The cursor or the limit is invalid, or an unknown query parameter was given.', badRequestDetail: 'limit is out of range.' })
+  @ApiAdminErrors({ scope: 'accounts:write', queryOnly: true, badRequest: 'The cursor or the limit is invalid, or an unknown query parameter was given.', badRequestDetail: 'limit is out of range.' })
   list(@Query() query: ListAccountsQueryDto, @Principal() caller: Caller): Promise<AccountPageDto> {
     return this.accounts.list(query, caller);
   }
@@ -133,7 +145,7 @@ export class AccountsController {
       '(accounts:write, e.g. the account\'s owner) may give admin.',
   })
   @ApiCreatedResponse({ type: UserEnvelopeDto, description: 'The user, invited' })
-  @ApiAdminErrors({ scope: 'users:write', forbidden: 'is bound to another account, or may not give the admin role', badRequestDetail: 'email must be an email', notFound: ACCOUNT_NOT_FOUND, conflict: EMAIL_TAKEN })
+  @ApiAdminErrors({ scope: 'users:write', forbidden: 'is bound to another account, or may not give the admin role', badRequestDetail: 'email is not a valid email address.', notFound: ACCOUNT_NOT_FOUND, conflict: EMAIL_TAKEN })
   createUser(@IdParam('id', AccountNotFoundError) id: string, @Body() dto: InviteUserDto, @Principal() caller: Caller): Promise<UserEnvelopeDto> {
     return this.users.create(id, dto, caller);
   }

@@ -9,7 +9,7 @@ import { ListAuditEventsQueryDto } from './dto/list-audit-events.query.dto';
 import { API_TAGS } from '../common/openapi/tags';
 import { ApiAdminRateLimited } from '../common/openapi/admin-errors';
 
-const badRequest = (details: string[]) => ({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', message: 'The request body is invalid.', details });
+const badRequest = (details: string[]) => ({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', message: 'The query string is invalid.', details });
 
 /** Stored security events (docs/audit.md). Errors in the service envelope (src/dialects/service.presenter.ts). */
 @ApiTags(API_TAGS.audit.name)

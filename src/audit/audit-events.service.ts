@@ -34,7 +34,7 @@ export class AuditEventsService {
     const cursor = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
     if (cursor === null) issues.push({ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } });
     if (since !== undefined && until !== undefined && since > until) issues.push({ path: 'until', kind: 'range' });
-    if (issues.length > 0) throw new RequestValidationError(issues);
+    if (issues.length > 0) throw new RequestValidationError(issues, 'query');
 
     const limit = query.limit ?? AUDIT_PAGE_DEFAULT;
     const qb = this.events.createQueryBuilder('e');

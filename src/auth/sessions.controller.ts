@@ -13,6 +13,7 @@ import { LogoutUseCase } from './logout.usecase';
 import type { UserPrincipal } from './principals';
 import { RefreshSessionUseCase } from './refresh-session.usecase';
 import { API_TAGS } from '../common/openapi/tags';
+import { ApiClientRateLimited, ApiRequestEdgeErrors } from '../common/openapi/admin-errors';
 
 /** Sessions: log in with email and password, rotate the refresh token, log out. */
 @ApiTags(API_TAGS.sessions.name)
@@ -57,6 +58,7 @@ export class SessionsController {
   @ApiOkResponse({ type: TokenResponseDto, description: 'A new pair; the presented refresh token is dead' })
   @ApiBadRequestResponse({ type: ServiceErrorDto, description: 'Invalid body', example: SERVICE_EXAMPLES.request })
   @ApiUnauthorizedResponse({ type: ServiceErrorDto, description: 'Unknown, expired, revoked or already rotated', example: SERVICE_EXAMPLES.invalidRefresh })
+  @ApiClientRateLimited()
   rotate(@Body() dto: RefreshDto): Promise<TokenResponseDto> {
     return this.refresh.execute(dto);
   }
@@ -67,6 +69,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Log out', description: "Revokes every refresh token of the caller. Access tokens run out on their own." })
   @ApiNoContentResponse({ description: 'Logged out' })
   @ApiAccessTokenUnauthorized()
+  @ApiRequestEdgeErrors({ rateLimited: true })
   logOut(@Principal() caller: UserPrincipal): Promise<void> {
     return this.logout.execute(caller);
   }

@@ -8,6 +8,8 @@ interface StringFieldOptions {
   optional?: boolean;
   description?: string;
   example?: string;
+  /** For the OpenAPI document only: the ECMA-262 pattern the value matches (the validators decide). */
+  pattern?: string;
 }
 
 /**
@@ -16,7 +18,7 @@ interface StringFieldOptions {
  */
 export function StringField(o: StringFieldOptions): PropertyDecorator {
   const min = o.min ?? 1;
-  const doc = { type: String, minLength: min, maxLength: o.max, description: o.description, example: o.example };
+  const doc = { type: String, minLength: min, maxLength: o.max, description: o.description, example: o.example, ...(o.pattern ? { pattern: o.pattern } : {}) };
   return applyDecorators(
     o.optional ? IsOptional() : IsDefined(),
     IsString(),
@@ -50,14 +52,26 @@ export function isVisibleText(s: unknown): boolean {
   return typeof s === 'string' && !INVISIBLE.test(s);
 }
 
+/** The character rules of a name, in words, for the OpenAPI document. */
+export const NAME_RULE =
+  'At least one visible character (not only white space, separators or invisible format characters such as U+FEFF or zero-width spaces); ' +
+  'no control characters (U+0000–U+001F, U+007F–U+009F).';
+
+/**
+ * NAME_RULE as the OpenAPI document's `pattern` (ECMA-262, no flags needed): a visible character somewhere,
+ * no control character anywhere. The validators decide (isVisibleText counts every format character,
+ * \p{Cf}, as invisible; the pattern names the common ones), so the pattern is the documentation.
+ */
+export const NAME_PATTERN = '^(?=[\\s\\S]*[^\\s\\u00AD\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF])[^\\u0000-\\u001F\\u007F-\\u009F]*$';
+
 /**
  * A name people read (account, API key, first and last name): a StringField that must show at least
  * one visible character (not empty, blank, or only a BOM / zero-width characters: kind `size`,
- * params {min: 1}) and holds no control character (kind `format`).
+ * params {min: 1}) and holds no control character (kind `format`). Documented with NAME_RULE and NAME_PATTERN.
  */
 export function NameField(o: StringFieldOptions): PropertyDecorator {
   return applyDecorators(
-    StringField(o),
+    StringField({ ...o, description: o.description ? `${o.description} ${NAME_RULE}` : NAME_RULE, pattern: NAME_PATTERN }),
     ValidateBy({ name: 'isNotBlank', validator: { validate: isVisibleText } }, { message: '$property must not be blank', context: { params: { min: 1 } } }),
     Matches(CONTROL),
   );

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ValidateBy } from 'class-validator';
-import { NameField, isVisibleText } from './dto-fields';
+import { NAME_PATTERN, NameField, isVisibleText } from './dto-fields';
 import { RequestValidationError, UserNotFoundError } from './errors/domain-errors';
 import { IdShapePipe } from './id-param';
 import { createValidationPipe } from './validation';
@@ -36,6 +36,12 @@ describe('input fields (issue 8)', () => {
     expect(await issues({ name: '\ufeffAcme' })).toEqual([]);
     expect(await issues({ name: 'Zoë Ōtsuka' })).toEqual([]);
     expect(isVisibleText(' a ')).toBe(true);
+  });
+
+  it('the OpenAPI document\'s pattern for names agrees with NameField on blank, invisible, control and visible names', async () => {
+    const pattern = new RegExp(NAME_PATTERN, 'u');
+    const samples = ['', '   ', '\ufeff', '\u200b\u200d', '\u00a0', '\u2028', 'Acme\nCorp', 'Acme\u0085', '\ufeffAcme', 'Zoë Ōtsuka', ' a ', '\u2028a', '株式会社'];
+    for (const name of samples) expect([name, pattern.test(name)]).toEqual([name, (await issues({ name })).length === 0]);
   });
 
   it('G2 a validator that throws is a 400 (kind invalid), never a 500', async () => {

@@ -1,14 +1,16 @@
-import { fillLinkTemplate, isLinkTemplate, isSignInUrl } from './link-template';
+import { fillLinkTemplate, isLinkTemplate, isSignInUrl, LINK_TEMPLATE_MAX_LENGTH, LINK_TEMPLATE_PATTERN } from './link-template';
+
+const ACCEPTED = [
+  'https://app.example.com/set-password#token={code}',
+  'http://localhost:3000/reset?code={code}',
+  'https://app.example.com/{code}',
+  'HTTPS://App.Example.com:8443/x#{code}',
+];
 
 describe('link templates', () => {
-  it.each([
-    'https://app.example.com/set-password#token={code}',
-    'http://localhost:3000/reset?code={code}',
-    'https://app.example.com/{code}',
-    'HTTPS://App.Example.com:8443/x#{code}',
-  ])('accepts %s', (t) => expect(isLinkTemplate(t)).toBe(true));
+  it.each(ACCEPTED)('accepts %s', (t) => expect(isLinkTemplate(t)).toBe(true));
 
-  it.each([
+  const refused: Array<[string, unknown]> = [
     ['no placeholder', 'https://app.example.com/'],
     ['two placeholders', 'https://app.example.com/{code}?again={code}'],
     ['relative', '/reset#{code}'],
@@ -24,7 +26,15 @@ describe('link templates', () => {
     ['credentials in every mailed link', 'https://user:pw@acme.example.com/r#c={code}'],
     ['not a string', 42],
     ['null', null],
-  ])('refuses %s', (_why, t) => expect(isLinkTemplate(t)).toBe(false));
+  ];
+  it.each(refused)('refuses %s', (_why, t) => expect(isLinkTemplate(t)).toBe(false));
+
+  it('the OpenAPI document\'s pattern (with maxLength) agrees with the validator on every sample above', () => {
+    // As ajv and Swagger UI compile it: ECMA-262, with the u flag (ajv's default).
+    const pattern = new RegExp(LINK_TEMPLATE_PATTERN, 'u');
+    const samples = [...ACCEPTED, ...refused.map(([, t]) => t)].filter((t): t is string => typeof t === 'string');
+    for (const t of samples) expect([t, pattern.test(t) && t.length <= LINK_TEMPLATE_MAX_LENGTH]).toEqual([t, isLinkTemplate(t)]);
+  });
 
   it('puts the URL-encoded secret in place of {code}', () => {
     expect(fillLinkTemplate('https://a.example/x#c={code}', 'ab/c+d=$&')).toBe('https://a.example/x#c=ab%2Fc%2Bd%3D%24%26');

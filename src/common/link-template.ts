@@ -10,6 +10,16 @@ export const CODE_PLACEHOLDER = '{code}';
 export const LINK_TEMPLATE_MAX_LENGTH = 2048;
 export const LINK_TEMPLATE_RULE = 'an absolute http(s) URL containing {code} exactly once';
 
+/** The rules of isLinkTemplate in words, for the OpenAPI document. */
+export const LINK_TEMPLATE_DESCRIPTION =
+  'An absolute http:// or https:// URL of at most 2,048 characters with `{code}` exactly once, after the host (in the path, query or ' +
+  'fragment; replaced by the URL-encoded secret); no credentials (`user@`), no white space or control characters, and none of ' +
+  'the characters " < > \\ ^ ` { | } besides the placeholder.';
+
+/** isLinkTemplate's character rules as an ECMA-262 pattern (the OpenAPI document's); the validator also parses the URL. */
+const URL_CHAR = '[^\\s\\u0000-\\u001F\\u007F-\\u009F"<>\\\\^`{|}]';
+export const LINK_TEMPLATE_PATTERN = `^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s\\u0000-\\u001F\\u007F-\\u009F"<>\\\\^\`{|}]+[/?#]${URL_CHAR}*\\{code\\}${URL_CHAR}*$`;
+
 /**
  * True for an absolute http(s) URL with `{code}` exactly once, outside the host (a secret in a host
  * name would be sent to DNS), without credentials, white space, control characters or characters a

@@ -77,12 +77,12 @@ export function inspectValue(root: unknown, maxDepth = BODY_MAX_DEPTH): EdgeProb
 export function edgeError(problem: EdgeProblem, inQuery = false): MalformedBodyError | RequestValidationError {
   switch (problem.kind) {
     case 'depth':
-      return inQuery ? new RequestValidationError([{ path: problem.path, kind: 'format' }]) : new MalformedBodyError('depth');
+      return inQuery ? new RequestValidationError([{ path: problem.path, kind: 'format' }], 'query') : new MalformedBodyError('depth');
     case 'prototype-key':
       // The same answer as any other field the route does not declare (SECURITY.md G4).
-      return new RequestValidationError([{ path: problem.path, kind: 'unknown' }]);
+      return new RequestValidationError([{ path: problem.path, kind: 'unknown' }], inQuery ? 'query' : 'body');
     case 'text':
-      return new RequestValidationError([{ path: problem.path, kind: 'format' } satisfies FieldIssue]);
+      return new RequestValidationError([{ path: problem.path, kind: 'format' } satisfies FieldIssue], inQuery ? 'query' : 'body');
   }
 }
 
@@ -129,7 +129,7 @@ export function checkRequest(req: Request): void {
   if (!isCleanPath(req.path)) throw new RouteNotFoundError();
   for (const [name, value] of Object.entries(req.headers)) {
     for (const v of Array.isArray(value) ? value : [value ?? '']) {
-      if (!isCleanText(v)) throw new RequestValidationError([{ path: `header ${name}`, kind: 'format' }]);
+      if (!isCleanText(v)) throw new RequestValidationError([{ path: `header ${name}`, kind: 'format' }], 'header');
     }
   }
   // No parser took the body (the parsers read application/json and form bodies only).

@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Logger, ValidationError, ValidationPipe } from '@nestjs/common';
-import { DomainError, FieldIssue, RequestValidationError } from './errors/domain-errors';
+import { DomainError, FieldIssue, InputSource, RequestValidationError } from './errors/domain-errors';
 
 const TYPE_CONSTRAINTS: Record<string, string> = {
   isString: 'string', isObject: 'object', isBoolean: 'boolean', isInt: 'integer', isNumber: 'number', isArray: 'array', isIn: 'enum', isEnum: 'enum', nestedValidation: 'object',
@@ -62,9 +62,15 @@ class InputValidationPipe extends ValidationPipe {
     try {
       return await super.transform(value, metadata);
     } catch (err) {
+      if (err instanceof RequestValidationError) throw new RequestValidationError(err.issues, sourceOf(metadata));
       if (err instanceof DomainError) throw err;
       this.log.warn({ err: { name: (err as Error)?.name } }, `validator threw on ${metadata.type} input`);
-      throw new RequestValidationError([{ path: metadata.data ?? metadata.type, kind: 'invalid' }]);
+      throw new RequestValidationError([{ path: metadata.data ?? metadata.type, kind: 'invalid' }], sourceOf(metadata));
     }
   }
+}
+
+/** Where a pipe's parameter comes from (@Query, @Param; @Body and custom decorators read the body). */
+function sourceOf(metadata: ArgumentMetadata): InputSource {
+  return metadata.type === 'query' ? 'query' : metadata.type === 'param' ? 'path' : 'body';
 }

@@ -1,7 +1,7 @@
 import type { CharClass } from '../password/password-policy';
 import type { PolicyViolation } from '../password/policy-violation';
 import {
-  DomainError, InvalidPolicyError, MalformedBodyError, PasswordChangeRequiredError, PasswordPolicyError, RateLimitedError, RequestValidationError,
+  DomainError, InputSource, InvalidPolicyError, MalformedBodyError, PasswordChangeRequiredError, PasswordPolicyError, RateLimitedError, RequestValidationError,
 } from '../common/errors/domain-errors';
 import type { DialectPresenter, ErrorResponse } from './presenter';
 
@@ -42,6 +42,14 @@ const STATUS: Record<string, [number, string]> = {
   INVALID_CURRENT_PASSWORD: [400, 'The current password is wrong.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, expired or revoked.'],
   INVALID_POLICY: [400, 'The password policy is inconsistent.'],
+};
+
+/** REQUEST_INVALID's message, naming where the invalid input was. */
+const INVALID_INPUT: Record<InputSource, string> = {
+  body: 'The request body is invalid.',
+  query: 'The query string is invalid.',
+  header: 'A request header is invalid.',
+  path: 'The request path is invalid.',
 };
 
 const REASONS: Record<number, string> = {
@@ -94,7 +102,9 @@ export class ServicePresenter implements DialectPresenter {
   present(error: DomainError): ErrorResponse {
     const [status, message] = STATUS[error.code] ?? STATUS.INTERNAL;
     const code = error.code === 'MALFORMED_BODY' && (error as MalformedBodyError).reason === 'content-type' ? 415 : status;
-    const body: Record<string, unknown> = { statusCode: code, error: REASONS[code] ?? 'Error', code: CODES[error.code] ?? error.code, message: malformedMessage(error) ?? message };
+    const body: Record<string, unknown> = {
+      statusCode: code, error: REASONS[code] ?? 'Error', code: CODES[error.code] ?? error.code, message: malformedMessage(error) ?? invalidInputMessage(error) ?? message,
+    };
     if (error instanceof RequestValidationError) body.details = error.issues.map(describeIssue);
     if (error instanceof PasswordPolicyError) {
       // Every rule the password breaks, each once: `violations` names the rule, `details` keeps the plain sentences.
@@ -106,6 +116,10 @@ export class ServicePresenter implements DialectPresenter {
     if (error instanceof PasswordChangeRequiredError) Object.assign(body, { reason: error.reason, change_token: error.changeToken, expires_in: error.expiresInSeconds });
     return { status: code, body, headers: retryAfter(error) };
   }
+}
+
+function invalidInputMessage(error: DomainError): string | undefined {
+  return error instanceof RequestValidationError ? INVALID_INPUT[error.source] : undefined;
 }
 
 function malformedMessage(error: DomainError): string | undefined {

@@ -1,7 +1,7 @@
-import { ServiceErrorDto } from '../auth/dto/service-error.dto';
+import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto';
 import { API_TAGS } from '../common/openapi/tags';
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { BEARER_SECURITY, Public } from '../auth/decorators/auth.decorators';
@@ -30,9 +30,13 @@ export class MetricsController {
       'With METRICS_TOKEN set it needs `Authorization: Bearer <METRICS_TOKEN>`; without it it is open and should be reachable only from the monitoring network.',
     security: [{}, { [BEARER_SECURITY]: [] }],
   })
-  @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The metrics', content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } } })
-  @ApiUnauthorizedResponse({ type: ServiceErrorDto, description: 'METRICS_TOKEN is set and the request does not carry it (or an Authorization header was sent with none configured)' })
+  // JSON, in the service envelope, like every other refusal (not the text of the 200).
+  @ApiUnauthorizedResponse({
+    type: ServiceErrorDto,
+    description: 'METRICS_TOKEN is set and the request does not carry it (or an Authorization header was sent with none configured)',
+    example: SERVICE_EXAMPLES.unauthenticated,
+  })
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
     const required = this.config.metricsToken !== null || authorization !== undefined;
     if (required && !presentsMetricsToken(authorization, this.config.metricsToken)) throw new UnauthenticatedError();

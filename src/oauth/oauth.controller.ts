@@ -5,6 +5,7 @@ import { API_KEY_SCOPES } from '../access/scopes';
 import { OAUTH_CLIENT_BASIC_SECURITY, Public } from '../auth/decorators/auth.decorators';
 import { ClientIp } from '../common/client-ip';
 import { ClientCredentialsUseCase, TokenResponse } from './client-credentials.usecase';
+import { OAuthErrorDto } from './dto/oauth-error.dto';
 import { readTokenRequest } from './token-request';
 import { API_TAGS } from '../common/openapi/tags';
 
@@ -16,14 +17,6 @@ const TOKEN_RESPONSE = {
     token_type: { type: 'string', enum: ['Bearer'] },
     expires_in: { type: 'integer', example: 300 },
     scope: { type: 'string', example: 'users:write passwords:write' },
-  },
-};
-const OAUTH_ERROR = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: { type: 'string', enum: ['invalid_request', 'invalid_client', 'invalid_scope', 'unsupported_grant_type', 'temporarily_unavailable'] },
-    error_description: { type: 'string' },
   },
 };
 
@@ -58,9 +51,9 @@ export class OAuthController {
     },
   })
   @ApiOkResponse({ description: 'The token (Cache-Control: no-store).', schema: TOKEN_RESPONSE })
-  @ApiResponse({ status: 400, description: 'invalid_request, invalid_scope or unsupported_grant_type (RFC 6749 §5.2)', schema: OAUTH_ERROR })
-  @ApiResponse({ status: 401, description: 'invalid_client: unknown id, wrong secret or revoked key (WWW-Authenticate when Basic was used)', schema: OAUTH_ERROR })
-  @ApiResponse({ status: 429, description: 'Too many failed client authentications; Retry-After', schema: OAUTH_ERROR })
+  @ApiResponse({ status: 400, description: 'invalid_request, invalid_scope or unsupported_grant_type (RFC 6749 §5.2)', type: OAuthErrorDto })
+  @ApiResponse({ status: 401, description: 'invalid_client: unknown id, wrong secret or revoked key (WWW-Authenticate when Basic was used)', type: OAuthErrorDto })
+  @ApiResponse({ status: 429, description: 'Too many failed client authentications; Retry-After', type: OAuthErrorDto })
   async token(@Req() req: Request, @Res({ passthrough: true }) res: Response, @ClientIp() clientIp: string): Promise<TokenResponse> {
     const answer = await this.clientCredentials.execute(readTokenRequest(req), clientIp);
     res.setHeader('Cache-Control', 'no-store');

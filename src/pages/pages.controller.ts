@@ -24,7 +24,8 @@ function PageDoc(summary: string, description: string, form = true): MethodDecor
     if (form) ApiConsumes('application/x-www-form-urlencoded')(target, key, descriptor);
     ApiResponse({ status: 200, description: 'The page.', content: HTML })(target, key, descriptor);
     ApiResponse({ status: 400, description: 'The page again, with each refusal beside its field; or "this link has expired or was already used".', content: HTML })(target, key, descriptor);
-    ApiResponse({ status: 429, description: 'Too many attempts: a page saying when to try again (Retry-After).', content: HTML })(target, key, descriptor);
+    // Only the forms are limited: opening a page (GET, HEAD) skips the request limit.
+    if (form) ApiResponse({ status: 429, description: 'Too many attempts: a page saying when to try again (Retry-After).', content: HTML })(target, key, descriptor);
   };
 }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
+  ApiAcceptedResponse, ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Caller } from '../access/caller';
@@ -9,7 +9,7 @@ import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto
 import { AccountNotFoundError, UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
 import { ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
-import { ImportPasswordHashDto } from './dto/import-password-hash.dto';
+import { IMPORT_HASH_EXAMPLES, ImportPasswordHashDto } from './dto/import-password-hash.dto';
 import { SetUserPasswordDto } from './dto/set-user-password.dto';
 import { UserEnvelopeDto } from '../users/dto/user-response.dto';
 import { AccountUsersPageDto, PasswordHashImportedEnvelopeDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
@@ -27,6 +27,8 @@ const FORBIDDEN_USER = {
 const NOT_FOUND_USER = { type: ServiceErrorDto, example: envelope(404, 'Not Found', 'USER_NOT_FOUND', 'No such user.') };
 
 /** Admin actions on one user (CONTRACT.md "Callers with JWT bearer tokens"). Errors in the service envelope. */
+// The scope is on each route, not the class: the document's security then names the one scope a route
+// takes (a class-level scope would be listed beside the import's admin).
 @ApiTags(API_TAGS.users.name)
 @Controller('users')
 export class UserActionsController {
@@ -90,6 +92,7 @@ export class UserActionsController {
       'm ≤ 64 MiB, t ≤ 4, scrypt N ≤ 2^17 and 128 MiB). The hash is never answered back, logged or audited. Audited as `password.imported`. ' +
       'Needs the admin scope (an operator\'s migration tool): not an account owner\'s or admin\'s login, and never a key bound to an account for a super admin.',
   })
+  @ApiBody({ type: ImportPasswordHashDto, examples: Object.fromEntries(Object.entries(IMPORT_HASH_EXAMPLES).map(([name, { summary, value }]) => [name, { summary, value }])) })
   @ApiOkResponse({ type: PasswordHashImportedEnvelopeDto, description: 'Imported: the user\'s password is the one the hash was made from' })
   @ApiBadRequestResponse({
     type: ServiceErrorDto,
@@ -187,8 +190,8 @@ export class AccountUsersController {
     type: ServiceErrorDto,
     description: 'The cursor, the limit or the email is invalid, or an unknown query parameter was given.',
     examples: {
-      cursor: { summary: 'A cursor this service did not issue', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['cursor is not a valid cursor from a previous page.']) },
-      limit: { summary: 'limit outside 1..100', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['limit is out of range.']) },
+      cursor: { summary: 'A cursor this service did not issue', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The query string is invalid.', ['cursor is not a valid cursor from a previous page.']) },
+      limit: { summary: 'limit outside 1..100', value: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The query string is invalid.', ['limit is out of range.']) },
     },
   })
   @ApiUnauthorizedResponse(UNAUTHORIZED)

@@ -151,7 +151,7 @@ export class UserActionsService {
     if (!(await this.accounts.existsBy({ id: accountId }))) throw new AccountNotFoundError();
     authorize(caller, 'accounts.users.list', { accountId });
     const cursor = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
-    if (cursor === null) throw new RequestValidationError([{ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } }]);
+    if (cursor === null) throw new RequestValidationError([{ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } }], 'query');
 
     const limit = query.limit ?? ACCOUNT_USERS_PAGE_DEFAULT;
     const qb = this.users.createQueryBuilder('u').where('u.accountId = :accountId', { accountId });

@@ -6,6 +6,7 @@ import type { UserPrincipal } from '../auth/principals';
 import { UserEnvelopeDto } from './dto/user-response.dto';
 import { MeService } from './me.service';
 import { API_TAGS } from '../common/openapi/tags';
+import { ApiRequestEdgeErrors } from '../common/openapi/admin-errors';
 
 /** The logged-in user. Registered before UsersController so that `/users/me` is not taken for `/users/{id}`. */
 @ApiTags(API_TAGS.users.name)
@@ -18,6 +19,7 @@ export class MeController {
   @ApiOperation({ summary: 'The current user', description: 'The user of the bearer access token.' })
   @ApiOkResponse({ type: UserEnvelopeDto, description: 'The user (never a hash)' })
   @ApiAccessTokenUnauthorized()
+  @ApiRequestEdgeErrors({ rateLimited: true })
   get(@Principal() caller: UserPrincipal): Promise<UserEnvelopeDto> {
     return this.me.get(caller.userId);
   }

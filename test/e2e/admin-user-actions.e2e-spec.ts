@@ -218,11 +218,11 @@ describeEachDatabase('admin user actions', (kind) => {
       expect(none.body).toEqual({ data: [], next_cursor: null });
     });
 
-    it('400 in the service envelope for a bad limit, a foreign cursor or an unknown parameter; 404 for an unknown account', async () => {
+    it('400 in the service envelope for a bad limit, a foreign cursor or an unknown parameter, saying the query string is invalid; 404 for an unknown account', async () => {
       const { accountId } = await createAccount(t);
       for (const query of [{ limit: '0' }, { limit: '101' }, { limit: 'x' }, { cursor: 'not-a-cursor!' }, { cursor: 'bm9wZQ' }, { sort: 'email' }]) {
         const res = await t.http.get(`/accounts/${accountId}/users`).query(query).set(admin).expect(400);
-        expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID' });
+        expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', message: 'The query string is invalid.' });
       }
       const res = await t.http.get('/accounts/00000000-0000-4000-8000-000000000000/users').set(admin).expect(404);
       expect(res.body.code).toBe('ACCOUNT_NOT_FOUND');

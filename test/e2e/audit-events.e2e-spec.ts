@@ -367,9 +367,9 @@ describeEachDatabase('audit events', (kind) => {
       [{ cursor: Buffer.from('123:abc').toString('base64url') }], [{ since: 'yesterday' }], [{ until: '2026-13-45T99:00:00Z' }], [{ since: '2026-02-30' }], [{ since: '2026-11-30T24:00:00Z' }],
       [{ type: 'password.stolen' }], [{ user_id: 'not-a-uuid' }], [{ account_id: '1 OR 1=1' }], [{ sort: 'asc' }],
       [{ since: '2031-01-02T00:00:00Z', until: '2031-01-01T00:00:00Z' }],
-    ])('G3 a bad filter is 400 in the service envelope: %j', async (query) => {
+    ])('G3 a bad filter is 400 in the service envelope, saying the query string is invalid: %j', async (query) => {
       const res = await list(query as Record<string, string | number>).expect(400);
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', details: expect.any(Array) });
+      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'REQUEST_INVALID', message: 'The query string is invalid.', details: expect.any(Array) });
     });
 
     it('G3 generated queries (250 here; the route-wide property suite runs more): always 200 or 400 in the service envelope, never a 5xx', async () => {
@@ -396,7 +396,7 @@ describeEachDatabase('audit events', (kind) => {
       const doc = (await t.http.get('/docs-json').expect(200)).body;
       const op = doc.paths['/audit-events'].get;
       expect(op.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['account_id', 'cursor', 'limit', 'since', 'type', 'until', 'user_id']);
-      expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '429']);
+      expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '415', '429', '500', '503']);
       expect(doc.components.schemas.AuditEventResponseDto.required).toEqual(
         expect.arrayContaining(['id', 'type', 'at', 'user_id', 'account_id', 'actor', 'client_ip', 'outcome', 'details']),
       );

@@ -543,8 +543,11 @@ describeEachDatabase('D3 integrator password API', (kind) => {
       expect(Object.keys(path).sort()).toEqual(['delete', 'post']);
       expect(path.post.security).toEqual([{ 'api-key': [] }, { oauth2: ['passwords:write'] }, { bearer: [] }]); // bearer: a super admin's access token
       expect(path.post.tags).toEqual(['D3 Integrator passwords']);
-      expect(Object.keys(path.post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '429', '503']);
-      expect(Object.keys(path.delete.responses).sort()).toEqual(['204', '401', '403', '404', '429', '503']);
+      // 400 (the request edge), 413 and 415 (also for a body sent to DELETE) and 500 in the D3 envelope too: src/openapi/document-rules.ts.
+      expect(Object.keys(path.post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '429', '500', '503']);
+      expect(Object.keys(path.delete.responses).sort()).toEqual(['204', '400', '401', '403', '404', '413', '415', '429', '500', '503']);
+      expect(path.post.responses['415'].content['application/json'].example).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json in UTF-8.' });
+      expect(path.delete.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/D3BadRequestDto' });
       const conflicts = Object.values(path.post.responses['409'].content['application/json'].examples).map((e) => (e as { value: { errorCode: string } }).value.errorCode);
       expect(conflicts.sort()).toEqual([
         'PASSWORD_ALREADY_CREATED', 'PASSWORD_KEY_ALREADY_IN_USE', 'PASSWORD_PROFILE_NOT_CONFIGURED_FOR_CREDENTIAL_TYPE',

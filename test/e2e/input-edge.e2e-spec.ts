@@ -98,8 +98,10 @@ describeEachDatabase('input edge: issue 8 samples', (kind) => {
       expect(res.body).toEqual({ success: false, error: { code: 'VALIDATION_ERROR', message: 'Validation failed', details: ['First name must be a valid value'] } });
     });
 
-    it('a NUL in a query value → 400; in a path id that is otherwise a UUID → 404', async () => {
-      expect((await unchanged(() => raw('get', `/accounts/${accountId}?x=a%00b`, undefined, admin))).status).toBe(400);
+    it('a NUL in a query value → 400 saying the query string is invalid; in a path id that is otherwise a UUID → 404', async () => {
+      const query = await unchanged(() => raw('get', `/accounts/${accountId}?x=a%00b`, undefined, admin));
+      expect(query.status).toBe(400);
+      expect(query.body).toMatchObject({ code: 'REQUEST_INVALID', message: 'The query string is invalid.', details: ['x is not a valid value.'] });
       expect((await unchanged(() => raw('get', `/accounts/${accountId}%00`, undefined, admin))).status).toBe(404);
     });
 

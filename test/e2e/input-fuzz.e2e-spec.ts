@@ -1,4 +1,5 @@
 import { ApiKey } from '../../src/api-keys/api-key.entity';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import fc from 'fast-check';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,12 +8,14 @@ import { describeEachDatabase } from './support/databases';
 import { databaseChecksum } from './support/database-checksum';
 import { admin, createAccount, createApiKey, createUser, issueSession, signUpAndVerify } from './support/factories';
 import { ENVELOPES, malformedRequests, MalformedRequest, OpenApiDocument, Operation, operationsOf, RequestContext } from './support/malformed-requests';
+import { OpenApiResponseChecker } from './support/openapi-responses';
 import { ADMIN_KEY, TestApp, withAppAndSmtp } from './support/test-app';
 
 /**
  * Issue 8 part 1, as a property: for EVERY route of the live app (its OpenAPI document, cross-checked
  * with Express's router), at least 1,000 generated malformed requests on each database each get a 4xx
- * in the route's dialect envelope, never a 5xx, and leave every table unchanged (SECURITY.md G1–G5).
+ * in the route's dialect envelope, never a 5xx, and leave every table unchanged (SECURITY.md G1–G5); and
+ * each answer is one the OpenAPI document describes (status, content type, schema: OpenApiResponseChecker).
  *
  * FUZZ_RUNS overrides the number of requests per route (e.g. 10000 for a longer local run);
  * FUZZ_SEED replays a failure (fast-check prints the seed and the path).
@@ -67,6 +70,7 @@ describeEachDatabase('property: malformed requests get a 4xx in the dialect enve
   let t: TestApp;
   let base: { port: number; agent: Agent };
   let ops: Operation[] = [];
+  let documented: OpenApiResponseChecker;
   const ids: Record<string, string> = {};
   const tokens: Record<string, string> = {};
   const timings: string[] = [];
@@ -99,6 +103,7 @@ describeEachDatabase('property: malformed requests get a 4xx in the dialect enve
     base = { port: (t.app.getHttpServer().address() as AddressInfo).port, agent: new Agent({ keepAlive: true, maxSockets: BATCH }) };
     const doc = (await t.http.get('/docs-json').expect(200)).body as OpenApiDocument;
     ops = operationsOf(doc);
+    documented = new OpenApiResponseChecker(doc as unknown as OpenAPIObject);
     // Settle everything the fixtures started (mail) so that only the requests below could change the database.
     await t.flushMail();
     await t.http.get(`/users/${ids.user}`).set(admin); // records the admin key's last use now, not during the run
@@ -130,6 +135,8 @@ describeEachDatabase('property: malformed requests get a 4xx in the dialect enve
     if (!envelope) throw new Error(`no envelope check for dialect ${dialect}: ${where}`);
     const wrong = envelope(res.status, dialect === 'page' ? res.text : res.body);
     if (wrong) throw new Error(`${wrong}: ${where}`);
+    const undocumented = documented.check(r.method, r.url, { status: res.status, headers: { 'content-type': res.contentType }, text: res.text });
+    if (undocumented) throw new Error(`not as the OpenAPI document says: ${undocumented}: ${where}`);
   }
 
   it(`G1–G5 every route: ${RUNS} malformed requests each → 4xx in the envelope, never 5xx, database unchanged`, async () => {

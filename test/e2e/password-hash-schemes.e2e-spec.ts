@@ -1,4 +1,6 @@
 import * as argon2 from '@node-rs/argon2';
+import { buildOpenApiDocument } from '../../src/configure-app';
+import { IMPORT_HASH_EXAMPLES } from '../../src/user-actions/dto/import-password-hash.dto';
 import * as bcrypt from 'bcrypt';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { SmtpTestServer } from '../support/smtp-test-server';
@@ -13,16 +15,8 @@ import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
  */
 const PW = 'Imported-Secret-42';
 const OTHER = 'Another-Secret-43';
-/** Firebase's published sample (firebase/scrypt README). */
-const FIREBASE = {
-  password: 'user1password',
-  hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
-  salt: '42xEC+ixf3L2lw==',
-  salt_separator: 'Bw==',
-  signer_key: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
-  rounds: 8,
-  mem_cost: 14,
-};
+/** Firebase's published sample (firebase/scrypt README), which the document's example of the import is. */
+const FIREBASE = { ...IMPORT_HASH_EXAMPLES.firebase.value, password: IMPORT_HASH_EXAMPLES.firebase.password };
 const POLICY = { requiredClasses: [], historySize: 5, minLength: 8, maxLength: 64 };
 
 describeEachDatabase('password hashing schemes and imported hashes', (kind) => {
@@ -139,6 +133,22 @@ describeEachDatabase('password hashing schemes and imported hashes', (kind) => {
       expect(after.hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       secrets.push(after.hash);
       expect((await login(u.email, password)).status).toBe(200);
+    });
+
+    it('A12 each documented example of the request (what Swagger UI pre-fills, one per format) is accepted as it is, and the user logs in with its password', async () => {
+      const documented = buildOpenApiDocument(app().app, app().config.publicUrl).paths['/users/{id}/password-hash'].put!.requestBody as {
+        content: Record<string, { examples: Record<string, { value: Record<string, unknown> }> }>;
+      };
+      const examples = Object.entries(documented.content['application/json'].examples);
+      expect(examples.map(([name]) => name).sort()).toEqual(Object.keys(IMPORT_HASH_EXAMPLES).sort());
+      for (const [name, { value }] of examples) {
+        const u = await newUser();
+        secrets.push(value.hash as string);
+        const res = await importHash(u.userId, value);
+        expect([name, res.status]).toEqual([name, 200]);
+        expect([name, (await login(u.email, IMPORT_HASH_EXAMPLES[name].password)).status]).toEqual([name, 200]);
+        secrets.push((await stored(u.userId)).hash);
+      }
     });
 
     it('A13 the imported hash enters the history: setting the same password later is refused, another one accepted', async () => {

@@ -1,9 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
-import { IsLinkTemplate, IsSignInUrl, LINK_KINDS, LINK_TEMPLATE_MAX_LENGTH } from '../../common/link-template';
+import { IsLinkTemplate, IsSignInUrl, LINK_KINDS, LINK_TEMPLATE_DESCRIPTION, LINK_TEMPLATE_MAX_LENGTH, LINK_TEMPLATE_PATTERN } from '../../common/link-template';
 import type { AccountLinks } from '../account.entity';
 
-const template = (example: string, description: string) => ({ type: String, nullable: true, maxLength: LINK_TEMPLATE_MAX_LENGTH, example, description });
+const template = (example: string, description: string) => ({
+  type: String,
+  nullable: true,
+  maxLength: LINK_TEMPLATE_MAX_LENGTH,
+  pattern: LINK_TEMPLATE_PATTERN,
+  example,
+  description: `${description}. ${LINK_TEMPLATE_DESCRIPTION}`,
+});
 
 /**
  * An account's own links: the templates of its users' emails, absolute http(s) URLs containing `{code}`

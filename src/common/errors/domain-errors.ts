@@ -18,9 +18,13 @@ export interface FieldIssue {
   params?: Record<string, number | string>;
 }
 
+/** Where invalid input was found: the body, the query string, a header or the path. */
+export type InputSource = 'body' | 'query' | 'header' | 'path';
+
+/** Invalid input; `source` says where, so a message can name it ("The query string is invalid."). */
 export class RequestValidationError extends DomainError {
   readonly code = 'REQUEST_INVALID';
-  constructor(readonly issues: FieldIssue[]) {
+  constructor(readonly issues: FieldIssue[], readonly source: InputSource = 'body') {
     super('request validation failed');
   }
 }

@@ -10,11 +10,16 @@ export const MALFORMED_REQUEST = 'A malformed request: ill-formed text or a NUL 
 
 const envelope = (statusCode: number, error: string, code: string, message: string, details?: string[]) => ({ statusCode, error, code, message, ...(details ? { details } : {}) });
 
+/** The request edge's 400 (docs/input-handling.md): ill-formed text or a NUL in the query string. */
+const MALFORMED_REQUEST_EXAMPLE = envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The query string is invalid.', ['q is not a valid value.']);
+
 export interface AdminErrorsOptions {
   /** The route's scope (its action's, src/access/policy.ts), named in the 403. */
   scope: ApiKeyScope;
   /** What makes a request invalid (400); default: the body, path or query. */
   badRequest?: string;
+  /** The route takes its input in the query string (no body): the 400 example says so. */
+  queryOnly?: boolean;
   /** Example detail of the 400 (the field at fault). */
   badRequestDetail?: string;
   /** What else answers 403 besides a missing scope. */
@@ -31,11 +36,13 @@ export interface AdminErrorsOptions {
  */
 export function ApiAdminErrors(o: AdminErrorsOptions): MethodDecorator & ClassDecorator {
   const decorators = [
-    ApiBadRequestResponse({
-      type: ServiceErrorDto,
-      description: o.badRequest ?? 'Invalid request: an invalid or unknown body field or query parameter, or a malformed body; `details` names the field.',
-      example: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', o.badRequestDetail ? [o.badRequestDetail] : undefined),
-    }),
+    o.badRequest === MALFORMED_REQUEST
+      ? ApiAdminMalformedRequest()
+      : ApiBadRequestResponse({
+        type: ServiceErrorDto,
+        description: o.badRequest ?? 'Invalid request: an invalid or unknown body field or query parameter, or a malformed body; `details` names the field.',
+        example: envelope(400, 'Bad Request', 'REQUEST_INVALID', o.queryOnly ? 'The query string is invalid.' : 'The request body is invalid.', o.badRequestDetail ? [o.badRequestDetail] : undefined),
+      }),
     ApiUnauthorizedResponse({
       type: ServiceErrorDto,
       description: 'No credentials, or an unknown, revoked or expired API key or token.',
@@ -72,17 +79,14 @@ export const EMAIL_TAKEN = { code: 'EMAIL_TAKEN', message: 'A user with this ema
  * the limit, 429 from the per-client request limit.
  */
 export function ApiRequestEdgeErrors(o: { rateLimited: boolean }): MethodDecorator & ClassDecorator {
-  const decorators = [
-    ApiBadRequestResponse({
-      type: ServiceErrorDto,
-      description: MALFORMED_REQUEST,
-      example: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.'),
-    }),
-  ];
-  if (o.rateLimited) {
-    decorators.push(ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'The per-client request limit (RATE_LIMIT_PER_MINUTE); Retry-After says when to come back.', example: SERVICE_EXAMPLES.rateLimited }));
-  }
+  const decorators = [ApiAdminMalformedRequest()];
+  if (o.rateLimited) decorators.push(ApiClientRateLimited());
   return applyDecorators(...decorators);
+}
+
+/** The 429 of a route limited per client address (every route without SkipThrottle that no API key or client token calls). */
+export function ApiClientRateLimited(): MethodDecorator & ClassDecorator {
+  return ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'The per-client request limit (RATE_LIMIT_PER_MINUTE); Retry-After says when to come back.', example: SERVICE_EXAMPLES.rateLimited });
 }
 
 /** The 429 of an admin route alone (for routes documenting their other errors themselves). */
@@ -94,9 +98,6 @@ export const ApiAdminRateLimited = (): MethodDecorator & ClassDecorator =>
   });
 
 /** The 400 of an admin route without a body: only a malformed request (ill-formed text or a NUL in the query or a header). */
-export const ApiAdminMalformedRequest = (): MethodDecorator & ClassDecorator =>
-  ApiBadRequestResponse({
-    type: ServiceErrorDto,
-    description: MALFORMED_REQUEST,
-    example: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.'),
-  });
+export function ApiAdminMalformedRequest(): MethodDecorator & ClassDecorator {
+  return ApiBadRequestResponse({ type: ServiceErrorDto, description: MALFORMED_REQUEST, example: MALFORMED_REQUEST_EXAMPLE });
+}

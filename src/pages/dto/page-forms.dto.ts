@@ -1,12 +1,13 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 
 /**
  * The forms of the pages behind the email links (application/x-www-form-urlencoded). Every field is
- * optional here: an empty or missing one is a refusal the page shows beside the field, in words, not a
- * request error, and so is an overlong one (the policy's "too long", an unknown code, an invalid address):
- * the body limit (100 kB) bounds them all. Only what no form of ours sends (a non-string, an unknown
- * field) is refused before the page runs.
+ * optional to the validation: an empty or missing one is a refusal the page shows beside the field, in
+ * words, not a request error, and so is an overlong one (the policy's "too long", an unknown code, an
+ * invalid address): the body limit (100 kB) bounds them all. Only what no form of ours sends (a
+ * non-string, an unknown field) is refused before the page runs. The OpenAPI document marks required
+ * what the form needs to do its work (the secret, the address), as the pages' inputs do (`required`).
  */
 export class SecretPageForm {
   /** `open` (default): show the account and the rules for the secret; `set`: choose the password. */
@@ -14,11 +15,11 @@ export class SecretPageForm {
   @IsOptional() @IsString() @IsIn(['open', 'set'])
   step?: 'open' | 'set';
 
-  @ApiPropertyOptional({ description: 'The new password (never trimmed).' })
+  @ApiPropertyOptional({ description: 'The new password (never trimmed). Required with `step=set`.' })
   @IsOptional() @IsString()
   password?: string;
 
-  @ApiPropertyOptional({ description: 'The new password again.' })
+  @ApiPropertyOptional({ description: 'The new password again. Required with `step=set`.' })
   @IsOptional() @IsString()
   confirm?: string;
 
@@ -28,25 +29,25 @@ export class SecretPageForm {
 }
 
 export class InvitationPageForm extends SecretPageForm {
-  @ApiPropertyOptional({ description: 'The invitation token from the email (the link\'s `#token=`).' })
+  @ApiProperty({ required: true, description: 'The invitation token from the email (the link\'s `#token=`).' })
   @IsOptional() @IsString()
   token?: string;
 }
 
 export class CodePageForm extends SecretPageForm {
-  @ApiPropertyOptional({ description: 'The code from the email (the link\'s `#code=`).' })
+  @ApiProperty({ required: true, description: 'The code from the email (the link\'s `#code=`).' })
   @IsOptional() @IsString()
   code?: string;
 }
 
 export class ValidationCodePageForm extends SecretPageForm {
-  @ApiPropertyOptional({ description: 'The D4 validation code from the email (the link\'s `#validation_code=`).' })
+  @ApiProperty({ required: true, description: 'The D4 validation code from the email (the link\'s `#validation_code=`).' })
   @IsOptional() @IsString()
   validation_code?: string;
 }
 
 export class EmailPageForm {
-  @ApiPropertyOptional({ description: 'The email address of the account.' })
+  @ApiProperty({ required: true, description: 'The email address of the account.', format: 'email' })
   @IsOptional() @IsString()
   email?: string;
 }

@@ -8,8 +8,8 @@ import { IsDefined, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 
  * the presenters can word "required"/"may not be blank" apart from "too long": D5's seed answers
  * `code and new_password are required` for an empty field too.
  */
-export function RequiredText(o: { max: number; description?: string; example?: string; optional?: boolean }): PropertyDecorator {
-  const doc = { type: String, minLength: 1, maxLength: o.max, description: o.description, example: o.example };
+export function RequiredText(o: { max: number; description?: string; example?: string; optional?: boolean; format?: string }): PropertyDecorator {
+  const doc = { type: String, minLength: 1, maxLength: o.max, description: o.description, example: o.example, ...(o.format ? { format: o.format } : {}) };
   return applyDecorators(
     o.optional ? IsOptional() : IsDefined(),
     IsString(),
@@ -22,7 +22,7 @@ export function RequiredText(o: { max: number; description?: string; example?: s
 /** One email address, a string (never a list or an object: SECURITY.md C6). */
 export function RecoveryEmail(o: { optional?: boolean; description?: string } = {}): PropertyDecorator {
   return applyDecorators(
-    RequiredText({ max: 320, optional: o.optional, description: o.description, example: 'user@example.com' }),
+    RequiredText({ max: 320, optional: o.optional, description: o.description, example: 'user@example.com', format: 'email' }),
     IsEmail({ allow_display_name: false, allow_ip_domain: false, require_tld: false }),
   );
 }

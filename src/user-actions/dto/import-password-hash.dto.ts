@@ -13,7 +13,7 @@ const isFirebase = (o: object) => (o as ImportPasswordHashDto).format === FIREBA
  * A Firebase parameter: required with format `firebase-scrypt`, refused with any other format (kind
  * `format`, so `details` says it belongs to firebase-scrypt only).
  */
-function FirebaseParameter(o: { description: string; example: string | number; integer?: { max: number } }): PropertyDecorator {
+function FirebaseParameter(o: { description: string; integer?: { max: number } }): PropertyDecorator {
   const onlyForFirebase = ValidateBy(
     { name: 'isFirebaseScryptParameter', validator: { validate: (_value, args) => isFirebase(args!.object) } },
     { context: { params: { format: 'parameter of format firebase-scrypt only' } } },
@@ -28,8 +28,8 @@ function FirebaseParameter(o: { description: string; example: string | number; i
     onlyForFirebase,
     ApiPropertyOptional({
       ...(o.integer ? { type: 'integer', minimum: 1, maximum: o.integer.max } : { type: String, minLength: 1, maxLength: 256 }),
+      // No example of its own: a generated example would pair it with another format (see IMPORT_HASH_EXAMPLES).
       description: `${o.description} Required with format \`firebase-scrypt\`; refused with any other format.`,
-      example: o.example,
     }),
   );
 }
@@ -57,24 +57,59 @@ export class ImportPasswordHashDto {
   hash: string;
 
   /** The user's base64 `salt` (Firebase export). */
-  @FirebaseParameter({ description: "The user's base64 `salt` from the Firebase users export.", example: '42xEC+ixf3L2lw==' })
+  @FirebaseParameter({ description: "The user's base64 `salt` from the Firebase users export." })
   salt?: string;
 
-  @FirebaseParameter({ description: 'The project\'s `base64_salt_separator` (Firebase console, "Password hash parameters").', example: 'Bw==' })
+  @FirebaseParameter({ description: 'The project\'s `base64_salt_separator` (Firebase console, "Password hash parameters").' })
   salt_separator?: string;
 
   @FirebaseParameter({
     description: "The project's `base64_signer_key`. Stored with each imported hash, as verifying needs it (it protects nothing else here).",
-    example: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
   })
   signer_key?: string;
 
-  @FirebaseParameter({ description: `The project's \`rounds\` (1-${FIREBASE_MAX_ROUNDS}).`, example: 8, integer: { max: FIREBASE_MAX_ROUNDS } })
+  @FirebaseParameter({ description: `The project's \`rounds\` (1-${FIREBASE_MAX_ROUNDS}).`, integer: { max: FIREBASE_MAX_ROUNDS } })
   rounds?: number;
 
-  @FirebaseParameter({ description: `The project's \`mem_cost\` (1-${FIREBASE_MAX_MEM_COST}; scrypt's memory 128·2^mem_cost·rounds at most 128 MiB).`, example: 14, integer: { max: FIREBASE_MAX_MEM_COST } })
+  @FirebaseParameter({ description: `The project's \`mem_cost\` (1-${FIREBASE_MAX_MEM_COST}; scrypt's memory 128·2^mem_cost·rounds at most 128 MiB).`, integer: { max: FIREBASE_MAX_MEM_COST } })
   mem_cost?: number;
 }
+
+/**
+ * One request example per format (PUT /users/{id}/password-hash in the OpenAPI document; Swagger UI
+ * pre-fills the first): each a real hash of `password`, accepted as it is, after which the user logs in
+ * with that password (test/e2e/password-hash-schemes.e2e-spec.ts sends each).
+ */
+export const IMPORT_HASH_EXAMPLES: Record<string, { summary: string; password: string; value: Partial<ImportPasswordHashDto> }> = {
+  bcrypt: {
+    summary: 'bcrypt (cost 10) of Example-Passw0rd!',
+    password: 'Example-Passw0rd!',
+    value: { format: 'bcrypt', hash: '$2b$10$rqmxF9E1JF.WNi1vbkzNheQDldMilcRaXefu.VqQ4MgBnp8DX80GS' },
+  },
+  argon2: {
+    summary: 'argon2id PHC string (m=19456, t=2, p=1) of Example-Passw0rd!',
+    password: 'Example-Passw0rd!',
+    value: { format: 'argon2', hash: '$argon2id$v=19$m=19456,t=2,p=1$uLYH6i0JzTnxbqA3L9SJYw$oQDKYzgAKZQR623O0xaqtV25lO7J9D4C9hHA3t++8B4' },
+  },
+  django: {
+    summary: 'Django pbkdf2_sha256 (600,000 iterations) of Example-Passw0rd!',
+    password: 'Example-Passw0rd!',
+    value: { format: 'django-pbkdf2-sha256', hash: 'pbkdf2_sha256$600000$R7vLq2mXc9TfWb4e$VinSRGX8D/A92OqVY0UaqTm/C6BzzpCeETNE9J0xM8I=' },
+  },
+  firebase: {
+    summary: "Firebase scrypt, the sample of Firebase's scrypt README (password user1password)",
+    password: 'user1password',
+    value: {
+      format: 'firebase-scrypt',
+      hash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
+      salt: '42xEC+ixf3L2lw==',
+      salt_separator: 'Bw==',
+      signer_key: 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==',
+      rounds: 8,
+      mem_cost: 14,
+    },
+  },
+};
 
 /** The DTO as the password core's ImportedHash. */
 export function toImportedHash(dto: ImportPasswordHashDto): ImportedHash {

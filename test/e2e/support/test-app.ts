@@ -1,4 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
@@ -7,12 +8,13 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../../src/app.module';
 import { Clock } from '../../../src/common/clock';
 import { AppConfig, loadAppConfig } from '../../../src/config/app-config';
-import { configureApp } from '../../../src/configure-app';
+import { buildOpenApiDocument, configureApp } from '../../../src/configure-app';
 import { OutboxWorker } from '../../../src/mail/outbox.worker';
 import { RecoveryRequestService } from '../../../src/password-reset/recovery-request.service';
 import { createTestDatabase, DatabaseKind, TestDatabase } from './databases';
 import { MovableClock } from './movable-clock';
 import { ADMIN_KEY } from '../../support/admin-key';
+import { OpenApiResponseChecker } from './openapi-responses';
 import { SmtpTestServer } from '../../support/smtp-test-server';
 
 export { ADMIN_KEY } from '../../support/admin-key';
@@ -34,6 +36,7 @@ export interface TestAppOptions {
 
 export interface TestApp {
   app: NestExpressApplication;
+  /** Requests to the app; every response is checked against the app's OpenAPI document (checkedAgent). */
   http: TestAgent;
   config: AppConfig;
   clock: MovableClock;
@@ -74,7 +77,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const dataSource = app.get(DataSource);
   return {
     app,
-    http: request.agent(app.getHttpServer()),
+    http: checkedAgent(request.agent(app.getHttpServer()), () => buildOpenApiDocument(app, config.publicUrl)),
     config,
     clock,
     dataSource,
@@ -111,3 +114,37 @@ export function withAppAndSmtp(
     await smtp?.stop();
   });
 }
+
+const AGENT_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options'] as const;
+
+/**
+ * The agent, with every request it makes checked when its response arrives: the response must be one the
+ * OpenAPI document lists for the operation, status and content type, with a body its schema accepts
+ * (OpenApiResponseChecker). A mismatch fails the request (the awaiting test) after the test's own
+ * expectations, with a message naming the operation, status and schema error. The document is built from
+ * the app (as /docs-json serves it) at the first response, once per app.
+ */
+export function checkedAgent(agent: TestAgent, document: () => OpenAPIObject): TestAgent {
+  let checker: OpenApiResponseChecker | undefined;
+  const target = agent as unknown as Record<string, (url: string, ...rest: unknown[]) => request.Test>;
+  for (const name of AGENT_METHODS) {
+    const make = target[name].bind(agent);
+    target[name] = (url, ...rest) => {
+      const test = make(url, ...rest) as request.Test & { assert(err: Error | null, res: request.Response | undefined, fn?: AssertCallback): void };
+      const assert = test.assert.bind(test);
+      test.assert = (err, res, fn) =>
+        assert(err, res, function (this: unknown, failure: Error | null, response: request.Response) {
+          if (!failure && res) {
+            checker ??= new OpenApiResponseChecker(document());
+            const problem = checker.check(test.method, url, { status: res.status, headers: res.headers, text: res.text });
+            if (problem) failure = new Error(`Response not as /docs-json documents it: ${problem}`);
+          }
+          fn?.call(this, failure, response);
+        });
+      return test;
+    };
+  }
+  return agent;
+}
+
+type AssertCallback = (this: unknown, err: Error | null, res: request.Response) => void;
