@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Caller } from '../access/caller';
+import { actorOf, type Caller } from '../access/caller';
 import { authorize } from '../access/policy';
 import { AccountsService } from './accounts.service';
 import { AccountLinksDto, AccountLinksResponseDto, storedLinks } from './dto/account-links.dto';
@@ -17,7 +17,7 @@ export class AccountAdminService {
     authorize(caller, 'accounts.create');
     const { account, owner } = await this.accounts.create({
       name: dto.name, owner: dto.owner, policy: dto.passwordPolicy, links: storedLinks(dto.links), signUp: storedSignUp(dto),
-    });
+    }, actorOf(caller));
     return { data: { account_id: account.id, account: account.name, user_id: owner.id } };
   }
 

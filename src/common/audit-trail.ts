@@ -24,6 +24,12 @@ export const AUDIT_EVENT_TYPES = [
   'rate_limit.hit',
   'user.invitation_sent',
   'user.password_reset_sent',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.paused',
+  'webhook.resumed',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

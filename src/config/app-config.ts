@@ -62,6 +62,8 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @IsLinkTemplate() VERIFICATION_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() RESET_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() RECOVERY_LINK?: string;
+  @IsOptional() @IsIn(['true', 'false'], { message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' }) WEBHOOK_ALLOW_PRIVATE_TARGETS?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(60) WEBHOOK_TIMEOUT_SECONDS?: number;
 }
 
 export type DatabaseConfig =
@@ -159,6 +161,13 @@ export interface AppConfig {
    * override them for its users (SecretLinks).
    */
   links: Readonly<LinkTemplates>;
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may go to loopback, private, link-local and other non-public
+   * addresses, and over http:// (on-premises receivers, tests). Off: https:// to public addresses only.
+   */
+  webhookAllowPrivateTargets: boolean;
+  /** Longest one webhook attempt may take, connecting and TLS included, until the answer's status (WEBHOOK_TIMEOUT_SECONDS). */
+  webhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -228,6 +237,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       reset: vars.RESET_LINK ?? `${publicUrl}/password-reset#code={code}`,
       recovery: vars.RECOVERY_LINK ?? `${publicUrl}/account/reset#validation_code={code}`,
     }),
+    webhookAllowPrivateTargets: vars.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
+    webhookTimeoutMs: (vars.WEBHOOK_TIMEOUT_SECONDS ?? 10) * 1000,
   });
 }
 

@@ -27,14 +27,18 @@ import { PasswordHashSchemes1764370000000 } from './migrations/1764370000000-pas
 import { HotQueryIndexes1764390000000 } from './migrations/1764390000000-hot-query-indexes';
 import { AccountSignUp1764410000000 } from './migrations/1764410000000-account-sign-up';
 import { MailPriority1764380000000 } from './migrations/1764380000000-mail-priority';
+import { Webhooks1764460000000 } from './migrations/1764460000000-webhooks';
 import { KeyRingRow } from '../keys/key-ring.entity';
+import { Webhook } from '../webhooks/webhook.entity';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
 import { DiscardOnTimeoutClient } from './postgres-client';
 
-export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, OneTimeTokenNetwork, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent, LoginKnownNetwork, KeyRingRow];
+export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, OneTimeTokenNetwork, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, RecoveryRequestRow, AuditEvent, LoginKnownNetwork, KeyRingRow, Webhook, WebhookDelivery];
 export const MIGRATIONS = [
   InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, ResetCodeNetworks1764320000000,
   LoginKnownNetworks1764330000000, LinksAndLocale1764340000000,
   UserRoles1764350000000, KeyRing1764360000000, PasswordHashSchemes1764370000000, MailPriority1764380000000, HotQueryIndexes1764390000000, AccountSignUp1764410000000,
+  Webhooks1764460000000,
 ];
 
 /**

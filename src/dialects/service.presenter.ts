@@ -1,7 +1,7 @@
 import type { CharClass } from '../password/password-policy';
 import type { PolicyViolation } from '../password/policy-violation';
 import {
-  DomainError, InvalidPolicyError, MalformedBodyError, PasswordPolicyError, RateLimitedError, RequestValidationError,
+  DomainError, InvalidPolicyError, MalformedBodyError, PasswordPolicyError, RateLimitedError, RequestValidationError, WebhookTargetRefusedError,
 } from '../common/errors/domain-errors';
 import type { DialectPresenter, ErrorResponse } from './presenter';
 
@@ -36,6 +36,16 @@ const STATUS: Record<string, [number, string]> = {
   PASSWORD_EXPIRED: [401, 'The password has expired. Reset it with POST /v1/auth/password-reset/request or POST /api/v2/account/recover/.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, expired or revoked.'],
   INVALID_POLICY: [400, 'The password policy is inconsistent.'],
+  WEBHOOK_NOT_FOUND: [404, 'No such webhook.'],
+  WEBHOOK_TARGET_REFUSED: [400, 'The webhook URL is not a target this service sends to.'],
+  WEBHOOK_LIMIT: [409, 'The account has as many webhooks as it may; delete one first.'],
+};
+
+/** Why a webhook target was refused, in the 400's `details`: the rule, never what a name resolved to. */
+export const TARGET_REFUSALS: Record<WebhookTargetRefusedError['reason'], string> = {
+  scheme: 'url must be an https:// URL',
+  shape: 'url must be an absolute URL of at most 2048 characters, without user name, password or fragment',
+  address: 'url must name a host that resolves to public addresses only (not loopback, private, link-local, unique-local, shared or metadata)',
 };
 
 const REASONS: Record<number, string> = {
@@ -92,6 +102,7 @@ export class ServicePresenter implements DialectPresenter {
     if (error instanceof RequestValidationError) body.details = error.issues.map(describeIssue);
     if (error instanceof PasswordPolicyError) body.details = error.violations.map(describeViolation);
     if (error instanceof InvalidPolicyError) body.details = error.problems;
+    if (error instanceof WebhookTargetRefusedError) body.details = [TARGET_REFUSALS[error.reason]];
     return { status: code, body, headers: retryAfter(error) };
   }
 }

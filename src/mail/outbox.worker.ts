@@ -4,6 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { claimDueRows } from '../database/claim-due-rows';
 import { UnitOfWork } from '../database/unit-of-work';
 import { AppMetrics } from '../metrics/app-metrics';
 import { MailTransport } from './mail-transport';
@@ -294,31 +295,17 @@ function sendOrder(a: OutboxMessage, b: OutboxMessage): number {
 }
 
 /**
- * The claim: one UPDATE that sets the lease on up to `limit` claimable messages, most urgent first,
- * and returns their ids. The claimable conditions are checked again on the rows it updates, so a
- * message claimed by another instance in between is never taken. On PostgreSQL the inner SELECT locks
- * the rows it picks and skips those another claim holds (SKIP LOCKED), so concurrent claims take
- * different messages instead of waiting for each other; on SQLite the statement runs under the
- * database's single write lock. Served by idx_mail_outbox_claim (status, priority, next_attempt_at).
+ * The claim (src/database/claim-due-rows.ts): one UPDATE that sets the lease on up to `limit` claimable
+ * messages, most urgent first, and returns their ids; PostgreSQL skips the rows another claim holds,
+ * SQLite runs it under its single write lock. Served by idx_mail_outbox_claim (status, priority, next_attempt_at).
  */
-async function claimStatement(em: EntityManager, now: number, lease: number, limit: number): Promise<string[]> {
-  const postgres = em.connection.options.type === 'postgres';
-  const params: unknown[] = [];
-  const p = (value: unknown): string => {
-    params.push(value);
-    return postgres ? `$${params.length}` : '?';
-  };
-  const claimable = () => `status = ${p('pending')} AND next_attempt_at <= ${p(now)} AND (locked_until IS NULL OR locked_until <= ${p(now)})`;
-  const pick = () => `SELECT id FROM mail_outbox WHERE ${claimable()} ORDER BY priority ASC, next_attempt_at ASC LIMIT ${p(limit)}`;
-  // PostgreSQL: the pick is a materialized CTE, evaluated once. As a plain IN (…) subquery the planner
-  // may run it again per row, each run skipping the rows the previous one locked: the LIMIT would not hold.
-  const sql = postgres
-    ? `WITH picked AS MATERIALIZED (${pick()} FOR UPDATE SKIP LOCKED) ` +
-      `UPDATE mail_outbox SET locked_until = ${p(lease)} WHERE id IN (SELECT id FROM picked) AND ${claimable()} RETURNING id`
-    : `UPDATE mail_outbox SET locked_until = ${p(lease)} WHERE id IN (${pick()}) AND ${claimable()} RETURNING id`;
-  // PostgreSQL answers an UPDATE with [rows, count], SQLite with the rows: the structured result has `records` for both.
-  const result = await em.queryRunner!.query(sql, params, true);
-  return (result.records as Array<{ id: string }>).map((r) => r.id);
+function claimStatement(em: EntityManager, now: number, lease: number, limit: number): Promise<string[]> {
+  return claimDueRows(em, {
+    table: 'mail_outbox',
+    lockedUntil: lease,
+    claimable: (p) => `status = ${p('pending')} AND next_attempt_at <= ${p(now)} AND (locked_until IS NULL OR locked_until <= ${p(now)})`,
+    pick: (p, claimable) => `SELECT id FROM mail_outbox WHERE ${claimable('')} ORDER BY priority ASC, next_attempt_at ASC LIMIT ${p(limit)}`,
+  });
 }
 
 function isConnectionError(error: unknown): boolean {

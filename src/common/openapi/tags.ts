@@ -14,6 +14,7 @@ export const API_TAGS = {
   accounts: { name: 'Accounts', description: 'Admin API: accounts, their owner, password policy, email link templates and users.' },
   apiKeys: { name: 'API keys', description: 'Admin API (scope admin): issue, list and revoke API keys. A key is shown once, when it is created.' },
   audit: { name: 'Audit events', description: 'Admin API: the audit trail of security-relevant events, newest first, one page at a time.' },
+  webhooks: { name: 'Webhooks', description: 'Admin API (scope admin, or the account\'s owner or admin): an account\'s webhook subscriptions. Events about its users are POSTed to them, signed by Standard Webhooks 1.0.' },
   keys: { name: 'Keys', description: 'The public keys (JWKS) that verify the JWTs this service signs.' },
   pages: { name: 'Pages', description: 'The HTML pages behind the email links, and their static assets. Failures are pages too.' },
   health: { name: 'Health', description: 'Liveness and readiness probes (never rate limited).' },
