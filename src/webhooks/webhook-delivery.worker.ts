@@ -167,7 +167,15 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  /** Claims up to one batch of due deliveries of enabled subscriptions; answers them in due order. */
+  /** Removes delivered and given-up deliveries older than WEBHOOK_DELIVERY_RETENTION_MS (also every hour on its own). */
+  removeFinished(): Promise<void> {
+    return this.sweeper.sweep();
+  }
+
+  /**
+   * Claims up to one batch of due deliveries of enabled subscriptions, in due order (served by
+   * idx_webhook_deliveries_claim (status, next_attempt_at), the subscription by its primary key).
+   */
   private async claimDue(): Promise<WebhookDelivery[]> {
     const now = this.clock.nowMs();
     const ids = await this.uow.run((em) =>
@@ -177,7 +185,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
         claimable: (p, col) => `${col}status = ${p('pending')} AND ${col}next_attempt_at <= ${p(now)} AND (${col}locked_until IS NULL OR ${col}locked_until <= ${p(now)})`,
         pick: (p, claimable) =>
           `SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE ${claimable('d.')} AND w.enabled = TRUE ` +
-          `ORDER BY d.next_attempt_at ASC, d.created_at ASC LIMIT ${p(WEBHOOK_BATCH_SIZE)}`,
+          `ORDER BY d.next_attempt_at ASC LIMIT ${p(WEBHOOK_BATCH_SIZE)}`,
         lockAlias: 'd',
       }),
     );
