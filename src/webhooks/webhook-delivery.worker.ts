@@ -9,6 +9,7 @@ import { SecretKeys } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { claimDueRows } from '../database/claim-due-rows';
 import { UnitOfWork } from '../database/unit-of-work';
+import { WorkerLoop } from '../common/worker-loop';
 import { AppMetrics } from '../metrics/app-metrics';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { AttemptOutcome, WebhookSender } from './webhook-sender';
@@ -70,12 +71,8 @@ type Outcome = Exclude<AttemptOutcome, { outcome: 'aborted' }> | { outcome: 'ref
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Webhooks');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
-  private started = false;
-  private stopped = false;
-  private more = false;
+  /** Runs the passes: at start, every WEBHOOK_POLL_INTERVAL_MS, when kicked (src/common/worker-loop.ts). */
+  private readonly loop = new WorkerLoop(() => this.pass(), WEBHOOK_POLL_INTERVAL_MS);
   /** Aborts the attempts in flight when the app shuts down (their deliveries are handed back). */
   private readonly shutdown = new AbortController();
   private readonly sweeper: ExpiredRowsSweeper<WebhookDelivery>;
@@ -99,30 +96,21 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   }
 
   onApplicationBootstrap(): void {
-    this.started = true;
-    this.schedule(0);
+    this.loop.start();
     this.sweeper.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     this.sweeper.stop();
+    const stopping = this.loop.stop();
     // Attempts in flight stop now; their deliveries are handed back (another instance takes them at once).
     this.shutdown.abort();
-    await this.queued;
-    await this.running;
+    await stopping;
   }
 
   /** Wakes the worker now (after a commit that queued deliveries). Fire-and-forget: never throws, never rejects. */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    try {
-      this.drain().catch(() => undefined);
-    } catch {
-      // drain() never throws; this only guards the request path against the unexpected
-    }
+    this.loop.kick();
   }
 
   /**
@@ -130,40 +118,21 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
    * rejects. A call during a pass runs one more pass after it.
    */
   drain(): Promise<void> {
-    if (this.stopped) return this.running ?? Promise.resolve();
-    if (!this.running) {
-      this.running = this.pass().finally(() => {
-        this.running = null;
-      });
-      return this.running;
-    }
-    this.queued ??= this.running.then(() => {
-      this.queued = null;
-      return this.drain();
-    });
-    return this.queued;
+    return this.loop.drain();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.drain().then(() => this.schedule(this.more ? 0 : WEBHOOK_POLL_INTERVAL_MS));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async pass(): Promise<void> {
-    this.more = false;
+  /** One pass, in rounds; true when it stopped at its round limit with deliveries still due. */
+  private async pass(): Promise<boolean> {
     try {
-      for (let round = 0; round < WEBHOOK_ROUNDS_PER_PASS && !this.stopped; round++) {
+      for (let round = 0; round < WEBHOOK_ROUNDS_PER_PASS && !this.loop.stopped; round++) {
         const claimed = await this.claimDue();
-        if (claimed.length === 0) return;
+        if (claimed.length === 0) return false;
         await this.deliver(claimed);
       }
-      this.more = true;
+      return !this.loop.stopped;
     } catch (error) {
       this.logger.error(`webhook pass failed: ${(error as Error)?.message ?? 'unknown error'}`);
+      return false;
     }
   }
 
@@ -206,7 +175,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       while (next < batch.length) {
         const delivery = batch[next++];
         const hook = hooks.get(delivery.webhookId);
-        if (this.stopped || !hook) {
+        if (this.loop.stopped || !hook) {
           untried.push(delivery);
           continue;
         }
@@ -321,7 +290,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     const failingHours = Math.floor((now.getTime() - current.failingSince.getTime()) / 3_600_000);
     await this.audit.record(em, {
       type: 'webhook.paused', accountId: hook.accountId, actor: { kind: 'system' }, outcome: 'success',
-      details: { webhook_id: hook.id, reason: 'failing', failing_hours: failingHours },
+      details: { webhook_id: hook.id, host: new URL(hook.url).host, reason: 'failing', failing_hours: failingHours },
     });
     this.metrics?.webhookPauses.labels('failing').inc();
     this.logger.warn(`webhook ${hook.id} paused: its receiver has failed every attempt for ${failingHours} hours; enable it again with PATCH {"enabled":true}`);
