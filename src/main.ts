@@ -8,7 +8,7 @@ import { AppModule } from './app.module';
 import { AppConfig, ConfigError, loadAppConfig } from './config/app-config';
 import { GracefulShutdown } from './common/graceful-shutdown';
 import { createRootLogger, ServiceLogger } from './common/logging';
-import { describeStartupFailure } from './common/startup-error';
+import { describeStartupFailure, listenFailure } from './common/startup-error';
 import { lowerWorkerPoolPriority } from './common/worker-pool-priority';
 import { configureApp } from './configure-app';
 import { checkDatabase } from './database/preflight';
@@ -41,7 +41,10 @@ async function bootstrap(): Promise<void> {
     configureApp(app, config);
     // SIGTERM/SIGINT: stop accepting, finish requests in flight, stop the outbox, exit 0 (docs/shutdown-and-redis.md).
     const shutdown = new GracefulShutdown(app, { timeoutMs: config.shutdownTimeoutSeconds * 1000 }).trackRequests();
-    await app.listen(config.port);
+    // A port in use is one line naming PORT, like every other start-up failure.
+    await app.listen(config.port).catch((err: unknown) => {
+      throw listenFailure(err, config.port);
+    });
     shutdown.listenTo(['SIGTERM', 'SIGINT']);
     app.get(ServiceLogger).log(`listening on port ${config.port}; Swagger UI at ${config.publicUrl}/docs`, 'Bootstrap');
   } catch (err) {

@@ -68,7 +68,9 @@ export type Credential =
   /** A user's own access token ('jwt-access'): the route acts on that user only. */
   | 'session'
   /** An email-verification JWT ('jwt-verification'): D2 only. */
-  | 'verification';
+  | 'verification'
+  /** A user's own access token, or a change token from a login whose password was due for change ('jwt-change'). */
+  | 'change';
 
 export interface ActionRule {
   credential: Credential;
@@ -96,6 +98,7 @@ export interface ActionRule {
 export const ACTIONS = {
   'accounts.create': { credential: 'admin', scope: 'accounts:write', target: 'none', globalOnly: true },
   'accounts.read': { credential: 'admin', scope: 'accounts:read', target: 'account' },
+  'accounts.list': { credential: 'admin', scope: 'accounts:write', target: 'account' },
   'accounts.update': { credential: 'admin', scope: 'accounts:write', target: 'account' },
   'accounts.users.list': { credential: 'admin', scope: 'users:write', target: 'account' },
   'users.invite': { credential: 'admin', scope: 'users:write', target: 'account' },
@@ -106,9 +109,12 @@ export const ACTIONS = {
   'users.invitation.send': { credential: 'admin', scope: 'users:write', target: 'user' },
   'users.passwordReset.send': { credential: 'admin', scope: 'users:write', target: 'user' },
   'users.sessions.end': { credential: 'admin', scope: 'users:write', target: 'user' },
+  'users.disable': { credential: 'admin', scope: 'users:write', target: 'user', notAbove: true },
+  'users.delete': { credential: 'admin', scope: 'users:write', target: 'user', notAbove: true },
   'passwords.set': { credential: 'admin', scope: 'passwords:write', target: 'user', notAbove: true },
   'passwords.remove': { credential: 'admin', scope: 'passwords:write', target: 'user', notAbove: true },
   'passwords.import': { credential: 'admin', scope: 'admin', target: 'user', notAbove: true },
+  'passwords.setByAdmin': { credential: 'admin', scope: 'users:write', target: 'user', notAbove: true },
   'apiKeys.create': { credential: 'admin', scope: 'admin', target: 'account' },
   'apiKeys.list': { credential: 'admin', scope: 'admin', target: 'account' },
   'apiKeys.revoke': { credential: 'admin', scope: 'admin', target: 'account' },
@@ -117,6 +123,7 @@ export const ACTIONS = {
   'webhooks.manage': { credential: 'admin', scope: 'admin', roles: ['owner', 'admin'], target: 'account' },
   'me.read': { credential: 'session', target: 'self' },
   'sessions.logout': { credential: 'session', target: 'self' },
+  'passwords.change': { credential: 'change', target: 'self' },
   'passwords.setWithVerification': { credential: 'verification', target: 'self' },
 } as const satisfies Record<string, ActionRule>;
 

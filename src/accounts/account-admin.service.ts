@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { actorOf, type Caller } from '../access/caller';
-import { authorize } from '../access/policy';
+import { authorize, listedAccount } from '../access/policy';
+import { decodeAuditCursor, encodeAuditCursor } from '../audit/audit-cursor';
+import { RequestValidationError } from '../common/errors/domain-errors';
+import { ACCOUNTS_PAGE_DEFAULT, ListAccountsQueryDto } from './dto/list-accounts.query.dto';
 import { AccountsService } from './accounts.service';
 import { AccountLinksDto, AccountLinksResponseDto, storedLinks } from './dto/account-links.dto';
 import { AccountSignUpDto, AccountSignUpResponseDto, storedSignUp } from './dto/account-sign-up.dto';
-import { AccountDto, AccountEnvelopeDto, CreatedAccountEnvelopeDto } from './dto/account-response.dto';
+import { AccountDto, AccountEnvelopeDto, AccountPageDto, CreatedAccountEnvelopeDto } from './dto/account-response.dto';
 import { CreateAccountDto } from './dto/create-account.dto';
 import { PasswordPolicyDto } from './dto/password-policy.dto';
 
@@ -21,6 +24,15 @@ export class AccountAdminService {
     return { data: { account_id: account.id, account: account.name, user_id: owner.id } };
   }
 
+  /** GET /accounts: every account for a caller bound to none; a bound caller its own. */
+  async list(query: ListAccountsQueryDto, caller: Caller): Promise<AccountPageDto> {
+    authorize(caller, 'accounts.list');
+    const cursor = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
+    if (cursor === null) throw new RequestValidationError([{ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } }]);
+    const { rows, next } = await this.accounts.page({ limit: query.limit ?? ACCOUNTS_PAGE_DEFAULT, cursor, only: listedAccount(caller) });
+    return { data: rows.map(AccountDto.from), next: next ? encodeAuditCursor(next) : null };
+  }
+
   async get(id: string, caller: Caller): Promise<AccountEnvelopeDto> {
     authorize(caller, 'accounts.read', { accountId: id });
     return { data: AccountDto.from(await this.accounts.get(id)) };
@@ -33,7 +45,7 @@ export class AccountAdminService {
 
   async replaceLinks(id: string, dto: AccountLinksDto, caller: Caller): Promise<AccountLinksResponseDto> {
     authorize(caller, 'accounts.update', { accountId: id });
-    return AccountLinksResponseDto.from((await this.accounts.replaceLinks(id, storedLinks(dto))).links);
+    return AccountLinksResponseDto.from(await this.accounts.replaceLinks(id, storedLinks(dto)));
   }
 
   async replaceSignUp(id: string, dto: AccountSignUpDto, caller: Caller): Promise<AccountSignUpResponseDto> {

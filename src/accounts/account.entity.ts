@@ -11,6 +11,8 @@ export class Account {
   @Column({ name: 'password_policy', type: 'simple-json' }) passwordPolicy: PasswordPolicy;
   /** Link templates for this account's users' emails (INVITATION_LINK, …); null or a kind left out: the configured one. */
   @Column({ type: 'simple-json', nullable: true }) links: LinkOverrides | null;
+  /** Where this account's users sign in (`links.sign_in`); null: SIGN_IN_URL, or no link. The success pages link to it. */
+  @Column({ name: 'sign_in_url', type: 'varchar', length: 2048, nullable: true }) signInUrl: string | null;
   /** Anyone may join with POST /auth/signup and this account's id (default: closed). */
   @Column({ name: 'self_sign_up', type: 'boolean', default: false }) selfSignUp: boolean;
   /** Email domains (lower case, IDNs as punycode) whose addresses may join even when selfSignUp is off. */
@@ -18,3 +20,6 @@ export class Account {
   @TimeColumn('created_at') createdAt: Date;
   @TimeColumn('updated_at') updatedAt: Date;
 }
+
+/** What an account keeps of its links: its email templates (null: the configured ones) and its sign-in address. */
+export type AccountLinks = Pick<Account, 'links' | 'signInUrl'>;

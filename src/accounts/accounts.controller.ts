@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ACCOUNT_NOT_FOUND, ApiAdminErrors, MALFORMED_REQUEST, EMAIL_TAKEN } from '../common/openapi/admin-errors';
 import { AccountNotFoundError } from '../common/errors/domain-errors';
@@ -11,7 +11,8 @@ import { UserAdminService } from '../users/user-admin.service';
 import { AccountAdminService } from './account-admin.service';
 import { AccountLinksDto, AccountLinksResponseDto } from './dto/account-links.dto';
 import { AccountSignUpDto, AccountSignUpResponseDto } from './dto/account-sign-up.dto';
-import { AccountEnvelopeDto, CreatedAccountEnvelopeDto } from './dto/account-response.dto';
+import { AccountEnvelopeDto, AccountPageDto, CreatedAccountEnvelopeDto } from './dto/account-response.dto';
+import { ListAccountsQueryDto } from './dto/list-accounts.query.dto';
 import { CreateAccountDto } from './dto/create-account.dto';
 import { PasswordPolicyDto } from './dto/password-policy.dto';
 import { API_TAGS } from '../common/openapi/tags';
@@ -32,6 +33,21 @@ export class AccountsController {
   @ApiAdminErrors({ scope: 'accounts:write', forbidden: 'is bound to an account', badRequestDetail: 'owner_email must be an email', conflict: { ...EMAIL_TAKEN, description: "A user with the owner's email address exists already." } })
   create(@Body() dto: CreateAccountDto, @Principal() caller: Caller): Promise<CreatedAccountEnvelopeDto> {
     return this.accounts.create(dto, caller);
+  }
+
+  /** Lists the accounts the caller reaches, newest first, one keyset page at a time. */
+  @Get()
+  @Can('accounts.list')
+  @ApiOperation({
+    summary: 'List accounts',
+    description:
+      'Newest first (by creation, then id), one page at a time: pass `next` back as `cursor` until it is null. A caller bound to an account ' +
+      '(an account-bound key, an owner\'s login) sees only that account. Each account as GET /accounts/{id} shows it.',
+  })
+  @ApiOkResponse({ type: AccountPageDto, description: 'One page of accounts' })
+  @ApiAdminErrors({ scope: 'accounts:write', badRequest: 'The cursor or the limit is invalid, or an unknown query parameter was given.', badRequestDetail: 'limit is out of range.' })
+  list(@Query() query: ListAccountsQueryDto, @Principal() caller: Caller): Promise<AccountPageDto> {
+    return this.accounts.list(query, caller);
   }
 
   /** Reads an account and its password policy (accounts:read, implied by accounts:write and admin). */
@@ -63,17 +79,18 @@ export class AccountsController {
   @Put(':id/links')
   @Can('accounts.update')
   @ApiOperation({
-    summary: "Replace the account's email link templates",
+    summary: "Replace the account's email link templates and sign-in address",
     description:
       "Replaces the whole set of link templates used in the emails to the account's users (invitation, verification, reset, recovery): " +
       'absolute http(s) URLs containing `{code}` exactly once, which is replaced by the URL-encoded secret. A kind left out or null uses ' +
-      'the configured template (INVITATION_LINK, VERIFICATION_LINK, RESET_LINK, RECOVERY_LINK). Answers the stored templates.',
+      'the configured template (INVITATION_LINK, VERIFICATION_LINK, RESET_LINK, RECOVERY_LINK). `sign_in` is where the users sign in, an ' +
+      'absolute http(s) URL without `{code}`: the success pages link to it (left out or null: SIGN_IN_URL, or no link). Answers the stored links.',
   })
-  @ApiOkResponse({ type: AccountLinksResponseDto, description: 'The stored templates (null: the configured one)' })
+  @ApiOkResponse({ type: AccountLinksResponseDto, description: 'The stored links (null: the configured one)' })
   @ApiAdminErrors({
     scope: 'accounts:write',
     forbidden: 'is bound to another account',
-    badRequest: 'A template that is not an absolute http(s) URL with {code} exactly once, or an unknown field; `details` names the field.',
+    badRequest: 'A template that is not an absolute http(s) URL with {code} exactly once, a sign-in address that is not an absolute http(s) URL without {code}, or an unknown field; `details` names the field.',
     badRequestDetail: 'reset must be an absolute http(s) URL containing {code} exactly once',
     notFound: ACCOUNT_NOT_FOUND,
   })

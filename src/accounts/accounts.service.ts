@@ -4,13 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import type { AuditActor } from '../common/audit-trail';
 import { Clock } from '../common/clock';
-import type { LinkOverrides } from '../common/link-template';
 import { AccountNotFoundError, InvalidPolicyError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
 import { completePolicy, PasswordPolicy, policyProblems } from '../password/password-policy';
 import { NewUser, UsersService } from '../users/users.service';
-import { Account } from './account.entity';
+import type { AuditCursor } from '../audit/audit-cursor';
+import { Account, type AccountLinks } from './account.entity';
 import { CLOSED_SIGN_UP, type SignUpSettings } from './sign-up-rule';
 import type { User } from '../users/user.entity';
 
@@ -26,14 +26,14 @@ export class AccountsService {
 
   /** Creates the account and its owner, and queues the owner's invitation, in one transaction; `actor` created it. */
   async create(
-    input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: LinkOverrides | null; signUp?: SignUpSettings },
+    input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: AccountLinks; signUp?: SignUpSettings },
     actor: AuditActor,
   ): Promise<{ account: Account; owner: User }> {
     const policy = validPolicy(input.policy);
     const now = this.clock.now();
     const signUp = input.signUp ?? CLOSED_SIGN_UP;
     const account = Object.assign(new Account(), {
-      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links ?? null,
+      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links?.links ?? null, signInUrl: input.links?.signInUrl ?? null,
       selfSignUp: signUp.selfSignUp, signUpDomains: [...signUp.signUpDomains], createdAt: now, updatedAt: now,
     });
     const owner = await this.uow.run(async (em) => {
@@ -44,6 +44,20 @@ export class AccountsService {
     });
     this.mail.kick();
     return { account, owner };
+  }
+
+  /**
+   * Accounts newest first (created_at, then id, descending), `limit` per page after `cursor`; `only`:
+   * just that account (a caller bound to it). Keyset paging: never skips or repeats an account.
+   */
+  async page(o: { limit: number; cursor?: AuditCursor; only: string | null }): Promise<{ rows: Account[]; next: AuditCursor | null }> {
+    const qb = this.accounts.createQueryBuilder('a');
+    if (o.only) qb.andWhere('a.id = :only', { only: o.only });
+    if (o.cursor) qb.andWhere('(a.createdAt < :at OR (a.createdAt = :at AND a.id < :id))', { at: o.cursor.atMs, id: o.cursor.id });
+    const rows = await qb.orderBy('a.createdAt', 'DESC').addOrderBy('a.id', 'DESC').limit(o.limit + 1).getMany();
+    const page = rows.slice(0, o.limit);
+    const last = page[page.length - 1];
+    return { rows: page, next: rows.length > o.limit && last ? { atMs: last.createdAt.getTime(), id: last.id } : null };
   }
 
   async get(id: string): Promise<Account> {
@@ -61,12 +75,11 @@ export class AccountsService {
     return account;
   }
 
-  /** Replaces the account's link templates (validated by the caller's DTO); null: the configured ones. */
-  async replaceLinks(id: string, links: LinkOverrides | null): Promise<Account> {
+  /** Replaces the account's link templates and sign-in address (validated by the caller's DTO); null: the configured ones. */
+  async replaceLinks(id: string, { links, signInUrl }: AccountLinks): Promise<Account> {
     const account = await this.get(id);
-    account.links = links;
-    account.updatedAt = this.clock.now();
-    await this.uow.run((em) => em.update(Account, { id }, { links, updatedAt: account.updatedAt }));
+    Object.assign(account, { links, signInUrl, updatedAt: this.clock.now() });
+    await this.uow.run((em) => em.update(Account, { id }, { links, signInUrl, updatedAt: account.updatedAt }));
     return account;
   }
 

@@ -72,18 +72,30 @@ export class ApiKeysService implements OnApplicationBootstrap {
     });
   }
 
+  /**
+   * Without ADMIN_API_KEY: creates an admin key when no live one exists, and writes it to the data
+   * directory's `admin-api-key`. Instances started together all get here: the look and the insert run
+   * under one lock every instance takes on the database (UnitOfWork.runExclusive), so exactly one
+   * creates a key and the others find it; the file is written by that one, inside its transaction (a
+   * failed commit leaves a file naming no key, which the next start replaces) and whole (written beside,
+   * then renamed).
+   */
   private async createFirstAdminKeyFile(): Promise<void> {
     if (this.config.database.kind === 'sqlite' && this.config.database.path === ':memory:') return;
     const file = join(dataDirectory(this.config), 'admin-api-key');
-    const hasAdmin = (await this.keys.findBy({ revokedAt: IsNull() })).some((k) => k.scopes.includes('admin'));
-    if (hasAdmin) {
+    const raw = KEY_PREFIX + randomToken(32);
+    const created = await this.uow.runExclusive('first-admin-key', async (em) => {
+      const hasAdmin = (await em.findBy(ApiKey, { revokedAt: IsNull() })).some((k) => k.scopes.includes('admin'));
+      if (hasAdmin) return false;
+      await this.insertKey(em, this.newKey(`first admin key (${file})`, ['admin'], null, this.secrets.lookupHash(raw)), { kind: 'system' });
+      writePrivateFile(file, raw);
+      return true;
+    });
+    if (!created) {
       // Each database has its own data directory, so this file belongs to this database (never another's).
       if (existsSync(file)) this.logger.log(`the admin API key this database's first start created is in ${file}`);
       return;
     }
-    const raw = KEY_PREFIX + randomToken(32);
-    await this.uow.run((em) => this.insertKey(em, this.newKey(`first admin key (${file})`, ['admin'], null, this.secrets.lookupHash(raw)), { kind: 'system' }));
-    writePrivateFile(file, raw);
     this.logger.warn(`no admin API key existed: created one and wrote it to ${file} (readable by this user only). Use it as X-Api-Key in /docs, then delete the file.`);
   }
 

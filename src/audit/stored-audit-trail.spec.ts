@@ -53,12 +53,12 @@ describe('StoredAuditTrail', () => {
     expect(em.insert.mock.calls.map((c) => c[1].clientIp)).toEqual(['203.0.113.7', '198.51.100.0', null]);
   });
 
-  it('client_ip: only an address or a /64 network is stored; whatever else X-Forwarded-For carried becomes null', async () => {
+  it('client_ip: only an address or a /64 network is stored, an IPv4-mapped one as IPv4 (as the logs write it); whatever else X-Forwarded-For carried becomes null', async () => {
     await runInRequestContext({ clientIp: 'garbage' }, () => sut.record(em as unknown as EntityManager, event()));
     await sut.record(em as unknown as EntityManager, event({ clientIp: '2001:0db8:0000:0001::/64' }));
     await sut.record(em as unknown as EntityManager, event({ clientIp: '::ffff:10.0.0.1' }));
     await sut.record(em as unknown as EntityManager, event({ clientIp: '1.2.3.4, 5.6.7.8' }));
-    expect(em.insert.mock.calls.map((c) => c[1].clientIp)).toEqual([null, '2001:0db8:0000:0001::/64', '::ffff:10.0.0.1', null]);
+    expect(em.insert.mock.calls.map((c) => c[1].clientIp)).toEqual([null, '2001:0db8:0000:0001::/64', '10.0.0.1', null]);
   });
 
   it('I1 details keep primitive facts under snake_case names and drop anything named like a secret or an address', async () => {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AuditEventInput, AuditTrail } from '../common/audit-trail';
 import { Clock } from '../common/clock';
+import { clientAddress } from '../common/client-ip';
 import { currentRequestContext } from '../common/request-context';
 import { UnitOfWork } from '../database/unit-of-work';
 import { User } from '../users/user.entity';
@@ -34,7 +35,8 @@ export class StoredAuditTrail extends AuditTrail {
   }
 
   async record(em: EntityManager | null, event: AuditEventInput): Promise<void> {
-    const clientIp = event.clientIp === undefined ? (currentRequestContext()?.clientIp ?? null) : event.clientIp;
+    // One spelling of an address, the logs' (an IPv4 client of a dual-stack socket as a.b.c.d).
+    const clientIp = clientAddress(event.clientIp === undefined ? currentRequestContext()?.clientIp : event.clientIp);
     const write = async (tx: EntityManager) => {
       const accountId = event.accountId !== undefined ? event.accountId : await this.accountOf(tx, event.userId ?? null);
       await tx.insert(AuditEvent, {

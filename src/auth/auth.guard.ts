@@ -2,6 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
+import { decodeProtectedHeader } from 'jose';
+import { JWT_TYPES } from '../keys/token-signer';
 import { ACTIONS, authorize } from '../access/policy';
 import { DomainError, ForbiddenError, InvalidBearerTokenError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { BEARER_JWT, CallerResolver } from './caller-resolver';
@@ -9,6 +11,19 @@ import { AUTH_METADATA, AuthRequirement, BearerStrategy } from './decorators/aut
 
 /** The passport strategy that verifies each bearer credential of the access policy. */
 const STRATEGIES: Record<'session' | 'verification', BearerStrategy> = { session: 'jwt-access', verification: 'jwt-verification' };
+
+/**
+ * The strategy for a bearer token on a route that takes a session or a change token ('change'): the
+ * token's own unverified `typ` routes it, and that strategy verifies everything (a forged `typ` only
+ * picks a strategy that then refuses the token).
+ */
+function changeOrSession(authorization: string): BearerStrategy {
+  try {
+    return decodeProtectedHeader(BEARER_JWT.exec(authorization)?.[1] ?? '').typ === JWT_TYPES.passwordChange ? 'jwt-change' : 'jwt-access';
+  } catch {
+    return 'jwt-access';
+  }
+}
 
 /**
  * Registered globally: every route is closed unless it says how it authenticates (@Public, @Can).
@@ -37,7 +52,8 @@ export class GlobalAuthGuard implements CanActivate {
     // No header, or not "Bearer <something shaped like a JWT>": the caller did not authenticate.
     if (!BEARER_JWT.test(req.header('authorization') ?? '')) throw new UnauthenticatedError();
     try {
-      return (await this.bearerGuard(STRATEGIES[rule.credential]).canActivate(context)) as boolean;
+      const strategy = rule.credential === 'change' ? changeOrSession(req.header('authorization') ?? '') : STRATEGIES[rule.credential];
+      return (await this.bearerGuard(strategy).canActivate(context)) as boolean;
     } catch (err) {
       // A strategy's validate() may name the failure (e.g. the token's user is gone); passport's own is generic.
       if (err instanceof DomainError) throw err;

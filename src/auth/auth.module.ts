@@ -21,7 +21,12 @@ import { SetPasswordWithVerificationUseCase } from './set-password-with-verifica
 import { SetPasswordController } from './set-password.controller';
 import { SignUpController } from './sign-up.controller';
 import { SignUpUseCase } from './sign-up.usecase';
-import { EndSessionsOnPasswordChange } from './end-sessions.subscriber';
+import { SessionsOnUserChange } from './sessions-on-user-change.subscriber';
+import { ChangePasswordUseCase } from './change-password.usecase';
+import { ChangeTokens } from './change-tokens';
+import { PasswordChangeController } from './password-change.controller';
+import { PasswordCheckBudget } from './password-check-budget';
+import { JwtChangeStrategy } from './strategies/jwt-change.strategy';
 import { JwtAccessStrategy } from './strategies/jwt-access.strategy';
 import { JwtVerificationStrategy } from './strategies/jwt-verification.strategy';
 import { UserTokenCallers } from './user-token.callers';
@@ -37,10 +42,14 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     TokensModule,
     MailModule,
   ],
-  controllers: [SignUpController, SetPasswordController, SessionsController],
+  controllers: [SignUpController, SetPasswordController, SessionsController, PasswordChangeController],
   providers: [
     SessionsService,
-    EndSessionsOnPasswordChange,
+    SessionsOnUserChange,
+    PasswordCheckBudget,
+    ChangeTokens,
+    JwtChangeStrategy,
+    ChangePasswordUseCase,
     JwtAccessStrategy,
     UserTokenCallers,
     JwtVerificationStrategy,

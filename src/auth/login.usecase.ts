@@ -1,46 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import { AttemptLimiter, Limit, Reservation } from '../common/attempt-limiter.service';
-import { AuditTrail } from '../common/audit-trail';
-import { clientKey } from '../common/client-ip';
+import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { InvalidCredentialsError, PasswordExpiredError, PasswordLoginDisabledError, RateLimitedError } from '../common/errors/domain-errors';
-import { clientNetworkRef, clientNetworkRefs } from '../common/rate-limit/client-network';
-import { OncePerWindow } from '../common/rate-limit/once-per-window';
-import { SecretKeys } from '../common/secrets';
+import { InvalidCredentialsError, PasswordChangeRequiredError, PasswordLoginDisabledError, UserDisabledError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Credential } from '../password/credential.entity';
 import { PasswordHasher } from '../password/password-hasher';
 import { PasswordPolicyService } from '../password/password-policy.service';
-import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { ChangeTokens } from './change-tokens';
 import { LoginDto } from './dto/login.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
-import { KnownLoginNetworks } from './known-login-networks.service';
-import {
-  LOGIN_GLOBAL_LIMIT, LoginBudget, loginClientLimit, loginClientLimitWhenGlobalSpent, loginKnownNetworkLimit, loginTargetLimits, loginTargetSecret,
-} from './login-limits';
+import { CheckOutcome, PasswordCheckBudget } from './password-check-budget';
 import { SessionsService, tokenBody } from './sessions.service';
 
 /**
  * POST /auth/login. One answer (401 INVALID_CREDENTIALS) for an unknown email, a user without a
- * password, an inactive user and a wrong password, each after exactly one bcrypt compare, so neither
- * body nor timing tells them apart (SECURITY.md C1, C2). Only after a correct password does the
- * caller learn that it has expired (A14) or that the account does not use passwords.
- *
- * Budgets (login-limits.ts; SECURITY.md B7, C3, J6, N4 §3.2.2): before the password is checked, one
- * failure is counted in advance, in one transaction, per target (the normalized email, known or not),
- * per client and overall, so a parallel burst cannot overshoot. Past the target's or the client's
- * budget the answer is 429 RATE_LIMITED with Retry-After, right password or not (no oracle). Past the
- * overall budget the client falls back to a tighter allowance instead of being refused. Past the
- * target's budget, a network the target logged in from within 90 days (KnownLoginNetworks; decided on
- * the hashed email, without a user lookup) is still checked on its own small allowance, so nobody can
- * lock the owner out of their usual network. Anything but a wrong password (a correct one, even
- * expired) gives the counts back; a correct one also clears the target's counts (D5) and records the
- * network as known, in the transaction that issues the session. Audit: `login.failed` (user id when the email exists, never the email or the
- * password) and `login.limited` (once per window and budget).
+ * password and a wrong password, each after exactly one bcrypt compare, so neither body nor timing
+ * tells them apart (SECURITY.md C1, C2), within the budgets of PasswordCheckBudget (429 past them).
+ * Only after a correct password does the caller learn that the user is disabled (403 USER_DISABLED),
+ * that the password is due for change (older than the policy's maxAgeDays, A14, or temporary, F5: 403
+ * PASSWORD_CHANGE_REQUIRED with a change token for POST /users/me/password instead of a session), or
+ * that the account does not use passwords.
  */
 @Injectable()
 export class LoginUseCase {
@@ -52,113 +34,36 @@ export class LoginUseCase {
     private readonly sessions: SessionsService,
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
-    private readonly limiter: AttemptLimiter,
-    private readonly secrets: SecretKeys,
-    private readonly audit: AuditTrail,
-    private readonly knownNetworks: KnownLoginNetworks,
+    private readonly budget: PasswordCheckBudget,
+    private readonly changeTokens: ChangeTokens,
   ) {}
 
-  private readonly reported = new OncePerWindow();
-
-  async execute(dto: LoginDto, clientIp = ''): Promise<TokenResponseDto> {
-    const client = clientKey(clientIp);
-    const targetRef = this.secrets.lookupHash(loginTargetSecret(normalizeEmail(dto.email)));
-    const networkRef = clientNetworkRef(this.secrets, client);
-    const targetLimits = loginTargetLimits(targetRef);
-    const knownLimit = loginKnownNetworkLimit(targetRef, networkRef);
-    const reservations = await this.reserveFailure(targetLimits, knownLimit, { email: normalizeEmail(dto.email), client, clientIp });
-    let failedUser: User | null | undefined;
-    try {
-      // A correct password: the counts come back, the target's are forgotten (D5) and its network
-      // remembered, all in the transaction that issues the session.
-      return await this.checkAndIssue(dto, (user) => (failedUser = user), async (em) => {
-        await this.knownNetworks.remember(em, targetRef, networkRef);
-        for (const r of reservations) await r.refund(em);
-        await this.limiter.clear([...targetLimits.map((l) => l.key), knownLimit.key], em);
-      });
-    } catch (error) {
-      if (failedUser !== undefined) {
-        // A refusal stays a refusal even if the audit store is unavailable.
-        await this.audit
-          .record(null, { type: 'login.failed', userId: failedUser?.id ?? null, accountId: failedUser?.accountId ?? null, actor: { kind: 'anonymous' }, clientIp, outcome: 'failure' })
-          .catch(() => undefined);
-      } else {
-        await this.giveBack(reservations).catch(() => undefined);
-      }
-      throw error;
-    }
+  execute(dto: LoginDto, clientIp = ''): Promise<TokenResponseDto> {
+    return this.budget.run(dto.email, clientIp, 'login', (outcome) => this.checkAndIssue(dto, outcome));
   }
 
-  /**
-   * Counts one failure in advance per target and client (or, when the target's budget is spent and the
-   * client's network is known for it, on that network's allowance), then overall (or, when the overall
-   * budget is spent, on the client's tighter allowance). Throws RateLimitedError when a budget is exhausted.
-   */
-  private async reserveFailure(
-    targetLimits: Limit[],
-    knownLimit: Limit,
-    who: { email: string; client: string; clientIp: string },
-  ): Promise<Reservation[]> {
-    const { client, clientIp } = who;
-    const clientLimit = loginClientLimit(client);
-    // Nearly always every budget has room: all of them in one transaction, a refusal counted nowhere.
-    const all = await this.limiter.tryReserve([clientLimit, ...targetLimits, LOGIN_GLOBAL_LIMIT], { countRefusal: false });
-    if (all.granted) return [all.reservation];
-    // One is spent: decided budget by budget, as SECURITY.md B7/G8 and the known-network rule say.
-    let own = await this.limiter.tryReserve([clientLimit, ...targetLimits]);
-    if (!own.granted && own.limit !== clientLimit) {
-      // The target's budget is spent: only a network it logged in from keeps a (small) allowance.
-      // Decided on hashes alone, so an unknown email is answered exactly like a known one.
-      const known = await this.knownNetworks.isKnown(this.secrets.lookupHashes(loginTargetSecret(who.email)), clientNetworkRefs(this.secrets, client));
-      if (!known) return this.refuse('target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp, false);
-      own = await this.limiter.tryReserve([clientLimit, knownLimit]);
-      if (!own.granted && own.limit !== clientLimit) return this.refuse('target', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp, true);
-    }
-    if (!own.granted) return this.refuse('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
-    const overall = await this.limiter.tryReserve([LOGIN_GLOBAL_LIMIT]);
-    if (overall.granted) return [own.reservation, overall.reservation];
-    this.report('global', LOGIN_GLOBAL_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
-    const tighter = await this.limiter.tryReserve([loginClientLimitWhenGlobalSpent(client)]);
-    if (tighter.granted) return [own.reservation, tighter.reservation];
-    await own.reservation.refund();
-    return this.refuse('global', tighter.limit, tighter.retryAfterSeconds, tighter.windowEndsAtMs, clientIp);
-  }
-
-  private refuse(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string, knownNetwork?: boolean): never {
-    this.report(budget, limit, retryAfterSeconds, windowEndsAtMs, clientIp, knownNetwork);
-    throw new RateLimitedError(retryAfterSeconds);
-  }
-
-  /** One `login.limited` event per exhausted counter and window (not one per refused request). */
-  private report(budget: LoginBudget, limit: Limit, retryAfterSeconds: number, windowEndsAtMs: number, clientIp: string, knownNetwork?: boolean): void {
-    const now = this.clock.nowMs();
-    if (!this.reported.first(limit.key, now, windowEndsAtMs)) return;
-    void this.audit
-      .record(null, { type: 'login.limited', actor: { kind: 'anonymous' }, clientIp, outcome: 'limited', details: { budget, max: limit.max, window_seconds: limit.windowMs / 1000, retry_after_seconds: retryAfterSeconds, ...(knownNetwork === undefined ? {} : { known_network: knownNetwork }) } })
-      .catch(() => undefined);
-  }
-
-  private async giveBack(reservations: Reservation[]): Promise<void> {
-    for (const r of reservations) await r.refund();
-  }
-
-  /**
-   * The credential check; `failed` is told the user (or null) when the password is wrong, `succeeded`
-   * runs in the transaction that issues the session.
-   */
-  private async checkAndIssue(dto: LoginDto, failed: (user: User | null) => void, succeeded: (em: EntityManager) => Promise<void>): Promise<TokenResponseDto> {
+  /** The credential check, then a session (or a change token) in the transaction that settles the budgets. */
+  private async checkAndIssue(dto: LoginDto, outcome: CheckOutcome): Promise<TokenResponseDto> {
     const user = await this.users.findByEmail(dto.email);
     const credential = user ? await this.credentials.findOneBy({ userId: user.id }) : null;
     if (!user || !credential) {
       await this.hasher.verifyAgainstDummy(dto.password);
-      failed(user);
+      outcome.wrong(user);
       throw new InvalidCredentialsError();
     }
-    if (!(await this.hasher.verify(dto.password, credential)) || !user.isActive) {
-      failed(user);
+    if (!(await this.hasher.verify(dto.password, credential))) {
+      outcome.wrong(user);
       throw new InvalidCredentialsError();
     }
-    if (credential.expiresAt && credential.expiresAt <= this.clock.now()) throw new PasswordExpiredError();
+    if (!user.isActive) throw new UserDisabledError();
+    const due = credential.mustChange ? 'temporary' : credential.expiresAt && credential.expiresAt <= this.clock.now() ? 'expired' : null;
+    if (due) {
+      const change = await this.uow.run(async (em) => {
+        await outcome.right(em);
+        return this.changeTokens.issue(em, user);
+      });
+      throw new PasswordChangeRequiredError(due, change.token, change.expiresInSeconds);
+    }
     if (!(await this.policies.forAccount(user.accountId)).passwordLogin) throw new PasswordLoginDisabledError();
 
     // Upgrade an old scheme or cost while we hold the plaintext; hashed before the transaction opens.
@@ -176,7 +81,7 @@ export class LoginUseCase {
           .where('user_id = :userId AND hash = :old', { userId: user.id, old: credential.hash })
           .execute();
       }
-      await succeeded(em);
+      await outcome.right(em);
       return this.sessions.issue(em, user);
     });
     return tokenBody(session);

@@ -11,3 +11,11 @@ export interface VerificationPrincipal {
   /** The JWT's id, recorded as a one-time token (purpose 'verification_jwt'); consumed by D2 (SECURITY.md E7). */
   jti: string;
 }
+
+/** The caller of POST /users/me/password with a change token (a login whose password was due for change). */
+export interface ChangePrincipal {
+  kind: 'change';
+  userId: string;
+  /** The token's id, consumed by the change (one use). */
+  jti: string;
+}

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
+  ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ClientIp } from '../common/client-ip';
 import { Can, Principal, Public } from './decorators/auth.decorators';
@@ -23,15 +23,22 @@ export class SessionsController {
   @Post('login')
   @HttpCode(200)
   @Public()
-  @ApiOperation({ summary: 'Log in', description: 'The same 401 for an unknown email and a wrong password. PASSWORD_EXPIRED only after a correct password.' })
+  @ApiOperation({
+    summary: 'Log in',
+    description:
+      'The same 401 for an unknown email and a wrong password. Only after a correct password: 403 `USER_DISABLED` for a disabled user, and 403 ' +
+      '`PASSWORD_CHANGE_REQUIRED` for a password due for change (older than the policy\'s maxAgeDays, `reason` `expired`, or set as temporary by an ' +
+      'administrator, `reason` `temporary`): no session, but a `change_token` (10 minutes, one use) for POST /users/me/password.',
+  })
   @ApiOkResponse({ type: TokenResponseDto, description: 'Logged in: an access token and a refresh token' })
   @ApiBadRequestResponse({ type: ServiceErrorDto, description: 'Invalid body', example: SERVICE_EXAMPLES.request })
-  @ApiUnauthorizedResponse({
+  @ApiUnauthorizedResponse({ type: ServiceErrorDto, description: 'Unknown email or wrong password', example: SERVICE_EXAMPLES.invalidCredentials })
+  @ApiForbiddenResponse({
     type: ServiceErrorDto,
-    description: 'Unknown email, wrong password, or an expired password',
+    description: 'Correct password, but the password is due for change (a change token instead of a session), or the user is disabled',
     examples: {
-      credentials: { summary: 'Unknown email or wrong password', value: SERVICE_EXAMPLES.invalidCredentials },
-      expired: { summary: 'Correct password, but it has expired', value: SERVICE_EXAMPLES.passwordExpired },
+      change: { summary: 'The password must be changed first', value: SERVICE_EXAMPLES.passwordChangeRequired },
+      disabled: { summary: 'The user is disabled', value: SERVICE_EXAMPLES.userDisabled },
     },
   })
   @ApiConflictResponse({ type: ServiceErrorDto, description: "Correct password, but the user's account does not use passwords", example: SERVICE_EXAMPLES.loginDisabled })

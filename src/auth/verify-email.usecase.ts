@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AttemptLimiter, Limit, LONGEST_WINDOW_MS, Reservation } from '../common/attempt-limiter.service';
+import { isStorageDown } from '../common/errors/to-domain-error';
 import { AuditTrail } from '../common/audit-trail';
 import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
@@ -38,9 +39,9 @@ export const VERIFY_GLOBAL_FAILURE_LIMIT: Limit = { key: 'verify:fail:global', m
  * a jti recorded as a one-time token (purpose 'verification_jwt', stored as a keyed hash), so the JWT
  * works once (SECURITY.md E7). A newer JWT voids the older one.
  *
- * Every attempt is counted as a failure in advance, per client (429 past it, right code or not) and
- * overall, so a parallel burst cannot overshoot; a good code gives the counts back (only failures
- * spend). When the overall budget is spent (by anyone), a live code is still accepted from the network
+ * Every attempt takes a place in advance, per client (429 past it, right code or not) and overall, so a
+ * parallel burst cannot overshoot; a refused code counts it as a failure, a good code releases it (only
+ * failures spend; AttemptLimiter). When the overall budget is spent (by anyone), a live code is still accepted from the network
  * that signed up for it (the code stores a keyed hash of it) and every other attempt answers 429, so
  * guessers gain nothing and cannot stop people from verifying. Audit: `verification.limited`, once per
  * window and budget.
@@ -63,7 +64,7 @@ export class VerifyEmailUseCase {
     // Codes are upper-case; people type them in any case and with stray spaces.
     const code = dto.code.trim().toUpperCase();
     const { own, overall } = await this.reserve(code, clientIp);
-    const token = await this.uow.run(async (em) => {
+    const token = await settled(own, overall, () => this.uow.run(async (em) => {
       const consumed = await this.tokens.consume(em, code, 'email_verification');
       const user = await em.findOneBy(User, { id: consumed.userId });
       if (!user || !user.isActive) throw new InvalidTokenError();
@@ -72,9 +73,7 @@ export class VerifyEmailUseCase {
       const jti = randomUUID();
       await this.tokens.issue(em, { purpose: 'verification_jwt', userId: user.id, ttlMs: VERIFICATION_TTL_SECONDS * 1000, value: jti });
       return this.signer.sign({}, { audience: VERIFICATION_AUDIENCE, expiresInSeconds: VERIFICATION_TTL_SECONDS, subject: user.id, jwtId: jti, type: JWT_TYPES.emailVerification });
-    });
-    await own.refund();
-    await overall?.refund();
+    }));
     return { success: true, data: { token } };
   }
 
@@ -86,15 +85,15 @@ export class VerifyEmailUseCase {
   async inspect(rawCode: string, clientIp: string): Promise<string> {
     const code = rawCode.trim().toUpperCase();
     const { own, overall } = await this.reserve(code, clientIp);
-    const live = await this.tokens.findLive(code, 'email_verification');
-    if (!live) throw new InvalidTokenError();
-    await own.refund();
-    await overall?.refund();
-    return live.userId;
+    return settled(own, overall, async () => {
+      const live = await this.tokens.findLive(code, 'email_verification');
+      if (!live) throw new InvalidTokenError();
+      return live.userId;
+    });
   }
 
   /**
-   * One failure counted in advance per client and overall (429 when the client's is spent). Past the
+   * A place taken in advance per client and overall (429 when the client's is spent). Past the
    * overall budget only the network that signed up for a live code gets on (then `overall` is null).
    */
   private async reserve(code: string, clientIp: string): Promise<{ own: Reservation; overall: Reservation | null }> {
@@ -107,8 +106,16 @@ export class VerifyEmailUseCase {
     const overall = await this.limiter.tryReserve([VERIFY_GLOBAL_FAILURE_LIMIT]);
     if (overall.granted) return { own: own.reservation, overall: overall.reservation };
     this.report('global', overall.limit, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
+    if (overall.held) {
+      await own.reservation.refund();
+      throw new RateLimitedError(overall.retryAfterSeconds);
+    }
     const live = await this.tokens.findLive(code, 'email_verification');
-    if (!live || !live.issuedToNetwork || !clientNetworkRefs(this.secrets, client).includes(live.issuedToNetwork)) throw new RateLimitedError(overall.retryAfterSeconds);
+    if (!live || !live.issuedToNetwork || !clientNetworkRefs(this.secrets, client).includes(live.issuedToNetwork)) {
+      // A code that is not the asking network's own while the overall budget is spent: a failure of this client.
+      await own.reservation.fail();
+      throw new RateLimitedError(overall.retryAfterSeconds);
+    }
     return { own: own.reservation, overall: null };
   }
 
@@ -122,4 +129,28 @@ export class VerifyEmailUseCase {
       })
       .catch(() => undefined);
   }
+}
+
+/**
+ * Runs the check of an attempt and settles its places: released when it succeeds, counted as failures
+ * when the code is refused (InvalidTokenError), released on any other error but an unavailable
+ * database (then no further query is made; the places lapse with their lease).
+ */
+async function settled<T>(own: Reservation, overall: Reservation | null, check: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await check();
+  } catch (error) {
+    if (error instanceof InvalidTokenError) {
+      await own.fail();
+      await overall?.fail();
+    } else if (!isStorageDown(error)) {
+      await own.refund().catch(() => undefined);
+      await overall?.refund().catch(() => undefined);
+    }
+    throw error;
+  }
+  await own.refund();
+  await overall?.refund();
+  return result;
 }

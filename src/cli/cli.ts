@@ -49,6 +49,10 @@ export class CliContext {
   json(value: unknown): void {
     this.print(JSON.stringify(value, null, 2));
   }
+  /** A list for people: a header row naming the columns, then one tab-separated row each (`--json` is for machines). */
+  table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): void {
+    for (const row of [header, ...rows]) this.print(row.join('\t'));
+  }
 
   /**
    * Says on stderr which database a command works on (the password in a URL masked), so a forgotten
@@ -157,7 +161,7 @@ class ApiKeyListCommand extends CliCommand {
         id: k.id, name: k.name, scopes: k.scopes, account_id: k.accountId, created_at: iso(k.createdAt), last_used_at: iso((k as { lastUsedAt?: Date | null }).lastUsedAt),
       }));
       if (o.json) this.ctx.json(rows);
-      else for (const r of rows) this.ctx.print([r.id, r.name, r.scopes.join(','), r.account_id ?? '-', r.created_at, r.last_used_at ?? '-'].join('\t'));
+      else this.ctx.table(['id', 'name', 'scopes', 'account_id', 'created_at', 'last_used_at'], rows.map((r) => [r.id, r.name, r.scopes.join(','), r.account_id ?? '-', r.created_at ?? '-', r.last_used_at ?? '-']));
     });
   }
   @Option(jsonOption) parseJson(): boolean {
@@ -262,7 +266,11 @@ class MigrationsShowCommand extends CliCommand {
         return ds.migrations.map((m) => ({ name: m.name ?? m.constructor.name, applied: executed.has(m.name ?? m.constructor.name) }));
       });
       if (o.json) this.ctx.json(rows);
-      else for (const r of rows) this.ctx.print(`${r.applied ? '[X]' : '[ ]'} ${r.name}`);
+      else {
+        // A checklist rather than columns: its header row is the legend.
+        this.ctx.print('[X] applied, [ ] pending');
+        for (const r of rows) this.ctx.print(`${r.applied ? '[X]' : '[ ]'} ${r.name}`);
+      }
     });
   }
   @Option(jsonOption) parseJson(): boolean {
@@ -298,7 +306,7 @@ class OutboxShowCommand extends CliCommand {
         last_error: m.lastError, next_attempt_at: iso(m.nextAttemptAt), created_at: iso(m.createdAt), sent_at: iso(m.sentAt),
       }));
       if (o.json) this.ctx.json(rows);
-      else for (const r of rows) this.ctx.print([r.id, r.kind, r.recipient_domain, r.status, r.attempts, r.last_error ?? '-'].join('\t'));
+      else this.ctx.table(['id', 'kind', 'recipient_domain', 'status', 'attempts', 'last_error'], rows.map((r) => [r.id, r.kind, r.recipient_domain, r.status, r.attempts, r.last_error ?? '-']));
     });
   }
   @Option({ flags: '--status <status>', description: `only messages with this status: ${OUTBOX_STATUSES.join(', ')}` }) parseStatus(v: string): string {
@@ -475,19 +483,30 @@ class KeysCommand extends CliCommand {
 
 // ---------------------------------------------------------------- config
 
-@Command({ name: 'config', description: 'the effective configuration as JSON, every secret masked' })
+@Command({ name: 'config', description: 'the effective configuration as JSON, secrets masked' })
 class ConfigCommand extends CliCommand {
   async run(): Promise<void> {
     await this.ctx.guard(() => this.ctx.json(maskConfig(this.ctx.config())));
   }
 }
 
-/** Secrets by name (MASTER_KEY, JWT_SECRET, ADMIN_API_KEY, METRICS_TOKEN, …) become "***"; passwords in URLs become "***". */
+/**
+ * The configuration's secrets: fields whose name ends in Secret, Key, Token or Password (jwtSecret,
+ * masterKey, adminApiKey, metricsToken), matched on the end of the name so that `redisKeyPrefix` or
+ * `passwordHash` (a scheme name) stay readable.
+ */
+const SECRET_FIELD = /(secret|key|token|password)$/i;
+
+/**
+ * The configuration as `cli config` prints it: every value as loaded, except secrets, which become
+ * "***" (null stays null: "not set" is worth knowing), and the password of a URL (DATABASE_URL,
+ * SMTP_URL, REDIS_URL), which becomes "***".
+ */
 export function maskConfig(config: object): unknown {
   const mask = (name: string, value: unknown): unknown => {
     if (value === null || value === undefined) return value;
     if (typeof value === 'string') {
-      if (/secret|key|token|password/i.test(name)) return '***';
+      if (SECRET_FIELD.test(name)) return '***';
       if (/url$/i.test(name)) return maskUrl(value);
       return value;
     }

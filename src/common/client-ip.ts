@@ -3,23 +3,33 @@ import type { Request } from 'express';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
- * The client address Express resolved: the socket peer, or X-Forwarded-For only when TRUST_PROXY is
- * set (configure-app.ts; SECURITY.md G8).
+ * The client address Express resolved (the socket peer, or X-Forwarded-For only when TRUST_PROXY is
+ * set: configure-app.ts; SECURITY.md G8), in the one form the service writes everywhere (clientAddress).
  */
-export const ClientIp = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => ctx.switchToHttp().getRequest<Request>().ip ?? '');
+export const ClientIp = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => clientAddress(ctx.switchToHttp().getRequest<Request>().ip) ?? '');
+
+/**
+ * One address, one spelling, in audit events and logs alike: an IPv4 client of a dual-stack socket
+ * (`::ffff:203.0.113.7`, what Node reports when the service listens on `::`) as plain IPv4
+ * (`203.0.113.7`); IPv6 in lower case without a zone. Null for nothing.
+ */
+export function clientAddress(ip: string | null | undefined): string | null {
+  if (!ip) return null;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1];
+  return isIPv6(ip.split('%')[0]) ? ip.split('%')[0].toLowerCase() : ip;
+}
 
 /**
  * The key a client is counted under: an IPv4 address (IPv4-mapped IPv6 unwrapped), or the /64 prefix
  * of an IPv6 address, since one subscriber usually holds a whole /64.
  */
 export function clientKey(ip: string | undefined): string {
-  if (!ip) return 'unknown';
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mapped) return mapped[1];
-  if (isIPv4(ip)) return ip;
-  const bare = ip.split('%')[0];
-  if (isIPv6(bare)) return `${expandIPv6(bare).slice(0, 4).join(':')}::/64`;
-  return ip.replace(/[^\w.:-]/g, '').slice(0, 64) || 'unknown';
+  const address = clientAddress(ip);
+  if (!address) return 'unknown';
+  if (isIPv4(address)) return address;
+  if (isIPv6(address)) return `${expandIPv6(address).slice(0, 4).join(':')}::/64`;
+  return address.replace(/[^\w.:-]/g, '').slice(0, 64) || 'unknown';
 }
 
 function expandIPv6(ip: string): string[] {

@@ -1,4 +1,4 @@
-import { fillLinkTemplate, isLinkTemplate } from './link-template';
+import { fillLinkTemplate, isLinkTemplate, isSignInUrl } from './link-template';
 
 describe('link templates', () => {
   it.each([
@@ -29,4 +29,19 @@ describe('link templates', () => {
   it('puts the URL-encoded secret in place of {code}', () => {
     expect(fillLinkTemplate('https://a.example/x#c={code}', 'ab/c+d=$&')).toBe('https://a.example/x#c=ab%2Fc%2Bd%3D%24%26');
   });
+});
+
+describe('sign-in addresses (SIGN_IN_URL, links.sign_in)', () => {
+  it.each(['https://app.example.com/sign-in', 'http://localhost:3000/login?next=%2Fhome', 'https://app.example.com/#/login'])('accepts %s', (u) => expect(isSignInUrl(u)).toBe(true));
+
+  it.each([
+    ['a {code} placeholder (nothing to fill in)', 'https://app.example.com/sign-in#{code}'],
+    ['relative', '/sign-in'],
+    ['another scheme', 'javascript:alert(1)'],
+    ['credentials', 'https://user:pw@app.example.com/sign-in'],
+    ['white space', 'https://app.example.com/sign in'],
+    ['markup', 'https://app.example.com/"><script>'],
+    ['too long', `https://app.example.com/${'a'.repeat(2048)}`],
+    ['not a string', 42],
+  ])('refuses %s', (_why, u) => expect(isSignInUrl(u)).toBe(false));
 });

@@ -18,19 +18,38 @@ export const LINK_TEMPLATE_RULE = 'an absolute http(s) URL containing {code} exa
 export function isLinkTemplate(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > LINK_TEMPLATE_MAX_LENGTH) return false;
   if (value.split(CODE_PLACEHOLDER).length !== 2) return false;
-  // eslint-disable-next-line no-control-regex
-  if (!/^https?:\/\//i.test(value) || /[\s\u0000-\u001f\u007f-\u009f]/.test(value)) return false;
   const marker = 'x0code0x';
+  const url = plainHttpUrl(value.replace(CODE_PLACEHOLDER, marker));
+  // A secret in the host name would be sent to DNS.
+  return url !== null && !url.host.includes(marker);
+}
+
+export const SIGN_IN_URL_RULE = 'an absolute http(s) URL without {code}';
+
+/**
+ * True for the address of a sign-in page (SIGN_IN_URL, an account's `links.sign_in`): the same URL
+ * rules as a link template, but nothing to fill in (no `{code}`, no brace at all).
+ */
+export function isSignInUrl(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= LINK_TEMPLATE_MAX_LENGTH && plainHttpUrl(value) !== null;
+}
+
+/**
+ * The URL when `value` is an absolute http(s) URL with a host, without credentials (they would be
+ * mailed to every user), white space, control characters, or characters a URL may not carry as they
+ * are (RFC 3986: a mail's text part would show them raw); otherwise null.
+ */
+function plainHttpUrl(value: string): URL | null {
+  // eslint-disable-next-line no-control-regex
+  if (!/^https?:\/\//i.test(value) || /[\s\u0000-\u001f\u007f-\u009f]/.test(value) || /["<>\\^`{|}]/.test(value)) return null;
   let url: URL;
   try {
-    url = new URL(value.replace(CODE_PLACEHOLDER, marker));
+    url = new URL(value);
   } catch {
-    return false;
+    return null;
   }
-  // Characters a URL may not carry as they are (RFC 3986): a mail's text part would show them raw.
-  if (/["<>\\^`{|}]/.test(value.replace(CODE_PLACEHOLDER, marker))) return false;
-  // Credentials would be mailed to every user; a secret in the host name would be sent to DNS.
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.host.includes(marker) && url.username === '' && url.password === '';
+  const ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
+  return ok ? url : null;
 }
 
 /** The link for one secret: the template with `{code}` replaced by the URL-encoded secret. */
@@ -43,6 +62,14 @@ export function IsLinkTemplate(options: ValidationOptions = {}): PropertyDecorat
   return ValidateBy(
     { name: 'isLinkTemplate', validator: { validate: (value) => isLinkTemplate(value) } },
     { message: `$property must be ${LINK_TEMPLATE_RULE}`, context: { params: { format: `link template (${LINK_TEMPLATE_RULE})` } }, ...options },
+  );
+}
+
+/** class-validator: the property is a sign-in address (see isSignInUrl); the message names the property. */
+export function IsSignInUrl(options: ValidationOptions = {}): PropertyDecorator {
+  return ValidateBy(
+    { name: 'isSignInUrl', validator: { validate: (value) => isSignInUrl(value) } },
+    { message: `$property must be ${SIGN_IN_URL_RULE}`, context: { params: { format: `sign-in address (${SIGN_IN_URL_RULE})` } }, ...options },
   );
 }
 

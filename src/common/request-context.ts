@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NextFunction, Request, Response } from 'express';
+import { clientAddress } from './client-ip';
 
 /** What is known about the HTTP request being served, for code far from the controller (audit events). */
 export interface RequestContextData {
-  /** The client address as Express resolved it: the socket peer, or X-Forwarded-For behind TRUST_PROXY. */
+  /** The client address as Express resolved it (the socket peer, or X-Forwarded-For behind TRUST_PROXY), as clientAddress() writes it. */
   clientIp: string | null;
 }
 
@@ -26,5 +27,5 @@ export function runOutsideRequestContext<T>(fn: () => T): T {
 
 /** Express middleware: every later handler of the request sees its context. */
 export function requestContextMiddleware(req: Request, _res: Response, next: NextFunction): void {
-  storage.run({ clientIp: req.ip || null }, next);
+  storage.run({ clientIp: clientAddress(req.ip) }, next);
 }

@@ -28,3 +28,15 @@ export function errorCode(error: unknown): string | undefined {
   if (Array.isArray(e?.errors) && e.errors.length > 0) return errorCode(e.errors[0]);
   return undefined;
 }
+
+/**
+ * A failure of the HTTP listen as the start-up failure of PORT: `PORT: port 3000 is already in use
+ * (EADDRINUSE)`, or not allowed (EACCES, a port below 1024 without the privilege). Anything else is
+ * returned as it is.
+ */
+export function listenFailure(error: unknown, port: number): unknown {
+  const code = errorCode(error);
+  if (code === 'EADDRINUSE') return new StartupError('PORT', `port ${port} is already in use (EADDRINUSE): stop what listens there, or choose another PORT`);
+  if (code === 'EACCES') return new StartupError('PORT', `not allowed to listen on port ${port} (EACCES): choose a PORT above 1023`);
+  return error;
+}

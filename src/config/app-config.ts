@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { IsLinkTemplate, LinkTemplates } from '../common/link-template';
+import { IsLinkTemplate, IsSignInUrl, LinkTemplates } from '../common/link-template';
 import { PASSWORD_HASH_SCHEMES, PasswordHashScheme } from '../password/hash-schemes/configured-scheme';
 
 /** The environment as documented in CONTRACT.md ("Running it") and .env.example. */
@@ -62,6 +62,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @IsLinkTemplate() VERIFICATION_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() RESET_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() RECOVERY_LINK?: string;
+  @IsOptional() @IsString() @IsSignInUrl() SIGN_IN_URL?: string;
   @IsOptional() @IsIn(['true', 'false'], { message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' }) WEBHOOK_ALLOW_PRIVATE_TARGETS?: string;
   @IsOptional() @IsInt() @Min(1) @Max(60) WEBHOOK_TIMEOUT_SECONDS?: number;
 }
@@ -162,6 +163,11 @@ export interface AppConfig {
    */
   links: Readonly<LinkTemplates>;
   /**
+   * Where people sign in (SIGN_IN_URL): the success pages link to it once a password is set. An
+   * account's own `links.sign_in` takes its place for that account's users; null: no link.
+   */
+  signInUrl: string | null;
+  /**
    * WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may go to loopback, private, link-local and other non-public
    * addresses, and over http:// (on-premises receivers, tests). Off: https:// to public addresses only.
    */
@@ -237,6 +243,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       reset: vars.RESET_LINK ?? `${publicUrl}/password-reset#code={code}`,
       recovery: vars.RECOVERY_LINK ?? `${publicUrl}/account/reset#validation_code={code}`,
     }),
+    signInUrl: vars.SIGN_IN_URL ?? null,
     webhookAllowPrivateTargets: vars.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     webhookTimeoutMs: (vars.WEBHOOK_TIMEOUT_SECONDS ?? 10) * 1000,
   });

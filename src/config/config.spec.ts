@@ -194,3 +194,19 @@ describe('configuration of the links in emails', () => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(`${name}: .*absolute http\\(s\\) URL containing \\{code\\} exactly once`));
   });
 });
+
+describe('SIGN_IN_URL: where the success pages send people to sign in', () => {
+  it('unset: null (no link); set: taken as it is', () => {
+    expect(loadAppConfig({}).signInUrl).toBeNull();
+    expect(loadAppConfig({ SIGN_IN_URL: 'https://app.example.com/sign-in?from=password' }).signInUrl).toBe('https://app.example.com/sign-in?from=password');
+  });
+
+  it.each([
+    ['a {code} placeholder', 'https://app.example.com/sign-in#{code}'],
+    ['a relative path', '/sign-in'],
+    ['another scheme', 'javascript:alert(1)'],
+    ['credentials', 'https://user:pw@app.example.com/sign-in'],
+  ])('refuses %s, naming the variable', (_why, value) => {
+    expect(() => loadAppConfig({ SIGN_IN_URL: value })).toThrow(/SIGN_IN_URL: SIGN_IN_URL must be an absolute http\(s\) URL without \{code\}/);
+  });
+});

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, type AppConfig, type DatabaseConfig } from './app-config';
 
 /**
@@ -27,9 +27,10 @@ export function resolveMasterKey(config: AppConfig, logger = new Logger('Config'
   }
   const secret = randomBytes(48).toString('base64url');
   try {
+    // Atomic: the file appears with its whole content or not at all, and only one instance creates it.
     writePrivateFile(file, secret, 'wx');
   } catch (err) {
-    // Another instance starting beside this one wrote it first: use theirs, so both agree.
+    // Another instance starting beside this one created it first: use theirs (complete), so both agree.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readStoredSecret(file, 'MASTER_KEY');
     throw err;
   }
@@ -74,7 +75,10 @@ function readStoredSecret(file: string, name: string): string {
   return secret;
 }
 
-/** Creates `dir` (and its parents) readable by this user only; an existing directory is left as it is. */
+/**
+ * Creates `dir` (and its parents) readable by this user only; an existing directory is left as it is,
+ * including one another process (an instance starting beside this one) creates meanwhile.
+ */
 export function ensurePrivateDirectory(dir: string): void {
   // One level at a time, not mkdirSync's `recursive`: under /proc that never returns (it retries ENOENT for ever).
   const missing: string[] = [];
@@ -85,7 +89,13 @@ export function ensurePrivateDirectory(dir: string): void {
     if (parent === at) break;
     at = parent;
   }
-  for (const d of missing) mkdirSync(d, { mode: 0o700 });
+  for (const d of missing) {
+    try {
+      mkdirSync(d, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(d).isDirectory()) throw err;
+    }
+  }
 }
 
 /** Creates an empty file only its owner can read, unless it exists (e.g. the SQLite database, which holds hashes). */
@@ -94,9 +104,40 @@ export function ensurePrivateFile(file: string): void {
   if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
 }
 
-/** Writes a secret to a file only its owner can read; flag 'wx' fails if the file exists. */
+/**
+ * Writes a secret to a file only its owner can read, never visible half-written: the content goes to a
+ * temporary file beside it (written and flushed to disk), which then takes the name in one step.
+ * - `'w'`: replaces the file (rename): a reader sees the old content or the new one.
+ * - `'wx'`: only if no file has the name (a hard link, which fails with EEXIST like O_EXCL): of processes
+ *   creating it together exactly one succeeds, and the others' EEXIST comes when the winner's content is
+ *   already complete, so they can read it at once.
+ */
 export function writePrivateFile(file: string, content: string, flag: 'w' | 'wx' = 'w'): void {
   ensurePrivateDirectory(dirname(file));
-  writeFileSync(file, content + '\n', { mode: 0o600, flag });
-  chmodSync(file, 0o600);
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temp, content + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(temp, 0o600); // the mode above is subject to the umask
+    const fd = openSync(temp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    if (flag === 'w') renameSync(temp, file);
+    else linkOrCreate(temp, file, content);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** linkSync(temp, file); on a file system without hard links, an exclusive create of `file` instead (not atomic for readers). */
+function linkOrCreate(temp: string, file: string, content: string): void {
+  try {
+    linkSync(temp, file);
+  } catch (err) {
+    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    writeFileSync(file, content + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  }
 }

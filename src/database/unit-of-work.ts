@@ -14,6 +14,11 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm'
 /** Tries of one SQLite transaction that lost its snapshot to another process's commit. */
 export const STALE_SNAPSHOT_ATTEMPTS = 5;
 
+/** First half of the advisory-lock key of runExclusive() ("plt"); the migration lock uses "pls". */
+const EXCLUSIVE_LOCK_CLASS = 0x706c74;
+/** Tries of runExclusive() on SQLite while another process holds the write lock (each waits up to busy_timeout). */
+const EXCLUSIVE_BUSY_ATTEMPTS = 6;
+
 /** Below this, a SQLITE_BUSY was answered at once (a lost write race), not after the busy timeout (5 s). */
 const IMMEDIATE_BUSY_MS = 1_000;
 
@@ -79,6 +84,35 @@ export class UnitOfWork {
       } catch (error) {
         if (attempt >= STALE_SNAPSHOT_ATTEMPTS || !isLostWriteRace(error, Date.now() - startedAt)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * Runs `work` in one transaction that holds the lock named `name` across every instance on this
+   * database, for decisions that must be taken once however many instances start together (e.g. "no
+   * admin key exists yet: create one"): read, decide and write inside `work`.
+   * - PostgreSQL: a transaction-level advisory lock (`pg_advisory_xact_lock`, keyed by the schema and the
+   *   name), released at commit or rollback, or when a dead process's session ends.
+   * - SQLite: the database's write lock, taken by the transaction's first statement (a write that
+   *   changes nothing), so the reads after it see every other process's committed writes; another
+   *   process holding it is waited for (busy_timeout, 5 s), and a busy answer is tried again a few times.
+   */
+  async runExclusive<T>(name: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.run(async (em) => {
+          if (this.serial) {
+            const table = em.connection.driver.escape(this.dataSource.options.migrationsTableName ?? 'migrations');
+            await em.query(`UPDATE ${table} SET "id" = "id" WHERE 0 = 1`);
+          } else {
+            await em.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema() || $2))', [EXCLUSIVE_LOCK_CLASS, `:${name}`]);
+          }
+          return work(em);
+        });
+      } catch (error) {
+        const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
+        if (!this.serial || attempt >= EXCLUSIVE_BUSY_ATTEMPTS || !code?.startsWith('SQLITE_BUSY')) throw error;
       }
     }
   }

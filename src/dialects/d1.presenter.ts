@@ -38,8 +38,11 @@ const ANSWERS: Record<string, [number, string]> = {
   API_KEY_NOT_FOUND: [404, 'The API key does not exist.'],
   EMAIL_TAKEN: [400, 'A user with this email address already exists.'],
   ROLE_CONFLICT: [409, 'An account has exactly one owner; make another user owner instead.'],
+  LAST_OWNER: [409, 'The owner of an account cannot be deleted; make another user owner first.'],
   INVALID_CREDENTIALS: [401, 'Invalid email or password.'],
-  PASSWORD_EXPIRED: [401, 'The password has expired; reset it.'],
+  PASSWORD_CHANGE_REQUIRED: [403, 'The password must be changed before signing in.'],
+  USER_DISABLED: [403, 'This user is disabled.'],
+  INVALID_CURRENT_PASSWORD: [400, 'The current password is wrong.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, has expired or has been revoked.'],
   INVALID_POLICY: [400, 'The password policy is inconsistent.'],
 };

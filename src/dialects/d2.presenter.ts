@@ -36,8 +36,11 @@ const ANSWERS: Record<string, [number, string, string]> = {
   API_KEY_NOT_FOUND: [404, 'NOT_FOUND', 'API key not found'],
   EMAIL_TAKEN: [409, 'EMAIL_TAKEN', 'A user with this email already exists'],
   ROLE_CONFLICT: [409, 'ROLE_CONFLICT', 'An account has exactly one owner'],
+  LAST_OWNER: [409, 'LAST_OWNER', 'The owner of an account cannot be deleted'],
   INVALID_CREDENTIALS: [401, 'INVALID_CREDENTIALS', 'Invalid email or password'],
-  PASSWORD_EXPIRED: [401, 'PASSWORD_EXPIRED', 'The password has expired, please reset it'],
+  PASSWORD_CHANGE_REQUIRED: [403, 'PASSWORD_CHANGE_REQUIRED', 'The password must be changed before signing in'],
+  USER_DISABLED: [403, 'USER_DISABLED', 'This user is disabled'],
+  INVALID_CURRENT_PASSWORD: [400, 'INVALID_CURRENT_PASSWORD', 'The current password is wrong'],
   INVALID_REFRESH_TOKEN: [401, 'INVALID_TOKEN', 'Invalid or expired refresh token'],
   INVALID_POLICY: [400, 'VALIDATION_ERROR', 'Validation failed'],
 };

@@ -116,8 +116,6 @@ export class D3Presenter implements DialectPresenter {
         return coded(401, 'UNAUTHENTICATED', 'A valid API key is required in the X-Api-Key header.');
       case 'INVALID_CREDENTIALS':
         return coded(401, error.code, 'Invalid email or password.');
-      case 'PASSWORD_EXPIRED':
-        return coded(401, error.code, 'The password has expired.');
       case 'INVALID_REFRESH_TOKEN':
         return coded(401, error.code, 'The refresh token is invalid, expired or revoked.');
       case 'FORBIDDEN':

@@ -36,8 +36,11 @@ const STATUS: Record<string, [number, string]> = {
   API_KEY_NOT_FOUND: [404, 'api key not found'],
   EMAIL_TAKEN: [409, 'email already in use'],
   ROLE_CONFLICT: [409, 'role conflict'],
+  LAST_OWNER: [409, 'the owner of an account cannot be deleted'],
   INVALID_CREDENTIALS: [401, 'invalid credentials'],
-  PASSWORD_EXPIRED: [401, 'password expired'],
+  PASSWORD_CHANGE_REQUIRED: [403, 'password change required'],
+  USER_DISABLED: [403, 'user disabled'],
+  INVALID_CURRENT_PASSWORD: [400, 'current password is wrong'],
   INVALID_REFRESH_TOKEN: [401, 'invalid refresh token'],
   INVALID_POLICY: [400, 'invalid password policy'],
 };

@@ -1,7 +1,8 @@
 import type { CharClass } from '../password/password-policy';
 import type { PolicyViolation } from '../password/policy-violation';
 import {
-  DomainError, InvalidPolicyError, MalformedBodyError, PasswordPolicyError, RateLimitedError, RequestValidationError, WebhookTargetRefusedError,
+  DomainError, InvalidPolicyError, MalformedBodyError, PasswordChangeRequiredError, PasswordPolicyError, RateLimitedError, RequestValidationError,
+  WebhookTargetRefusedError,
 } from '../common/errors/domain-errors';
 import type { DialectPresenter, ErrorResponse } from './presenter';
 
@@ -10,6 +11,9 @@ import type { DialectPresenter, ErrorResponse } from './presenter';
  * API (accounts, users, API keys), login/refresh/logout, /users/me, /health and unknown routes.
  *   {"statusCode": 404, "error": "Not Found", "code": "USER_NOT_FOUND", "message": "...", "details"?: [...]}
  */
+/** Codes this envelope names differently from the domain error (CONTRACT.md "Third round"). */
+const CODES: Record<string, string> = { PASSWORD_POLICY: 'PASSWORD_POLICY_VIOLATION' };
+
 const STATUS: Record<string, [number, string]> = {
   REQUEST_INVALID: [400, 'The request body is invalid.'],
   MALFORMED_BODY: [400, 'The request body is not valid JSON.'],
@@ -32,8 +36,11 @@ const STATUS: Record<string, [number, string]> = {
   API_KEY_NOT_FOUND: [404, 'No such API key.'],
   EMAIL_TAKEN: [409, 'A user with this email already exists.'],
   ROLE_CONFLICT: [409, 'An account has exactly one owner: make another user owner to change the owner\'s role; users without an account have no role.'],
+  LAST_OWNER: [409, 'The owner of an account cannot be deleted: make another user owner first.'],
   INVALID_CREDENTIALS: [401, 'Invalid email or password.'],
-  PASSWORD_EXPIRED: [401, 'The password has expired. Reset it with POST /v1/auth/password-reset/request or POST /api/v2/account/recover/.'],
+  PASSWORD_CHANGE_REQUIRED: [403, 'The password must be changed before signing in: send the new one to POST /users/me/password with Authorization: Bearer <change_token>.'],
+  USER_DISABLED: [403, 'This user is disabled.'],
+  INVALID_CURRENT_PASSWORD: [400, 'The current password is wrong.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, expired or revoked.'],
   INVALID_POLICY: [400, 'The password policy is inconsistent.'],
   WEBHOOK_NOT_FOUND: [404, 'No such webhook.'],
@@ -98,11 +105,17 @@ export class ServicePresenter implements DialectPresenter {
   present(error: DomainError): ErrorResponse {
     const [status, message] = STATUS[error.code] ?? STATUS.INTERNAL;
     const code = error.code === 'MALFORMED_BODY' && (error as MalformedBodyError).reason === 'content-type' ? 415 : status;
-    const body: Record<string, unknown> = { statusCode: code, error: REASONS[code] ?? 'Error', code: error.code, message: malformedMessage(error) ?? message };
+    const body: Record<string, unknown> = { statusCode: code, error: REASONS[code] ?? 'Error', code: CODES[error.code] ?? error.code, message: malformedMessage(error) ?? message };
     if (error instanceof RequestValidationError) body.details = error.issues.map(describeIssue);
-    if (error instanceof PasswordPolicyError) body.details = error.violations.map(describeViolation);
+    if (error instanceof PasswordPolicyError) {
+      // Every rule the password breaks, each once: `violations` names the rule, `details` keeps the plain sentences.
+      body.details = error.violations.map(describeViolation);
+      body.violations = error.violations.map((v) => ({ rule: v.rule, message: describeViolation(v) }));
+    }
     if (error instanceof InvalidPolicyError) body.details = error.problems;
     if (error instanceof WebhookTargetRefusedError) body.details = [TARGET_REFUSALS[error.reason]];
+    // The login's answer for a password due for change: the token that lets the user change it, and only that.
+    if (error instanceof PasswordChangeRequiredError) Object.assign(body, { reason: error.reason, change_token: error.changeToken, expires_in: error.expiresInSeconds });
     return { status: code, body, headers: retryAfter(error) };
   }
 }

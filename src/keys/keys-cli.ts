@@ -44,6 +44,7 @@ export async function runKeysCli(args: string[], env: Record<string, string | un
       legacySecret: () => readLegacyServiceSecret(config, logger), clock: new SystemClock(),
     });
     if (command === 'list') {
+      out.log(['kid', 'purpose', 'algorithm', 'state', 'created_at', 'retired_at'].join('\t'));
       for (const k of ring.list()) out.log([k.kid, k.purpose, k.algorithm, k.active ? 'active' : 'retired', k.createdAt, k.retiredAt ?? ''].join('\t').trimEnd());
       return 0;
     }

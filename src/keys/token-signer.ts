@@ -12,7 +12,7 @@ export const JWT_ALGORITHM = 'ES256' as const;
  * The `typ` header of each kind of JWT (RFC 8725 §3.11 explicit typing), checked on verify so that no
  * kind passes for another: access tokens (users' and client tokens) per RFC 9068 §2.1.
  */
-export const JWT_TYPES = { access: 'at+jwt', emailVerification: 'email-verification+jwt' } as const;
+export const JWT_TYPES = { access: 'at+jwt', emailVerification: 'email-verification+jwt', passwordChange: 'password-change+jwt' } as const;
 
 /** How far in the future a token's `iat` may lie (clock skew between instances), in seconds; beyond it the token is refused. */
 export const IAT_LEEWAY_SECONDS = 60;

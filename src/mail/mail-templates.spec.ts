@@ -186,6 +186,35 @@ describe('mail templates', () => {
     }
   });
 
+  it('greets by first name in the reset and recovery emails, like the others (and "Hello," without one)', () => {
+    for (const build of [resetCodeMail, recoveryMail]) {
+      expect(build({ code: '123456', link: `${PUBLIC_URL}/x`, ttlMinutes: 10, firstName: 'Ada' }).text).toMatch(/^Hello Ada,$/m);
+      expect(build({ code: '123456', link: `${PUBLIC_URL}/x`, ttlMinutes: 10, firstName: 'Ada', locale: 'de' }).text).toMatch(/^Hallo Ada,$/m);
+      expect(build({ code: '123456', link: `${PUBLIC_URL}/x`, ttlMinutes: 10 }).text).toMatch(/^Hello,$/m);
+      expect(visibleText(build({ code: '123456', link: `${PUBLIC_URL}/x`, ttlMinutes: 10, firstName: 'Ada' }).html)).toContain('Hello Ada,');
+    }
+  });
+
+  it.each(SUPPORTED_LOCALES)('offers a code for typing in only when it has at most 12 characters; a longer one is for pasting, its link first (%s)', (locale) => {
+    const typeIt = locale === 'en' ? /enter this code/ : /geben Sie stattdessen diesen Code/;
+    for (const { secret, build } of withSecret) {
+      const mail = build(secret, undefined, locale);
+      const html = visibleText(mail.html);
+      if (secret.length <= 12) {
+        expect(mail.text).toMatch(typeIt);
+        expect(html).toMatch(typeIt);
+      } else {
+        expect(mail.text + html).not.toMatch(typeIt);
+        expect(mail.text).toMatch(locale === 'en' ? /paste it in:\nCode: / : /fügen Sie ihn dort ein:\nCode: /);
+        // In the HTML part the link (to copy) comes before the code (to paste).
+        expect(mail.html.indexOf('word-break:break-all;overflow-wrap:anywhere"><a href=')).toBeLessThan(mail.html.indexOf('Code: <strong'));
+      }
+    }
+    // The limit is the secret's length, whatever the kind: a 13-character reset code is pasted.
+    expect(resetCodeMail({ code: 'A'.repeat(13), link: `${PUBLIC_URL}/x`, ttlMinutes: 10, locale }).text).not.toMatch(typeIt);
+    expect(resetCodeMail({ code: 'A'.repeat(12), link: `${PUBLIC_URL}/x`, ttlMinutes: 10, locale }).text).toMatch(typeIt);
+  });
+
   it('keeps the subjects clients and filters know', () => {
     expect(recoveryMail({ code: '1', link: PUBLIC_URL, ttlMinutes: 1 }).subject).toBe('Recover your account');
     expect(resetCodeMail({ code: '1', link: PUBLIC_URL, ttlMinutes: 1 }).subject).toBe('Your password reset code');

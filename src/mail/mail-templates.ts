@@ -7,7 +7,8 @@
  * part is built here from the same sentences. A message that carries a secret has, in this order:
  * what happened, the link as the main action, the secret on a line of its own as `Code: <value>`
  * (wrapped in the HTML part, so a 76-character D4 code never overflows), when it expires in words,
- * and what to do if it was not them. The link is built by the caller (SecretLinks: PUBLIC_URL or the
+ * and what to do if it was not them. Only a secret a person can type (TYPED_SECRET_MAX_LENGTH) is
+ * offered for typing in; a longer one (an invitation token, a D4 code) is offered for pasting only. The link is built by the caller (SecretLinks: PUBLIC_URL or the
  * account's own template, never the request's Host, SECURITY.md C7); the service's own pages carry the
  * secret in the fragment, so it never reaches a server log or a Referer (C8). No email carries a
  * password or a hash, and none tells a person how to call the API.
@@ -25,6 +26,18 @@ export interface MailContent {
   subject: string;
   text: string;
   html: string;
+}
+
+/**
+ * The longest secret a person is asked to type in (a D5 code, a sign-up code); a longer one (a D1
+ * invitation token, a D4 validation code, a D5 code of RESET_CODE_LENGTH above 12) is only ever pasted,
+ * and the link is the way to use it. The pages follow the same line (src/pages).
+ */
+export const TYPED_SECRET_MAX_LENGTH = 12;
+
+/** True when `length` characters are few enough to ask a person to type them (TYPED_SECRET_MAX_LENGTH). */
+export function isTypedSecretLength(length: number): boolean {
+  return length <= TYPED_SECRET_MAX_LENGTH;
 }
 
 /** Outbox priority (mail_outbox.priority): lower is sent first. */
@@ -62,11 +75,11 @@ export interface CodeMailInput extends LocalizedMail {
   /** The link that opens the page for this code (src/mail/secret-links.ts). */
   link: string;
   ttlMinutes: number;
-}
-
-export interface EmailVerificationMailInput extends CodeMailInput {
+  /** The reader's first name, for the greeting ("Hello Ada,"); "Hello," without one. */
   firstName?: string | null;
 }
+
+export type EmailVerificationMailInput = CodeMailInput;
 
 export interface PasswordChangedMailInput extends LocalizedMail {
   publicUrl: string;
@@ -93,13 +106,17 @@ interface SecretMailParts {
 function secretMail(p: SecretMailParts): MailContent {
   const code = secret(p.code);
   const subject = oneLine(p.subject);
-  const codeLead = p.m.t('mail.codeLead');
-  const linkLead = p.m.t('mail.linkLead');
+  // A short code may be typed in on the page; a long one is pasted, and the link comes first.
+  const typed = isTypedSecretLength(code.length);
+  const codeLead = p.m.t(typed ? 'mail.codeLead' : 'mail.codeLead.paste');
+  const linkLead = p.m.t(typed ? 'mail.linkLead' : 'mail.linkLead.first');
   return {
     kind: p.kind,
     subject,
     text: textBody(p.m, [p.greeting, '', p.intro, '', `${p.action}:`, p.link, '', codeLead, `Code: ${code}`, '', p.expiry, '', p.notYou]),
-    html: renderView('emails/secret', { m: p.m, base: '', subject, greeting: p.greeting, intro: p.intro, action: p.action, link: p.link, codeLead, code, linkLead, expiry: p.expiry, notYou: p.notYou }),
+    html: renderView('emails/secret', {
+      m: p.m, base: '', subject, greeting: p.greeting, intro: p.intro, action: p.action, link: p.link, codeLead, code, linkLead, linkFirst: !typed, expiry: p.expiry, notYou: p.notYou,
+    }),
   };
 }
 
@@ -154,7 +171,7 @@ function resetMail(kind: string, subjectKey: MessageKey, introKey: MessageKey, i
     kind,
     m,
     subject: m.t(subjectKey),
-    greeting: m.t('mail.greeting'),
+    greeting: greeting(m, i.firstName),
     intro: m.t(introKey),
     action: m.t('mail.reset.action'),
     link: i.link,

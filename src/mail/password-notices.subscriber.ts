@@ -5,11 +5,14 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { passwordChangedMail } from './mail-templates';
 import { MailService } from './mail.service';
+import { OutboxMessage } from './outbox-message.entity';
 
 /**
- * Every password set is announced to its user (CONTRACT.md: the first is "set", later ones "changed"),
- * with what to do if it was not them: the notice is queued in the change's transaction and the outbox
- * worker is woken once it commits. An imported or removed password sends nothing.
+ * Mail on a user's changes, in the change's transaction:
+ * - every password set is announced to its user (CONTRACT.md: the first is "set", later ones "changed"),
+ *   with what to do if it was not them; the outbox worker is woken once it commits. An imported or
+ *   removed password sends nothing;
+ * - erasing the user deletes every message to its address from the outbox, sent or not.
  */
 @Injectable()
 export class PasswordNotices implements OnModuleInit {
@@ -25,6 +28,10 @@ export class PasswordNotices implements OnModuleInit {
   }
 
   private async handle(em: EntityManager, event: Recorded): Promise<void> {
+    if (event.type === 'user.deleted') {
+      await em.delete(OutboxMessage, { recipient: event.user.email });
+      return;
+    }
     if (event.type !== 'password.set') return;
     const { user } = event;
     await this.mail.enqueue(em, user.email, passwordChangedMail({

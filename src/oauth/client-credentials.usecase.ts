@@ -8,6 +8,7 @@ import { clientKey } from '../common/client-ip';
 import { Clock } from '../common/clock';
 import { OncePerWindow } from '../common/rate-limit/once-per-window';
 import { RateLimitedError } from '../common/errors/domain-errors';
+import { isStorageDown } from '../common/errors/to-domain-error';
 import { SecretKeys } from '../common/secrets';
 import { ClientTokenCodec } from './client-token.codec';
 import { OAuthError } from './oauth-error';
@@ -69,7 +70,7 @@ export class ClientCredentialsUseCase {
     return { access_token: token, token_type: 'Bearer', expires_in: this.codec.ttlSeconds, scope };
   }
 
-  /** The live key, or invalid_client; every failure counts (the counts of a success are given back). */
+  /** The live key, or invalid_client; a place is taken first, counted as a failure only when the client does not authenticate. */
   private async authenticate(request: ClientCredentialsRequest, clientIp: string): Promise<ApiKey> {
     const clientRef = this.secrets.lookupHash(`oauth-client:${request.clientId.toLowerCase()}:${clientKey(clientIp)}`);
     const clientLimit = oauthClientLimit(clientRef);
@@ -82,10 +83,14 @@ export class ClientCredentialsUseCase {
     try {
       key = await this.apiKeys.authenticateClient(request.clientId, request.clientSecret);
     } catch (error) {
-      await reserved.reservation.refund().catch(() => undefined);
+      // Not a failed authentication: released, unless the database is unavailable (then it lapses with its lease).
+      if (!isStorageDown(error)) await reserved.reservation.refund().catch(() => undefined);
       throw error;
     }
-    if (!key) throw new OAuthError('invalid_client', 'Client authentication failed.', request.basic);
+    if (!key) {
+      await reserved.reservation.fail();
+      throw new OAuthError('invalid_client', 'Client authentication failed.', request.basic);
+    }
     await reserved.reservation.refund();
     return key;
   }

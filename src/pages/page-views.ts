@@ -6,7 +6,7 @@ import type { Messages } from '../messages/messages';
 import type { PasswordPolicy } from '../password/password-policy';
 import type { PolicyViolation } from '../password/policy-violation';
 import { renderView } from '../views/views';
-import { FLOWS, FlowSpec, REQUEST_FLOWS, RequestFlow } from './page-flows';
+import { FLOWS, FlowSpec, PageOptions, REQUEST_FLOWS, RequestFlow } from './page-flows';
 
 /** A rendered page and its status code. */
 export interface PageResponse {
@@ -28,7 +28,11 @@ export interface FormProblems {
   confirm?: string;
 }
 
-/** One line of the rules list; `check` lets the page's script tick it off as the person types. */
+/**
+ * One line of the rules list. `check` lets the page's script tick it off as the person types; a rule
+ * without one (common passwords, name or email, history) is only checked when the form is submitted,
+ * and its line says so, so that no tick ever claims what nobody has checked.
+ */
 interface RuleLine {
   text: string;
   check?: { rule: 'minLength' | 'maxLength' | 'class' | 'minClasses'; value: string | number };
@@ -37,15 +41,21 @@ interface RuleLine {
 /**
  * Builds every page from the message catalog and the templates (src/views/templates/pages). Pure: the
  * caller chooses the language and passes what the page shows. `base` is the path of PUBLIC_URL ('' at
- * the root), so links and assets work behind a proxy that serves the service under a prefix.
+ * the root), so links and assets work behind a proxy that serves the service under a prefix. `options`
+ * (pageOptions(config)) are needed by the forms; without them only failure pages can be built (the
+ * PagePresenter's use).
  */
 export class PageViews {
-  constructor(private readonly base: string) {}
+  constructor(private readonly base: string, private readonly options: PageOptions | null = null) {}
 
-  /** Step 1: the secret. The page's script fills it in from the link's fragment and continues at once. */
+  /**
+   * Step 1: the secret. The page's script fills it in from the link's fragment and continues at once.
+   * A person is asked to type a short code; a long one (an invitation token, a D4 code) to open the
+   * link again, or paste it.
+   */
   codeForm(spec: FlowSpec, m: Messages, error?: string): PageResponse {
     return this.render(error ? 400 : 200, 'pages/code', m, {
-      title: m.t(spec.title), lead: m.t(spec.enterCode), action: this.url(spec.path), codeField: spec.codeField,
+      title: m.t(spec.title), lead: m.t(this.opts().typed[spec.flow] ? spec.enterCode : 'code.paste.lead'), action: this.url(spec.path), codeField: spec.codeField,
       codeLabel: m.t(spec.codeLabel), error, requestNew: spec.requestNew ? this.url(spec.requestNew) : null,
     });
   }
@@ -62,8 +72,12 @@ export class PageViews {
     });
   }
 
-  done(spec: FlowSpec, m: Messages, accountName: string | null): PageResponse {
-    return this.message(200, m, { tone: 'success', title: m.t(spec.doneTitle), paragraphs: [m.t(spec.doneBody)], account: accountName });
+  /** The password is set: say so, and link to where the person signs in when the account or SIGN_IN_URL names it. */
+  done(spec: FlowSpec, m: Messages, accountName: string | null, signInUrl: string | null = null): PageResponse {
+    return this.message(200, m, {
+      tone: 'success', title: m.t(spec.doneTitle), paragraphs: [m.t(spec.doneBody)], account: accountName,
+      action: signInUrl ? { href: signInUrl, label: m.t('done.signIn') } : undefined,
+    });
   }
 
   /** "This link has expired or was already used", with the way to a new one. */
@@ -75,18 +89,34 @@ export class PageViews {
     });
   }
 
+  /**
+   * "Forgot password" or account recovery: what the page is for and how it differs from the other (a
+   * short code to type, or a link that works longer), the address field, and the page for a code
+   * already received when that code can be typed.
+   */
   requestForm(flow: RequestFlow, m: Messages, email = '', error?: string): PageResponse {
     const f = REQUEST_FLOWS[flow];
+    const { typed, expiryMs } = this.opts();
+    const other = REQUEST_FLOWS[f.other];
+    const toOther = !f.toOtherNeedsTypedCode || typed[other.codeFlow] ? { href: this.url(other.path), label: m.t(f.toOther, { expiry: m.duration(expiryMs[f.other]) }) } : null;
     return this.render(error ? 400 : 200, 'pages/email', m, {
-      title: m.t(f.title), intro: m.t(f.intro), action: this.url(f.path), email, error, submit: m.t(f.submit), haveCode: this.url(f.codePage),
+      title: m.t(f.title), intro: m.t(typed[f.codeFlow] ? f.intro : f.introLinkOnly, { expiry: m.duration(expiryMs[flow]) }), action: this.url(f.path), email, error,
+      submit: m.t(f.submit), haveCode: typed[f.codeFlow] ? this.url(f.codePage) : null, toOther,
     });
   }
 
-  /** Said whether or not the address is registered (SECURITY.md C1). */
+  /**
+   * "Check your email", said whether or not the address is registered (SECURITY.md C1), with the form
+   * that sends another email to the same address: the page's script shows it once the cool-down has
+   * passed (without script it is there at once; the per-address mail cap applies either way).
+   */
   sent(flow: RequestFlow, m: Messages, email: string, expiryMs: number): PageResponse {
-    return this.message(200, m, {
-      tone: 'info', title: m.t('sent.title'), paragraphs: [m.t('sent.body', { email, expiry: m.duration(expiryMs) }), m.t('sent.spam')],
-      action: { href: this.url(REQUEST_FLOWS[flow].codePage), label: m.t('forgot.haveCode') },
+    const f = REQUEST_FLOWS[flow];
+    const { typed, resendCooldownSeconds } = this.opts();
+    return this.render(200, 'pages/sent', m, {
+      title: m.t('sent.title'), body: m.t('sent.body', { email, expiry: m.duration(expiryMs) }),
+      wait: m.t('sent.wait', { wait: m.duration(resendCooldownSeconds * 1000) }), ready: m.t('sent.ready'), cooldown: resendCooldownSeconds,
+      action: this.url(f.path), email, haveCode: typed[f.codeFlow] ? this.url(f.codePage) : null,
     });
   }
 
@@ -124,6 +154,11 @@ export class PageViews {
   private url(path: string): string {
     return `${this.base}${path}`;
   }
+
+  private opts(): PageOptions {
+    if (!this.options) throw new Error('PageViews: the forms need pageOptions(config); this instance renders failures only');
+    return this.options;
+  }
 }
 
 /** The account's rules in the reader's words, each with what the page's script needs to check it. */
@@ -132,9 +167,11 @@ export function policyRules(m: Messages, p: PasswordPolicy, mode: 'initial' | 'r
   lines.push({ text: m.t('rules.maxLength', { max: p.maxLength }), check: { rule: 'maxLength', value: p.maxLength } });
   for (const cls of p.requiredClasses) lines.push({ text: m.t(`rules.class.${cls}`), check: { rule: 'class', value: cls } });
   if (p.minClasses > 0) lines.push({ text: m.t('rules.minClasses', { min: p.minClasses }), check: { rule: 'minClasses', value: p.minClasses } });
-  if (p.rejectCommon) lines.push({ text: m.t('rules.common') });
-  if (p.rejectUserInfo) lines.push({ text: m.t('rules.userInfo') });
-  if (p.historySize > 0 && mode === 'replace') lines.push({ text: m.t('rules.history', { size: p.historySize }) });
+  // Checked on submit only (a list, the person's details, the history): said on the line itself.
+  const onSubmit = (text: string) => `${text} ${m.t('rules.onSubmit')}`;
+  if (p.rejectCommon) lines.push({ text: onSubmit(m.t('rules.common')) });
+  if (p.rejectUserInfo) lines.push({ text: onSubmit(m.t('rules.userInfo')) });
+  if (p.historySize > 0 && mode === 'replace') lines.push({ text: onSubmit(m.t('rules.history', { size: p.historySize })) });
   return lines;
 }
 

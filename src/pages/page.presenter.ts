@@ -15,6 +15,7 @@ export class PagePresenter implements DialectPresenter {
   present(error: DomainError, context: PresentationContext = {}): ErrorResponse {
     const base = context.basePath ?? '';
     let views = this.views.get(base);
+    // Failure pages only: they need no configuration (pageOptions).
     if (!views) this.views.set(base, (views = new PageViews(base)));
     const page = views.failure(error, messagesFor(negotiateLocale(context.acceptLanguage)));
     const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;

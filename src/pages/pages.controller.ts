@@ -9,7 +9,7 @@ import { negotiateLocale } from '../common/locale';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Messages, messagesFor } from '../messages/messages';
 import { CodePageForm, EmailPageForm, InvitationPageForm, SecretPageForm, ValidationCodePageForm } from './dto/page-forms.dto';
-import { FLOWS, FlowSpec, RequestFlow, SecretFlow } from './page-flows';
+import { FLOWS, FlowSpec, pageOptions, RequestFlow, SecretFlow } from './page-flows';
 import { PAGE_HEADERS } from './page-headers';
 import { FormProblems, PageResponse, PageViews, violationMessage } from './page-views';
 import { SecretContext, SecretPagesService } from './secret-pages.service';
@@ -44,7 +44,7 @@ export class PagesController {
   private readonly views: PageViews;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, private readonly pages: SecretPagesService) {
-    this.views = new PageViews(new URL(config.publicUrl).pathname.replace(/\/+$/, ''));
+    this.views = new PageViews(new URL(config.publicUrl).pathname.replace(/\/+$/, ''), pageOptions(config));
   }
 
   @SkipThrottle()
@@ -165,7 +165,7 @@ export class PagesController {
       }
       return this.refuse(res, error, m, spec);
     }
-    this.send(res, this.views.done(spec, m, ctx.accountName));
+    this.send(res, this.views.done(spec, m, ctx.accountName, ctx.signInUrl));
   }
 
   private async requestPost(flow: RequestFlow, form: EmailPageForm, ip: string, req: Request, res: Response): Promise<void> {

@@ -22,11 +22,13 @@ import { OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { User } from '../users/user.entity';
 import type { RequestFlow, SecretFlow } from './page-flows';
 
-/** What a page shows once a secret is known to be live: who, which account, which rules. */
+/** What a page shows once a secret is known to be live: who, which account, which rules, where to sign in after. */
 export interface SecretContext {
   user: User;
   accountName: string | null;
   policy: PasswordPolicy;
+  /** The account's `links.sign_in`, else SIGN_IN_URL; null: the success page offers no link. */
+  signInUrl: string | null;
 }
 
 /**
@@ -71,7 +73,7 @@ export class SecretPagesService {
     if (!policy.passwordLogin) throw new PasswordLoginDisabledError();
     if ((flow === 'invitation' || flow === 'verification') && (await this.credentials.existsBy({ userId: user.id }))) throw new PasswordAlreadySetError();
     const account = user.accountId ? await this.accounts.findOneBy({ id: user.accountId }) : null;
-    return { user, accountName: account?.name ?? null, policy };
+    return { user, accountName: account?.name ?? null, policy, signInUrl: account?.signInUrl ?? this.config.signInUrl };
   }
 
   /** Sets the password through the flow's dialect; the same errors as that dialect's use case. */

@@ -30,7 +30,7 @@ export class RecoverAccountUseCase implements OnModuleInit {
       if (!token) throw new Error('the validation code just issued is not live');
       const code = composeValidationCode(token.id, verifier);
       return recoveryMail({
-        code, link: await this.links.buildForUser(em, 'recovery', code, user), ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000), locale: user.locale,
+        code, link: await this.links.buildForUser(em, 'recovery', code, user), ttlMinutes: Math.round(this.config.recoveryCodeTtlMs / 60_000), locale: user.locale, firstName: user.firstName,
       });
     });
   }

@@ -41,7 +41,7 @@ export class RequestResetCodeUseCase implements OnModuleInit {
         vouchedBy: clientNetworkRef(this.secrets, request.client),
       });
       return resetCodeMail({
-        code, link: await this.links.buildForUser(em, 'reset', code, user), ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000), locale: user.locale,
+        code, link: await this.links.buildForUser(em, 'reset', code, user), ttlMinutes: Math.round(this.config.resetCodeTtlMs / 60_000), locale: user.locale, firstName: user.firstName,
       });
     }, async (em, user, request) => {
       // No new code (the address's mail cap is spent): the asking network vouches for the live one

@@ -24,17 +24,18 @@ export interface ResetWithCodeCommand {
 /**
  * D5 `POST /v1/auth/password-reset/reset`: the code alone names the user.
  *
- * 1. One failure is counted in advance against the client's budget (429 with Retry-After when it is
- *    spent, valid code or not: SECURITY.md B7), then against the global guessing budget (J6). Counting
- *    first means a parallel burst cannot overshoot either.
+ * 1. A place is taken in advance under the client's budget (429 with Retry-After when it is spent,
+ *    valid code or not: SECURITY.md B7), then under the global guessing budget (J6). Taking places
+ *    first means a parallel burst cannot overshoot either; a place counts as a failure only when the
+ *    code is refused, and one its request never settles lapses (AttemptLimiter).
  * 2. The code is looked up by its keyed hash. When the global budget was spent (by anyone), a live code
  *    is still accepted from a network that asked for a code for that user while it was live (a keyed hash
  *    in one_time_token_networks) if it is the newest such code of that network, with a tighter per-client allowance
  *    (D5_FAILURES_PER_CLIENT_WHEN_GLOBAL_SPENT), so guessers cannot lock people out of their own reset
  *    and gain at most that many guesses at one code per network; any other code then answers 429, wrong
  *    or not, so the 429 tells a guesser nothing (docs/recovery.md, "Guessing budget").
- * 3. A refused code keeps its counts: 400, or 429 past the global budget. An accepted one is not a
- *    failure: the counts are given back (only failures spend a budget), and the shared pipeline runs:
+ * 3. A refused code is counted as a failure on each budget: 400, or 429 past the global budget. An
+ *    accepted one is not a failure: its places are released (only failures spend a budget), and the shared pipeline runs:
  *    policy and history first (a rejected password leaves the code usable, A15), then one transaction
  *    that consumes the code (conditional UPDATE: one winner, H1), stores the hash and the history
  *    entry, voids the user's other codes, revokes refresh tokens, queues the "password changed"
@@ -96,8 +97,8 @@ export class ResetWithCodeUseCase {
   }
 
   /**
-   * Steps 1 and 2: the live code this client may use, its counts given back at once (held through the
-   * hash, they would make a client's parallel right codes look like guesses); or the refusal (400, 429).
+   * Steps 1 and 2: the live code this client may use, its places released at once (held through the
+   * hash, they would make a client's parallel right codes wait); or the refusal (400, 429).
    */
   private async admit(code: string, clientIp: string): Promise<OneTimeToken> {
     const client = clientKey(clientIp);
@@ -109,12 +110,19 @@ export class ResetWithCodeUseCase {
         await both.reservation.refund();
         return token;
       }
+      await both.reservation.fail();
       await this.recordFailure(null, clientIp, false);
       throw new InvalidTokenError();
     }
+    // Held by attempts in flight that did not settle within the limiter's wait: refused, no fallback.
+    if (both.held) return this.refuse(both.limit === D5_GLOBAL_FAILURE_LIMIT ? 'global' : 'client', both.limit, both.retryAfterSeconds, both.windowEndsAtMs, clientIp);
     const own = await this.limiter.tryReserve([resetClientFailureLimit('D5', client)]);
     if (!own.granted) return this.refuse('client', own.limit, own.retryAfterSeconds, own.windowEndsAtMs, clientIp);
     const overall = await this.limiter.tryReserve([D5_GLOBAL_FAILURE_LIMIT]);
+    if (!overall.granted && overall.held) {
+      await own.reservation.refund();
+      return this.refuse('global', overall.limit, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
+    }
     let extra: Reservation | null = null;
     if (!overall.granted) {
       this.report('global', D5_GLOBAL_FAILURE_LIMIT, overall.retryAfterSeconds, overall.windowEndsAtMs, clientIp);
@@ -128,6 +136,9 @@ export class ResetWithCodeUseCase {
     const token = await this.tokens.findLive(code, 'reset_code');
     const accepted = !!token && (overall.granted || (await this.fromRequestingNetwork(token, client)));
     if (!token || !accepted) {
+      await own.reservation.fail();
+      if (overall.granted) await overall.reservation.fail();
+      if (extra) await extra.fail();
       await this.recordFailure(token?.userId ?? null, clientIp, !overall.granted);
       if (!overall.granted) throw new RateLimitedError(overall.retryAfterSeconds);
       throw new InvalidTokenError();

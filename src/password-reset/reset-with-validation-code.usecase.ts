@@ -32,7 +32,8 @@ export interface ResetWithValidationCodeCommand {
  * D4 `POST /api/v2/account/reset/`: resets the password with the emailed validation code and logs
  * the user in (`{"token":{...}}`).
  *
- * Failures are counted in advance per client (429 past the limit). A wrong verifier whose selector
+ * A place is taken in advance under the client's failure budget (429 past the limit), counted as a
+ * failure only when the code is refused (AttemptLimiter). A wrong verifier whose selector
  * names a live code counts against that code, which burns after D4_CODE_MAX_FAILURES wrong tries from
  * any client (SECURITY.md B6, B7); the user requests a new one (J5). A live code runs the shared
  * pipeline like D5, and the session is issued inside its transaction, so a failed reset returns no
@@ -103,8 +104,8 @@ export class ResetWithValidationCodeUseCase {
   }
 
   /**
-   * The live code this client may use, its count given back at once (held through the hash, it would
-   * make a client's parallel right codes look like guesses); or the refusal (400, 429).
+   * The live code this client may use, its place released at once (held through the hash, it would
+   * make a client's parallel right codes wait); or the refusal (400, 429).
    */
   private async admit(validationCode: string, clientIp: string): Promise<{ token: OneTimeToken; parts: NonNullable<ReturnType<typeof parseValidationCode>> }> {
     const client = clientKey(clientIp);
@@ -123,6 +124,7 @@ export class ResetWithValidationCodeUseCase {
     const parts = parseValidationCode(validationCode);
     const token = parts ? await this.tokens.findLive(parts.verifier, 'recovery') : null;
     if (!parts || !token || token.id !== parts.tokenId) {
+      await own.reservation.fail();
       const userId = parts ? await this.uow.run((em) => this.chargeCode(em, parts.tokenId)) : undefined;
       await this.audit.record(null, {
         type: 'reset.failed', userId: userId ?? null, actor: { kind: 'anonymous' }, clientIp, outcome: 'failure', details: { dialect: 'D4' },

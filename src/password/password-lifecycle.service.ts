@@ -27,8 +27,10 @@ const DAY_MS = 86_400_000;
 export interface SetPasswordCommand<T> {
   userId: string;
   password: string;
-  /** 'initial': only for a user without a password (D1, D2, D3). 'replace': resets (D4, D5). */
+  /** 'initial': only for a user without a password (D1, D2, D3). 'replace': resets (D4, D5), changes, an administrator's set. */
   mode: 'initial' | 'replace';
+  /** An administrator's temporary password: the next login must change it. */
+  temporary?: boolean;
   /**
    * Which path set it, for the audit event (SECURITY.md I2): 'D1' … 'D5'. The event's `flow` follows
    * from it (D1 invitation, D2 verification, D3 integrator, D4/D5 recovery).
@@ -82,6 +84,7 @@ export class PasswordLifecycleService {
     const credential = Object.assign(new Credential(), {
       userId: user.id, hash: stored.hash, algorithm: stored.algorithm, setAt: now,
       expiresAt: policy.maxAgeDays > 0 ? new Date(now.getTime() + policy.maxAgeDays * DAY_MS) : null,
+      mustChange: cmd.temporary === true, expiryWarnedDays: null,
     });
 
     const result = await this.uow.run(async (em) => {
@@ -91,7 +94,11 @@ export class PasswordLifecycleService {
       if (cmd.mode === 'initial' && existing) throw new PasswordAlreadySetError();
       if (existing) await this.archive(em, existing, now);
       // insert or update as known (save() would read the row again first)
-      if (existing) await em.update(Credential, { userId: user.id }, { hash: credential.hash, algorithm: credential.algorithm, setAt: credential.setAt, expiresAt: credential.expiresAt });
+      if (existing) {
+        await em.update(Credential, { userId: user.id }, {
+          hash: credential.hash, algorithm: credential.algorithm, setAt: credential.setAt, expiresAt: credential.expiresAt, mustChange: credential.mustChange, expiryWarnedDays: null,
+        });
+      }
       else await em.insert(Credential, credential);
       await this.voidEarlierCredentials(em, user.id, now);
       const actor = cmd.actor ?? { kind: 'user', id: user.id };
@@ -170,6 +177,7 @@ export class PasswordLifecycleService {
     const credential = Object.assign(new Credential(), {
       userId: user.id, hash: parsed.hash, algorithm: parsed.algorithm, setAt: now,
       expiresAt: policy.maxAgeDays > 0 ? new Date(now.getTime() + policy.maxAgeDays * DAY_MS) : null,
+      mustChange: false, expiryWarnedDays: null,
     });
     const replaced = await this.uow.run(async (em) => {
       await this.uow.lock(em, User, user.id);

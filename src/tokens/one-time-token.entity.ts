@@ -6,7 +6,8 @@ export type OneTimeTokenPurpose =
   | 'email_verification' // sign-up code, exchanged for the D2 verification JWT
   | 'verification_jwt' // jti of an issued D2 JWT, so each is usable once
   | 'recovery' // D4 validation code
-  | 'reset_code'; // D5 reset code
+  | 'reset_code' // D5 reset code
+  | 'password_change'; // jti of an issued change token (login with a password due for change), usable once
 
 /** A one-time secret. Only its keyed hash is stored; it is consumed by a conditional UPDATE. */
 @Entity('one_time_tokens')

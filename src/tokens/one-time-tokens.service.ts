@@ -9,7 +9,7 @@ import { OneTimeTokenNetwork } from './one-time-token-network.entity';
 import { OneTimeToken, OneTimeTokenPurpose } from './one-time-token.entity';
 
 /** Purposes whose live secrets die when the user's password changes (SECURITY.md D6, B10). */
-export const CREDENTIAL_SECRETS: OneTimeTokenPurpose[] = ['invitation', 'verification_jwt', 'recovery', 'reset_code'];
+export const CREDENTIAL_SECRETS: OneTimeTokenPurpose[] = ['invitation', 'verification_jwt', 'recovery', 'reset_code', 'password_change'];
 
 export interface IssueOptions {
   purpose: OneTimeTokenPurpose;

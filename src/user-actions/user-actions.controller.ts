@@ -10,6 +10,8 @@ import { AccountNotFoundError, UserNotFoundError } from '../common/errors/domain
 import { IdParam } from '../common/id-param';
 import { ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';
 import { ImportPasswordHashDto } from './dto/import-password-hash.dto';
+import { SetUserPasswordDto } from './dto/set-user-password.dto';
+import { UserEnvelopeDto } from '../users/dto/user-response.dto';
 import { AccountUsersPageDto, PasswordHashImportedEnvelopeDto, UserMailSentEnvelopeDto } from './dto/user-action-response.dto';
 import { UserActionsService } from './user-actions.service';
 import { API_TAGS } from '../common/openapi/tags';
@@ -109,6 +111,40 @@ export class UserActionsController {
   @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user' })
   importPasswordHash(@IdParam('id', UserNotFoundError) id: string, @Body() dto: ImportPasswordHashDto, @Principal() caller: Caller): Promise<PasswordHashImportedEnvelopeDto> {
     return this.actions.importPasswordHash(id, dto, caller);
+  }
+
+  @Put(':id/password')
+  @Can('passwords.setByAdmin')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Set the user's password (temporary by default)",
+    description:
+      'Sets the password you chose through the same pipeline as every dialect (the account\'s policy and history, hashing). ' +
+      '`temporary` (default true): the next login with it answers 403 `PASSWORD_CHANGE_REQUIRED` with a `change_token` for ' +
+      '`POST /users/me/password` instead of a session, so the user chooses their own. Every session of the user ends; the user is told ' +
+      'by email. Never a user above the caller (a super admin, an owner for an admin: 403). Audited as `password.set` (dialect `temporary` or `admin`).',
+  })
+  @ApiOkResponse({ type: UserEnvelopeDto, description: 'The user' })
+  @ApiUnauthorizedResponse(UNAUTHORIZED)
+  @ApiForbiddenResponse({ ...FORBIDDEN_USER, description: "The caller lacks users:write, is bound to another account than the user's, or the user is above the caller." })
+  @ApiNotFoundResponse({ ...NOT_FOUND_USER, description: 'No such user' })
+  @ApiBadRequestResponse({
+    type: ServiceErrorDto,
+    description: 'An invalid body (REQUEST_INVALID), or a password the policy refuses (PASSWORD_POLICY_VIOLATION, every violation listed).',
+    examples: {
+      policy: {
+        summary: 'The policy refuses the password',
+        value: {
+          statusCode: 400, error: 'Bad Request', code: 'PASSWORD_POLICY_VIOLATION', message: 'The password does not meet the password policy.',
+          details: ['Password must be at least 8 characters long.'], violations: [{ rule: 'minLength', message: 'Password must be at least 8 characters long.' }],
+        },
+      },
+    },
+  })
+  @ApiConflictResponse({ type: ServiceErrorDto, description: "The user's account does not use passwords", example: envelope(409, 'Conflict', 'PASSWORD_LOGIN_DISABLED', "The user's account does not use passwords.") })
+  @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: "The caller's rate limit", example: SERVICE_EXAMPLES.rateLimited })
+  setPassword(@IdParam('id', UserNotFoundError) id: string, @Body() dto: SetUserPasswordDto, @Principal() caller: Caller): Promise<UserEnvelopeDto> {
+    return this.actions.setPassword(id, dto, caller);
   }
 
   @Delete(':id/sessions')

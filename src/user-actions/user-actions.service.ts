@@ -16,7 +16,8 @@ import { MailService } from '../mail/mail.service';
 import { Credential } from '../password/credential.entity';
 import { PasswordLifecycleService } from '../password/password-lifecycle.service';
 import { RecoveryRequestService } from '../password-reset/recovery-request.service';
-import { UserResponseDto } from '../users/dto/user-response.dto';
+import { UserEnvelopeDto, UserResponseDto } from '../users/dto/user-response.dto';
+import { SetUserPasswordDto } from './dto/set-user-password.dto';
 import { normalizeEmail } from '../users/email';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
@@ -129,6 +130,20 @@ export class UserActionsService {
       guard: (user) => authorize(caller, 'passwords.import', { user }),
     });
     return { data: { user_id: id, format: imported.format, algorithm: credential.algorithm, replaced } };
+  }
+
+  /**
+   * PUT /users/{id}/password: the pipeline sets the password the administrator chose (policy, history,
+   * hashing), as temporary (the next login must change it) unless `temporary` is false; every session of
+   * the user ends. Never for a user above the caller (`passwords.setByAdmin`). Answers the user.
+   */
+  async setPassword(id: string, dto: SetUserPasswordDto, caller: Caller): Promise<UserEnvelopeDto> {
+    const temporary = dto.temporary ?? true;
+    await this.passwords.setPassword({
+      userId: id, password: dto.password, mode: 'replace', temporary, via: temporary ? 'temporary' : 'admin', actor: actorOf(caller),
+      guard: (user) => authorize(caller, 'passwords.setByAdmin', { user }),
+    });
+    return { data: UserResponseDto.from(await this.usersService.get(id)) };
   }
 
   /** GET /accounts/{id}/users: newest first (created_at, then id, descending), keyset-paged with an opaque cursor. */

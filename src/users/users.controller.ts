@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Patch } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAdminErrors, MALFORMED_REQUEST, USER_NOT_FOUND } from '../common/openapi/admin-errors';
 import { UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
@@ -33,7 +33,10 @@ export class UsersController {
       'Changes the fields given and answers the user. `locale` (`en`, `de`, or null to clear) is the language the user is written to in. ' +
       '`role` (`owner`, `admin`, `member`) needs a caller that may manage roles (accounts:write, e.g. the account\'s owner); `owner` transfers ownership and the ' +
       'previous owner becomes `admin`; the owner\'s role changes only that way (409). `isAdmin` (super admin) only a global admin caller may set. ' +
-      'Account-bound callers reach their own account\'s users only. Role changes are audited as `user.role_changed`.',
+      'Account-bound callers reach their own account\'s users only. Role changes are audited as `user.role_changed`. ' +
+      '`disabled: true` disables the user (never one above the caller): every session and earlier access token ends, outstanding invitation, ' +
+      'verification and recovery secrets die, login with the right password answers 403 `USER_DISABLED`, recovery requests send nothing, ' +
+      'no dialect sets a password; nothing is mailed. `disabled: false` enables the user again. Audited as `user.disabled` / `user.enabled`.',
   })
   @ApiOkResponse({ type: UserEnvelopeDto, description: 'The updated user' })
   @ApiAdminErrors({
@@ -46,5 +49,27 @@ export class UsersController {
   })
   update(@IdParam('id', UserNotFoundError) id: string, @Body() dto: UpdateUserDto, @Principal() caller: Caller): Promise<UserEnvelopeDto> {
     return this.admin.update(id, dto, caller);
+  }
+
+  @Delete(':id')
+  @Can('users.delete')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a user',
+    description:
+      'Erases the user: its row, password and history, outstanding secrets, sessions, remembered networks and every email to its address in the ' +
+      'outbox. Audit events keep their ids and lose the client address; `user.deleted` is recorded. Afterwards `GET /users/{id}` is 404 and the ' +
+      'address can be invited again. Never a user above the caller; an account\'s owner cannot be deleted (409 `LAST_OWNER`: make another user owner first).',
+  })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiAdminErrors({
+    scope: 'users:write',
+    forbidden: 'is bound to another account, or the user is above the caller (a super admin, an owner for an admin)',
+    badRequest: MALFORMED_REQUEST,
+    notFound: USER_NOT_FOUND,
+    conflict: { code: 'LAST_OWNER', message: 'The owner of an account cannot be deleted: make another user owner first.', description: "The user is its account's owner." },
+  })
+  erase(@IdParam('id', UserNotFoundError) id: string, @Principal() caller: Caller): Promise<void> {
+    return this.admin.erase(id, caller);
   }
 }

@@ -8,6 +8,7 @@ import { TokensModule } from '../tokens/tokens.module';
 import { MeController } from './me.controller';
 import { MeService } from './me.service';
 import { UserAdminService } from './user-admin.service';
+import { UserLifecycleService } from './user-lifecycle.service';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
@@ -16,7 +17,7 @@ import { UsersService } from './users.service';
   imports: [TypeOrmModule.forFeature([User, Credential, Account]), TokensModule, MailModule, ApiKeysModule],
   // MeController first: GET /users/me must not be matched as GET /users/:id.
   controllers: [MeController, UsersController],
-  providers: [UsersService, UserAdminService, MeService],
+  providers: [UsersService, UserAdminService, UserLifecycleService, MeService],
   exports: [UsersService, UserAdminService],
 })
 export class UsersModule {}

@@ -84,7 +84,7 @@ describeEachDatabase('admin API', (kind) => {
       const read = await t.http.get(`/users/${res.body.data.user_id}`).set(admin).expect(200);
       expect(JSON.stringify(read.body)).not.toMatch(BCRYPT);
       expect(Object.keys(read.body.data).sort()).toEqual([
-        'account_id', 'created_at', 'email', 'first_name', 'has_password', 'is_active', 'is_admin', 'is_email_verified', 'last_name', 'locale', 'role', 'updated_at', 'user_id',
+        'account_id', 'created_at', 'disabled', 'email', 'first_name', 'has_password', 'is_active', 'is_admin', 'is_email_verified', 'last_name', 'locale', 'role', 'updated_at', 'user_id',
       ]);
     });
 

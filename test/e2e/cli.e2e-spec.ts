@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { runCli } from '../../src/cli/cli';
+import { loadAppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { TEST_JWT_SECRET, TEST_MASTER_KEY } from './support/test-app';
@@ -208,6 +209,40 @@ describe('Operator CLI (SQLite)', () => {
     const pg = await runCli(['config'], { ...env, DATABASE_URL: 'postgres://app:pg-pass@db.example:5432/app' }, { stdout: (s) => expect(s).not.toContain('pg-pass'), stderr: () => undefined });
     expect(pg).toBe(0);
     expect((await runCli(['config'], { ...env, BCRYPT_COST: '99' }, { stdout: () => undefined, stderr: () => undefined }))).toBe(1);
+  });
+
+  it('config masks only the secrets: every other value is printed as loaded (scheme names, prefixes, links, URLs without a password)', async () => {
+    const withPublicValues = { ...env, PASSWORD_HASH: 'argon2id', REDIS_KEY_PREFIX: 'acme:', METRICS_TOKEN: 'metrics-token-0123456789', SIGN_IN_URL: 'https://app.example.test/sign-in' };
+    let stdout = '';
+    expect(await runCli(['config'], withPublicValues, { stdout: (s) => void (stdout += s), stderr: () => undefined })).toBe(0);
+    const printed = JSON.parse(stdout);
+    const loaded = JSON.parse(JSON.stringify(loadAppConfig(withPublicValues)));
+    const secrets = ['jwtSecret', 'masterKey', 'adminApiKey', 'metricsToken'];
+    for (const name of secrets) expect(printed[name]).toBe('***');
+    const urls = ['smtpUrl', 'redisUrl'];
+    // Every field that is neither a secret nor a URL with a password, nested ones included, as loaded.
+    const rest = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !secrets.includes(k) && !urls.includes(k)));
+    expect(rest(printed)).toEqual(rest(loaded));
+    expect(printed).toMatchObject({ passwordHash: 'argon2id', redisKeyPrefix: 'acme:', signInUrl: 'https://app.example.test/sign-in', publicUrl: 'http://localhost:3000' });
+    expect(printed.links.invitation).toBe('http://localhost:3000/set-password#token={code}');
+    expect(printed.smtpUrl).toBe('smtp://mailer:***@127.0.0.1:1');
+    expect(stdout).not.toContain('metrics-token-0123456789');
+  });
+
+  it('lists print a header row naming their columns, then one row each', async () => {
+    const header = async (...argv: string[]) => (await cli(...argv)).stdout.split('\n')[0];
+    expect(await header('api-key', 'list')).toBe('id\tname\tscopes\taccount_id\tcreated_at\tlast_used_at');
+    expect(await header('outbox', 'show')).toBe('id\tkind\trecipient_domain\tstatus\tattempts\tlast_error');
+    expect(await header('keys', 'list')).toBe('kid\tpurpose\talgorithm\tstate\tcreated_at\tretired_at');
+    expect(await header('migrations', 'show')).toBe('[X] applied, [ ] pending');
+    // Each row has as many columns as the header.
+    for (const argv of [['api-key', 'list'], ['outbox', 'show'], ['keys', 'list']]) {
+      const [head, ...rows] = (await cli(...argv)).stdout.trimEnd().split('\n');
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(row.split('\t').length).toBeLessThanOrEqual(head.split('\t').length);
+    }
+    // --json stays a bare array, for machines.
+    expect(Array.isArray(JSON.parse((await cli('api-key', 'list', '--json')).stdout))).toBe(true);
   });
 
   it('--help for every command (exit 0, on stdout); usage errors exit 2', async () => {

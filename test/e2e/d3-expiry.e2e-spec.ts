@@ -30,7 +30,7 @@ describeEachDatabase('D3 password expiry (A14)', (kind) => {
     ({ key } = await createApiKey(t, ['passwords:write']));
   });
 
-  it('A14 login works until expiryDate; after it, the right password gets 401 PASSWORD_EXPIRED and a wrong one the usual 401 (no oracle)', async () => {
+  it('A14 login works until expiryDate; after it, the right password gets 403 PASSWORD_CHANGE_REQUIRED and a wrong one the usual 401 (no oracle)', async () => {
     const { email, expiryDate } = await userWithPassword({ ...SEED_POLICY, maxAgeDays: 30 }, 'Expiring-Pw-1');
     expect(expiryDate).toBeGreaterThan(t.clock.nowMs() + 29 * DAY_MS);
     expect((await login(email, 'Expiring-Pw-1')).status).toBe(200);
@@ -40,8 +40,8 @@ describeEachDatabase('D3 password expiry (A14)', (kind) => {
 
     t.clock.advanceMinutes(2); // one minute after
     const expired = await login(email, 'Expiring-Pw-1');
-    expect(expired.status).toBe(401);
-    expect(expired.body.code).toBe('PASSWORD_EXPIRED');
+    expect(expired.status).toBe(403);
+    expect(expired.body.code).toBe('PASSWORD_CHANGE_REQUIRED');
     expect(JSON.stringify(expired.body)).not.toMatch(/"token"|access_token/);
 
     const wrong = await login(email, 'Wrong-Password-1');
@@ -53,7 +53,7 @@ describeEachDatabase('D3 password expiry (A14)', (kind) => {
   it('A14 after expiry the integrator can still replace the password (DELETE, then POST); the new one has a fresh expiryDate and logs in', async () => {
     const { userId, email, expiryDate } = await userWithPassword({ ...SEED_POLICY, maxAgeDays: 30 }, 'Expiring-Pw-2');
     t.clock.advance(expiryDate - t.clock.nowMs() + MINUTE_MS);
-    expect((await login(email, 'Expiring-Pw-2')).body.code).toBe('PASSWORD_EXPIRED');
+    expect((await login(email, 'Expiring-Pw-2')).body.code).toBe('PASSWORD_CHANGE_REQUIRED');
 
     await t.http.delete(`/v1/password/${userId}`).set('X-Api-Key', key).expect(204);
     expect((await create(userId, 'Expiring-Pw-2').expect(409)).body).toEqual({ errorCode: 'PASSWORD_KEY_ALREADY_IN_USE' }); // A13 still applies
@@ -69,7 +69,7 @@ describeEachDatabase('D3 password expiry (A14)', (kind) => {
   it('A14 after expiry the reset flow still works: a D5 code resets the password and login succeeds', async () => {
     const { email, expiryDate } = await userWithPassword({ ...SEED_POLICY, maxAgeDays: 30 }, 'Expiring-Pw-4');
     t.clock.advance(expiryDate - t.clock.nowMs() + MINUTE_MS);
-    expect((await login(email, 'Expiring-Pw-4')).body.code).toBe('PASSWORD_EXPIRED');
+    expect((await login(email, 'Expiring-Pw-4')).body.code).toBe('PASSWORD_CHANGE_REQUIRED');
 
     await t.http.post('/v1/auth/password-reset/request').send({ email }).expect(200);
     const code = extractCode(await receiveMail(t, smtp, email, (m) => /reset/i.test(m.subject)));

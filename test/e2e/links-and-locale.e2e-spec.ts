@@ -16,9 +16,10 @@ const OVERRIDE = {
   verification: 'https://acme.example.org/verify?code={code}',
   reset: 'https://acme.example.org/reset#code={code}',
   recovery: 'https://acme.example.org/recover#validation_code={code}',
+  sign_in: 'https://acme.example.org/sign-in',
 };
 const link = (template: string, code: string) => template.replace('{code}', encodeURIComponent(code));
-const NO_LINKS = { invitation: null, verification: null, reset: null, recovery: null };
+const NO_LINKS = { invitation: null, verification: null, reset: null, recovery: null, sign_in: null };
 
 describeEachDatabase('links in emails and user locale', (kind) => {
   let t: TestApp;

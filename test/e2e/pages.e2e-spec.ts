@@ -107,6 +107,16 @@ describeEachDatabase('Pages behind the email links', (kind) => {
       expect(res.text).toContain('action="/set-password"');
     });
 
+    it('marks the rules only the server checks as checked on submit, with nothing for the script to tick', async () => {
+      const { token } = await invited('Acme Rockets', { rejectUserInfo: true });
+      const res = await form('/set-password', { token }).expect(200);
+      const items = [...res.text.matchAll(/<li([^>]*)><span class="rule-text">([^<]*)<\/span>/g)].map((m) => ({ checked: m[1].includes('data-rule='), text: m[2] }));
+      expect(items.filter((i) => !i.checked).map((i) => i.text)).toEqual([
+        'not be a common or previously leaked password (checked when you submit)', 'not contain your name or email address (checked when you submit)',
+      ]);
+      expect(items.filter((i) => i.checked).every((i) => !i.text.includes('(checked when you submit)'))).toBe(true);
+    });
+
     it('shows an account named <script> as text, never as markup', async () => {
       const { token } = await invited('<script>alert(1)</script>');
       const res = await form('/set-password', { token }).expect(200);
@@ -246,13 +256,75 @@ describeEachDatabase('Pages behind the email links', (kind) => {
       const since = smtp.messages.length;
       const known = await form('/forgot-password', { email: ownerEmail }).expect(200);
       const unknown = await form('/forgot-password', { email: 'nobody-here@example.com' }).expect(200);
-      expect(known.text.replace(ownerEmail, 'X')).toBe(unknown.text.replace('nobody-here@example.com', 'X'));
+      expect(known.text.replaceAll(ownerEmail, 'X')).toBe(unknown.text.replaceAll('nobody-here@example.com', 'X'));
       expect(known.text).toContain('Check your email');
       await t.flushMail();
       const mail = await latestMail(t, smtp, ownerEmail, (m) => m.subject === 'Your password reset code', since);
       expect(mail.text).toMatch(/^https:\/\/id\.example\.test\/password-reset#code=\d{6}$/m);
       const recover = await form('/account/recover', { email: ownerEmail }).expect(200);
       expect(recover.text).toContain('Check your email');
+    });
+
+    it('the reset and the recovery email greet the person by first name, like the invitation', async () => {
+      const { ownerEmail } = await userWithPassword(); // createAccount names the owner Olive
+      for (const [path, subject] of [['/forgot-password', 'Your password reset code'], ['/account/recover', 'Recover your account']]) {
+        const since = smtp.messages.length;
+        await form(path, { email: ownerEmail }).expect(200);
+        await t.flushMail();
+        const mail = await latestMail(t, smtp, ownerEmail, (m) => m.subject === subject, since);
+        expect(mail.text.split('\n')[0]).toBe('Hello Olive,');
+        expect(mail.html).toContain('Hello Olive,');
+      }
+    });
+
+    it('"Check your email" carries a form that sends another email to the same address', async () => {
+      const { ownerEmail } = await userWithPassword();
+      const since = smtp.messages.length;
+      const sent = await form('/forgot-password', { email: ownerEmail }).expect(200);
+      expect(sent.text).toMatch(/<form method="post" action="\/forgot-password" id="resend" data-cooldown="60" novalidate>/);
+      const hidden = /<input type="hidden" name="email" value="([^"]+)">/.exec(sent.text)![1];
+      expect(hidden).toBe(ownerEmail);
+      // What the button posts: the same address again; a second code is mailed (within the address's mail cap).
+      await form('/forgot-password', { email: hidden }).expect(200);
+      await t.flushMail();
+      const mails = smtp.messages.slice(since).filter((m) => m.to === ownerEmail && m.subject === 'Your password reset code');
+      expect(mails).toHaveLength(2);
+    });
+
+    it('the two request pages say what each is for: a short code to type, or a link that works longer', async () => {
+      const forgot = await t.http.get('/forgot-password').expect(200);
+      expect(forgot.text).toContain('Forgot your password?');
+      expect(forgot.text).toContain('type the code in on any device. Both expire in 15 minutes.');
+      expect(forgot.text).toContain('<a href="/account/recover">Need more time? Recover your account instead, with a link that works for 1 hour.</a>');
+      expect(forgot.text).toContain('<a href="/password-reset">Already have a code? Enter it here.</a>');
+      const recover = await t.http.get('/account/recover').expect(200);
+      expect(recover.text).toContain('Locked out of your account?');
+      expect(recover.text).toContain('It works for 1 hour and has no code to type in');
+      expect(recover.text).toContain('<a href="/forgot-password">Reading your email on another device?');
+      expect(recover.text).not.toContain('Already have a code?');
+    });
+
+    it('no email or page offers to take a secret longer than 12 characters typed in (invitation, D4); short ones are offered', async () => {
+      const { ownerEmail, token } = await invited();
+      expect(token.length).toBeGreaterThan(12);
+      const invitation = await latestMail(t, smtp, ownerEmail, (m) => /invited/.test(m.subject));
+      expect(invitation.text).not.toMatch(/enter this code/i);
+      expect(invitation.text).toContain('If the page asks for the code, copy it from here and paste it in:');
+      await t.http.post('/accounts/set-password').send({ token, password: GOOD_PASSWORD }).expect(200);
+      const d4 = await validationCode(ownerEmail);
+      expect(d4.length).toBeGreaterThan(12);
+      const recovery = await latestMail(t, smtp, ownerEmail, (m) => m.subject === 'Recover your account');
+      expect(recovery.text).not.toMatch(/enter this code/i);
+      for (const path of ['/set-password', '/account/reset']) {
+        const page = await t.http.get(path).expect(200);
+        expect(page.text).toContain('Open the link in the email we sent you to continue. If this page opened without it, paste the code from the email here.');
+        expect(page.text).not.toMatch(/Enter the (invitation )?code/);
+      }
+      const d5 = await resetCode(ownerEmail);
+      expect(d5).toHaveLength(6);
+      const reset = await latestMail(t, smtp, ownerEmail, (m) => m.subject === 'Your password reset code');
+      expect(reset.text).toContain('If the link does not work, enter this code on the page instead:');
+      expect((await t.http.get('/password-reset').expect(200)).text).toContain('Enter the code from your password reset email to continue.');
     });
 
     it('refuses an empty or malformed address beside the field', async () => {

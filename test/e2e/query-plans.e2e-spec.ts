@@ -29,7 +29,7 @@ import { startTestApp, TestApp } from './support/test-app';
 /** Tables whose size grows with users, accounts, keys or traffic. */
 const GROWING_TABLES = [
   'accounts', 'users', 'credentials', 'password_history', 'one_time_tokens', 'one_time_token_networks', 'refresh_tokens',
-  'api_keys', 'mail_outbox', 'attempt_counters', 'recovery_requests', 'audit_events', 'login_known_networks', 'webhooks', 'webhook_deliveries',
+  'api_keys', 'mail_outbox', 'attempt_counters', 'attempt_reservations', 'recovery_requests', 'audit_events', 'login_known_networks', 'webhooks', 'webhook_deliveries',
 ];
 /**
  * Tables left out on purpose, with the reason:

@@ -89,16 +89,19 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       await login(account.ownerEmail, 'Cafe\u0301-Cre\u0300me-7').expect(200);
     });
 
-    it('A14 an expired password: 401 PASSWORD_EXPIRED only after the correct password', async () => {
+    // CONTRACT.md "Third round": a password due for change gives no session but a change token, only after the correct password.
+    it('A14 an expired password: 403 PASSWORD_CHANGE_REQUIRED with a change token only after the correct password', async () => {
       const { email } = await member({ maxAgeDays: 1 });
       await login(email, GOOD_PASSWORD).expect(200);
       t.clock.advanceDays(1);
       t.clock.advance(60_000);
-      const expired = await login(email, GOOD_PASSWORD).expect(401);
+      const expired = await login(email, GOOD_PASSWORD).expect(403);
       expect(expired.body).toEqual({
-        statusCode: 401, error: 'Unauthorized', code: 'PASSWORD_EXPIRED',
-        message: 'The password has expired. Reset it with POST /v1/auth/password-reset/request or POST /api/v2/account/recover/.',
+        statusCode: 403, error: 'Forbidden', code: 'PASSWORD_CHANGE_REQUIRED', reason: 'expired',
+        message: 'The password must be changed before signing in: send the new one to POST /users/me/password with Authorization: Bearer <change_token>.',
+        change_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/), expires_in: 600,
       });
+      expect(JSON.stringify(expired.body)).not.toMatch(/access_token|refresh_token/);
       expect((await login(email, 'Wrong-Pass-1!').expect(401)).body).toEqual(INVALID_CREDENTIALS);
     });
 
@@ -109,10 +112,12 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       expect((await login(email, 'Wrong-Pass-1!').expect(401)).body).toEqual(INVALID_CREDENTIALS);
     });
 
-    it('a deactivated user cannot log in (same 401)', async () => {
+    // CONTRACT.md "Third round": a disabled user's right password is 403 USER_DISABLED; a wrong one stays the usual 401.
+    it('a disabled user cannot log in: 403 USER_DISABLED only after the correct password, the same 401 otherwise', async () => {
       const { userId, email } = await member();
       await t.dataSource.getRepository(User).update({ id: userId }, { isActive: false });
-      expect((await login(email, GOOD_PASSWORD).expect(401)).body).toEqual(INVALID_CREDENTIALS);
+      expect((await login(email, GOOD_PASSWORD).expect(403)).body).toMatchObject({ statusCode: 403, code: 'USER_DISABLED' });
+      expect((await login(email, 'Wrong-Pass-1!').expect(401)).body).toEqual(INVALID_CREDENTIALS);
     });
 
     it('rehashes on login when the stored hash has another cost, and the password keeps working', async () => {
@@ -232,7 +237,7 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       const res = await me(session.access_token).expect(200);
       expect(Object.keys(res.body)).toEqual(['data']);
       expect(Object.keys(res.body.data).sort()).toEqual(
-        ['account_id', 'created_at', 'email', 'first_name', 'has_password', 'is_active', 'is_admin', 'is_email_verified', 'last_name', 'locale', 'role', 'updated_at', 'user_id'],
+        ['account_id', 'created_at', 'disabled', 'email', 'first_name', 'has_password', 'is_active', 'is_admin', 'is_email_verified', 'last_name', 'locale', 'role', 'updated_at', 'user_id'],
       );
       expect(res.body.data).toMatchObject({ user_id: userId, account_id: accountId, email, has_password: true, is_active: true });
       expect(JSON.stringify(res.body)).not.toMatch(/\$2[aby]\$/);

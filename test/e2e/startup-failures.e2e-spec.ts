@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ensureBuilt, MAIN } from './support/built-service';
 
@@ -67,6 +69,25 @@ describe('start-up failures name the setting at fault', () => {
     const outcome = await run({ DATABASE_URL: url });
     expect(outcome.code).toBe(1);
     expectOneLineNaming(outcome, 'DATABASE_URL', reason);
+  });
+
+  it('a port in use: one fatal line naming PORT and the port, exit 1', async () => {
+    // Another process holds the port, on every interface as the service would listen.
+    const holder = createServer();
+    await new Promise<void>((done) => holder.listen(0, done));
+    const port = (holder.address() as AddressInfo).port;
+    const data = mkdtempSync(join(tmpdir(), 'pls-startup-data-'));
+    try {
+      const outcome = await run({ PORT: String(port), DATABASE_URL: `sqlite:${join(data, 'app.db')}` });
+      expect(outcome.code).toBe(1);
+      expectOneLineNaming(outcome, 'PORT', new RegExp(`"msg":"PORT: port ${port} is already in use \\(EADDRINUSE\\)`));
+      const fatal = outcome.lines.filter((l) => l.includes('"level":60'));
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]).not.toContain('start-up failed');
+    } finally {
+      await new Promise((done) => holder.close(done));
+      rmSync(data, { recursive: true, force: true });
+    }
   });
 
   it('an unreadable DATABASE_SSL_CA: one line naming it, exit 78 (configuration)', async () => {

@@ -44,12 +44,22 @@ export class PrivatePostgres {
     const port = await freePort();
     const server = new PrivatePostgres(bin, dir, port, runAs);
     server.run('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-    server.run('pg_ctl', [
-      '-D', join(dir, 'data'), '-l', join(dir, 'server.log'), '-w', '-t', '30',
-      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+    server.launch();
+    return server;
+  }
+
+  /** Stops the server as an operator would (`pg_ctl stop -m fast`: every session is ended at once), keeping its data. */
+  shutDown(mode: 'fast' | 'immediate' = 'fast'): void {
+    this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', mode, '-w', '-t', '30', 'stop']);
+  }
+
+  /** Starts the server again on the same port and data after shutDown(); returns once it accepts connections (pg_ctl -w). */
+  launch(): void {
+    this.run('pg_ctl', [
+      '-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-w', '-t', '30',
+      '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
       'start',
     ]);
-    return server;
   }
 
   /** DATABASE_URL for the server's default database. */

@@ -1,13 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
-import { IsLinkTemplate, LINK_KINDS, LINK_TEMPLATE_MAX_LENGTH, LinkOverrides } from '../../common/link-template';
+import { IsLinkTemplate, IsSignInUrl, LINK_KINDS, LINK_TEMPLATE_MAX_LENGTH } from '../../common/link-template';
+import type { AccountLinks } from '../account.entity';
 
 const template = (example: string, description: string) => ({ type: String, nullable: true, maxLength: LINK_TEMPLATE_MAX_LENGTH, example, description });
 
 /**
- * An account's own link templates for its users' emails: absolute http(s) URLs containing `{code}`
- * exactly once, which is replaced by the URL-encoded secret. A kind left out or null uses the
- * configured template (INVITATION_LINK, VERIFICATION_LINK, RESET_LINK, RECOVERY_LINK).
+ * An account's own links: the templates of its users' emails, absolute http(s) URLs containing `{code}`
+ * exactly once, which is replaced by the URL-encoded secret (a kind left out or null uses the
+ * configured template: INVITATION_LINK, VERIFICATION_LINK, RESET_LINK, RECOVERY_LINK); and `sign_in`,
+ * where its users sign in, an absolute http(s) URL without `{code}` that the success pages link to
+ * (left out or null: SIGN_IN_URL, or no link when that is unset).
  */
 export class AccountLinksDto {
   @ApiPropertyOptional(template('https://app.example.com/welcome#token={code}', 'Invitation (D1 set-password token)'))
@@ -25,6 +28,10 @@ export class AccountLinksDto {
   @ApiPropertyOptional(template('https://app.example.com/recover#validation_code={code}', 'Account recovery (D4 validation code)'))
   @IsOptional() @IsString() @IsLinkTemplate()
   recovery?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: LINK_TEMPLATE_MAX_LENGTH, format: 'uri', example: 'https://app.example.com/sign-in', description: 'Where the users sign in: the pages\' success pages ("Your password is set") link to it. An absolute http(s) URL without `{code}`; null: SIGN_IN_URL, or no link.' })
+  @IsOptional() @IsString() @IsSignInUrl()
+  sign_in?: string | null;
 }
 
 /** The stored templates of an account, every kind present: null means the configured template applies. */
@@ -33,14 +40,19 @@ export class AccountLinksResponseDto {
   @ApiProperty({ type: String, nullable: true, example: null }) verification: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'https://app.acme.example/reset#code={code}' }) reset: string | null;
   @ApiProperty({ type: String, nullable: true, example: null }) recovery: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uri', example: 'https://app.acme.example/sign-in', description: 'Where the users sign in (null: SIGN_IN_URL, or no link)' }) sign_in: string | null;
 
-  static from(links: LinkOverrides | null): AccountLinksResponseDto {
-    return { invitation: links?.invitation ?? null, verification: links?.verification ?? null, reset: links?.reset ?? null, recovery: links?.recovery ?? null };
+  static from(a: AccountLinks): AccountLinksResponseDto {
+    const links = a.links;
+    return {
+      invitation: links?.invitation ?? null, verification: links?.verification ?? null, reset: links?.reset ?? null, recovery: links?.recovery ?? null,
+      sign_in: a.signInUrl ?? null,
+    };
   }
 }
 
-/** What is stored: only the kinds given, or null when none is. */
-export function storedLinks(dto: AccountLinksDto | undefined | null): LinkOverrides | null {
+/** What is stored: only the kinds given (or null when none is), and the sign-in address or null. */
+export function storedLinks(dto: AccountLinksDto | undefined | null): AccountLinks {
   const entries = LINK_KINDS.flatMap((kind) => (typeof dto?.[kind] === 'string' ? [[kind, dto[kind]] as const] : []));
-  return entries.length ? Object.fromEntries(entries) : null;
+  return { links: entries.length ? Object.fromEntries(entries) : null, signInUrl: typeof dto?.sign_in === 'string' ? dto.sign_in : null };
 }

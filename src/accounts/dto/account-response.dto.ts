@@ -17,8 +17,8 @@ export class AccountDto {
   @ApiProperty({ format: 'uuid', example: '3f6c2a4e-8b1d-4c5e-9a7f-2d4b6e8f0a13' }) account_id: string;
   @ApiProperty({ description: "The account's name", example: 'Acme Logistics GmbH' }) account: string;
   @ApiProperty({ type: PasswordPolicyDto }) passwordPolicy: PasswordPolicy;
-  /** The account's own link templates for its users' emails; null: the configured template. */
-  @ApiProperty({ type: AccountLinksResponseDto, description: "The account's own link templates for its users' emails; null: the configured template." }) links: AccountLinksResponseDto;
+  /** The account's own link templates for its users' emails and its sign-in address; null: the configured one. */
+  @ApiProperty({ type: AccountLinksResponseDto, description: "The account's own link templates for its users' emails, and where its users sign in (`sign_in`); null: the configured one." }) links: AccountLinksResponseDto;
   /** Anyone may join by self sign-up. */
   @ApiProperty({ type: Boolean, description: 'Anyone may join by self sign-up (POST /auth/signup with this account_id).', example: false }) selfSignUp: boolean;
   /** Email domains whose addresses may join by self sign-up. */
@@ -28,7 +28,7 @@ export class AccountDto {
 
   static from(a: Account): AccountDto {
     return {
-      account_id: a.id, account: a.name, passwordPolicy: a.passwordPolicy, links: AccountLinksResponseDto.from(a.links),
+      account_id: a.id, account: a.name, passwordPolicy: a.passwordPolicy, links: AccountLinksResponseDto.from(a),
       selfSignUp: a.selfSignUp, signUpDomains: [...a.signUpDomains],
       created_at: a.createdAt.toISOString(), updated_at: a.updatedAt.toISOString(),
     };
@@ -36,4 +36,10 @@ export class AccountDto {
 }
 export class AccountEnvelopeDto {
   @ApiProperty({ type: AccountDto }) data: AccountDto;
+}
+
+/** One page of `GET /accounts`, newest first. */
+export class AccountPageDto {
+  @ApiProperty({ type: [AccountDto] }) data: AccountDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.', example: null }) next: string | null;
 }

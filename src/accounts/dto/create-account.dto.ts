@@ -20,7 +20,7 @@ export class CreateAccountDto {
   @IsOptional() @IsObject() @ValidateNested() @Type(() => PasswordPolicyDto)
   passwordPolicy?: PasswordPolicyDto;
 
-  /** The account's own link templates for its users' emails (`{code}` once in each); left out: the configured ones. */
+  /** The account's own link templates for its users' emails (`{code}` once in each) and sign-in address; left out: the configured ones. */
   @ApiPropertyOptional({ type: AccountLinksDto })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => AccountLinksDto)
   links?: AccountLinksDto;

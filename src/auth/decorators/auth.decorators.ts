@@ -8,7 +8,7 @@ export const AUTH_METADATA = 'pls:auth';
 export type AuthRequirement = { kind: 'public' } | { kind: 'action'; action: Action };
 
 /** Passport strategies for bearer JWTs (registered in the auth module), by the credential an action takes. */
-export type BearerStrategy = 'jwt-access' | 'jwt-verification';
+export type BearerStrategy = 'jwt-access' | 'jwt-verification' | 'jwt-change';
 
 export const API_KEY_SECURITY = 'api-key';
 export const BEARER_SECURITY = 'bearer';

@@ -7,6 +7,18 @@ export class ServiceErrorDto {
   @ApiProperty({ example: 'INVALID_CREDENTIALS' }) code: string;
   @ApiProperty({ example: 'Invalid email or password.' }) message: string;
   @ApiPropertyOptional({ type: [String], description: 'The fields at fault (400), one sentence each.', example: ['email must be an email'] }) details?: string[];
+  /** PASSWORD_POLICY_VIOLATION: every rule the password breaks. */
+  @ApiPropertyOptional({ type: () => [PolicyViolationDto], description: 'PASSWORD_POLICY_VIOLATION: every rule the password breaks.' }) violations?: PolicyViolationDto[];
+  /** PASSWORD_CHANGE_REQUIRED: why (`expired`, `temporary`), the change token and its lifetime in seconds. */
+  @ApiPropertyOptional({ enum: ['expired', 'temporary'], type: String, description: 'PASSWORD_CHANGE_REQUIRED: why the password is due.' }) reason?: string;
+  @ApiPropertyOptional({ type: String, description: 'PASSWORD_CHANGE_REQUIRED: the change token, for POST /users/me/password only (one use).' }) change_token?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'PASSWORD_CHANGE_REQUIRED: seconds the change token lives.', example: 600 }) expires_in?: number;
+}
+
+/** One broken rule of the password policy. */
+export class PolicyViolationDto {
+  @ApiProperty({ enum: ['minLength', 'maxLength', 'requiredClass', 'minClasses', 'common', 'userInfo', 'history'], type: String, example: 'minLength' }) rule: string;
+  @ApiProperty({ example: 'Password must be at least 8 characters long.' }) message: string;
 }
 
 const envelope = (statusCode: number, error: string, code: string, message: string, details?: string[]) => ({
@@ -17,8 +29,12 @@ const envelope = (statusCode: number, error: string, code: string, message: stri
 export const SERVICE_EXAMPLES = {
   request: envelope(400, 'Bad Request', 'REQUEST_INVALID', 'The request body is invalid.', ['email is not a valid email address.']),
   invalidCredentials: envelope(401, 'Unauthorized', 'INVALID_CREDENTIALS', 'Invalid email or password.'),
-  passwordExpired: envelope(401, 'Unauthorized', 'PASSWORD_EXPIRED',
-    'The password has expired. Reset it with POST /v1/auth/password-reset/request or POST /api/v2/account/recover/.'),
+  passwordChangeRequired: {
+    ...envelope(403, 'Forbidden', 'PASSWORD_CHANGE_REQUIRED',
+      'The password must be changed before signing in: send the new one to POST /users/me/password with Authorization: Bearer <change_token>.'),
+    reason: 'temporary', change_token: 'eyJhbGciOiJFUzI1NiIsImtpZCI6InNpZy0uLi4iLCJ0eXAiOiJwYXNzd29yZC1jaGFuZ2Urand0In0.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl', expires_in: 600,
+  },
+  userDisabled: envelope(403, 'Forbidden', 'USER_DISABLED', 'This user is disabled.'),
   loginDisabled: envelope(409, 'Conflict', 'PASSWORD_LOGIN_DISABLED', "The user's account does not use passwords."),
   invalidRefresh: envelope(401, 'Unauthorized', 'INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or revoked.'),
   unauthenticated: envelope(401, 'Unauthorized', 'UNAUTHENTICATED', 'Authentication is required: send X-Api-Key or Authorization: Bearer <token>.'),

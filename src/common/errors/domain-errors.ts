@@ -113,9 +113,24 @@ export class RoleConflictError extends DomainError {
 export class InvalidCredentialsError extends DomainError {
   readonly code = 'INVALID_CREDENTIALS';
 }
-/** The password was right but has expired; only said after a correct password (SECURITY.md A14). */
-export class PasswordExpiredError extends DomainError {
-  readonly code = 'PASSWORD_EXPIRED';
+/**
+ * The password was right but is due for change: older than the policy's maxAgeDays (SECURITY.md A14) or
+ * set as temporary by an administrator (F5). Only said after a correct password. Carries the change
+ * token (for POST /users/me/password only) and its lifetime in seconds, which the answer hands over.
+ */
+export class PasswordChangeRequiredError extends DomainError {
+  readonly code = 'PASSWORD_CHANGE_REQUIRED';
+  constructor(readonly reason: 'expired' | 'temporary', readonly changeToken: string, readonly expiresInSeconds: number) {
+    super('password change required');
+  }
+}
+/** The password was right but an administrator disabled the user; only said after a correct password. */
+export class UserDisabledError extends DomainError {
+  readonly code = 'USER_DISABLED';
+}
+/** POST /users/me/password: the current password given is wrong (counted as a failed login). */
+export class InvalidCurrentPasswordError extends DomainError {
+  readonly code = 'INVALID_CURRENT_PASSWORD';
 }
 /** A refresh token that is unknown, expired, revoked or already rotated. */
 export class InvalidRefreshTokenError extends DomainError {
@@ -127,6 +142,10 @@ export class InvalidPolicyError extends DomainError {
   constructor(readonly problems: string[]) {
     super('invalid password policy');
   }
+}
+/** Erasing the one owner of an account (transfer ownership first). */
+export class LastOwnerError extends DomainError {
+  readonly code = 'LAST_OWNER';
 }
 /** Sign-up into an account that does not allow self sign-up for this address (CONTRACT.md "No escalation"). */
 export class SignUpClosedError extends DomainError {

@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
 import { AppMetrics } from '../../metrics/app-metrics';
 import { AuditTrail } from '../audit-trail';
-import { clientKey } from '../client-ip';
+import { clientAddress, clientKey } from '../client-ip';
 import { Clock } from '../clock';
 import { RateLimitedError } from '../errors/domain-errors';
 import { CALLER_IDENTIFIERS, CallerIdentifier, RateLimitedCaller } from './caller-identity';
@@ -89,7 +89,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
       .record(null, {
         type: 'rate_limit.hit',
         actor: caller ? { kind: 'api_key', id: caller.keyId } : { kind: 'anonymous' },
-        clientIp: req.ip ?? null,
+        clientIp: clientAddress(req.ip),
         outcome: 'limited',
         details: {
           tracker: caller ? caller.kind : 'address',

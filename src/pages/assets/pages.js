@@ -2,9 +2,13 @@
  * The pages' own script (served from our origin; no inline code, nothing from elsewhere).
  * 1. A link's secret is in the URL fragment, which browsers never send: read it, take it out of the
  *    address bar and the history, and post it (step=open) to show the account and its rules.
- * 2. Tick the password rules off as the person types; say when the two passwords differ.
- * 3. Move the focus to the list of problems after a refused submit, so screen readers announce it.
- * Everything also works without this script: the person types the code from the email.
+ * 2. Tick the password rules off as the person types (only the rules checked here: the others say they
+ *    are checked on submit); say when the two passwords differ.
+ * 3. Move the focus to the list of problems after a refused submit, so screen readers announce it; take
+ *    a field's refusal away (beside it and in the list) as soon as the person edits that field.
+ * 4. "Check your email": offer another email once the cool-down has passed.
+ * Everything also works without this script: the person types or pastes the code from the email, a
+ * refusal stays until the next submit, and another email can be asked for at once.
  */
 (function () {
   'use strict';
@@ -86,6 +90,62 @@
     password.addEventListener('input', check);
   }
 
+  /** The first edit of a refused field takes its refusal away: beside the field, in its description and in the summary. */
+  function clearRefusalsOnEdit() {
+    var inputs = document.querySelectorAll('input[aria-invalid="true"]');
+    for (var i = 0; i < inputs.length; i++) watch(inputs[i]);
+
+    function watch(input) {
+      input.addEventListener('input', function clear() {
+        input.removeEventListener('input', clear);
+        var field = input.closest('.field');
+        var gone = [];
+        var errors = field ? field.querySelectorAll('.field-error') : [];
+        for (var j = 0; j < errors.length; j++) {
+          // The confirmation's message stays in place (emptied): the live check writes into it.
+          if (errors[j].hasAttribute('data-mismatch')) {
+            errors[j].textContent = '';
+          } else {
+            gone.push(errors[j].id);
+            errors[j].parentNode.removeChild(errors[j]);
+          }
+        }
+        if (field) field.classList.remove('invalid');
+        input.removeAttribute('aria-invalid');
+        var described = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (id) { return id && gone.indexOf(id) < 0; });
+        if (described.length) input.setAttribute('aria-describedby', described.join(' '));
+        else input.removeAttribute('aria-describedby');
+        dropFromSummary(input.id);
+      });
+    }
+
+    function dropFromSummary(id) {
+      var summary = document.getElementById('error-summary');
+      if (!summary) return;
+      var links = summary.querySelectorAll('a[href="#' + id + '"]');
+      for (var k = 0; k < links.length; k++) {
+        var item = links[k].closest('li');
+        if (item) item.parentNode.removeChild(item);
+      }
+      if (!summary.querySelector('li')) summary.parentNode.removeChild(summary);
+    }
+  }
+
+  /** "Check your email": the form for another email appears once the cool-down (data-cooldown, seconds) has passed. */
+  function resendAfterCooldown() {
+    var form = document.getElementById('resend');
+    var note = document.getElementById('resend-note');
+    var seconds = form ? Number(form.getAttribute('data-cooldown')) : 0;
+    if (!form || !note || !(seconds > 0)) return;
+    var ready = note.textContent;
+    form.hidden = true;
+    note.textContent = note.getAttribute('data-wait');
+    setTimeout(function () {
+      note.textContent = ready;
+      form.hidden = false;
+    }, seconds * 1000);
+  }
+
   function start() {
     var codeForm = document.querySelector('form[data-code-form]');
     if (codeForm) {
@@ -93,8 +153,11 @@
       // A link pasted into a tab that already shows this page only changes the fragment: no new load.
       window.addEventListener('hashchange', function () { secretFromFragment(codeForm); });
     }
+    // Before liveConfirm: a refusal is taken away first, then the live check may say its own.
+    clearRefusalsOnEdit();
     liveRules();
     liveConfirm();
+    resendAfterCooldown();
     var summary = document.getElementById('error-summary');
     if (summary) summary.focus();
   }

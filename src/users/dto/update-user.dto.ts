@@ -22,4 +22,12 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ type: Boolean, example: false })
   @IsOptional() @IsBoolean()
   isAdmin?: boolean;
+
+  /**
+   * Disabled: every session ends, outstanding invitation, verification and recovery secrets die, login with
+   * the right password answers 403 USER_DISABLED, recovery mails nothing. False enables the user again.
+   */
+  @ApiPropertyOptional({ type: Boolean, example: true })
+  @IsOptional() @IsBoolean()
+  disabled?: boolean;
 }

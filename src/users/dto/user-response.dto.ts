@@ -12,6 +12,8 @@ export class UserResponseDto {
   @ApiProperty({ nullable: true, type: String, example: 'Doe' }) last_name: string | null;
   @ApiProperty({ example: true }) is_email_verified: boolean;
   @ApiProperty({ example: true }) is_active: boolean;
+  /** Disabled by an administrator (PATCH /users/{id} {"disabled":true}): cannot sign in, no mail, no password set. */
+  @ApiProperty({ example: false, description: 'Disabled by an administrator: cannot sign in or reset, and is sent nothing.' }) disabled: boolean;
   @ApiProperty({ example: false }) has_password: boolean;
   /** The language the user is written to in; null when not chosen. */
   @ApiProperty({ nullable: true, type: String, enum: SUPPORTED_LOCALES, example: 'de', description: 'The language the user is written to in; null when not chosen.' }) locale: string | null;
@@ -31,6 +33,7 @@ export class UserResponseDto {
       last_name: user.lastName,
       is_email_verified: user.isEmailVerified,
       is_active: user.isActive,
+      disabled: !user.isActive,
       has_password: hasPassword,
       locale: user.locale ?? null,
       role: user.role,

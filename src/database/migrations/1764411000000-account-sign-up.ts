@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * may join). Both default to closed: existing accounts accept no self sign-up until an admin opens them.
  * Plain `ALTER TABLE … ADD/DROP COLUMN` (see 1764340000000-links-and-locale.ts for why not addColumn).
  */
-export class AccountSignUp1764410000000 implements MigrationInterface {
-  name = 'AccountSignUp1764410000000';
+export class AccountSignUp1764411000000 implements MigrationInterface {
+  name = 'AccountSignUp1764411000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE accounts ADD COLUMN self_sign_up boolean NOT NULL DEFAULT false');
