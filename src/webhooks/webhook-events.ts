@@ -42,7 +42,7 @@ export interface WebhookMessage {
  *   `replaced` (false: the user's first password). An imported hash is `password.set` with `via: "import"`.
  * - `password.removed`: `via` (`integrator`: D3's DELETE).
  * - `user.created`: `via` (`account`: the owner of a new account, `invitation`, `signup`).
- * - `sessions.revoked`: `reason` (`password_set`, `password_imported`, `password_removed`, `admin`, …) and `sessions` (how many ended).
+ * - `sessions.revoked`: `reason` (`password_set`, `password_imported`, `password_removed`, `user_disabled`, `admin`) and `sessions` (how many ended).
  * - `user.disabled`, `user.enabled`, `user.deleted`: the ids only.
  */
 export function webhookMessageOf(event: Recorded): WebhookMessage | null {

@@ -7,7 +7,7 @@ import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { ReceivedHook, WebhookReceiver } from '../support/webhook-receiver';
 import { describeEachDatabase } from './support/databases';
 import {
-  admin, createAccount, createUser, failInsertsInto, GOOD_PASSWORD, hasPassword, latestMail, randomClientIp, setPasswordWithInvitation, signUpAndVerify, sql, uniqueEmail,
+  admin, createAccount, createUser, failInsertsInto, GOOD_PASSWORD, hasPassword, latestMail, loginAs, randomClientIp, setPasswordWithInvitation, signUpAndVerify, sql, uniqueEmail,
 } from './support/factories';
 import { ADMIN_KEY, startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
 
@@ -143,6 +143,29 @@ describeEachDatabase('webhooks: delivery to a real receiver, signed by Standard 
       await t.http.delete(`/users/${signedUp}/sessions`).set(admin).expect(204);
       want('sessions.revoked', signedUp, 'admin');
 
+      // Signed in, the user changes the password: password.set (change); the session it signed in with ends: sessions.revoked (password_set).
+      const session = await loginAs(t, invited.email, `D5-${GOOD_PASSWORD}`);
+      const changed = await t.http.post('/users/me/password').set({ Authorization: `Bearer ${session.access_token}` })
+        .send({ current_password: `D5-${GOOD_PASSWORD}`, new_password: `Changed-${GOOD_PASSWORD}` }).expect(200);
+      used.push(session.access_token, session.refresh_token, `Changed-${GOOD_PASSWORD}`, changed.body.data.access_token, changed.body.data.refresh_token);
+      want('password.set', invited.userId, 'change');
+      want('sessions.revoked', invited.userId, 'password_set');
+
+      // An administrator sets a temporary password, then an ordinary one: password.set (temporary, admin).
+      await t.http.put(`/users/${integrated.userId}/password`).set(admin).send({ password: `Temporary-${GOOD_PASSWORD}`, temporary: true }).expect(200);
+      want('password.set', integrated.userId, 'temporary');
+      await t.http.put(`/users/${integrated.userId}/password`).set(admin).send({ password: `Ordinary-${GOOD_PASSWORD}`, temporary: false }).expect(200);
+      want('password.set', integrated.userId, 'admin');
+      used.push(`Temporary-${GOOD_PASSWORD}`, `Ordinary-${GOOD_PASSWORD}`);
+
+      // The end of a user's life: disabled, enabled, erased.
+      await t.http.patch(`/users/${signedUp}`).set(admin).send({ disabled: true }).expect(200);
+      want('user.disabled', signedUp, '');
+      await t.http.patch(`/users/${signedUp}`).set(admin).send({ disabled: false }).expect(200);
+      want('user.enabled', signedUp, '');
+      await t.http.delete(`/users/${integrated.userId}`).set(admin).expect(204);
+      want('user.deleted', integrated.userId, '');
+
       for (const row of await sql<{ hash: string }>(t, 'SELECT hash FROM credentials UNION ALL SELECT hash FROM password_history')) used.push(row.hash);
       for (const mail of smtp.messages) {
         const code = /^Code: (\S+)$/m.exec(mail.text ?? '');
@@ -152,7 +175,7 @@ describeEachDatabase('webhooks: delivery to a real receiver, signed by Standard 
       await eventually('every expected event at the receiver', async () => receiver.at('/all').length, (n) => n >= expected.length);
     });
 
-    it('each arrives once, verifies with the standardwebhooks library, and says the user, the account and how (CONTRACT.md "Webhooks")', () => {
+    it('each type arrives once per change, verifies with the standardwebhooks library, and says the user, the account and how (CONTRACT.md "Webhooks")', () => {
       const heard = receiver.at('/all').map((r) => {
         const body = verified(hook.secret, r) as { type: string; timestamp: string; data: Record<string, unknown> };
         expect(Object.keys(body).sort()).toEqual(['data', 'timestamp', 'type']);
@@ -165,7 +188,11 @@ describeEachDatabase('webhooks: delivery to a real receiver, signed by Standard 
       const order = (a: { type: string; user: string; detail: string }, b: typeof a) => `${a.type}${a.user}${a.detail}`.localeCompare(`${b.type}${b.user}${b.detail}`);
       expect(heard.sort(order)).toEqual([...expected].sort(order));
       expect(new Set(receiver.at('/all').map((r) => r.headers['webhook-id'])).size).toBe(expected.length);
-      expect(new Set(heard.map((h) => h.type))).toEqual(new Set(['user.created', 'password.set', 'password.removed', 'sessions.revoked']));
+      // Every type of CONTRACT.md "Webhooks", and every way a password is set.
+      expect(new Set(heard.map((h) => h.type))).toEqual(new Set(['user.created', 'password.set', 'password.removed', 'sessions.revoked', 'user.disabled', 'user.enabled', 'user.deleted']));
+      expect(new Set(heard.filter((h) => h.type === 'password.set').map((h) => h.detail))).toEqual(
+        new Set(['invitation', 'verification', 'integrator', 'recovery', 'reset', 'change', 'temporary', 'admin', 'import']),
+      );
     });
 
     it('I1: no body and no header holds a password, code, token, API key, hash, webhook secret or email address, of any type', () => {
