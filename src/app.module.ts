@@ -28,6 +28,7 @@ import { PasswordModule } from './password/password.module';
 import { PasswordResetModule } from './password-reset/password-reset.module';
 import { PagesModule } from './pages/pages.module';
 import { ClientTokenCallerIdentifier } from './oauth/client-token-caller.identifier';
+import { PasswordExpiryModule } from './password-expiry/password-expiry.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
@@ -73,6 +74,7 @@ export class AppModule {
         PagesModule,
         HealthModule,
         MetricsModule,
+        PasswordExpiryModule,
       ],
       providers: [
         { provide: HTTP_LOGGER, useFactory: () => createHttpLogger(logger) },

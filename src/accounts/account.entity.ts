@@ -13,6 +13,8 @@ export class Account {
   @Column({ type: 'simple-json', nullable: true }) links: LinkOverrides | null;
   /** Where this account's users sign in (`links.sign_in`); null: SIGN_IN_URL, or no link. The success pages link to it. */
   @Column({ name: 'sign_in_url', type: 'varchar', length: 2048, nullable: true }) signInUrl: string | null;
+  /** Where this account's users change their password (`links.change_password`); null: the service's reset page. The notices link to it. */
+  @Column({ name: 'change_password_url', type: 'varchar', length: 2048, nullable: true }) changePasswordUrl: string | null;
   /** Anyone may join with POST /auth/signup and this account's id (default: closed). */
   @Column({ name: 'self_sign_up', type: 'boolean', default: false }) selfSignUp: boolean;
   /** Email domains (lower case, IDNs as punycode) whose addresses may join even when selfSignUp is off. */
@@ -21,5 +23,5 @@ export class Account {
   @TimeColumn('updated_at') updatedAt: Date;
 }
 
-/** What an account keeps of its links: its email templates (null: the configured ones) and its sign-in address. */
-export type AccountLinks = Pick<Account, 'links' | 'signInUrl'>;
+/** What an account keeps of its links: its email templates (null: the configured ones), its sign-in and change-password addresses. */
+export type AccountLinks = Pick<Account, 'links' | 'signInUrl' | 'changePasswordUrl'>;

@@ -33,7 +33,7 @@ export class AccountsService {
     const now = this.clock.now();
     const signUp = input.signUp ?? CLOSED_SIGN_UP;
     const account = Object.assign(new Account(), {
-      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links?.links ?? null, signInUrl: input.links?.signInUrl ?? null,
+      id: randomUUID(), name: input.name, passwordPolicy: policy, links: input.links?.links ?? null, signInUrl: input.links?.signInUrl ?? null, changePasswordUrl: input.links?.changePasswordUrl ?? null,
       selfSignUp: signUp.selfSignUp, signUpDomains: [...signUp.signUpDomains], createdAt: now, updatedAt: now,
     });
     const owner = await this.uow.run(async (em) => {
@@ -76,10 +76,10 @@ export class AccountsService {
   }
 
   /** Replaces the account's link templates and sign-in address (validated by the caller's DTO); null: the configured ones. */
-  async replaceLinks(id: string, { links, signInUrl }: AccountLinks): Promise<Account> {
+  async replaceLinks(id: string, { links, signInUrl, changePasswordUrl }: AccountLinks): Promise<Account> {
     const account = await this.get(id);
-    Object.assign(account, { links, signInUrl, updatedAt: this.clock.now() });
-    await this.uow.run((em) => em.update(Account, { id }, { links, signInUrl, updatedAt: account.updatedAt }));
+    Object.assign(account, { links, signInUrl, changePasswordUrl, updatedAt: this.clock.now() });
+    await this.uow.run((em) => em.update(Account, { id }, { links, signInUrl, changePasswordUrl, updatedAt: account.updatedAt }));
     return account;
   }
 

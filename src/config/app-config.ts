@@ -63,6 +63,9 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @IsLinkTemplate() RESET_LINK?: string;
   @IsOptional() @IsString() @IsLinkTemplate() RECOVERY_LINK?: string;
   @IsOptional() @IsString() @IsSignInUrl() SIGN_IN_URL?: string;
+  @IsOptional() @IsString()
+  @Matches(/^\s*(?:none|[1-9]\d{0,2}\s*(?:,\s*[1-9]\d{0,2}\s*)*)\s*$/, { message: 'PASSWORD_EXPIRY_WARNING_DAYS must be a comma-separated list of days before expiry, each 1..999 (e.g. 14,3), or none' })
+  PASSWORD_EXPIRY_WARNING_DAYS?: string;
   @IsOptional() @IsIn(['true', 'false'], { message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' }) WEBHOOK_ALLOW_PRIVATE_TARGETS?: string;
   @IsOptional() @IsInt() @Min(1) @Max(60) WEBHOOK_TIMEOUT_SECONDS?: number;
 }
@@ -168,6 +171,11 @@ export interface AppConfig {
    */
   signInUrl: string | null;
   /**
+   * Days before a password expires (policy maxAgeDays) at which its user is emailed a warning, each
+   * threshold once per password, largest first (PASSWORD_EXPIRY_WARNING_DAYS, default 14,3); `none`: no warnings.
+   */
+  passwordExpiryWarningDays: readonly number[];
+  /**
    * WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may go to loopback, private, link-local and other non-public
    * addresses, and over http:// (on-premises receivers, tests). Off: https:// to public addresses only.
    */
@@ -244,9 +252,17 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       recovery: vars.RECOVERY_LINK ?? `${publicUrl}/account/reset#validation_code={code}`,
     }),
     signInUrl: vars.SIGN_IN_URL ?? null,
+    passwordExpiryWarningDays: parseWarningDays(vars.PASSWORD_EXPIRY_WARNING_DAYS ?? '14,3'),
     webhookAllowPrivateTargets: vars.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     webhookTimeoutMs: (vars.WEBHOOK_TIMEOUT_SECONDS ?? 10) * 1000,
   });
+}
+
+/** PASSWORD_EXPIRY_WARNING_DAYS (already validated by shape): distinct days, largest first; `none`: no warnings. */
+export function parseWarningDays(raw: string): number[] {
+  if (raw.trim() === 'none') return [];
+  const days = raw.split(',').map((d) => d.trim()).filter(Boolean).map(Number);
+  return [...new Set(days)].sort((a, b) => b - a);
 }
 
 /**

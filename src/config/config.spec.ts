@@ -210,3 +210,15 @@ describe('SIGN_IN_URL: where the success pages send people to sign in', () => {
     expect(() => loadAppConfig({ SIGN_IN_URL: value })).toThrow(/SIGN_IN_URL: SIGN_IN_URL must be an absolute http\(s\) URL without \{code\}/);
   });
 });
+
+describe('PASSWORD_EXPIRY_WARNING_DAYS: when users are warned before their password expires', () => {
+  it('14 and 3 days by default; a list is taken largest first without repeats; none: no warnings', () => {
+    expect(loadAppConfig({}).passwordExpiryWarningDays).toEqual([14, 3]);
+    expect(loadAppConfig({ PASSWORD_EXPIRY_WARNING_DAYS: ' 1, 30 ,7,7' }).passwordExpiryWarningDays).toEqual([30, 7, 1]);
+    expect(loadAppConfig({ PASSWORD_EXPIRY_WARNING_DAYS: 'none' }).passwordExpiryWarningDays).toEqual([]);
+  });
+
+  it.each(['0', '-3', '14;3', '1000', 'soon', '14,'])('refuses %s, naming the variable', (value) => {
+    expect(() => loadAppConfig({ PASSWORD_EXPIRY_WARNING_DAYS: value })).toThrow(/PASSWORD_EXPIRY_WARNING_DAYS: PASSWORD_EXPIRY_WARNING_DAYS must be a comma-separated list/);
+  });
+});

@@ -44,7 +44,7 @@ export function isTypedSecretLength(length: number): boolean {
 export const MAIL_PRIORITY = { secret: 0, notice: 1 } as const;
 
 /** The kinds that carry no secret (passwordChangedMail). Every other kind carries a code, token or link. */
-const NOTICE_KINDS: ReadonlySet<string> = new Set(['password-set', 'password-changed']);
+const NOTICE_KINDS: ReadonlySet<string> = new Set(['password-set', 'password-changed', 'password-expiry-warning']);
 
 /**
  * The one place a message's send order is decided, from its kind: a message carrying a secret (a
@@ -87,6 +87,18 @@ export interface PasswordChangedMailInput extends LocalizedMail {
   /** True when the account had no password before: the notice says "set", not "changed". */
   first?: boolean;
   firstName?: string | null;
+  /** The account's change-password address (`links.change_password`); unset: the service's reset page. */
+  changePasswordUrl?: string | null;
+}
+
+export interface ExpiryWarningMailInput extends LocalizedMail {
+  publicUrl: string;
+  expiresAt: Date;
+  /** Whole days left, rounded up. */
+  daysLeft: number;
+  firstName?: string | null;
+  /** The account's change-password address (`links.change_password`); unset: the service's reset page. */
+  changePasswordUrl?: string | null;
 }
 
 /** What a message carrying a one-time secret says, in the order it says it (already in the reader's words). */
@@ -195,8 +207,9 @@ export function passwordChangedMail(i: PasswordChangedMailInput): MailContent {
     intro: m.t(i.first ? 'mail.set.intro' : 'mail.changed.intro', { when }),
     ok: m.t('mail.changed.ok'),
     notYou: m.t('mail.changed.notYou'),
-    action: m.t('mail.changed.action'),
-    link: `${i.publicUrl.replace(/\/+$/, '')}/forgot-password`,
+    // The account's change address when it has one (CONTRACT.md "Third round"), else the reset page.
+    action: m.t(i.changePasswordUrl ? 'mail.changed.changeAction' : 'mail.changed.action'),
+    link: changeLink(i),
     noSecret: m.t('mail.changed.noSecret'),
   };
   return {
@@ -205,6 +218,36 @@ export function passwordChangedMail(i: PasswordChangedMailInput): MailContent {
     text: textBody(m, [parts.greeting, '', parts.intro, parts.ok, '', parts.notYou, `${parts.action}:`, parts.link, '', parts.noSecret]),
     html: renderView('emails/notice', { m, base: '', subject, ...parts }),
   };
+}
+
+/**
+ * The warning before a password expires (PASSWORD_EXPIRY_WARNING_DAYS): when, how many days are left,
+ * and the way to change it now (the account's change address, else the reset page). No secret.
+ */
+export function passwordExpiryWarningMail(i: ExpiryWarningMailInput): MailContent {
+  const m = messagesFor(i.locale);
+  const days = m.duration(i.daysLeft * 86_400_000);
+  const subject = m.t('mail.expiry.subject', { days });
+  const parts = {
+    greeting: greeting(m, i.firstName),
+    intro: m.t('mail.expiry.intro', { when: m.dateTime(i.expiresAt), days }),
+    ok: m.t('mail.expiry.next'),
+    notYou: m.t('mail.expiry.notYou'),
+    action: m.t('mail.changed.changeAction'),
+    link: changeLink(i),
+    noSecret: m.t('mail.changed.noSecret'),
+  };
+  return {
+    kind: 'password-expiry-warning',
+    subject,
+    text: textBody(m, [parts.greeting, '', parts.intro, parts.ok, '', `${parts.action}:`, parts.link, '', parts.notYou, '', parts.noSecret]),
+    html: renderView('emails/notice', { m, base: '', subject, ...parts }),
+  };
+}
+
+/** Where a notice sends the person to change the password: the account's address, else the reset page. */
+function changeLink(i: { publicUrl: string; changePasswordUrl?: string | null }): string {
+  return i.changePasswordUrl ?? `${i.publicUrl.replace(/\/+$/, '')}/forgot-password`;
 }
 
 // --- helpers ---------------------------------------------------------------------------------

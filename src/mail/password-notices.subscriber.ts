@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { Account } from '../accounts/account.entity';
 import { DomainEvents, type Recorded } from '../common/domain-events';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -10,8 +11,9 @@ import { OutboxMessage } from './outbox-message.entity';
 /**
  * Mail on a user's changes, in the change's transaction:
  * - every password set is announced to its user (CONTRACT.md: the first is "set", later ones "changed"),
- *   with what to do if it was not them; the outbox worker is woken once it commits. An imported or
- *   removed password sends nothing;
+ *   with what to do if it was not them and a link to the account's change address (`links.change_password`,
+ *   else the reset page); the outbox worker is woken once it commits. An imported or removed password
+ *   sends nothing;
  * - erasing the user deletes every message to its address from the outbox, sent or not.
  */
 @Injectable()
@@ -34,8 +36,10 @@ export class PasswordNotices implements OnModuleInit {
     }
     if (event.type !== 'password.set') return;
     const { user } = event;
+    const account = user.accountId ? await em.findOne(Account, { where: { id: user.accountId }, select: { id: true, changePasswordUrl: true } }) : null;
     await this.mail.enqueue(em, user.email, passwordChangedMail({
       publicUrl: this.config.publicUrl, changedAt: event.at, first: !event.replaced, firstName: user.firstName, locale: user.locale,
+      changePasswordUrl: account?.changePasswordUrl ?? null,
     }));
     this.uow.afterCommit(em, () => this.mail.kick());
   }

@@ -154,4 +154,9 @@ export const de: Catalog = {
   'mail.changed.notYou': 'Wenn Sie das nicht waren, hat möglicherweise jemand anderes Zugriff auf Ihr Konto: Setzen Sie Ihr Passwort jetzt zurück und informieren Sie sofort Ihre Kontoverwaltung.',
   'mail.changed.action': 'Passwort zurücksetzen',
   'mail.changed.noSecret': 'Zu Ihrer Sicherheit enthält diese E-Mail weder ein Passwort noch einen Code.',
+  'mail.changed.changeAction': 'Passwort ändern',
+  'mail.expiry.subject': 'Ihr Passwort läuft in {days} ab',
+  'mail.expiry.intro': 'Das Passwort Ihres Kontos läuft am {when} ab, in {days}.',
+  'mail.expiry.next': 'Wählen Sie vorher ein neues; nach diesem Tag werden Sie bei der Anmeldung zuerst zur Änderung aufgefordert.',
+  'mail.expiry.notYou': 'Wenn Sie dieses Konto nicht mehr nutzen, können Sie diese E-Mail ignorieren.',
 };

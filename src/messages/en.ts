@@ -167,6 +167,11 @@ export const en = {
   'mail.changed.notYou': 'If this was not you, someone else may have access to your account: reset your password now and tell your account administrator right away.',
   'mail.changed.action': 'Reset my password',
   'mail.changed.noSecret': 'For your security, this email contains no password and no code.',
+  'mail.changed.changeAction': 'Change my password',
+  'mail.expiry.subject': 'Your password expires in {days}',
+  'mail.expiry.intro': 'The password of your account expires on {when}, in {days}.',
+  'mail.expiry.next': 'Choose a new one before then; after that date, signing in will ask you to change it first.',
+  'mail.expiry.notYou': 'If you no longer use this account, you can ignore this email.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -105,6 +105,20 @@ export class AppMetrics implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  readonly userEvents = new Counter({
+    name: 'user_lifecycle_events_total',
+    help: 'Committed password and user changes, by domain event type (password.set, user.disabled, user.deleted, sessions.revoked, …) and path ("via": D1…D5, change, temporary, admin; "" for others).',
+    labelNames: ['type', 'via'] as const,
+    registers: [this.registry],
+  });
+
+  readonly expiryWarnings = new Counter({
+    name: 'password_expiry_warnings_total',
+    help: 'Password expiry warning emails queued (PASSWORD_EXPIRY_WARNING_DAYS), by threshold in days.',
+    labelNames: ['days'] as const,
+    registers: [this.registry],
+  });
+
   readonly rateLimitHits = new Counter({
     name: 'rate_limit_hits_total',
     help: 'Requests refused by a limit, by budget: "requests" (the per-caller request limit) or an attempt budget (login, reset, verification, oauth, …).',

@@ -1,11 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { AppMetrics } from './app-metrics';
 import { MetricsController } from './metrics.controller';
+import { UserEventsMetrics } from './user-events.subscriber';
 
 /**
  * GET /metrics (Prometheus). Global, so the places that count (the limiters, the outbox worker) can
  * take AppMetrics without importing this module; they take it as optional, so unit tests need none.
  */
 @Global()
-@Module({ controllers: [MetricsController], providers: [AppMetrics], exports: [AppMetrics] })
+@Module({ controllers: [MetricsController], providers: [AppMetrics, UserEventsMetrics], exports: [AppMetrics] })
 export class MetricsModule {}

@@ -158,6 +158,25 @@ describe('the built service (npm start) over HTTP: one request per operation of 
     await api.send('POST', '/auth/login', { json: { email: state.ownerEmail, password: THIRD_PASSWORD }, expect: 200 });
   });
 
+  it('the signed-in lifecycle: accounts list, a change with the current password, a temporary password changed with its change token, disable, enable, delete', async () => {
+    await api.send('GET', '/accounts?limit=5', { headers: admin, expect: 200 });
+    const session = await api.send('POST', '/auth/login', { json: { email: state.ownerEmail, password: THIRD_PASSWORD }, expect: 200 });
+    const changed = await api.send('POST', '/users/me/password', {
+      headers: bearer(session.body.token.access_token), json: { current_password: THIRD_PASSWORD, new_password: 'Fourth-Artifact-Pass-4!' }, expect: 200,
+    });
+    await api.send('GET', '/users/me', { headers: bearer(changed.body.data.access_token), expect: 200 });
+    const user = `/users/${state.memberId}`;
+    await api.send('PUT', `${user}/password`, { headers: admin, json: { password: 'Temporary-Artifact-7!', temporary: true }, expect: 200 });
+    const due = await api.send('POST', '/auth/login', { json: { email: state.memberEmail, password: 'Temporary-Artifact-7!' }, expect: 403 });
+    await api.send('POST', '/users/me/password', { headers: bearer(due.body.change_token), json: { new_password: 'Own-Choice-Artifact-8!' }, expect: 200 });
+    await api.send('PATCH', user, { headers: admin, json: { disabled: true }, expect: 200 });
+    await api.send('POST', '/auth/login', { json: { email: state.memberEmail, password: 'Own-Choice-Artifact-8!' }, expect: 403 });
+    await api.send('PATCH', user, { headers: admin, json: { disabled: false }, expect: 200 });
+    const doomed = await api.send('POST', `/accounts/${state.accountId}/users`, { headers: admin, json: { email: email('doomed') }, expect: 201 });
+    await api.send('DELETE', `/users/${doomed.body.data.user_id}`, { headers: admin, expect: 204 });
+    await api.send('GET', `/users/${doomed.body.data.user_id}`, { headers: admin, expect: 404 });
+  });
+
   it('the pages behind the email links render, refuse a wrong code with a page, and send recovery emails', async () => {
     for (const page of ['/set-password', '/verify-email', '/password-reset', '/account/reset', '/forgot-password', '/account/recover']) {
       const res = await api.send('GET', page, { expect: 200 });

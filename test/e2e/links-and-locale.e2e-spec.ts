@@ -17,9 +17,10 @@ const OVERRIDE = {
   reset: 'https://acme.example.org/reset#code={code}',
   recovery: 'https://acme.example.org/recover#validation_code={code}',
   sign_in: 'https://acme.example.org/sign-in',
+  change_password: 'https://acme.example.org/settings/password',
 };
 const link = (template: string, code: string) => template.replace('{code}', encodeURIComponent(code));
-const NO_LINKS = { invitation: null, verification: null, reset: null, recovery: null, sign_in: null };
+const NO_LINKS = { invitation: null, verification: null, reset: null, recovery: null, sign_in: null, change_password: null };
 
 describeEachDatabase('links in emails and user locale', (kind) => {
   let t: TestApp;

@@ -24,10 +24,10 @@ describeEachDatabase('links.sign_in and SIGN_IN_URL', (kind) => {
     it('POST /accounts takes links.sign_in, GET /accounts/{id} shows it, PUT replaces it (left out: null)', async () => {
       const res = await t.http.post('/accounts').set(admin).send({ name: 'Acme', owner: { email: uniqueEmail() }, links: { sign_in: OWN } }).expect(201);
       const id = res.body.data.account_id;
-      expect((await t.http.get(`/accounts/${id}`).set(admin).expect(200)).body.data.links).toEqual({ invitation: null, verification: null, reset: null, recovery: null, sign_in: OWN });
+      expect((await t.http.get(`/accounts/${id}`).set(admin).expect(200)).body.data.links).toEqual({ invitation: null, verification: null, reset: null, recovery: null, sign_in: OWN, change_password: null });
       const put = await t.http.put(`/accounts/${id}/links`).set(admin).send({ reset: 'https://acme.example.org/reset#code={code}' }).expect(200);
       expect(put.body).toMatchObject({ reset: 'https://acme.example.org/reset#code={code}', sign_in: null });
-      await t.http.put(`/accounts/${id}/links`).set(admin).send({ sign_in: CONFIGURED }).expect(200, { invitation: null, verification: null, reset: null, recovery: null, sign_in: CONFIGURED });
+      await t.http.put(`/accounts/${id}/links`).set(admin).send({ sign_in: CONFIGURED }).expect(200, { invitation: null, verification: null, reset: null, recovery: null, sign_in: CONFIGURED, change_password: null });
       expect((await t.http.get(`/accounts/${id}`).set(admin).expect(200)).body.data.links.sign_in).toBe(CONFIGURED);
     });
 

@@ -47,6 +47,9 @@ describeEachDatabase('the end of a user\'s life', (kind) => {
       await t.flushMail();
       expect(smtp.messages.length).toBe(mailed);
       expect(await auditOf(u.userId, 'user.disabled')).toHaveLength(1);
+      const metrics = (await t.http.get('/metrics').expect(200)).text;
+      expect(metrics).toMatch(/^user_lifecycle_events_total\{type="user\.disabled",via=""\} [1-9]/m);
+      expect(metrics).toMatch(/^user_lifecycle_events_total\{type="sessions\.revoked",via=""\} [1-9]/m);
     });
 
     it('recovery requests for a disabled user answer as for anyone and send nothing; D1–D5 set nothing', async () => {
