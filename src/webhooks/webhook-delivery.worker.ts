@@ -170,6 +170,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     const failing = new Map<string, Date>();
     const deferred: Array<{ delivery: WebhookDelivery; until: Date }> = [];
     const untried: WebhookDelivery[] = [];
+    /** Answered 2xx: recorded together once the batch is done (one transaction, not one per delivery). */
+    const delivered: Array<{ delivery: WebhookDelivery; status: number }> = [];
     let next = 0;
     const lane = async (): Promise<void> => {
       while (next < batch.length) {
@@ -184,20 +186,52 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
           deferred.push({ delivery, until });
           continue;
         }
-        const nextAttempt = await this.attempt(delivery, hook);
-        if (nextAttempt === 'aborted') untried.push(delivery);
-        else if (nextAttempt) failing.set(hook.id, nextAttempt);
+        const result = await this.attempt(delivery, hook);
+        if (result === 'aborted') untried.push(delivery);
+        else if (result instanceof Date) failing.set(hook.id, result);
+        else if (result) delivered.push({ delivery, status: result.status });
       }
     };
     await Promise.all(Array.from({ length: Math.min(WEBHOOK_LANES, batch.length) }, lane));
+    await this.markDelivered(delivered, failing);
     await this.handBack(untried, deferred);
   }
 
   /**
-   * One attempt of one delivery, then its record. Answers when the subscription's next attempt is due
-   * after a failure, null after a success, 'aborted' when the app stopped it (nothing recorded). Never rejects.
+   * Records the deliveries their receivers accepted, in one transaction, and ends the run of failures of
+   * their subscriptions (those that did not fail later in the same round). Should it fail, the claims
+   * stay and the deliveries are sent again once they expire (at least once, same webhook-id).
    */
-  private async attempt(delivery: WebhookDelivery, hook: Webhook): Promise<Date | null | 'aborted'> {
+  private async markDelivered(delivered: Array<{ delivery: WebhookDelivery; status: number }>, failing: Map<string, Date>): Promise<void> {
+    if (delivered.length === 0) return;
+    const now = this.clock.now();
+    const byStatus = new Map<number, string[]>();
+    for (const { delivery, status } of delivered) byStatus.set(status, [...(byStatus.get(status) ?? []), delivery.id]);
+    const recovered = [...new Set(delivered.map((d) => d.delivery.webhookId))].filter((id) => !failing.has(id));
+    try {
+      await this.uow.run(async (em) => {
+        for (const [status, ids] of byStatus) {
+          await em.createQueryBuilder().update(WebhookDelivery)
+            .set({ status: 'delivered', attempts: () => 'attempts + 1', lockedUntil: null, lastStatus: status, lastError: null, finishedAt: now })
+            .where('id IN (:...ids)', { ids }).execute();
+        }
+        if (recovered.length > 0) {
+          await em.createQueryBuilder().update(Webhook).set({ failingSince: null }).where('id IN (:...ids) AND failing_since IS NOT NULL', { ids: recovered }).execute();
+        }
+      });
+      for (const { delivery, status } of delivered) this.logger.debug(`webhook ${delivery.webhookId} delivery ${delivery.id} (${delivery.eventType}) delivered (attempt ${delivery.attempts + 1}, ${status})`);
+    } catch (error) {
+      this.logger.error(`${delivered.length} webhook deliveries were accepted but could not be recorded (sent again once their claims expire): ${(error as Error)?.message ?? 'unknown error'}`);
+    }
+  }
+
+  /**
+   * One attempt of one delivery. A failure is recorded at once and answers when the subscription's next
+   * attempt is due; a success answers the receiver's status (recorded with the batch, markDelivered);
+   * 'aborted' when the app stopped it (nothing recorded); null when a failure could not be recorded (the
+   * claim then expires and the delivery is attempted again). Never rejects.
+   */
+  private async attempt(delivery: WebhookDelivery, hook: Webhook): Promise<Date | { status: number } | null | 'aborted'> {
     const startedAt = performance.now();
     let outcome: Outcome | null;
     try {
@@ -209,8 +243,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     const seconds = (performance.now() - startedAt) / 1000;
     this.metrics?.webhookAttempts.labels(outcome.outcome).inc();
     this.metrics?.webhookDuration.labels(outcome.outcome).observe(seconds);
+    if (outcome.outcome === 'delivered') return { status: outcome.status };
     try {
-      return await this.record(delivery, hook, outcome);
+      return await this.recordFailure(delivery, hook, outcome);
     } catch (error) {
       this.logger.error(`webhook ${hook.id} delivery ${delivery.id}: could not record the attempt (attempted again once its claim expires): ${(error as Error)?.message ?? 'unknown error'}`);
       return null;
@@ -232,19 +267,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     return result.outcome === 'aborted' ? null : result;
   }
 
-  /** Records an attempt in one transaction: the delivery's state, the subscription's run of failures, a pause. */
-  private async record(delivery: WebhookDelivery, hook: Webhook, outcome: Outcome): Promise<Date | null> {
+  /** Records a failed attempt in one transaction: the delivery's state, the subscription's run of failures, a pause. */
+  private async recordFailure(delivery: WebhookDelivery, hook: Webhook, outcome: Exclude<Outcome, { outcome: 'delivered' }>): Promise<Date> {
     const now = this.clock.now();
     const attempts = delivery.attempts + 1;
     const ref = `webhook ${hook.id} delivery ${delivery.id} (${delivery.eventType}, webhook-id ${delivery.eventId})`;
-    if (outcome.outcome === 'delivered') {
-      await this.uow.run(async (em) => {
-        await em.update(WebhookDelivery, { id: delivery.id }, { status: 'delivered', attempts, lockedUntil: null, lastStatus: outcome.status, lastError: null, finishedAt: now });
-        await em.createQueryBuilder().update(Webhook).set({ failingSince: null }).where('id = :id AND failing_since IS NOT NULL', { id: hook.id }).execute();
-      });
-      this.logger.debug(`${ref} delivered (attempt ${attempts}, ${outcome.status})`);
-      return null;
-    }
     const reason = outcome.outcome === 'http_error' ? `answered ${outcome.status}` : outcome.error;
     const nextAt = new Date(now.getTime() + webhookRetryDelayMs(attempts));
     const state = await this.uow.run(async (em) => {
