@@ -33,6 +33,7 @@ import { OAuthModule } from './oauth/oauth.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 import { UserActionsModule } from './user-actions/user-actions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -69,6 +70,7 @@ export class AppModule {
         IntegratorModule,
         PasswordResetModule,
         UserActionsModule,
+        WebhooksModule,
         PagesModule,
         HealthModule,
         MetricsModule,

@@ -119,6 +119,8 @@ export const ACTIONS = {
   'apiKeys.list': { credential: 'admin', scope: 'admin', target: 'account' },
   'apiKeys.revoke': { credential: 'admin', scope: 'admin', target: 'account' },
   'audit.read': { credential: 'admin', scope: 'admin', roles: ['owner', 'admin'], target: 'account' },
+  'webhooks.list': { credential: 'admin', scope: 'admin', roles: ['owner', 'admin'], target: 'account' },
+  'webhooks.manage': { credential: 'admin', scope: 'admin', roles: ['owner', 'admin'], target: 'account' },
   'me.read': { credential: 'session', target: 'self' },
   'sessions.logout': { credential: 'session', target: 'self' },
   'passwords.change': { credential: 'change', target: 'self' },

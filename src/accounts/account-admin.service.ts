@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Caller } from '../access/caller';
+import { actorOf, type Caller } from '../access/caller';
 import { authorize, listedAccount } from '../access/policy';
 import { decodeAuditCursor, encodeAuditCursor } from '../audit/audit-cursor';
 import { RequestValidationError } from '../common/errors/domain-errors';
@@ -20,7 +20,7 @@ export class AccountAdminService {
     authorize(caller, 'accounts.create');
     const { account, owner } = await this.accounts.create({
       name: dto.name, owner: dto.owner, policy: dto.passwordPolicy, links: storedLinks(dto.links), signUp: storedSignUp(dto),
-    });
+    }, actorOf(caller));
     return { data: { account_id: account.id, account: account.name, user_id: owner.id } };
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
+import type { AuditActor } from '../common/audit-trail';
 import { Clock } from '../common/clock';
 import { AccountNotFoundError, InvalidPolicyError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -23,8 +24,11 @@ export class AccountsService {
     private readonly uow: UnitOfWork,
   ) {}
 
-  /** Creates the account and its owner, and queues the owner's invitation, in one transaction. */
-  async create(input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: AccountLinks; signUp?: SignUpSettings }): Promise<{ account: Account; owner: User }> {
+  /** Creates the account and its owner, and queues the owner's invitation, in one transaction; `actor` created it. */
+  async create(
+    input: { name: string; owner: Omit<NewUser, 'accountId'>; policy?: Partial<PasswordPolicy>; links?: AccountLinks; signUp?: SignUpSettings },
+    actor: AuditActor,
+  ): Promise<{ account: Account; owner: User }> {
     const policy = validPolicy(input.policy);
     const now = this.clock.now();
     const signUp = input.signUp ?? CLOSED_SIGN_UP;
@@ -34,7 +38,7 @@ export class AccountsService {
     });
     const owner = await this.uow.run(async (em) => {
       await em.insert(Account, account);
-      const user = await this.users.insert(em, { ...input.owner, accountId: account.id, role: 'owner' });
+      const user = await this.users.insert(em, { ...input.owner, accountId: account.id, role: 'owner' }, { via: 'account', actor });
       await this.users.invite(em, user, account);
       return user;
     });

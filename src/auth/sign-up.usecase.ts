@@ -80,7 +80,12 @@ export class SignUpUseCase {
     return this.uow.run(async (em) => {
       const existing = await em.findOneBy(User, { emailNormalized: normalizeEmail(dto.email) });
       if (existing) return this.resumeSignUp(em, existing, network, requested);
-      const user = await this.users.insert(em, { email: dto.email, firstName: dto.firstName, lastName: dto.lastName, accountId: dto.account_id ?? null, locale: dto.locale ?? null });
+      const user = await this.users.insert(
+        em,
+        { email: dto.email, firstName: dto.firstName, lastName: dto.lastName, accountId: dto.account_id ?? null, locale: dto.locale ?? null },
+        // Nobody proved anything yet: the person signs up with no credential.
+        { via: 'signup', actor: { kind: 'anonymous' } },
+      );
       await this.sendCode(em, user, network, requested);
       return true;
     });

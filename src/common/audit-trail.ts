@@ -27,6 +27,12 @@ export const AUDIT_EVENT_TYPES = [
   'user.disabled',
   'user.enabled',
   'user.deleted',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.paused',
+  'webhook.resumed',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -66,6 +66,8 @@ export class EnvironmentVariables {
   @IsOptional() @IsString()
   @Matches(/^\s*(?:none|[1-9]\d{0,2}\s*(?:,\s*[1-9]\d{0,2}\s*)*)\s*$/, { message: 'PASSWORD_EXPIRY_WARNING_DAYS must be a comma-separated list of days before expiry, each 1..999 (e.g. 14,3), or none' })
   PASSWORD_EXPIRY_WARNING_DAYS?: string;
+  @IsOptional() @IsIn(['true', 'false'], { message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false' }) WEBHOOK_ALLOW_PRIVATE_TARGETS?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(60) WEBHOOK_TIMEOUT_SECONDS?: number;
 }
 
 export type DatabaseConfig =
@@ -173,6 +175,13 @@ export interface AppConfig {
    * threshold once per password, largest first (PASSWORD_EXPIRY_WARNING_DAYS, default 14,3); `none`: no warnings.
    */
   passwordExpiryWarningDays: readonly number[];
+  /**
+   * WEBHOOK_ALLOW_PRIVATE_TARGETS: webhooks may go to loopback, private, link-local and other non-public
+   * addresses, and over http:// (on-premises receivers, tests). Off: https:// to public addresses only.
+   */
+  webhookAllowPrivateTargets: boolean;
+  /** Longest one webhook attempt may take, connecting and TLS included, until the answer's status (WEBHOOK_TIMEOUT_SECONDS). */
+  webhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -244,6 +253,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     }),
     signInUrl: vars.SIGN_IN_URL ?? null,
     passwordExpiryWarningDays: parseWarningDays(vars.PASSWORD_EXPIRY_WARNING_DAYS ?? '14,3'),
+    webhookAllowPrivateTargets: vars.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
+    webhookTimeoutMs: (vars.WEBHOOK_TIMEOUT_SECONDS ?? 10) * 1000,
   });
 }
 

@@ -31,15 +31,19 @@ import { SignedInLifecycle1764430000000 } from './migrations/1764430000000-signe
 import { MailPriority1764380000000 } from './migrations/1764380000000-mail-priority';
 import { AttemptReservations1764410000000 } from './migrations/1764410000000-attempt-reservations';
 import { AccountSignInUrl1764420000000 } from './migrations/1764420000000-account-sign-in-url';
+import { Webhooks1764460000000 } from './migrations/1764460000000-webhooks';
 import { KeyRingRow } from '../keys/key-ring.entity';
+import { Webhook } from '../webhooks/webhook.entity';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
 import { DiscardOnTimeoutClient } from './postgres-client';
 
-export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, OneTimeTokenNetwork, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, AttemptReservation, RecoveryRequestRow, AuditEvent, LoginKnownNetwork, KeyRingRow];
+export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, OneTimeTokenNetwork, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, AttemptReservation, RecoveryRequestRow, AuditEvent, LoginKnownNetwork, KeyRingRow, Webhook, WebhookDelivery];
 export const MIGRATIONS = [
   InitialSchema1763900000000, RecoveryRequests1764000000000, AuditEvents1764300000000, AbuseBudgets1764310000000, ResetCodeNetworks1764320000000,
   LoginKnownNetworks1764330000000, LinksAndLocale1764340000000,
   UserRoles1764350000000, KeyRing1764360000000, PasswordHashSchemes1764370000000, MailPriority1764380000000, HotQueryIndexes1764390000000,
   AttemptReservations1764410000000, AccountSignUp1764411000000, AccountSignInUrl1764420000000, SignedInLifecycle1764430000000,
+  Webhooks1764460000000,
 ];
 
 /**

@@ -45,6 +45,9 @@ const ANSWERS: Record<string, [number, string]> = {
   INVALID_CURRENT_PASSWORD: [400, 'The current password is wrong.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, has expired or has been revoked.'],
   INVALID_POLICY: [400, 'The password policy is inconsistent.'],
+  WEBHOOK_NOT_FOUND: [404, 'The webhook does not exist.'],
+  WEBHOOK_TARGET_REFUSED: [400, 'The webhook URL is not a target this service sends to.'],
+  WEBHOOK_LIMIT: [409, 'The account has as many webhooks as it may.'],
 };
 
 const CLASS_WORDS = {

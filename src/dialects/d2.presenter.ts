@@ -43,6 +43,9 @@ const ANSWERS: Record<string, [number, string, string]> = {
   INVALID_CURRENT_PASSWORD: [400, 'INVALID_CURRENT_PASSWORD', 'The current password is wrong'],
   INVALID_REFRESH_TOKEN: [401, 'INVALID_TOKEN', 'Invalid or expired refresh token'],
   INVALID_POLICY: [400, 'VALIDATION_ERROR', 'Validation failed'],
+  WEBHOOK_NOT_FOUND: [404, 'NOT_FOUND', 'Webhook not found'],
+  WEBHOOK_TARGET_REFUSED: [400, 'VALIDATION_ERROR', 'Validation failed'],
+  WEBHOOK_LIMIT: [409, 'WEBHOOK_LIMIT', 'The account has as many webhooks as it may'],
 };
 
 const CLASS_DETAILS = {

@@ -2,6 +2,7 @@ import type { CharClass } from '../password/password-policy';
 import type { PolicyViolation } from '../password/policy-violation';
 import {
   DomainError, InputSource, InvalidPolicyError, MalformedBodyError, PasswordChangeRequiredError, PasswordPolicyError, RateLimitedError, RequestValidationError,
+  WebhookTargetRefusedError,
 } from '../common/errors/domain-errors';
 import type { DialectPresenter, ErrorResponse } from './presenter';
 
@@ -42,6 +43,16 @@ const STATUS: Record<string, [number, string]> = {
   INVALID_CURRENT_PASSWORD: [400, 'The current password is wrong.'],
   INVALID_REFRESH_TOKEN: [401, 'The refresh token is invalid, expired or revoked.'],
   INVALID_POLICY: [400, 'The password policy is inconsistent.'],
+  WEBHOOK_NOT_FOUND: [404, 'No such webhook.'],
+  WEBHOOK_TARGET_REFUSED: [400, 'The webhook URL is not a target this service sends to.'],
+  WEBHOOK_LIMIT: [409, 'The account has as many webhooks as it may; delete one first.'],
+};
+
+/** Why a webhook target was refused, in the 400's `details`: the rule, never what a name resolved to. */
+export const TARGET_REFUSALS: Record<WebhookTargetRefusedError['reason'], string> = {
+  scheme: 'url must be an https:// URL',
+  shape: 'url must be an absolute URL of at most 2048 characters, without user name, password or fragment',
+  address: 'url must name a host that resolves to public addresses only (not loopback, private, link-local, unique-local, shared or metadata)',
 };
 
 /** REQUEST_INVALID's message, naming where the invalid input was. */
@@ -112,6 +123,7 @@ export class ServicePresenter implements DialectPresenter {
       body.violations = error.violations.map((v) => ({ rule: v.rule, message: describeViolation(v) }));
     }
     if (error instanceof InvalidPolicyError) body.details = error.problems;
+    if (error instanceof WebhookTargetRefusedError) body.details = [TARGET_REFUSALS[error.reason]];
     // The login's answer for a password due for change: the token that lets the user change it, and only that.
     if (error instanceof PasswordChangeRequiredError) Object.assign(body, { reason: error.reason, change_token: error.changeToken, expires_in: error.expiresInSeconds });
     return { status: code, body, headers: retryAfter(error) };

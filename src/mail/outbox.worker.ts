@@ -4,7 +4,9 @@ import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { SecretKeys } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { claimDueRows } from '../database/claim-due-rows';
 import { UnitOfWork } from '../database/unit-of-work';
+import { WorkerLoop } from '../common/worker-loop';
 import { AppMetrics } from '../metrics/app-metrics';
 import { MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.entity';
@@ -52,13 +54,8 @@ const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS'
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Mail');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
-  private started = false;
-  private stopped = false;
-  /** The last pass stopped at its round limit with messages still due: the poll continues at once. */
-  private more = false;
+  /** Runs the passes: at start, every OUTBOX_POLL_INTERVAL_MS, when kicked (src/common/worker-loop.ts). */
+  private readonly loop = new WorkerLoop(() => this.pass(), OUTBOX_POLL_INTERVAL_MS);
   /** Sends in flight at most: one per pooled SMTP connection. */
   private readonly concurrency: number;
   /** Messages claimed per round. */
@@ -84,30 +81,20 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       );
       return;
     }
-    this.started = true;
     // Messages left pending by an earlier run are picked up now, not after the first interval.
-    this.schedule(0);
+    this.loop.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     // An in-flight pass finishes the messages it is sending and releases the rest of its claims
     // (another instance sends them at once); nothing new starts. The SMTP pool closes after this
     // (MailTransport.onApplicationShutdown).
-    await this.queued;
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Wakes the worker now. Fire-and-forget: never throws, never rejects. */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    try {
-      this.drain().catch(() => undefined);
-    } catch {
-      // drain() never throws; this only guards the request path against the unexpected
-    }
+    this.loop.kick();
   }
 
   /**
@@ -116,42 +103,24 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
    * are included (and the running pass's next claim already takes them, most urgent first).
    */
   drain(): Promise<void> {
-    if (!this.config.smtpUrl || this.stopped) return this.running ?? Promise.resolve();
-    if (!this.running) {
-      this.running = this.pass().finally(() => {
-        this.running = null;
-      });
-      return this.running;
-    }
-    this.queued ??= this.running.then(() => {
-      this.queued = null;
-      return this.drain();
-    });
-    return this.queued;
+    if (!this.config.smtpUrl) return Promise.resolve();
+    return this.loop.drain();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.drain().then(() => this.schedule(this.more ? 0 : OUTBOX_POLL_INTERVAL_MS));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async pass(): Promise<void> {
-    this.more = false;
+  /** One pass, in rounds; true when it stopped at its round limit with messages still due. */
+  private async pass(): Promise<boolean> {
     try {
       // Bounded, so one pass cannot run forever; the next poll continues (at once when messages are left).
-      for (let round = 0; round < OUTBOX_ROUNDS_PER_PASS && !this.stopped; round++) {
+      for (let round = 0; round < OUTBOX_ROUNDS_PER_PASS && !this.loop.stopped; round++) {
         const claimed = await this.claimDue();
-        if (claimed.length === 0) return;
+        if (claimed.length === 0) return false;
         const done = await this.deliver(claimed);
-        if (done) return;
+        if (done) return false;
       }
-      this.more = true;
+      return !this.loop.stopped;
     } catch (error) {
       this.logger.error(`outbox pass failed: ${describeError(error)}`);
+      return false;
     }
   }
 
@@ -175,7 +144,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     let next = 0;
     let unreachable = false;
     const lane = async (): Promise<void> => {
-      while (next < messages.length && !unreachable && !this.stopped) {
+      while (next < messages.length && !unreachable && !this.loop.stopped) {
         const message = messages[next++];
         const outcome = await this.sendOne(message);
         if (outcome === 'sent') sent.push(message);
@@ -185,7 +154,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all(Array.from({ length: Math.min(this.concurrency, messages.length) }, lane));
     await this.markSent(sent);
     await this.release(messages.slice(next));
-    return unreachable || this.stopped;
+    return unreachable || this.loop.stopped;
   }
 
   /** One message to the SMTP server; never rejects (a failure to record a failure is logged, the claim then expires). */
@@ -294,31 +263,17 @@ function sendOrder(a: OutboxMessage, b: OutboxMessage): number {
 }
 
 /**
- * The claim: one UPDATE that sets the lease on up to `limit` claimable messages, most urgent first,
- * and returns their ids. The claimable conditions are checked again on the rows it updates, so a
- * message claimed by another instance in between is never taken. On PostgreSQL the inner SELECT locks
- * the rows it picks and skips those another claim holds (SKIP LOCKED), so concurrent claims take
- * different messages instead of waiting for each other; on SQLite the statement runs under the
- * database's single write lock. Served by idx_mail_outbox_claim (status, priority, next_attempt_at).
+ * The claim (src/database/claim-due-rows.ts): one UPDATE that sets the lease on up to `limit` claimable
+ * messages, most urgent first, and returns their ids; PostgreSQL skips the rows another claim holds,
+ * SQLite runs it under its single write lock. Served by idx_mail_outbox_claim (status, priority, next_attempt_at).
  */
-async function claimStatement(em: EntityManager, now: number, lease: number, limit: number): Promise<string[]> {
-  const postgres = em.connection.options.type === 'postgres';
-  const params: unknown[] = [];
-  const p = (value: unknown): string => {
-    params.push(value);
-    return postgres ? `$${params.length}` : '?';
-  };
-  const claimable = () => `status = ${p('pending')} AND next_attempt_at <= ${p(now)} AND (locked_until IS NULL OR locked_until <= ${p(now)})`;
-  const pick = () => `SELECT id FROM mail_outbox WHERE ${claimable()} ORDER BY priority ASC, next_attempt_at ASC LIMIT ${p(limit)}`;
-  // PostgreSQL: the pick is a materialized CTE, evaluated once. As a plain IN (…) subquery the planner
-  // may run it again per row, each run skipping the rows the previous one locked: the LIMIT would not hold.
-  const sql = postgres
-    ? `WITH picked AS MATERIALIZED (${pick()} FOR UPDATE SKIP LOCKED) ` +
-      `UPDATE mail_outbox SET locked_until = ${p(lease)} WHERE id IN (SELECT id FROM picked) AND ${claimable()} RETURNING id`
-    : `UPDATE mail_outbox SET locked_until = ${p(lease)} WHERE id IN (${pick()}) AND ${claimable()} RETURNING id`;
-  // PostgreSQL answers an UPDATE with [rows, count], SQLite with the rows: the structured result has `records` for both.
-  const result = await em.queryRunner!.query(sql, params, true);
-  return (result.records as Array<{ id: string }>).map((r) => r.id);
+function claimStatement(em: EntityManager, now: number, lease: number, limit: number): Promise<string[]> {
+  return claimDueRows(em, {
+    table: 'mail_outbox',
+    lockedUntil: lease,
+    claimable: (p) => `status = ${p('pending')} AND next_attempt_at <= ${p(now)} AND (locked_until IS NULL OR locked_until <= ${p(now)})`,
+    pick: (p, claimable) => `SELECT id FROM mail_outbox WHERE ${claimable('')} ORDER BY priority ASC, next_attempt_at ASC LIMIT ${p(limit)}`,
+  });
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock';
 import { OutboxMessage } from '../mail/outbox-message.entity';
 import { PasswordHasher } from '../password/password-hasher';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
+import { Webhook } from '../webhooks/webhook.entity';
 
 /** Route label of a request no route matched (404s, and requests refused before routing). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -75,6 +77,34 @@ export class AppMetrics implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  readonly webhookAttempts = new Counter({
+    name: 'webhook_delivery_attempts_total',
+    help: 'Webhook delivery attempts, by outcome: "delivered" (a 2xx), "http_error" (another status), "timeout", "network_error" (connect, TLS, reset) or "refused" (the target resolved to a non-public address; nothing was sent).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookDuration = new Histogram({
+    name: 'webhook_delivery_duration_seconds',
+    help: 'Time of one webhook attempt, resolving the target included, until the answer\'s status or the failure, by outcome (as webhook_delivery_attempts_total).',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly webhookGivenUp = new Counter({
+    name: 'webhook_deliveries_failed_total',
+    help: 'Webhook deliveries given up after their last attempt (about 27 hours of retries) while the subscription stayed enabled.',
+    registers: [this.registry],
+  });
+
+  readonly webhookPauses = new Counter({
+    name: 'webhook_pauses_total',
+    help: 'Webhook subscriptions paused, by reason: "failing" (the receiver failed every attempt for 24 hours) or "admin" (PATCH enabled:false).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly userEvents = new Counter({
     name: 'user_lifecycle_events_total',
     help: 'Committed password and user changes, by domain event type (password.set, user.disabled, user.deleted, sessions.revoked, …) and path ("via": D1…D5, change, temporary, admin; "" for others).',
@@ -105,6 +135,9 @@ export class AppMetrics implements OnModuleDestroy {
     // Labels are fixed from the start so that a zero is scraped before the first event.
     for (const outcome of ['retry', 'dead']) this.mailFailures.labels(outcome).inc(0);
     this.mailSent.inc(0);
+    for (const outcome of ['delivered', 'http_error', 'timeout', 'network_error', 'refused']) this.webhookAttempts.labels(outcome).inc(0);
+    for (const reason of ['failing', 'admin']) this.webhookPauses.labels(reason).inc(0);
+    this.webhookGivenUp.inc(0);
     hasher.observe((algorithm, operation, seconds) => this.hashDuration.labels(algorithm, operation).observe(seconds));
 
     new Gauge({
@@ -152,6 +185,38 @@ export class AppMetrics implements OnModuleDestroy {
         if (state) this.set(state.oldestAgeSeconds);
       },
     });
+
+    const webhooks = this.sharedPerScrape(() => this.queryWebhooks());
+    new Gauge({
+      name: 'webhook_delivery_backlog',
+      help: 'Webhook deliveries not yet delivered nor given up, by state: "pending" (to be attempted) or "held" (their subscription is paused).',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const state = await webhooks();
+        if (!state) return;
+        this.labels('pending').set(state.pending);
+        this.labels('held').set(state.held);
+      },
+    });
+    new Gauge({
+      name: 'webhook_delivery_oldest_pending_age_seconds',
+      help: 'Age of the oldest webhook delivery to be attempted (subscription enabled), in seconds; 0 when none is.',
+      registers: [this.registry],
+      async collect() {
+        const state = await webhooks();
+        if (state) this.set(state.oldestAgeSeconds);
+      },
+    });
+    new Gauge({
+      name: 'webhooks_paused',
+      help: 'Webhook subscriptions paused now (by failures or by an administrator).',
+      registers: [this.registry],
+      async collect() {
+        const state = await webhooks();
+        if (state) this.set(state.paused);
+      },
+    });
   }
 
   onModuleDestroy(): void {
@@ -179,9 +244,14 @@ export class AppMetrics implements OnModuleDestroy {
 
   /** The outbox gauges' query, run once per scrape whichever gauge asks first. */
   private outboxState(): () => Promise<{ pending: number; oldestAgeSeconds: number } | null> {
-    let inFlight: Promise<{ pending: number; oldestAgeSeconds: number } | null> | null = null;
+    return this.sharedPerScrape(() => this.queryOutbox());
+  }
+
+  /** `query`, run once per scrape whichever of its gauges asks first (prom-client starts every collect() at once). */
+  private sharedPerScrape<T>(query: () => Promise<T>): () => Promise<T> {
+    let inFlight: Promise<T> | null = null;
     return () => {
-      inFlight ??= this.queryOutbox().finally(() => {
+      inFlight ??= query().finally(() => {
         // cleared on the next tick, so both gauges of one scrape share the answer
         setImmediate(() => {
           inFlight = null;
@@ -206,6 +276,35 @@ export class AppMetrics implements OnModuleDestroy {
     } catch (error) {
       // The scrape still answers (without these gauges); /health says whether the database is down.
       this.logger.warn(`outbox gauges not computed: ${error instanceof Error ? error.message : 'unknown error'}`);
+      return null;
+    }
+  }
+
+  /** The webhook gauges' two cheap queries: pending deliveries by their subscription's state, paused subscriptions. */
+  private async queryWebhooks(): Promise<{ pending: number; held: number; oldestAgeSeconds: number; paused: number } | null> {
+    try {
+      const rows = await this.dataSource
+        .getRepository(WebhookDelivery)
+        .createQueryBuilder('d')
+        .innerJoin(Webhook, 'w', 'w.id = d.webhookId')
+        .select('w.enabled', 'enabled')
+        .addSelect('COUNT(*)', 'count')
+        .addSelect('MIN(d.createdAt)', 'oldest')
+        .where('d.status = :pending', { pending: 'pending' })
+        .groupBy('w.enabled')
+        .getRawMany<{ enabled: boolean | number; count: string | number; oldest: string | number | null }>();
+      const due = rows.find((r) => Boolean(r.enabled));
+      const held = rows.find((r) => !r.enabled);
+      const paused = await this.dataSource.getRepository(Webhook).countBy({ enabled: false });
+      const oldest = due?.oldest == null ? null : Number(due.oldest);
+      return {
+        pending: Number(due?.count ?? 0),
+        held: Number(held?.count ?? 0),
+        oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (this.clock.nowMs() - oldest) / 1000),
+        paused,
+      };
+    } catch (error) {
+      this.logger.warn(`webhook gauges not computed: ${error instanceof Error ? error.message : 'unknown error'}`);
       return null;
     }
   }

@@ -46,7 +46,7 @@ export class UserAdminService {
   async create(accountId: string, dto: InviteUserDto, caller: Caller): Promise<UserEnvelopeDto> {
     authorize(caller, 'users.invite', { accountId });
     if (dto.role !== undefined && dto.role !== 'member') authorize(caller, 'users.role.give', { accountId, grants: roleAuthority(dto.role, accountId) });
-    const user = await this.users.createInvited(accountId, { ...dto, role: dto.role ?? 'member' });
+    const user = await this.users.createInvited(accountId, { ...dto, role: dto.role ?? 'member' }, actorOf(caller));
     return { data: UserResponseDto.from({ user, hasPassword: false }) };
   }
 }

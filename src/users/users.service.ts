@@ -5,6 +5,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AccountNotFoundError, EmailTakenError, RoleConflictError, UserNotFoundError } from '../common/errors/domain-errors';
 import { AuditActor, AuditTrail } from '../common/audit-trail';
+import { DomainEvents, eventUser } from '../common/domain-events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Account } from '../accounts/account.entity';
@@ -29,6 +30,13 @@ export interface NewUser {
   role?: UserRole;
 }
 
+/** How a user came to be (the `user.created` domain event): its `via` and who created it. */
+export interface UserCreation {
+  /** `account`: the owner of a new account; `invitation`: invited into an account; `signup`: self sign-up. */
+  via: 'account' | 'invitation' | 'signup';
+  actor: AuditActor;
+}
+
 /** A user as the API shows it: the entity plus whether a password is set. Never a hash. */
 export interface UserView {
   user: User;
@@ -48,14 +56,15 @@ export class UsersService {
     private readonly clock: Clock,
     private readonly uow: UnitOfWork,
     private readonly audit: AuditTrail,
+    private readonly events: DomainEvents,
   ) {}
 
-  /** Creates a user without a password and emails a D1 invitation. */
-  async createInvited(accountId: string, input: Omit<NewUser, 'accountId'>): Promise<User> {
+  /** Creates a user without a password and emails a D1 invitation; `actor` invited it. */
+  async createInvited(accountId: string, input: Omit<NewUser, 'accountId'>, actor: AuditActor): Promise<User> {
     const account = await this.accounts.findOneBy({ id: accountId });
     if (!account) throw new AccountNotFoundError();
     const user = await this.uow.run(async (em) => {
-      const created = await this.insert(em, { ...input, accountId });
+      const created = await this.insert(em, { ...input, accountId }, { via: 'invitation', actor });
       await this.invite(em, created, account);
       return created;
     });
@@ -63,8 +72,12 @@ export class UsersService {
     return user;
   }
 
-  /** Inserts a user in the caller's transaction; EmailTakenError when the normalized email exists (SECURITY.md H6). */
-  async insert(em: EntityManager, input: NewUser): Promise<User> {
+  /**
+   * Inserts a user in the caller's transaction and publishes `user.created` in it (the one place users
+   * are created: its subscribers, webhooks among them, learn of every new user, and of none that was
+   * rolled back); EmailTakenError when the normalized email exists (SECURITY.md H6).
+   */
+  async insert(em: EntityManager, input: NewUser, creation: UserCreation): Promise<User> {
     const emailNormalized = normalizeEmail(input.email);
     if (await em.existsBy(User, { emailNormalized })) throw new EmailTakenError();
     const now = this.clock.now();
@@ -74,6 +87,7 @@ export class UsersService {
       isActive: true, provider: 'email', locale: input.locale ?? null, role: input.role ?? 'member', isAdmin: false, credentialsChangedAt: null, createdAt: now, updatedAt: now,
     });
     await em.insert(User, user);
+    await this.events.publish(em, { type: 'user.created', user: eventUser(user), actor: creation.actor, at: now, via: creation.via });
     return user;
   }
 

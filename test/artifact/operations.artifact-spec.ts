@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Script } from 'node:vm';
 import { ADMIN_KEY } from '../support/admin-key';
 import { extractCode } from '../support/smtp-test-server';
+import { WebhookReceiver } from '../support/webhook-receiver';
 import { useArtifact } from './support/artifact';
 import { OpenApiDocument, OperationClient, OperationCoverage } from './support/operations';
 
@@ -22,7 +23,8 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const email = (prefix: string) => `${prefix}.${randomBytes(4).toString('hex')}@example.com`;
 
 describe('the built service (npm start) over HTTP: one request per operation of /docs-json', () => {
-  const s = useArtifact();
+  // Webhooks to the test's own receiver on the loopback: allowed as on-premises receivers are.
+  const s = useArtifact({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
   let api: OperationClient;
   /** What one step leaves for the next. */
   const state: { accountId?: string; ownerEmail?: string; memberId?: string; memberEmail?: string } = {};
@@ -92,6 +94,26 @@ describe('the built service (npm start) over HTTP: one request per operation of 
     await api.send('GET', `/users/${state.memberId}`, { headers: bearer(token.body.access_token), expect: 401 });
     const events = await api.send('GET', '/audit-events?type=api_key.created', { headers: admin, expect: 200 });
     expect(events.body.data.map((e: { type: string }) => e.type)).toContain('api_key.created');
+  });
+
+  it('webhooks: one to a local receiver hears a new user, signed by Standard Webhooks; listed, paused, its secret rotated, deleted', async () => {
+    const receiver = await WebhookReceiver.start();
+    try {
+      const hooks = `/accounts/${state.accountId}/webhooks`;
+      const created = await api.send('POST', hooks, { headers: admin, json: { url: receiver.url('/artifact'), events: ['user.created'] }, expect: 201 });
+      const { id, secret } = created.body.data;
+      const invited = await api.send('POST', `/accounts/${state.accountId}/users`, { headers: admin, json: { email: email('hooked') }, expect: 201 });
+      const heard = await receiver.waitFor((r) => r.path === '/artifact');
+      expect(WebhookReceiver.verify(secret, heard)).toMatchObject({ type: 'user.created', data: { user_id: invited.body.data.user_id, account_id: state.accountId, via: 'invitation' } });
+      const listed = await api.send('GET', hooks, { headers: admin, expect: 200 });
+      expect(listed.text).not.toContain(secret);
+      await api.send('PATCH', `${hooks}/${id}`, { headers: admin, json: { enabled: false }, expect: 200 });
+      const rotated = await api.send('POST', `${hooks}/${id}/secret`, { headers: admin, expect: 200 });
+      expect(rotated.body.data.secret).not.toBe(secret);
+      await api.send('DELETE', `${hooks}/${id}`, { headers: admin, expect: 204 });
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('D1 and sessions: the owner sets a password with the invitation, logs in, refreshes, reads itself, logs out', async () => {

@@ -71,7 +71,7 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
   let smtp: SmtpTestServer;
   withAppAndSmtp(kind, (app, server) => {
     [t, smtp] = [app, server];
-  }, { env: { API_KEY_RATE_LIMIT_PER_MINUTE: '1000000', CLIENT_TOKEN_TTL_SECONDS: '3600' } });
+  }, { env: { API_KEY_RATE_LIMIT_PER_MINUTE: '1000000', CLIENT_TOKEN_TTL_SECONDS: '3600', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } });
 
   const accountIds: Record<'A' | 'B', string> = { A: '', B: '' };
   const people: Record<string, Person> = {};
@@ -229,6 +229,8 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
   ];
 
   interface AccountOp { title: string; method: 'get' | 'post' | 'put'; path: (id: string) => string; body?: () => object; expect: (c: CallerKind, acct: 'A' | 'B') => Outcome; allowed: number[] }
+  /** An account's webhooks: scope admin there, or an owner or admin of it with its access token (CONTRACT.md "Webhooks"). */
+  const managesWebhooks = (c: CallerKind, acct: Acct): Outcome => (may(c, `admin@${acct}`) || accountManager(c) === acct ? 'allow' : 'deny');
   const accountOps: AccountOp[] = [
     { title: 'GET /accounts/{id}', method: 'get', path: (id) => `/accounts/${id}`, expect: (c, a) => inAcct(c, 'accounts:read', a), allowed: [200] },
     { title: 'PUT /accounts/{id}/password-policy', method: 'put', path: (id) => `/accounts/${id}/password-policy`, body: () => ({}), expect: (c, a) => inAcct(c, 'accounts:write', a), allowed: [200] },
@@ -240,10 +242,13 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
       title: 'POST /accounts/{id}/users (admin)', method: 'post', path: (id) => `/accounts/${id}/users`, body: () => ({ email: uniqueEmail('a'), role: 'admin' }),
       expect: (c, a) => (inAcct(c, 'users:write', a) === 'allow' && givesRole(c, 'admin', a) ? 'allow' : 'deny'), allowed: [201],
     },
+    { title: 'GET /accounts/{id}/webhooks', method: 'get', path: (id) => `/accounts/${id}/webhooks`, expect: (c, a) => managesWebhooks(c, a), allowed: [200] },
+    // Port 9 of the loopback (allowed here by WEBHOOK_ALLOW_PRIVATE_TARGETS): deliveries fail at once and are retried later, harmlessly.
+    { title: 'POST /accounts/{id}/webhooks', method: 'post', path: (id) => `/accounts/${id}/webhooks`, body: () => ({ url: 'http://127.0.0.1:9/matrix' }), expect: (c, a) => managesWebhooks(c, a), allowed: [201] },
   ];
 
   /** Operations without a target user or account. */
-  interface PlainOp { title: string; method: 'get' | 'post' | 'delete'; path: () => Promise<string> | string; body?: () => object; expect: (c: CallerKind) => Outcome; allowed: number[]; denied?: number[] }
+  interface PlainOp { title: string; method: 'get' | 'post' | 'patch' | 'delete'; path: () => Promise<string> | string; body?: () => object; expect: (c: CallerKind) => Outcome; allowed: number[]; denied?: number[] }
   /** An owner or admin of an account, by its access token. */
   const accountManager = (c: CallerKind): Acct | null => {
     const p = c.person;
@@ -252,6 +257,12 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
   /** Audit events of an account: scope admin there, or an owner or admin of it with its access token. */
   const readsAudit = (c: CallerKind, acct: Acct): Outcome => (may(c, `admin@${acct}`) || accountManager(c) === acct ? 'allow' : 'deny');
   const keyIn = async (acct: 'A' | 'B' | '*') => (await createApiKey(t, ['users:write'], acct === '*' ? undefined : accountIds[acct])).id;
+  /** The path of a fresh webhook of the account (its earlier ones removed, so the account never reaches its limit). */
+  const webhookOf = async (acct: 'A' | 'B', rest = '') => {
+    await sql(t, 'DELETE FROM webhooks WHERE account_id = $1', [accountIds[acct]]);
+    const res = await t.http.post(`/accounts/${accountIds[acct]}/webhooks`).set(admin).send({ url: 'http://127.0.0.1:9/matrix' }).expect(201);
+    return `/accounts/${accountIds[acct]}/webhooks/${res.body.data.id}${rest}`;
+  };
   const plainOps: PlainOp[] = [
     { title: 'POST /accounts', method: 'post', path: () => '/accounts', body: () => ({ name: 'New', owner: { email: uniqueEmail('o') } }), expect: (c) => inAcct(c, 'accounts:write', '*'), allowed: [201] },
     // Every caller holding accounts:write somewhere lists the accounts it reaches (a bound one: its own).
@@ -267,6 +278,11 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
     { title: 'GET /audit-events', method: 'get', path: () => '/audit-events', expect: (c) => (may(c, 'admin@*') || may(c, 'admin@A') || accountManager(c) ? 'allow' : 'deny'), allowed: [200] },
     { title: 'GET /audit-events?account_id=A', method: 'get', path: () => `/audit-events?account_id=${accountIds.A}`, expect: (c) => readsAudit(c, 'A'), allowed: [200] },
     { title: 'GET /audit-events?account_id=B', method: 'get', path: () => `/audit-events?account_id=${accountIds.B}`, expect: (c) => readsAudit(c, 'B'), allowed: [200] },
+    ...(['A', 'B'] as const).flatMap((acct): PlainOp[] => [
+      { title: `PATCH /accounts/{id}/webhooks/{webhook_id} of ${acct}`, method: 'patch', path: () => webhookOf(acct), body: () => ({ enabled: false }), expect: (c) => managesWebhooks(c, acct), allowed: [200] },
+      { title: `POST /accounts/{id}/webhooks/{webhook_id}/secret of ${acct}`, method: 'post', path: () => webhookOf(acct, '/secret'), expect: (c) => managesWebhooks(c, acct), allowed: [200] },
+      { title: `DELETE /accounts/{id}/webhooks/{webhook_id} of ${acct}`, method: 'delete', path: () => webhookOf(acct), expect: (c) => managesWebhooks(c, acct), allowed: [204] },
+    ]),
     // A user's own session: any user's access token; API keys and client tokens are no sessions.
     { title: 'GET /users/me', method: 'get', path: () => '/users/me', expect: (c) => (c.person ? 'allow' : 'deny'), allowed: [200], denied: [401] },
     { title: 'POST /auth/logout', method: 'post', path: () => '/auth/logout', expect: (c) => (c.person ? 'allow' : 'deny'), allowed: [204], denied: [401] },
@@ -363,7 +379,7 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
     }
   });
 
-  it('operations without a target: accounts, API keys, audit events, the caller\'s own session', async () => {
+  it('operations without a target: accounts, API keys, audit events, an account\'s webhook, the caller\'s own session', async () => {
     for (const op of plainOps) {
       const rows: Row[] = [];
       for (const c of callers) {

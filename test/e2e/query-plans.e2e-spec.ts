@@ -9,6 +9,8 @@ import { HotQueryIndexes1764390000000 } from '../../src/database/migrations/1764
 import { OutboxWorker } from '../../src/mail/outbox.worker';
 import { RecoveryRequestService } from '../../src/password-reset/recovery-request.service';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
+import { WebhookReceiver } from '../support/webhook-receiver';
+import { WebhookDeliveryWorker } from '../../src/webhooks/webhook-delivery.worker';
 import { DatabaseKind, useMigratedDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, createUser, givePassword, GOOD_PASSWORD, randomClientIp, uniqueEmail } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
@@ -27,7 +29,7 @@ import { startTestApp, TestApp } from './support/test-app';
 /** Tables whose size grows with users, accounts, keys or traffic. */
 const GROWING_TABLES = [
   'accounts', 'users', 'credentials', 'password_history', 'one_time_tokens', 'one_time_token_networks', 'refresh_tokens',
-  'api_keys', 'mail_outbox', 'attempt_counters', 'attempt_reservations', 'recovery_requests', 'audit_events', 'login_known_networks',
+  'api_keys', 'mail_outbox', 'attempt_counters', 'attempt_reservations', 'recovery_requests', 'audit_events', 'login_known_networks', 'webhooks', 'webhook_deliveries',
 ];
 /**
  * Tables left out on purpose, with the reason:
@@ -69,7 +71,8 @@ const FLOWS = [
   'D3 create (API key caller)', 'D3 set (API key caller)', 'OAuth client token and client-token caller resolution',
   'D4 code request', 'D4 reset', 'D5 code request', 'D5 reset', 'recovery request resolution', 'outbox claim and delivery',
   'login past the target failure budget (known network check)', 'reset past the guessing budget (vouching network check, failed-attempt count)',
-  'periodic sweeps (attempt counters, known networks, audit retention)', "admin listing of an account's users",
+  'periodic sweeps (attempt counters, known networks, audit retention, finished webhook deliveries)', "admin listing of an account's users",
+  'webhook claim, delivery and failure',
 ] as const;
 type Flow = (typeof FLOWS)[number];
 
@@ -113,7 +116,7 @@ class QueryRecorder {
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 /** Drives every hot flow once over HTTP, recording each flow's statements. */
-async function driveHotFlows(t: TestApp, smtp: SmtpTestServer, rec: QueryRecorder): Promise<void> {
+async function driveHotFlows(t: TestApp, smtp: SmtpTestServer, receiver: WebhookReceiver, rec: QueryRecorder): Promise<void> {
   const expectStatus = (flow: string, status: number, res: { status: number; body: unknown }) => {
     if (res.status !== status) throw new Error(`${flow}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
   };
@@ -129,6 +132,11 @@ async function driveHotFlows(t: TestApp, smtp: SmtpTestServer, rec: QueryRecorde
   };
   const ip = randomClientIp();
   const { accountId } = await createAccount(t);
+  // Two webhooks of the account: every change below queues its events (the outbox subscriber's statements are part of each
+  // flow), and the worker delivers one and fails the other (port 9 refuses the connection).
+  for (const url of [receiver.url('/plans'), 'http://127.0.0.1:9/plans']) {
+    expectStatus('register a webhook', 201, await t.http.post(`/accounts/${accountId}/webhooks`).set(admin).send({ url }));
+  }
 
   // Login, refresh, user tokens.
   const member = await createUser(t, accountId, uniqueEmail('plans-login'));
@@ -226,7 +234,15 @@ async function driveHotFlows(t: TestApp, smtp: SmtpTestServer, rec: QueryRecorde
     await t.app.get(OneTimeTokensService).isNewestVouchedBy(['network-a', 'network-b'], 'reset_code', token.id);
     await t.dataSource.transaction((em) => t.app.get(OneTimeTokensService).recordFailure(em, token.id, 5));
   });
-  await rec.during('periodic sweeps (attempt counters, known networks, audit retention)', async () => {
+  await rec.during('webhook claim, delivery and failure', async () => {
+    // A new event for both webhooks, and the failed ones' retries due: the worker claims, delivers, records failures and defers.
+    await createUser(t, accountId, uniqueEmail('plans-hook'));
+    t.clock.advance(5_000);
+    await t.app.get(WebhookDeliveryWorker).drain();
+    await receiver.waitFor((r) => r.json.type === 'user.created' && receiver.received.indexOf(r) > 0);
+  });
+  await rec.during('periodic sweeps (attempt counters, known networks, audit retention, finished webhook deliveries)', async () => {
+    await t.app.get(WebhookDeliveryWorker).removeFinished();
     await t.app.get(AttemptLimiter).removeExpired();
     await t.app.get(KnownLoginNetworks).removeExpired();
     await t.app.get(AuditRetentionService).sweep();
@@ -295,7 +311,7 @@ function describeStatement(s: Statement): string {
 
 const SEED_USERS = 5000;
 
-/** Thousands of users with credentials, history, tokens, sessions, audit events and mail (PostgreSQL, set-based). */
+/** Thousands of users with credentials, history, tokens, sessions, audit events, mail and webhook deliveries (PostgreSQL, set-based). */
 async function seedPostgres(ds: DataSource, accountId: string): Promise<void> {
   const n = SEED_USERS;
   const now = Date.now();
@@ -313,6 +329,8 @@ async function seedPostgres(ds: DataSource, accountId: string): Promise<void> {
     `INSERT INTO attempt_counters (key, count, window_started_at) SELECT 'seed:' || g, 1, ${now} - g FROM generate_series(1, ${n * 2}) g`,
     `INSERT INTO login_known_networks (target_ref, network_ref, last_success_at) SELECT md5('target-' || g), md5('net-' || g), ${now} - g FROM generate_series(1, ${n}) g`,
     `INSERT INTO recovery_requests (dialect, sealed_address, client, mail, created_at) SELECT 'd5', 'sealed', '10.0.0.1', false, ${now} FROM generate_series(1, 50) g`,
+    `INSERT INTO webhooks (id, account_id, url, events, sealed_secret, enabled, created_at, updated_at) SELECT 'seed-hook-' || g, 'seed-acct-' || g, 'https://hooks.example.com/' || g, NULL, 'sealed', g % 10 <> 0, ${now}, ${now} FROM generate_series(1, 200) g`,
+    `INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at, finished_at) SELECT 'seed-del-' || g || '-' || s, 'seed-hook-' || (g % 200 + 1), 'seed-evt-' || g || '-' || s, 'password.set', '{}', CASE WHEN s = 1 THEN 'delivered' ELSE 'failed' END, 1, ${now} - 1000, ${now} - 1000, ${now} - 500 FROM generate_series(1, ${n}) g, generate_series(1, 2) s`,
   ];
   for (const sql of statements) await ds.query(sql);
   await ds.query('ANALYZE');
@@ -349,13 +367,15 @@ function describeHotQueryPlans(kind: DatabaseKind): void {
   describe(`hot query plans [${kind}]`, () => {
     const rec = new QueryRecorder();
     let smtp: SmtpTestServer;
+    let receiver: WebhookReceiver;
     let t: TestApp;
 
     beforeAll(async () => {
       smtp = await SmtpTestServer.start();
-      t = await startTestApp({ kind, smtpUrl: smtp.url, env: { TRUST_PROXY: 'true' } });
+      receiver = await WebhookReceiver.start();
+      t = await startTestApp({ kind, smtpUrl: smtp.url, env: { TRUST_PROXY: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } });
       rec.attach(t.dataSource);
-      await driveHotFlows(t, smtp, rec);
+      await driveHotFlows(t, smtp, receiver, rec);
       if (kind === 'postgres') {
         const [{ id }] = await t.dataSource.query('SELECT id FROM accounts ORDER BY created_at LIMIT 1');
         await seedPostgres(t.dataSource, id);
@@ -369,6 +389,7 @@ function describeHotQueryPlans(kind: DatabaseKind): void {
       }
       await t?.close();
       await smtp?.stop();
+      await receiver?.stop();
     });
 
     const explain = async (statements: Statement[]) => {

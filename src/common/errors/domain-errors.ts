@@ -155,3 +155,21 @@ export class LastOwnerError extends DomainError {
 export class SignUpClosedError extends DomainError {
   readonly code = 'SIGN_UP_CLOSED';
 }
+export class WebhookNotFoundError extends DomainError {
+  readonly code = 'WEBHOOK_NOT_FOUND';
+}
+/**
+ * A webhook target the service will not send to (src/webhooks/webhook-target.ts): not https:// (or
+ * http:// with private targets allowed), malformed (`shape`), or a host that does not resolve or
+ * resolves to a non-public address (`address`; one answer for both, so registration cannot probe internal names).
+ */
+export class WebhookTargetRefusedError extends DomainError {
+  readonly code = 'WEBHOOK_TARGET_REFUSED';
+  constructor(readonly reason: 'scheme' | 'shape' | 'address') {
+    super(`webhook target refused: ${reason}`);
+  }
+}
+/** An account has as many webhook subscriptions as it may (MAX_WEBHOOKS_PER_ACCOUNT). */
+export class WebhookLimitError extends DomainError {
+  readonly code = 'WEBHOOK_LIMIT';
+}

@@ -9,6 +9,7 @@ export const API_TAGS = {
   users: { name: 'Users', description: 'Admin API: read and update users, send invitations and password resets, end their sessions; and the current user (`/users/me`).' },
   apiKeys: { name: 'API keys', description: 'Admin API (scope admin): issue, list and revoke API keys. A key is shown once, when it is created.' },
   audit: { name: 'Audit events', description: 'Admin API: the audit trail of security-relevant events, newest first, one page at a time.' },
+  webhooks: { name: 'Webhooks', description: 'Admin API (scope admin, or the account\'s owner or admin): an account\'s webhook subscriptions. Events about its users are POSTed to them, signed by Standard Webhooks 1.0.' },
   oauth: { name: 'OAuth', description: 'OAuth 2.0 client credentials (RFC 6749 §4.4): an API key\'s id and key for a short-lived client token, sent as `Authorization: Bearer` on admin routes; and the metadata that describes it to OAuth client libraries (RFC 8414).' },
   keys: { name: 'Keys', description: 'The public keys (JWKS) that verify the JWTs this service signs.' },
   operations: { name: 'Operations', description: 'Prometheus metrics (GET /metrics), behind METRICS_TOKEN when it is set.' },

@@ -1,0 +1,52 @@
+import { WorkerLoop } from './worker-loop';
+
+/** A pass the test finishes by hand. */
+function gatedPass() {
+  const calls: Array<(more: boolean) => void> = [];
+  const pass = () => new Promise<boolean>((resolve) => calls.push(resolve));
+  return { pass, calls };
+}
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('WorkerLoop: the pass loop of the outbox workers', () => {
+  it('a kick before start runs nothing; a drain during a pass runs exactly one more pass after it, never two at once', async () => {
+    const { pass, calls } = gatedPass();
+    const sut = new WorkerLoop(pass, 60_000);
+    sut.kick();
+    expect(calls).toHaveLength(0);
+    const first = sut.drain();
+    const second = sut.drain();
+    const third = sut.drain();
+    expect(calls).toHaveLength(1);
+    calls[0](false);
+    await first;
+    await tick();
+    expect(calls).toHaveLength(2);
+    calls[1](false);
+    await Promise.all([second, third]);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('polls from start, at once again while a pass says rows are left; stop waits for the pass in flight and ends the polling', async () => {
+    const { pass, calls } = gatedPass();
+    const sut = new WorkerLoop(pass, 60_000);
+    sut.start();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(calls).toHaveLength(1);
+    calls[0](true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(calls).toHaveLength(2);
+    let stopped = false;
+    const stopping = sut.stop().then(() => (stopped = true));
+    expect(sut.stopped).toBe(true);
+    await tick();
+    expect(stopped).toBe(false);
+    calls[1](true);
+    await stopping;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(calls).toHaveLength(2);
+    sut.kick();
+    await sut.drain();
+    expect(calls).toHaveLength(2);
+  });
+});
