@@ -1,5 +1,5 @@
 import type { UserRole } from '../users/user-role';
-import type { ApiKeyScope } from './scopes';
+import type { Scope } from './scopes';
 
 /**
  * The caller of a route that takes an admin credential (src/access/caller-resolver.ts), whatever it showed:
@@ -19,7 +19,7 @@ export interface Caller {
   userId?: string;
   /** The user's role in its account (user callers only). */
   role?: UserRole;
-  scopes: ApiKeyScope[];
+  scopes: Scope[];
   /** Null: not bound to an account (a global key, a super admin, the CLI). */
   accountId: string | null;
 }

@@ -18,7 +18,7 @@ describe('README policy table', () => {
     for (const [action, rule] of Object.entries(ACTIONS) as Array<[Action, ActionRule]>) {
       const { credential, scope, also, checks } = rows.get(action)!;
       expect([action, credential, scope]).toEqual([action, rule.credential, rule.scope]);
-      expect([action, also.includes('roles')]).toEqual([action, (rule.roles ?? []).length > 0]);
+      expect([action, also.includes('never its own user')]).toEqual([action, rule.notSelf === true]);
       expect([action, checks.includes('not above')]).toEqual([action, rule.notAbove === true]);
       expect([action, checks.includes('unbound callers only')]).toEqual([action, rule.globalOnly === true]);
     }

@@ -86,22 +86,34 @@ describe('access policy: targets (the services ask with the loaded target)', () 
     expect(allowed(key(['admin'], 'A'), 'passwords.set', { user: target('owner') })).toBe(true);
     expect(allowed(key(['admin'], 'A'), 'passwords.import', { user: target('member', { isAdmin: true }) })).toBe(false);
     expect(allowed(key(['admin']), 'passwords.import', { user: target('member', { isAdmin: true }) })).toBe(true);
-    expect(allowed(key(['passwords:write', 'users:write', 'accounts:write']), 'passwords.set', { user: target('owner') })).toBe(true);
+    // An owner's or admin's authority includes the account's administration (audit events, webhooks), which no key but admin holds.
+    expect(allowed(key(['passwords:write', 'users:write', 'accounts:write']), 'passwords.set', { user: target('owner') })).toBe(false);
+    expect(allowed(key(['passwords:write', 'users:write', 'accounts:read'], 'A'), 'passwords.set', { user: target('admin') })).toBe(false);
+    expect(allowed(key(['passwords:write', 'users:write', 'accounts:write']), 'passwords.set', { user: target('member') })).toBe(true);
+  });
+
+  it('nobody sets, removes or imports its own password through the routes that set another\'s: its own changes with the current one', () => {
+    const owner = user('owner', { id: 't' });
+    expect(decide(owner, 'passwords.setByAdmin', { user: target('owner') })).toEqual({ allowed: false, reason: 'self' });
+    expect(allowed(user('member', { isAdmin: true, id: 't' }), 'passwords.import', { user: target('member', { isAdmin: true }) })).toBe(false);
+    expect(allowed(owner, 'passwords.setByAdmin', { user: { ...target('admin'), id: 'other' } })).toBe(true);
   });
 
   it('nobody gives more than it holds: roles, the super-admin flag, API keys', () => {
     const owner = user('owner', { id: 'o' });
     expect(allowed(owner, 'users.role.give', { user: target('member'), grants: roleAuthority('owner', 'A') })).toBe(true);
     expect(decide(key(['accounts:write'], 'A'), 'users.role.give', { user: target('member'), grants: roleAuthority('admin', 'A') })).toEqual({ allowed: false, reason: 'grant' });
-    expect(allowed(key(['accounts:write', 'users:write'], 'A'), 'users.role.give', { user: target('member'), grants: roleAuthority('admin', 'A') })).toBe(true);
+    expect(allowed(key(['accounts:write', 'users:write'], 'A'), 'users.role.give', { user: target('member'), grants: roleAuthority('admin', 'A') })).toBe(false);
+    expect(allowed(key(['admin'], 'A'), 'users.role.give', { user: target('member'), grants: roleAuthority('admin', 'A') })).toBe(true);
     expect(allowed(key(['accounts:write', 'users:write'], 'A'), 'users.role.give', { user: target('member', { isAdmin: true }), grants: roleAuthority('admin', 'A') })).toBe(false);
     expect(allowed(user('admin'), 'users.role.give', { user: target('member'), grants: roleAuthority('admin', 'A') })).toBe(false);
     expect(allowed(key(['admin'], 'A'), 'apiKeys.create', { accountId: 'A', grants: { scopes: ['admin'], accountId: 'A' } })).toBe(true);
     expect(allowed(key(['admin'], 'A'), 'apiKeys.create', { accountId: null, grants: { scopes: ['users:write'], accountId: null } })).toBe(false);
   });
 
-  it('actions that hand over nothing need only the reach: mail a reset to an owner, end a super admin\'s sessions', () => {
+  it('actions that hand over nothing need only the reach (mail a reset to an owner); ending sessions takes a sign-in away: never above the caller', () => {
     expect(allowed(user('admin'), 'users.passwordReset.send', { user: target('owner') })).toBe(true);
-    expect(allowed(key(['users:write'], 'A'), 'users.sessions.end', { user: target('member', { isAdmin: true }) })).toBe(true);
+    expect(allowed(key(['users:write'], 'A'), 'users.sessions.end', { user: target('member', { isAdmin: true }) })).toBe(false);
+    expect(allowed(key(['users:write'], 'A'), 'users.sessions.end', { user: target('member') })).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { ForbiddenError } from '../common/errors/domain-errors';
 import type { UserRole } from '../users/user-role';
 import type { Caller } from './caller';
-import type { ApiKeyScope } from './scopes';
+import { ACCOUNT_ADMIN, type Scope } from './scopes';
 
 /**
  * The one authorization policy of the service: what every kind of caller may do to every target
@@ -18,15 +18,18 @@ import type { ApiKeyScope } from './scopes';
 
 /** Scopes and reach: what a caller may do, or what a user's sign-in or a new key would let its holder do. */
 export interface Authority {
-  scopes: readonly ApiKeyScope[];
+  scopes: readonly Scope[];
   /** The one account it reaches; null: every account. */
   accountId: string | null;
 }
 
-/** What a user's access token may do on the admin routes, by role. A super admin holds scope admin everywhere. */
-export const ROLE_SCOPES: Readonly<Record<UserRole, readonly ApiKeyScope[]>> = {
-  owner: ['accounts:read', 'accounts:write', 'users:write'],
-  admin: ['accounts:read', 'users:write'],
+/**
+ * What a user's access token may do on the admin routes, by role: scopes, and the account's administration
+ * (ACCOUNT_ADMIN: its audit events and webhooks). A super admin holds scope admin everywhere.
+ */
+export const ROLE_SCOPES: Readonly<Record<UserRole, readonly Scope[]>> = {
+  owner: ['accounts:read', 'accounts:write', 'users:write', ACCOUNT_ADMIN],
+  admin: ['accounts:read', 'users:write', ACCOUNT_ADMIN],
   member: [],
 };
 
@@ -43,8 +46,8 @@ export function callerForUser(user: { id: string; accountId: string | null; role
   return { kind: 'user', keyId: '', userId: user.id, role: user.role, scopes: [...scopes], accountId };
 }
 
-/** `admin` implies every scope, `accounts:write` implies `accounts:read`. */
-export function holdsScope(held: readonly ApiKeyScope[], scope: ApiKeyScope): boolean {
+/** `admin` implies every scope (ACCOUNT_ADMIN included), `accounts:write` implies `accounts:read`. */
+export function holdsScope(held: readonly Scope[], scope: Scope): boolean {
   if (held.includes('admin') || held.includes(scope)) return true;
   return scope === 'accounts:read' && held.includes('accounts:write');
 }
@@ -75,9 +78,7 @@ export type Credential =
 export interface ActionRule {
   credential: Credential;
   /** The scope an admin caller needs (admin implies all). */
-  scope?: ApiKeyScope;
-  /** Users with one of these roles in an account may too, for that account (besides holders of `scope`). */
-  roles?: readonly UserRole[];
+  scope?: Scope;
   /** What the action is done to; the services ask again with it. */
   target: 'none' | 'account' | 'user' | 'self';
   /** Callers bound to an account may not (creating accounts, making super admins). */
@@ -87,6 +88,8 @@ export interface ActionRule {
    * a password; disables, deletes): the target's own authority must be within the caller's.
    */
   notAbove?: boolean;
+  /** Never on the caller's own user (its own password changes with the current one: POST /users/me/password). */
+  notSelf?: boolean;
 }
 
 /**
@@ -108,19 +111,19 @@ export const ACTIONS = {
   'users.superAdmin.change': { credential: 'admin', scope: 'admin', target: 'user', globalOnly: true },
   'users.invitation.send': { credential: 'admin', scope: 'users:write', target: 'user' },
   'users.passwordReset.send': { credential: 'admin', scope: 'users:write', target: 'user' },
-  'users.sessions.end': { credential: 'admin', scope: 'users:write', target: 'user' },
+  'users.sessions.end': { credential: 'admin', scope: 'users:write', target: 'user', notAbove: true },
   'users.disable': { credential: 'admin', scope: 'users:write', target: 'user', notAbove: true },
   'users.delete': { credential: 'admin', scope: 'users:write', target: 'user', notAbove: true },
   'passwords.set': { credential: 'admin', scope: 'passwords:write', target: 'user', notAbove: true },
-  'passwords.remove': { credential: 'admin', scope: 'passwords:write', target: 'user', notAbove: true },
-  'passwords.import': { credential: 'admin', scope: 'admin', target: 'user', notAbove: true },
-  'passwords.setByAdmin': { credential: 'admin', scope: 'users:write', target: 'user', notAbove: true },
+  'passwords.remove': { credential: 'admin', scope: 'passwords:write', target: 'user', notAbove: true, notSelf: true },
+  'passwords.import': { credential: 'admin', scope: 'admin', target: 'user', notAbove: true, notSelf: true },
+  'passwords.setByAdmin': { credential: 'admin', scope: 'users:write', target: 'user', notAbove: true, notSelf: true },
   'apiKeys.create': { credential: 'admin', scope: 'admin', target: 'account' },
   'apiKeys.list': { credential: 'admin', scope: 'admin', target: 'account' },
   'apiKeys.revoke': { credential: 'admin', scope: 'admin', target: 'account' },
-  'audit.read': { credential: 'admin', scope: 'admin', roles: ['owner', 'admin'], target: 'account' },
-  'webhooks.list': { credential: 'admin', scope: 'admin', roles: ['owner', 'admin'], target: 'account' },
-  'webhooks.manage': { credential: 'admin', scope: 'admin', roles: ['owner', 'admin'], target: 'account' },
+  'audit.read': { credential: 'admin', scope: ACCOUNT_ADMIN, target: 'account' },
+  'webhooks.list': { credential: 'admin', scope: ACCOUNT_ADMIN, target: 'account' },
+  'webhooks.manage': { credential: 'admin', scope: ACCOUNT_ADMIN, target: 'account' },
   'me.read': { credential: 'session', target: 'self' },
   'sessions.logout': { credential: 'session', target: 'self' },
   'passwords.change': { credential: 'change', target: 'self' },
@@ -144,7 +147,7 @@ export interface AccessTarget {
   grants?: Authority;
 }
 
-export type DenyReason = 'scope' | 'bound' | 'account' | 'outranks' | 'grant';
+export type DenyReason = 'scope' | 'bound' | 'account' | 'outranks' | 'self' | 'grant';
 export type Decision = { allowed: true } | { allowed: false; reason: DenyReason };
 
 const ALLOW: Decision = { allowed: true };
@@ -158,12 +161,12 @@ const deny = (reason: DenyReason): Decision => ({ allowed: false, reason });
 export function decide(caller: Caller, action: Action, target?: AccessTarget): Decision {
   const rule = ruleOf(action);
   if (rule.credential !== 'admin' || caller.kind === 'system') return ALLOW;
-  const byRole = caller.kind === 'user' && caller.accountId !== null && caller.role !== undefined && (rule.roles ?? []).includes(caller.role);
-  if (!byRole && !(rule.scope && holdsScope(caller.scopes, rule.scope))) return deny('scope');
+  if (!(rule.scope && holdsScope(caller.scopes, rule.scope))) return deny('scope');
   if (rule.globalOnly && caller.accountId !== null) return deny('bound');
   if (!target) return ALLOW;
   const accountId = target.user ? target.user.accountId : target.accountId;
   if (accountId !== undefined && !reaches(caller, accountId)) return deny('account');
+  if (target.user && rule.notSelf && caller.kind === 'user' && caller.userId === target.user.id) return deny('self');
   if (target.user && rule.notAbove && !covers(caller, authorityOfUser(target.user))) return deny('outranks');
   if (target.grants && !covers(caller, target.grants)) return deny('grant');
   return ALLOW;

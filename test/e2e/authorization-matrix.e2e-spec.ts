@@ -22,14 +22,19 @@ import { admin, createAccount, createApiKey, createUser, givePassword, signUpAnd
  * exceed the caller's fails the test, as does any 5xx.
  */
 
-const SCOPES = ['accounts:read', 'accounts:write', 'users:write', 'passwords:write', 'admin'] as const;
+/**
+ * What can be held: the API key scopes, and `account:admin`, the account's administration (its audit events and
+ * webhooks) that the contract gives an account's owner and admin and that no key but an admin key has.
+ */
+const SCOPES = ['accounts:read', 'accounts:write', 'users:write', 'passwords:write', 'account:admin', 'admin'] as const;
 type Scope = (typeof SCOPES)[number];
+const KEY_SCOPES = SCOPES.filter((s) => s !== 'account:admin');
 type Acct = 'A' | 'B' | '-';
 const ACCTS: Acct[] = ['A', 'B', '-'];
 /** The contract's roles, as what their access tokens may do in their own account. */
 const ROLE_POWERS: Record<'owner' | 'admin' | 'member', Scope[]> = {
-  owner: ['accounts:read', 'accounts:write', 'users:write'],
-  admin: ['accounts:read', 'users:write'],
+  owner: ['accounts:read', 'accounts:write', 'users:write', 'account:admin'],
+  admin: ['accounts:read', 'users:write', 'account:admin'],
   member: [],
 };
 
@@ -138,7 +143,7 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
     };
     await apiKeyCaller('admin key', ['admin']);
     await apiKeyCaller('admin key@A', ['admin'], 'A');
-    for (const scope of SCOPES.filter((s) => s !== 'admin')) {
+    for (const scope of KEY_SCOPES.filter((s) => s !== 'admin')) {
       await apiKeyCaller(`${scope} key`, [scope]);
       await apiKeyCaller(`${scope} key@A`, [scope], 'A');
     }
@@ -168,6 +173,8 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
   const targetPowers = (p: Person) => personPowers(p);
   /** May the caller act on this person's sign-in (set, remove, import): holds `scope` in its account, and the person is not above it. */
   const takeover = (c: CallerKind, p: Person, scope: Scope): Outcome => (may(c, `${scope}@${p.acct}`) && within(targetPowers(p), c.powers) ? 'allow' : 'deny');
+  /** A user's own password is changed with the current one (POST /users/me/password), never through the routes that set another's. */
+  const notOwn = (c: CallerKind, p: Person, outcome: Outcome): Outcome => (c.person?.id === p.id ? 'deny' : outcome);
   const inAcct = (c: CallerKind, scope: Scope, acct: Acct | '*'): Outcome => (may(c, `${scope}@${acct}`) ? 'allow' : 'deny');
   /** Giving a role in an account: managing roles there (accounts:write) and holding what the role can do. */
   const givesRole = (c: CallerKind, role: 'admin', acct: Acct): boolean => acct === '-' || (may(c, `accounts:write@${acct}`) && within(powers(ROLE_POWERS[role], acct), c.powers));
@@ -203,14 +210,15 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
     },
     { title: 'POST /users/{id}/invitation', method: 'post', path: (id) => `/users/${id}/invitation`, expect: (c, p) => inAcct(c, 'users:write', p.acct), allowed: [202, 409, 429] },
     { title: 'POST /users/{id}/password-reset', method: 'post', path: (id) => `/users/${id}/password-reset`, expect: (c, p) => inAcct(c, 'users:write', p.acct), allowed: [202, 429] },
-    { title: 'DELETE /users/{id}/sessions', method: 'delete', path: (id) => `/users/${id}/sessions`, expect: (c, p) => inAcct(c, 'users:write', p.acct), allowed: [204] },
+    // Ending a user's sessions takes its sign-in away: never from a user above the caller.
+    { title: 'DELETE /users/{id}/sessions', method: 'delete', path: (id) => `/users/${id}/sessions`, expect: (c, p) => takeover(c, p, 'users:write'), allowed: [204] },
     {
       title: 'POST /v1/password/{user_id} (D3)', method: 'post', path: (id) => `/v1/password/${id}`, body: () => ({ password: { value: `Set-By-D3-${fresh()}!` } }),
       expect: (c, p) => takeover(c, p, 'passwords:write'), allowed: [200],
       // "DELETE first if it has a password": every row finds the user without one, so an allowed row answers 200 and its token.
       before: (p) => t.app.get(PasswordLifecycleService).removePassword(p.id),
     },
-    { title: 'DELETE /v1/password/{user_id} (D3)', method: 'delete', path: (id) => `/v1/password/${id}`, expect: (c, p) => takeover(c, p, 'passwords:write'), allowed: [204] },
+    { title: 'DELETE /v1/password/{user_id} (D3)', method: 'delete', path: (id) => `/v1/password/${id}`, expect: (c, p) => notOwn(c, p, takeover(c, p, 'passwords:write')), allowed: [204] },
     {
       title: 'PATCH /users/{id} disabled', method: 'patch', path: (id) => `/users/${id}`, body: () => ({ disabled: true }),
       expect: (c, p) => takeover(c, p, 'users:write'), allowed: [200],
@@ -218,13 +226,13 @@ describeEachDatabase('authorization matrix: every operation × caller × target 
     },
     {
       title: 'PUT /users/{id}/password (temporary)', method: 'put', path: (id) => `/users/${id}/password`, body: () => ({ password: `Temporary-7-${fresh()}!`, temporary: true }),
-      expect: (c, p) => takeover(c, p, 'users:write'), allowed: [200],
+      expect: (c, p) => notOwn(c, p, takeover(c, p, 'users:write')), allowed: [200],
     },
     { title: 'DELETE /users/{id}', method: 'delete', path: (id) => `/users/${id}`, expect: (c, p) => takeover(c, p, 'users:write'), allowed: [204, 409], fresh: true },
     {
       title: 'PUT /users/{id}/password-hash', method: 'put', path: (id) => `/users/${id}/password-hash`,
       body: () => ({ format: 'bcrypt', hash: bcrypt.hashSync(`Imported-${fresh()}!`, 4) }),
-      expect: (c, p) => takeover(c, p, 'admin'), allowed: [200],
+      expect: (c, p) => notOwn(c, p, takeover(c, p, 'admin')), allowed: [200],
     },
   ];
 
