@@ -28,7 +28,7 @@ export class AccountAdminService {
   async list(query: ListAccountsQueryDto, caller: Caller): Promise<AccountPageDto> {
     authorize(caller, 'accounts.list');
     const cursor = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
-    if (cursor === null) throw new RequestValidationError([{ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } }]);
+    if (cursor === null) throw new RequestValidationError([{ path: 'cursor', kind: 'format', params: { format: 'cursor from a previous page' } }], 'query');
     const { rows, next } = await this.accounts.page({ limit: query.limit ?? ACCOUNTS_PAGE_DEFAULT, cursor, only: listedAccount(caller) });
     return { data: rows.map(AccountDto.from), next: next ? encodeAuditCursor(next) : null };
   }

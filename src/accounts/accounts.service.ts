@@ -7,6 +7,7 @@ import { Clock } from '../common/clock';
 import { AccountNotFoundError, InvalidPolicyError } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { MailService } from '../mail/mail.service';
+import { Credential } from '../password/credential.entity';
 import { completePolicy, PasswordPolicy, policyProblems } from '../password/password-policy';
 import { NewUser, UsersService } from '../users/users.service';
 import type { AuditCursor } from '../audit/audit-cursor';
@@ -67,11 +68,24 @@ export class AccountsService {
   }
 
   /** Replaces the whole policy; fields left out take the service default. */
+  /**
+   * Replaces the whole policy; fields left out take the service default. The users' current passwords follow
+   * a new maxAgeDays at once (CONTRACT.md: a password is due once it is older than the policy's maxAgeDays):
+   * each expires maxAgeDays after it was set (never with 0), and its expiry warnings start over.
+   */
   async replacePolicy(id: string, partial: Partial<PasswordPolicy>): Promise<Account> {
     const account = await this.get(id);
     account.passwordPolicy = validPolicy(partial);
     account.updatedAt = this.clock.now();
-    await this.uow.run((em) => em.update(Account, { id }, { passwordPolicy: account.passwordPolicy, updatedAt: account.updatedAt }));
+    const maxAgeMs = account.passwordPolicy.maxAgeDays * 86_400_000;
+    await this.uow.run(async (em) => {
+      await em.update(Account, { id }, { passwordPolicy: account.passwordPolicy, updatedAt: account.updatedAt });
+      await em.createQueryBuilder().update(Credential)
+        // A whole number of milliseconds the policy allows (validated), not input text.
+        .set({ expiresAt: maxAgeMs > 0 ? () => `set_at + ${Math.trunc(maxAgeMs)}` : null, expiryWarnedDays: null })
+        .where('user_id IN (SELECT u.id FROM users u WHERE u.account_id = :id)', { id })
+        .execute();
+    });
     return account;
   }
 

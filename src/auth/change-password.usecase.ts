@@ -38,6 +38,8 @@ export class ChangePasswordUseCase {
     const user = await this.users.findOneBy({ id: caller.userId });
     if (!user) throw new UserNotFoundError();
     if (caller.kind === 'change') {
+      // The login proved the current password; one sent anyway is not checked, so it is refused rather than ignored.
+      if (dto.current_password !== undefined) throw new RequestValidationError([{ path: 'current_password', kind: 'unknown' }]);
       return this.change(user, dto.new_password, { authorize: (em) => this.changeTokens.consume(em, caller.jti) });
     }
     const current = dto.current_password;
@@ -60,7 +62,9 @@ export class ChangePasswordUseCase {
     o: { authorize?: (em: EntityManager) => Promise<void>; settle?: (em: EntityManager) => Promise<void> },
   ): Promise<PasswordChangedEnvelopeDto> {
     const { result: session } = await this.lifecycle.setPassword({
-      userId: user.id, password, mode: 'replace', via: 'change', actor: { kind: 'user', id: user.id },
+      // A change is a new password: the current one is refused whatever the policy's history says, so a temporary
+      // password an administrator chose never becomes the user's own (SECURITY.md F5).
+      userId: user.id, password, mode: 'replace', via: 'change', actor: { kind: 'user', id: user.id }, differentFromCurrent: true,
       authorize: o.authorize,
       complete: async (em) => {
         await o.settle?.(em);

@@ -79,7 +79,7 @@ export function describeViolation(v: PolicyViolation): string {
     case 'minClasses': return `Password must contain at least ${v.min} of: lowercase letters, uppercase letters, digits, special characters.`;
     case 'common': return 'Password is too common.';
     case 'userInfo': return 'Password must not contain your email address or name.';
-    case 'history': return `Password must not match any of your last ${v.size} passwords.`;
+    case 'history': return v.size === 1 ? 'Password must be different from your current password.' : `Password must not match any of your last ${v.size} passwords.`;
   }
 }
 

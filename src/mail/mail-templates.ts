@@ -207,15 +207,21 @@ export function passwordChangedMail(i: PasswordChangedMailInput): MailContent {
     intro: m.t(i.first ? 'mail.set.intro' : 'mail.changed.intro', { when }),
     ok: m.t('mail.changed.ok'),
     notYou: m.t('mail.changed.notYou'),
-    // The account's change address when it has one (CONTRACT.md "Third round"), else the reset page.
-    action: m.t(i.changePasswordUrl ? 'mail.changed.changeAction' : 'mail.changed.action'),
-    link: changeLink(i),
+    // Someone else who changed it is the case to act on: the reset page, which needs no password.
+    action: m.t('mail.changed.action'),
+    link: resetPage(i.publicUrl),
+    // And the account's own change address when it has one (CONTRACT.md "Third round").
+    changeAction: i.changePasswordUrl ? m.t('mail.changed.changeAction') : null,
+    changeLink: i.changePasswordUrl ?? null,
     noSecret: m.t('mail.changed.noSecret'),
   };
   return {
     kind: i.first ? 'password-set' : 'password-changed',
     subject,
-    text: textBody(m, [parts.greeting, '', parts.intro, parts.ok, '', parts.notYou, `${parts.action}:`, parts.link, '', parts.noSecret]),
+    text: textBody(m, [
+      parts.greeting, '', parts.intro, parts.ok, '', parts.notYou, `${parts.action}:`, parts.link, '',
+      ...(parts.changeLink ? [`${parts.changeAction}:`, parts.changeLink, ''] : []), parts.noSecret,
+    ]),
     html: renderView('emails/notice', { m, base: '', subject, ...parts }),
   };
 }
@@ -247,7 +253,12 @@ export function passwordExpiryWarningMail(i: ExpiryWarningMailInput): MailConten
 
 /** Where a notice sends the person to change the password: the account's address, else the reset page. */
 function changeLink(i: { publicUrl: string; changePasswordUrl?: string | null }): string {
-  return i.changePasswordUrl ?? `${i.publicUrl.replace(/\/+$/, '')}/forgot-password`;
+  return i.changePasswordUrl ?? resetPage(i.publicUrl);
+}
+
+/** The service's "forgot password" page, which mails a reset code (D5). */
+function resetPage(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/forgot-password`;
 }
 
 // --- helpers ---------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ const BATCH = 200;
  * below it are found by `idx_credentials_expires_at` (no scan of all users), and each is claimed by one
  * conditional UPDATE of `credentials.expiry_warned_days` in the transaction that queues its email, so
  * with several instances each warning is sent once. A password that enters two thresholds at once (the
- * service was down) gets only the nearer one; a new password starts over; a disabled user is sent nothing.
+ * service was down) gets only the nearer one; a new password starts over; a disabled user, and a temporary
+ * password (changed at the next login anyway), are sent nothing.
  */
 @Injectable()
 export class ExpiryWarnings implements OnModuleInit, OnModuleDestroy {
@@ -71,6 +72,8 @@ export class ExpiryWarnings implements OnModuleInit, OnModuleDestroy {
         .select(['c.userId', 'c.expiresAt'])
         .where('c.expiresAt > :now AND c.expiresAt <= :until', { now, until: now + days * DAY_MS })
         .andWhere('(c.expiryWarnedDays IS NULL OR c.expiryWarnedDays > :days)', { days })
+        // A temporary password is changed at the next login anyway: nothing to warn of.
+        .andWhere('c.mustChange = :temporary', { temporary: false })
         .orderBy('c.expiresAt', 'ASC')
         .limit(BATCH)
         .getMany();

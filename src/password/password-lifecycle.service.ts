@@ -6,7 +6,7 @@ import type { AuditActor } from '../common/audit-trail';
 import { Clock } from '../common/clock';
 import { DomainEvents, eventUser } from '../common/domain-events';
 import {
-  PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, RequestValidationError, UserNotFoundError,
+  PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, RequestValidationError, UserDisabledError, UserNotFoundError,
 } from '../common/errors/domain-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { CREDENTIAL_SECRETS, OneTimeTokensService } from '../tokens/one-time-tokens.service';
@@ -31,6 +31,8 @@ export interface SetPasswordCommand<T> {
   mode: 'initial' | 'replace';
   /** An administrator's temporary password: the next login must change it. */
   temporary?: boolean;
+  /** The new password must differ from the current one even when the policy keeps no history (a change). */
+  differentFromCurrent?: boolean;
   /**
    * Which path set it, for the audit event (SECURITY.md I2): 'D1' … 'D5'. The event's `flow` follows
    * from it (D1 invitation, D2 verification, D3 integrator, D4/D5 recovery).
@@ -115,9 +117,9 @@ export class PasswordLifecycleService {
    * secret that setPassword does not consume itself (the verification page: the sign-up code, then D2).
    * Throws the same errors as setPassword; changes nothing.
    */
-  async check(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard'>): Promise<{ user: User; policy: PasswordPolicy; current: Credential | null }> {
-    const { user, policy, current, violations, recent } = await this.evaluate(cmd);
-    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, policy, recent)));
+  async check(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard' | 'differentFromCurrent'>): Promise<{ user: User; policy: PasswordPolicy; current: Credential | null }> {
+    const { user, policy, current, violations, recent, historySize } = await this.evaluate(cmd);
+    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, { historySize }, recent)));
     if (violations.length > 0) throw new PasswordPolicyError(violations, policy);
     return { user, policy, current };
   }
@@ -128,12 +130,12 @@ export class PasswordLifecycleService {
    * times instead of N / cores + 1. The hash starts only once the cheap rules pass, so a password
    * they refuse costs no hash; one the history refuses throws the hash away.
    */
-  private async checkAndHash(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard'>): Promise<{ user: User; policy: PasswordPolicy; stored: StoredPasswordHash }> {
-    const { user, policy, violations, recent } = await this.evaluate(cmd);
+  private async checkAndHash(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard' | 'differentFromCurrent'>): Promise<{ user: User; policy: PasswordPolicy; stored: StoredPasswordHash }> {
+    const { user, policy, violations, recent, historySize } = await this.evaluate(cmd);
     const hashing = violations.length === 0 ? this.hasher.hash(cmd.password) : null;
     // Settled either way below, so a refused password never leaves a rejection unhandled.
     const hashed = hashing?.then((stored) => ({ stored }), (error: unknown) => ({ error }));
-    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, policy, recent)));
+    violations.push(...(await checkPasswordHistory(this.hasher, cmd.password, { historySize }, recent)));
     if (violations.length > 0 || !hashed) throw new PasswordPolicyError(violations, policy);
     const outcome = await hashed;
     if ('error' in outcome) throw outcome.error;
@@ -141,17 +143,21 @@ export class PasswordLifecycleService {
   }
 
   /** Everything before the history rule: the user, the guard, the account's policy, the mode and the cheap rules. */
-  private async evaluate(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard'>) {
+  private async evaluate(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard' | 'differentFromCurrent'>) {
     const user = await this.users.findOneBy({ id: cmd.userId });
     if (!user) throw new UserNotFoundError();
     cmd.guard?.(user);
+    // A disabled user gets no password on any path (CONTRACT.md "The end of a user's life": D1–D5 set nothing).
+    if (!user.isActive) throw new UserDisabledError();
     const policy = await this.policies.forAccount(user.accountId);
     if (!policy.passwordLogin) throw new PasswordLoginDisabledError();
     const current = await this.credentials.findOneBy({ userId: user.id });
     if (cmd.mode === 'initial' && current) throw new PasswordAlreadySetError();
     const violations = evaluatePassword(cmd.password, policy, user);
-    const recent = await this.recentHashes(user.id, current, policy.historySize);
-    return { user, policy, current, violations, recent };
+    // The last N the policy keeps; a change refuses at least the current one.
+    const historySize = cmd.differentFromCurrent && current ? Math.max(policy.historySize, 1) : policy.historySize;
+    const recent = await this.recentHashes(user.id, current, historySize);
+    return { user, policy, current, violations, recent, historySize };
   }
 
   /**

@@ -128,6 +128,20 @@ describeEachDatabase('changing a password while signed in', (kind) => {
       expect((await login(u.email, 'Temporary-Pass-7!')).status).toBe(401);
     });
 
+    it('F5 a temporary password cannot be "changed" into itself, whatever the history policy; a current password sent with a change token is refused', async () => {
+      const u = await member({ historySize: 0 });
+      await t.http.put(`/users/${u.userId}/password`).set(admin).send({ password: 'Welcome-3-Acme!' }).expect(200);
+      const token = (await login(u.email, 'Welcome-3-Acme!').expect(403)).body.change_token;
+      const same = await change(token, { new_password: 'Welcome-3-Acme!' }).expect(400);
+      expect(same.body).toMatchObject({ code: 'PASSWORD_POLICY_VIOLATION', violations: [{ rule: 'history', message: 'Password must be different from your current password.' }] });
+      expect((await change(token, { current_password: 'anything', new_password: NEW_PASSWORD }).expect(400)).body.code).toBe('REQUEST_INVALID');
+      // Neither refusal used the token up.
+      await change(token, { new_password: NEW_PASSWORD }).expect(200);
+      // With an access token too: the new password must differ from the current one.
+      const session = await loginAs(t, u.email, NEW_PASSWORD);
+      expect((await change(session.access_token, { current_password: NEW_PASSWORD, new_password: NEW_PASSWORD }).expect(400)).body.violations[0].rule).toBe('history');
+    });
+
     it('a change token is refused on every other route (401), and by the admin routes even for an owner', async () => {
       const { accountId, ownerId, ownerEmail } = await createAccount(t);
       await t.http.put(`/users/${ownerId}/password`).set(admin).send({ password: 'Temporary-Pass-7!' }).expect(200);
@@ -159,6 +173,16 @@ describeEachDatabase('changing a password while signed in', (kind) => {
       expect((await login(u.email, 'Wrong-Pass-1!')).status).toBe(401);
       await change(due.body.change_token, { new_password: NEW_PASSWORD }).expect(200);
       await login(u.email, NEW_PASSWORD).expect(200);
+    });
+
+    it('A14 a new maxAgeDays applies to the passwords already set: due once they are older than it', async () => {
+      const u = await member();
+      t.clock.advanceDays(20);
+      await login(u.email, GOOD_PASSWORD).expect(200);
+      await t.http.put(`/accounts/${u.accountId}/password-policy`).set(admin).send({ maxAgeDays: 10 }).expect(200);
+      expect((await login(u.email, GOOD_PASSWORD).expect(403)).body.reason).toBe('expired');
+      await t.http.put(`/accounts/${u.accountId}/password-policy`).set(admin).send({ maxAgeDays: 0 }).expect(200);
+      await login(u.email, GOOD_PASSWORD).expect(200);
     });
 
     it('a change token expires after 10 minutes', async () => {

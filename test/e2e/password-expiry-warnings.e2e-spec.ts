@@ -70,6 +70,8 @@ describeEachDatabase('password expiry warnings', (kind) => {
     await t.flushMail();
     const notice = smtp.messages.filter((m) => m.to.includes(u.email) && /changed/i.test(m.subject)).at(-1)!;
     expect(notice.text).toContain('https://app.acme.example/settings/password');
+    // If it was not the person, the way out needs no password: the reset page stays the main action.
+    expect(notice.text).toContain('Reset my password:\nhttps://id.example.test/forgot-password');
   });
 
   it('a new password starts over; a disabled user and a password that never expires get nothing', async () => {
@@ -91,6 +93,22 @@ describeEachDatabase('password expiry warnings', (kind) => {
     await run();
     expect(warnings(disabled.email)).toHaveLength(0);
     expect(warnings(never.email)).toHaveLength(0);
+  });
+
+  it('a temporary password is not warned of (the next login changes it anyway)', async () => {
+    const u = await expiringUser();
+    await t.http.put(`/users/${u.userId}/password`).set(admin).send({ password: 'Temporary-Pass-7!', temporary: true }).expect(200);
+    const [c] = await sql<{ expires_at: string }>(t, 'SELECT expires_at FROM credentials WHERE user_id = $1', [u.userId]);
+    moveTo(Number(c.expires_at) - 3 * DAY_MS + 60_000);
+    await run();
+    expect(warnings(u.email)).toHaveLength(0);
+  });
+
+  it('a policy that starts to expire passwords warns of the ones already set', async () => {
+    const u = await expiringUser(0);
+    await t.http.put(`/accounts/${u.accountId}/password-policy`).set(admin).send({ maxAgeDays: 10 }).expect(200);
+    await run();
+    expect(warnings(u.email).map((m) => m.subject)).toEqual(['Your password expires in 10 days']);
   });
 
   it('with several instances each warning is sent once', async () => {

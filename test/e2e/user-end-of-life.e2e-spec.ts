@@ -65,6 +65,21 @@ describeEachDatabase('the end of a user\'s life', (kind) => {
       expect(smtp.messages.length).toBe(before);
     });
 
+    it('no path sets a password for a disabled user: D3 answers 403 and nothing is set, nothing mailed', async () => {
+      const { accountId } = await createAccount(t);
+      const { userId, email } = await createUser(t, accountId);
+      await t.http.patch(`/users/${userId}`).set(admin).send({ disabled: true }).expect(200);
+      await t.flushMail();
+      const before = smtp.messages.length;
+      const key = await createApiKey(t, ['passwords:write'], accountId);
+      const d3 = await t.http.post(`/v1/password/${userId}`).set('X-Api-Key', key.key).send({ password: { value: 'Disabled-Set-Pass-4!' } });
+      expect([d3.status, d3.body]).toEqual([403, { errorCode: 'INSUFFICIENT_PERMISSIONS' }]);
+      expect((await t.http.put(`/users/${userId}/password`).set(admin).send({ password: 'Disabled-Set-Pass-5!' })).status).toBe(403);
+      expect(await sql(t, 'SELECT * FROM credentials WHERE user_id = $1', [userId])).toEqual([]);
+      await t.flushMail();
+      expect(smtp.messages.slice(before).filter((m) => m.to.includes(email))).toEqual([]);
+    });
+
     it('{"disabled": false} enables the user again: a new session works with the same password', async () => {
       const u = await member();
       await t.http.patch(`/users/${u.userId}`).set(admin).send({ disabled: true }).expect(200);
@@ -179,8 +194,9 @@ describeEachDatabase('the end of a user\'s life', (kind) => {
       expect(own.body).toMatchObject({ data: [{ account_id: created[1].accountId, account: 'Two' }], next: null });
     });
 
-    it('a cursor it did not issue or a limit out of range: 400; a key without accounts:write: 403', async () => {
-      expect((await t.http.get('/accounts').query({ cursor: 'bm90LWEtY3Vyc29y' }).set(admin)).status).toBe(400);
+    it('a cursor it did not issue or a limit out of range: 400 naming the query string; a key without accounts:write: 403', async () => {
+      const bad = await t.http.get('/accounts').query({ cursor: 'bm90LWEtY3Vyc29y' }).set(admin).expect(400);
+      expect(bad.body.message).toBe('The query string is invalid.');
       expect((await t.http.get('/accounts').query({ limit: 0 }).set(admin)).status).toBe(400);
       expect((await t.http.get('/accounts').query({ limit: 101 }).set(admin)).status).toBe(400);
       const key = await createApiKey(t, ['users:write']);
