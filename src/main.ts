@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import 'dotenv/config';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createServer } from 'node:net';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
@@ -41,7 +42,11 @@ async function bootstrap(): Promise<void> {
     configureApp(app, config);
     // SIGTERM/SIGINT: stop accepting, finish requests in flight, stop the outbox, exit 0 (docs/shutdown-and-redis.md).
     const shutdown = new GracefulShutdown(app, { timeoutMs: config.shutdownTimeoutSeconds * 1000 }).trackRequests();
-    // A port in use is one line naming PORT, like every other start-up failure.
+    // A port in use is one line naming PORT, like every other start-up failure: tried on a probe first,
+    // because Nest logs a failed listen of its own before it rejects.
+    await probePort(config.port).catch((err: unknown) => {
+      throw listenFailure(err, config.port);
+    });
     await app.listen(config.port).catch((err: unknown) => {
       throw listenFailure(err, config.port);
     });
@@ -50,6 +55,15 @@ async function bootstrap(): Promise<void> {
   } catch (err) {
     failStart(logger, err);
   }
+}
+
+/** Listens on `port` (every interface, as the service will) and closes at once: rejects as a listen would. */
+function probePort(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
 }
 
 /** Any start-up failure: one line (fatal), the stack only at LOG_LEVEL=debug, exit 1. */

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAdminErrors, MALFORMED_REQUEST, USER_NOT_FOUND } from '../common/openapi/admin-errors';
 import { UserNotFoundError } from '../common/errors/domain-errors';
 import { IdParam } from '../common/id-param';
@@ -27,6 +27,16 @@ export class UsersController {
 
   @Patch(':id')
   @Can('users.update')
+  // One change per example: what Swagger UI pre-fills changes the language only, never a role, the flag or the state.
+  @ApiBody({
+    type: UpdateUserDto,
+    examples: {
+      locale: { summary: 'Write to the user in German', value: { locale: 'de' } },
+      role: { summary: 'Make the user an admin of its account', value: { role: 'admin' } },
+      disable: { summary: 'Disable the user', value: { disabled: true } },
+      enable: { summary: 'Enable the user again', value: { disabled: false } },
+    },
+  })
   @ApiOperation({
     summary: 'Update a user',
     description:

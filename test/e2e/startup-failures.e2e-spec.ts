@@ -84,6 +84,8 @@ describe('start-up failures name the setting at fault', () => {
       const fatal = outcome.lines.filter((l) => l.includes('"level":60'));
       expect(fatal).toHaveLength(1);
       expect(fatal[0]).not.toContain('start-up failed');
+      // The one line is the whole story: no error line of the HTTP server's own before it.
+      expect(outcome.lines.filter((l) => l.includes('"level":50') || l.includes('EADDRINUSE') && !l.includes('PORT:'))).toEqual([]);
     } finally {
       await new Promise((done) => holder.close(done));
       rmSync(data, { recursive: true, force: true });

@@ -16,7 +16,8 @@ export class CreateApiKeyDto {
   scopes: ApiKeyScope[];
 
   /** Bind the key to one account: it then reaches only that account's users. Omit for a global key. */
-  @ApiPropertyOptional({ format: 'uuid', example: '3f6c2a4e-8b1d-4c5e-9a7f-2d4b6e8f0a13', description: "Bind the key to one account: it then reaches only that account's users. Omit for a global key." })
+  // No example value: Swagger UI would pre-fill it, and a made-up account id is a 404.
+  @ApiPropertyOptional({ format: 'uuid', description: "Bind the key to one account (its `account_id`): it then reaches only that account's users. Omit for a global key." })
   @IsOptional()
   @IsUUID()
   account_id?: string;

@@ -1,6 +1,7 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import { ACTIONS, type Action } from '../../access/policy';
+import { ACCOUNT_ADMIN } from '../../access/scopes';
 
 export const AUTH_METADATA = 'pls:auth';
 
@@ -33,7 +34,8 @@ export const Can = (action: Action) => {
   return applyDecorators(
     auth,
     ApiSecurity(API_KEY_SECURITY),
-    ApiSecurity(OAUTH2_SECURITY, [rule.scope]),
+    // A client token acts by its key's scopes: the account's administration (no key scope) takes admin.
+    ApiSecurity(OAUTH2_SECURITY, [rule.scope === ACCOUNT_ADMIN ? 'admin' : rule.scope]),
     // A user's access token, judged by the user's role (an owner's or admin's; a super admin's everywhere).
     ApiSecurity(BEARER_SECURITY),
   );

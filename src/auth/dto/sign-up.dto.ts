@@ -11,7 +11,8 @@ export class SignUpDto {
    * Join this account (its password policy then applies), when the account allows self sign-up for this address
    * (else 403 SIGN_UP_CLOSED); without it the service default policy applies.
    */
-  @StringField({ max: 36, optional: true, example: '3f1c2a9e-5b7d-4c1e-9a8b-0d2e4f6a8b1c' }) account_id?: string;
+  // No example value: Swagger UI would pre-fill it, and a made-up account id is refused.
+  @StringField({ max: 36, optional: true, description: 'The id of an account that allows self sign-up; omit to sign up without an account.' }) account_id?: string;
   /** The language to write to the user in; left out, the verification email follows the request's Accept-Language, and pages negotiate per request. */
   @ApiPropertyOptional({ enum: SUPPORTED_LOCALES, type: String, example: 'en' }) @IsOptional() @IsIn(SUPPORTED_LOCALES) locale?: Locale;
 }
