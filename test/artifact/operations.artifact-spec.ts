@@ -63,6 +63,8 @@ describe('the built service (npm start) over HTTP: one request per operation of 
     const metrics = await api.send('GET', '/metrics', { expect: 200 });
     expect(metrics.text).toContain('http_requests_total');
     const jwks = await api.send('GET', '/.well-known/jwks.json', { expect: 200 });
+    const metadata = await api.send('GET', '/.well-known/oauth-authorization-server', { expect: 200 });
+    expect(metadata.body).toMatchObject({ grant_types_supported: ['client_credentials'] });
     expect(jwks.body.keys.length).toBeGreaterThan(0);
     for (const asset of ['/assets/pages.js', '/assets/pages.css', '/assets/favicon.svg']) await api.send('GET', asset, { expect: 200 });
   });
