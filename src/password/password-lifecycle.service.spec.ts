@@ -32,7 +32,7 @@ const STOP = new Error('stop before the transaction');
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 function serviceWith(hasher: GatedHasher, history: string[], policy: Partial<PasswordPolicy>) {
-  const user = { id: 'u1', accountId: 'a1', email: 'ann@example.com', firstName: 'Ann' };
+  const user = { id: 'u1', accountId: 'a1', email: 'ann@example.com', firstName: 'Ann', isActive: true };
   const service = new PasswordLifecycleService(
     { findOneBy: async () => user } as never,
     { findOneBy: async () => null } as never,
