@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { ApiKeysService } from '../features/api-keys/api-keys.service';
+import type { Caller } from './caller';
+import { InvalidBearerTokenError, UnauthenticatedError } from '../ground/common/errors/domain-errors';
+
+/** "Bearer <three base64url parts>"; the scheme name is case-insensitive (RFC 9110 §11.1). */
+export const BEARER_JWT = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
+
+/**
+ * One kind of bearer token an admin route accepts (client tokens: src/oauth; owners' and admins'
+ * access tokens: src/features/auth). `resolve` answers null when the token is not of its kind (another source
+ * may take it), the caller when it is and is valid, and throws InvalidBearerTokenError when it is of its
+ * kind but refused (expired, revoked key, deactivated user, ...).
+ */
+export interface BearerCallerSource {
+  readonly name: string;
+  resolve(token: string, req: Request): Promise<Caller | null>;
+}
+
+/**
+ * Says who calls an admin route (CONTRACT.md "Callers with JWT bearer tokens"): it turns `X-Api-Key` or
+ * `Authorization: Bearer <token>` into a Caller (scopes, role and account binding); what the caller may
+ * do is the access policy's decision (src/access/policy.ts), so every kind of caller is judged alike.
+ * An `X-Api-Key` header wins over a bearer token when both are sent.
+ */
+@Injectable()
+export class CallerResolver {
+  private readonly sources: BearerCallerSource[] = [];
+
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  /** Called by the modules that issue bearer tokens, at start (onModuleInit). */
+  register(source: BearerCallerSource): void {
+    if (!this.sources.some((s) => s.name === source.name)) this.sources.push(source);
+  }
+
+  async resolve(req: Request): Promise<Caller> {
+    const apiKey = req.header('x-api-key');
+    const authorization = req.header('authorization');
+    if (apiKey !== undefined || !authorization) return this.apiKeys.authenticate(apiKey, req);
+    const match = BEARER_JWT.exec(authorization);
+    if (!match) throw new UnauthenticatedError();
+    for (const source of this.sources) {
+      const caller = await source.resolve(match[1], req);
+      if (caller) return caller;
+    }
+    throw new InvalidBearerTokenError();
+  }
+}
