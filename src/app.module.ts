@@ -10,8 +10,8 @@ import { ApiKeysModule } from './features/api-keys/api-keys.module';
 import { AuditModule } from './features/audit/audit.module';
 import { AuthModule } from './features/auth/auth.module';
 import { GlobalAuthGuard } from './access/auth.guard';
-import { CoreModule } from './ground/common/core.module';
-import { DialectExceptionFilter } from './ground/common/errors/dialect-exception.filter';
+import { CoreModule } from './core/core.module';
+import { DialectExceptionFilter } from './edge/dialects/dialect-exception.filter';
 import { CALLER_IDENTIFIERS } from './ground/common/rate-limit/caller-identity';
 import { CallerThrottlerGuard } from './ground/common/rate-limit/caller-throttler.guard';
 import { createHttpLogger, createRootLogger, HTTP_LOGGER, loggerModuleParams, ServiceLogger } from './ground/common/logging';
@@ -21,6 +21,7 @@ import { buildDataSourceOptions } from './ground/database/data-source-options';
 import { openMigratedDataSource } from './ground/database/migration-lock';
 import { HealthModule } from './features/health/health.module';
 import { KeysModule } from './core/keys/keys.module';
+import { JwksModule } from './features/keys/jwks.module';
 import { IntegratorModule } from './edge/integrator/integrator.module';
 import { MailModule } from './core/mail/mail.module';
 import { MetricsModule } from './features/metrics/metrics.module';
@@ -58,6 +59,7 @@ export class AppModule {
           storage: createThrottlerStorage(config),
         }),
         KeysModule.forRoot(config),
+        JwksModule,
         AuditModule,
         TokensModule,
         MailModule,

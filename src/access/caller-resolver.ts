@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { ApiKeysService } from '../features/api-keys/api-keys.service';
 import type { Caller } from './caller';
 import { InvalidBearerTokenError, UnauthenticatedError } from '../ground/common/errors/domain-errors';
 
@@ -19,6 +18,14 @@ export interface BearerCallerSource {
 }
 
 /**
+ * The port for `X-Api-Key` (and for no credentials at all): provided by src/features/api-keys
+ * (`ApiKeysService.authenticate`), which knows the keys; throws when the caller is not let in.
+ */
+export abstract class ApiKeyAuthenticator {
+  abstract authenticate(apiKey: string | undefined, req: Request): Promise<Caller>;
+}
+
+/**
  * Says who calls an admin route (CONTRACT.md "Callers with JWT bearer tokens"): it turns `X-Api-Key` or
  * `Authorization: Bearer <token>` into a Caller (scopes, role and account binding); what the caller may
  * do is the access policy's decision (src/access/policy.ts), so every kind of caller is judged alike.
@@ -28,7 +35,7 @@ export interface BearerCallerSource {
 export class CallerResolver {
   private readonly sources: BearerCallerSource[] = [];
 
-  constructor(private readonly apiKeys: ApiKeysService) {}
+  constructor(private readonly apiKeys: ApiKeyAuthenticator) {}
 
   /** Called by the modules that issue bearer tokens, at start (onModuleInit). */
   register(source: BearerCallerSource): void {

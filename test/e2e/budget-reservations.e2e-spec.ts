@@ -3,7 +3,7 @@ import { AttemptLimiter, Limit, RESERVATION_LEASE_MS } from '../../src/ground/co
 import { clientKey } from '../../src/ground/common/client-ip';
 import { SecretKeys } from '../../src/ground/common/secrets';
 import { UnitOfWork } from '../../src/ground/database/unit-of-work';
-import { RESET_FAILURES_PER_CLIENT, resetClientFailureLimit } from '../../src/edge/password-reset/recovery-limits';
+import { RESET_FAILURES_PER_CLIENT, resetClientFailureLimit } from '../../src/core/recovery/recovery-limits';
 import { composeValidationCode } from '../../src/edge/password-reset/validation-code';
 import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
 import { normalizeEmail } from '../../src/core/entities/email';

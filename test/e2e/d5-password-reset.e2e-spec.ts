@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
 import { AuditTrail } from '../../src/ground/common/audit-trail';
-import { RecoveryRequestService } from '../../src/edge/password-reset/recovery-request.service';
+import { RecoveryRequestService } from '../../src/core/recovery/recovery-request.service';
 import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
 import { SecretKeys } from '../../src/ground/common/secrets';
 import { User } from '../../src/core/entities/user.entity';

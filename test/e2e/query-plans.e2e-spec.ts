@@ -7,7 +7,7 @@ import { OneTimeToken } from '../../src/core/tokens/one-time-token.entity';
 import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
 import { HotQueryIndexes1764390000000 } from '../../src/ground/database/migrations/1764390000000-hot-query-indexes';
 import { OutboxWorker } from '../../src/core/mail/outbox.worker';
-import { RecoveryRequestService } from '../../src/edge/password-reset/recovery-request.service';
+import { RecoveryRequestService } from '../../src/core/recovery/recovery-request.service';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { WebhookDeliveryWorker } from '../../src/features/webhooks/webhook-delivery.worker';

@@ -4,15 +4,14 @@ import { Clock } from '../../ground/common/clock';
 import { SecretKeys } from '../../ground/common/secrets';
 import type { AppConfig } from '../../ground/config/app-config';
 import { readLegacyServiceSecret, resolveMasterKey } from '../../ground/config/service-secret';
-import { JwksController } from './jwks.controller';
 import { MasterKey } from './key-material';
 import { KeyRing } from './key-ring';
 import { KeyRingRow } from './key-ring.entity';
 import { TokenSigner } from './token-signer';
 
 /**
- * The key ring and what uses it: SecretKeys (lookup hashes, sealed bodies), TokenSigner (JWTs) and
- * GET /.well-known/jwks.json. The ring opens once the database is migrated (it needs the data source).
+ * The key ring and what uses it: SecretKeys (lookup hashes, sealed bodies), TokenSigner (JWTs); the
+ * public keys are served by src/features/keys (GET /.well-known/jwks.json). The ring opens once the database is migrated (it needs the data source).
  */
 @Global()
 @Module({})
@@ -20,7 +19,6 @@ export class KeysModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: KeysModule,
-      controllers: [JwksController],
       providers: [
         {
           provide: KeyRing,

@@ -11,7 +11,7 @@ import { DataSource, Repository } from 'typeorm';
 import { SmtpTestServer, extractCode } from '../../../test/support/smtp-test-server';
 import { Clock } from '../../ground/common/clock';
 import { KeysModule } from '../keys/keys.module';
-import { CoreModule } from '../../ground/common/core.module';
+import { CoreModule } from '../core.module';
 import { SecretKeys } from '../../ground/common/secrets';
 import { AppConfig, DatabaseConfig, loadAppConfig } from '../../ground/config/app-config';
 import { buildDataSourceOptions } from '../../ground/database/data-source-options';

@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
 import { claimDueRows } from '../../ground/database/claim-due-rows';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { WorkerLoop } from '../../ground/common/worker-loop';
-import { AppMetrics } from '../../features/metrics/app-metrics';
+import { OperationalMetrics } from '../../ground/common/metrics';
 import { MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.entity';
 import { mailLogRef, openMailBody, redactAddresses } from './mail-body';
@@ -68,7 +68,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly secrets: SecretKeys,
     private readonly transport: MailTransport,
-    @Optional() private readonly metrics?: AppMetrics,
+    @Optional() private readonly metrics?: OperationalMetrics,
   ) {
     this.concurrency = Math.max(1, transport.maxConnections);
     this.batchSize = Math.max(OUTBOX_BATCH_SIZE, this.concurrency * 4);

@@ -3,7 +3,7 @@ import { Argon2Parameters, Argon2Scheme, OWASP_ARGON2ID } from './hash-schemes/a
 import { BCRYPT_ALGORITHM, BCRYPT_SHA384_ALGORITHM, BcryptSha384Scheme, PlainBcryptScheme } from './hash-schemes/bcrypt.scheme';
 import { DjangoPbkdf2Scheme } from './hash-schemes/django-pbkdf2.scheme';
 import { FirebaseScryptScheme } from './hash-schemes/firebase-scrypt.scheme';
-import { PASSWORD_HASH_SCHEMES, PasswordHashScheme } from './hash-schemes/configured-scheme';
+import { PASSWORD_HASH_SCHEMES, PasswordHashScheme } from '../../ground/config/password-hash-schemes';
 import { HashScheme, WritableHashScheme } from './hash-schemes/hash-scheme';
 
 export { parseBcryptCost } from './hash-schemes/bcrypt.scheme';

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { getSchemaPath, type OpenAPIObject, type OperationObject, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
 import { D1ErrorDto } from '../../features/accounts/dto/set-password-response.dto';
 import { D2ErrorDto } from '../../features/auth/dto/d2-error.dto';
-import { ServiceErrorDto } from '../../features/auth/dto/service-error.dto';
+import { ServiceErrorDto } from '../../ground/common/openapi/service-error.dto';
 import {
   DomainError, InternalError, MalformedBodyError, PayloadTooLargeError, RequestValidationError, StorageUnavailableError,
 } from '../../ground/common/errors/domain-errors';

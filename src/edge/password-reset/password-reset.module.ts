@@ -6,7 +6,7 @@ import { TokensModule } from '../../core/tokens/tokens.module';
 import { AccountRecoveryController } from './account-recovery.controller';
 import { PasswordResetController } from './password-reset.controller';
 import { RecoverAccountUseCase } from './recover-account.usecase';
-import { RecoveryRequestService } from './recovery-request.service';
+import { RecoveryModule } from '../../core/recovery/recovery.module';
 import { RequestResetCodeUseCase } from './request-reset-code.usecase';
 import { ResetWithCodeUseCase } from './reset-with-code.usecase';
 import { ResetWithValidationCodeUseCase } from './reset-with-validation-code.usecase';
@@ -16,9 +16,9 @@ import { ResetWithValidationCodeUseCase } from './reset-with-validation-code.use
  * set-password pipeline; the limits live in recovery-limits.ts, counted in attempt_counters.
  */
 @Module({
-  imports: [PasswordModule, TokensModule, MailModule, AuthModule],
+  imports: [PasswordModule, TokensModule, MailModule, AuthModule, RecoveryModule],
   controllers: [AccountRecoveryController, PasswordResetController],
-  providers: [RecoveryRequestService, RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
-  exports: [RecoveryRequestService, RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
+  providers: [RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
+  exports: [RecoverAccountUseCase, RequestResetCodeUseCase, ResetWithValidationCodeUseCase, ResetWithCodeUseCase],
 })
 export class PasswordResetModule {}

@@ -4,7 +4,7 @@ import { recoveryMail } from '../../core/mail/mail-templates';
 import { SecretLinks } from '../../core/mail/secret-links';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
 import { RecoveryRequestedResponseDto } from './dto/recovery-requested-response.dto';
-import { RecoveryRequestService } from './recovery-request.service';
+import { RecoveryRequestService } from '../../core/recovery/recovery-request.service';
 import { composeValidationCode } from './validation-code';
 
 /**

@@ -8,7 +8,7 @@ import { resetCodeMail } from '../../core/mail/mail-templates';
 import { SecretLinks } from '../../core/mail/secret-links';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
 import { ResetCodeRequestedResponseDto } from './dto/reset-code-requested-response.dto';
-import { RecoveryRequestService } from './recovery-request.service';
+import { RecoveryRequestService } from '../../core/recovery/recovery-request.service';
 
 /**
  * D5 `POST /v1/auth/password-reset/request`: emails a reset code (purpose 'reset_code';

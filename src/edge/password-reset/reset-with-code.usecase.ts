@@ -12,7 +12,7 @@ import { PasswordLifecycleService } from '../../core/password/password-lifecycle
 import { OneTimeToken } from '../../core/tokens/one-time-token.entity';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
 import { PasswordResetResponseDto } from './dto/password-reset-response.dto';
-import { D5_GLOBAL_FAILURE_LIMIT, d5ClientLimitWhenGlobalSpent, resetClientFailureLimit } from './recovery-limits';
+import { D5_GLOBAL_FAILURE_LIMIT, d5ClientLimitWhenGlobalSpent, resetClientFailureLimit } from '../../core/recovery/recovery-limits';
 import { assertMayReset } from './reset-guards';
 
 export interface ResetWithCodeCommand {

@@ -16,7 +16,7 @@ import { User } from '../../core/entities/user.entity';
 import { AttemptLimiter } from '../../ground/common/attempt-limiter.service';
 import { clientKey } from '../../ground/common/client-ip';
 import { RecoveryTokenResponseDto } from './dto/recovery-token-response.dto';
-import { D4_CODE_MAX_FAILURES, resetFailureLimits } from './recovery-limits';
+import { D4_CODE_MAX_FAILURES, resetFailureLimits } from '../../core/recovery/recovery-limits';
 import { assertMayReset } from './reset-guards';
 import { parseValidationCode } from './validation-code';
 

@@ -5,12 +5,12 @@ import { ApiKey } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeyCallerIdentifier } from './api-key-caller.identifier';
 import { ApiKeysService } from './api-keys.service';
-import { CallerResolver } from '../../access/caller-resolver';
+import { ApiKeyAuthenticator, CallerResolver } from '../../access/caller-resolver';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey, Account])],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, ApiKeyCallerIdentifier, CallerResolver],
+  providers: [ApiKeysService, { provide: ApiKeyAuthenticator, useExisting: ApiKeysService }, ApiKeyCallerIdentifier, CallerResolver],
   exports: [ApiKeysService, ApiKeyCallerIdentifier, CallerResolver],
 })
 export class ApiKeysModule {}

@@ -7,7 +7,7 @@ import { API_TAGS } from '../../ground/common/openapi/tags';
 import { ChangePasswordUseCase } from './change-password.usecase';
 import { Can, Principal } from '../../access/decorators/auth.decorators';
 import { ChangePasswordDto, PasswordChangedEnvelopeDto } from './dto/change-password.dto';
-import { SERVICE_EXAMPLES, ServiceErrorDto } from './dto/service-error.dto';
+import { SERVICE_EXAMPLES, ServiceErrorDto } from '../../ground/common/openapi/service-error.dto';
 import type { ChangePrincipal, UserPrincipal } from '../../access/principals';
 
 const envelope = (statusCode: number, error: string, code: string, message: string, extra: Record<string, unknown> = {}) => ({ statusCode, error, code, message, ...extra });

@@ -6,7 +6,7 @@ import { ClientIp } from '../../ground/common/client-ip';
 import { Can, Principal, Public } from '../../access/decorators/auth.decorators';
 import { LoginDto } from './dto/login.dto';
 import { RefreshDto } from './dto/refresh.dto';
-import { ApiAccessTokenUnauthorized, SERVICE_EXAMPLES, ServiceErrorDto } from './dto/service-error.dto';
+import { ApiAccessTokenUnauthorized, SERVICE_EXAMPLES, ServiceErrorDto } from '../../ground/common/openapi/service-error.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
 import { LoginUseCase } from './login.usecase';
 import { LogoutUseCase } from './logout.usecase';

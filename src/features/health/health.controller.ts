@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { ServiceErrorDto } from '../auth/dto/service-error.dto';
+import { ServiceErrorDto } from '../../ground/common/openapi/service-error.dto';
 import { ApiRequestEdgeErrors } from '../../ground/common/openapi/admin-errors';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorResult, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle, ThrottlerStorage } from '@nestjs/throttler';

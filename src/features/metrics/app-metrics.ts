@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
+import type { OperationalMetrics } from '../../ground/common/metrics';
 import { OutboxMessage } from '../../core/mail/outbox-message.entity';
 import { PasswordHasher } from '../../core/password/password-hasher';
 import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
@@ -10,20 +11,6 @@ import { Webhook } from '../webhooks/webhook.entity';
 
 /** Route label of a request no route matched (404s, and requests refused before routing). */
 export const UNMATCHED_ROUTE = 'unmatched';
-
-/**
- * The budget a limit key belongs to (the key's first part), never the key itself: keys carry client
- * addresses and hashes of targets, which must not become label values.
- */
-export function budgetOfLimitKey(key: string): string {
-  if (key.startsWith('login:')) return 'login';
-  if (key.startsWith('oauth:')) return 'oauth';
-  if (key.startsWith('verify:')) return 'verification';
-  if (key.startsWith('pr:request:') || key.startsWith('pr:mail:')) return 'reset_request';
-  if (key.startsWith('pr:')) return 'reset';
-  if (key.startsWith('admin:invitation:')) return 'invitation_resend';
-  return 'other';
-}
 
 /** A pg Pool's counts (the TypeORM PostgreSQL driver's `master`). */
 interface PgPoolCounts {
@@ -41,7 +28,7 @@ interface PgPoolCounts {
  * cheap query (collect callbacks), never per request.
  */
 @Injectable()
-export class AppMetrics implements OnModuleDestroy {
+export class AppMetrics implements OnModuleDestroy, OperationalMetrics {
   readonly registry = new Registry();
   private readonly logger = new Logger('Metrics');
 

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { PasswordHasher } from '../../core/password/password-hasher';
-import { budgetOfLimitKey, UNMATCHED_ROUTE } from './app-metrics';
+import { budgetOfLimitKey } from '../../ground/common/metrics';
+import { UNMATCHED_ROUTE } from './app-metrics';
 import { routeTemplate } from './http-metrics.middleware';
 import { presentsMetricsToken } from './metrics-token';
 

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Can, Principal } from '../../access/decorators/auth.decorators';
-import { ApiAccessTokenUnauthorized } from '../auth/dto/service-error.dto';
+import { ApiAccessTokenUnauthorized } from '../../ground/common/openapi/service-error.dto';
 import type { UserPrincipal } from '../../access/principals';
 import { UserEnvelopeDto } from './dto/user-response.dto';
 import { MeService } from './me.service';

@@ -5,7 +5,7 @@ import {
 } from '@nestjs/swagger';
 import type { Caller } from '../../access/caller';
 import { Can, Principal } from '../../access/decorators/auth.decorators';
-import { SERVICE_EXAMPLES, ServiceErrorDto } from '../auth/dto/service-error.dto';
+import { SERVICE_EXAMPLES, ServiceErrorDto } from '../../ground/common/openapi/service-error.dto';
 import { AccountNotFoundError, UserNotFoundError } from '../../ground/common/errors/domain-errors';
 import { IdParam } from '../../ground/common/id-param';
 import { ListAccountUsersQueryDto } from './dto/list-account-users.query.dto';

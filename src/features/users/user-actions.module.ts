@@ -6,7 +6,7 @@ import { AuthModule } from '../auth/auth.module';
 import { MailModule } from '../../core/mail/mail.module';
 import { Credential } from '../../core/password/credential.entity';
 import { PasswordModule } from '../../core/password/password.module';
-import { PasswordResetModule } from '../../edge/password-reset/password-reset.module';
+import { RecoveryModule } from '../../core/recovery/recovery.module';
 import { User } from '../../core/entities/user.entity';
 import { UsersModule } from './users.module';
 import { AccountUsersController, UserActionsController } from './user-actions.controller';
@@ -14,7 +14,7 @@ import { UserActionsService } from './user-actions.service';
 
 /** Admin actions on users: resend the invitation, mail a reset code, end the sessions, import a password hash; list an account's users. */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Credential, Account]), UsersModule, ApiKeysModule, AuthModule, PasswordResetModule, PasswordModule, MailModule],
+  imports: [TypeOrmModule.forFeature([User, Credential, Account]), UsersModule, ApiKeysModule, AuthModule, RecoveryModule, PasswordModule, MailModule],
   controllers: [UserActionsController, AccountUsersController],
   providers: [UserActionsService],
 })

@@ -15,7 +15,7 @@ import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { MailService } from '../../core/mail/mail.service';
 import { Credential } from '../../core/password/credential.entity';
 import { PasswordLifecycleService } from '../../core/password/password-lifecycle.service';
-import { RecoveryRequestService } from '../../edge/password-reset/recovery-request.service';
+import { RecoveryRequestService } from '../../core/recovery/recovery-request.service';
 import { UserEnvelopeDto, UserResponseDto } from './dto/user-response.dto';
 import { SetUserPasswordDto } from './dto/set-user-password.dto';
 import { normalizeEmail } from '../../core/entities/email';

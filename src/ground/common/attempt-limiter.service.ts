@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
-import { AppMetrics, budgetOfLimitKey } from '../../features/metrics/app-metrics';
+import { budgetOfLimitKey, OperationalMetrics } from './metrics';
 import { AttemptCounter } from './attempt-counter.entity';
 import { AttemptReservation } from './attempt-reservation.entity';
 import { Clock } from './clock';
@@ -95,7 +95,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Optional() private readonly metrics?: AppMetrics,
+    @Optional() private readonly metrics?: OperationalMetrics,
   ) {
     this.sweeper = new ExpiredRowsSweeper(
       uow, AttemptCounter, '"window_started_at"', () => this.clock.nowMs() - LONGEST_WINDOW_MS, CLEANUP_INTERVAL_MS, 'expired attempt counters', 'AttemptLimiter',

@@ -13,7 +13,7 @@ import { Credential } from '../../core/password/credential.entity';
 import { PasswordHistoryEntry } from '../../core/password/password-history.entity';
 import { OneTimeToken } from '../../core/tokens/one-time-token.entity';
 import { OneTimeTokenNetwork } from '../../core/tokens/one-time-token-network.entity';
-import { RecoveryRequestRow } from '../../edge/password-reset/recovery-request.entity';
+import { RecoveryRequestRow } from '../../core/recovery/recovery-request.entity';
 import { User } from '../../core/entities/user.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { RecoveryRequests1764000000000 } from './migrations/1764000000000-recovery-requests';

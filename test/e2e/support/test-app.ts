@@ -10,7 +10,7 @@ import { Clock } from '../../../src/ground/common/clock';
 import { AppConfig, loadAppConfig } from '../../../src/ground/config/app-config';
 import { buildOpenApiDocument, configureApp } from '../../../src/configure-app';
 import { OutboxWorker } from '../../../src/core/mail/outbox.worker';
-import { RecoveryRequestService } from '../../../src/edge/password-reset/recovery-request.service';
+import { RecoveryRequestService } from '../../../src/core/recovery/recovery-request.service';
 import { createTestDatabase, DatabaseKind, TestDatabase } from './databases';
 import { MovableClock } from './movable-clock';
 import { ADMIN_KEY } from '../../support/admin-key';

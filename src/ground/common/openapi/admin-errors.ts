@@ -3,7 +3,7 @@ import {
   ApiBadRequestResponse, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { ApiKeyScope } from '../../../access/scopes';
-import { SERVICE_EXAMPLES, ServiceErrorDto } from '../../../features/auth/dto/service-error.dto';
+import { SERVICE_EXAMPLES, ServiceErrorDto } from './service-error.dto';
 
 /** What the request edge refuses on every route (docs/input-handling.md). */
 export const MALFORMED_REQUEST = 'A malformed request: ill-formed text or a NUL in the query or a header.';

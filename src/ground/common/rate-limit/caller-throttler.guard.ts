@@ -5,7 +5,7 @@ import {
 } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { AppMetrics } from '../../../features/metrics/app-metrics';
+import { OperationalMetrics } from '../metrics';
 import { AuditTrail } from '../audit-trail';
 import { clientAddress, clientKey } from '../client-ip';
 import { Clock } from '../clock';
@@ -39,7 +39,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
-    @Optional() private readonly metrics?: AppMetrics,
+    @Optional() private readonly metrics?: OperationalMetrics,
   ) {
     super(options, storage, reflector);
   }

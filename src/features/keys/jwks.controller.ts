@@ -2,7 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ApiRequestEdgeErrors } from '../../ground/common/openapi/admin-errors';
 import { Public } from '../../access/decorators/auth.decorators';
-import { TokenSigner } from './token-signer';
+import { TokenSigner } from '../../core/keys/token-signer';
 import { API_TAGS } from '../../ground/common/openapi/tags';
 
 /** One public signing key (RFC 7517, EC P-256). */

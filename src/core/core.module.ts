@@ -1,10 +1,10 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { UnitOfWork } from '../database/unit-of-work';
-import { PasswordHasher } from '../../core/password/password-hasher';
-import { AttemptLimiter } from './attempt-limiter.service';
-import { Clock, SystemClock } from './clock';
-import { DomainEvents } from './domain-events';
+import { APP_CONFIG, AppConfig } from '../ground/config/app-config';
+import { UnitOfWork } from '../ground/database/unit-of-work';
+import { PasswordHasher } from './password/password-hasher';
+import { AttemptLimiter } from '../ground/common/attempt-limiter.service';
+import { Clock, SystemClock } from '../ground/common/clock';
+import { DomainEvents } from '../ground/common/domain-events';
 
 /**
  * The few providers every module uses: configuration, clock, transactions, the hasher, attempt limits, domain events.

@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject, Logger } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
 import type { Request, Response } from 'express';
-import { dialectForPath, presenterFor } from '../../../edge/dialects/dialect-registry';
-import { InternalError, StorageUnavailableError } from './domain-errors';
-import { toDomainError } from './to-domain-error';
+import { dialectForPath, presenterFor } from './dialect-registry';
+import { InternalError, StorageUnavailableError } from '../../ground/common/errors/domain-errors';
+import { toDomainError } from '../../ground/common/errors/to-domain-error';
 
 /**
  * The one global filter: whatever was thrown becomes a domain error, and the dialect that owns the

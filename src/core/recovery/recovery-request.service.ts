@@ -8,10 +8,10 @@ import { Clock } from '../../ground/common/clock';
 import { runOutsideRequestContext } from '../../ground/common/request-context';
 import { SecretKeys } from '../../ground/common/secrets';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
-import type { MailContent } from '../../core/mail/mail-templates';
-import { MailService } from '../../core/mail/mail.service';
-import { normalizeEmail } from '../../core/entities/email';
-import { User } from '../../core/entities/user.entity';
+import type { MailContent } from '../mail/mail-templates';
+import { MailService } from '../mail/mail.service';
+import { normalizeEmail } from '../entities/email';
+import { User } from '../entities/user.entity';
 import { mailLimit, requestLimit, ResetDialect } from './recovery-limits';
 import { RecoveryRequestRow } from './recovery-request.entity';
 
