@@ -11,7 +11,7 @@ import { AuditModule } from './features/audit/audit.module';
 import { AuthModule } from './features/auth/auth.module';
 import { GlobalAuthGuard } from './access/auth.guard';
 import { CoreModule } from './core/core.module';
-import { DialectExceptionFilter } from './edge/dialects/dialect-exception.filter';
+import { DialectExceptionFilter } from './edge/errors/dialect-exception.filter';
 import { CALLER_IDENTIFIERS } from './ground/common/rate-limit/caller-identity';
 import { CallerThrottlerGuard } from './ground/common/rate-limit/caller-throttler.guard';
 import { createHttpLogger, createRootLogger, HTTP_LOGGER, loggerModuleParams, ServiceLogger } from './ground/common/logging';

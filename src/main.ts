@@ -9,7 +9,7 @@ import { AppModule } from './app.module';
 import { AppConfig, ConfigError, loadAppConfig } from './ground/config/app-config';
 import { GracefulShutdown } from './ground/common/graceful-shutdown';
 import { createRootLogger, ServiceLogger } from './ground/common/logging';
-import { describeStartupFailure, listenFailure } from './ground/common/startup-error';
+import { describeStartupFailure, listenFailure } from './ground/config/startup-error';
 import { lowerWorkerPoolPriority } from './ground/common/worker-pool-priority';
 import { configureApp } from './configure-app';
 import { checkDatabase } from './ground/database/preflight';

@@ -1,7 +1,7 @@
 import * as bcrypt from 'bcrypt';
 import { decodeJwt } from 'jose';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { SessionsService } from '../../src/features/auth/sessions.service';
+import { SessionsService } from '../../src/core/sessions/sessions.service';
 import { PasswordLifecycleService } from '../../src/core/password/password-lifecycle.service';
 import { User } from '../../src/core/entities/user.entity';
 import { SmtpTestServer } from '../support/smtp-test-server';

@@ -1,5 +1,5 @@
 import * as jwt from 'jsonwebtoken';
-import { VERIFICATION_AUDIENCE } from '../../src/access/jwt-claims';
+import { VERIFICATION_AUDIENCE } from '../../src/core/keys/jwt-claims';
 import { resignWithForeignKey, resignWithRing } from './support/jwt';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { UnitOfWork } from '../../src/ground/database/unit-of-work';

@@ -3,7 +3,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import fc from 'fast-check';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dialectForPath } from '../../src/edge/dialects/dialect-registry';
+import { dialectForPath } from '../../src/edge/errors/dialect-registry';
 import { describeEachDatabase } from './support/databases';
 import { databaseChecksum } from './support/database-checksum';
 import { admin, createAccount, createApiKey, createUser, issueSession, signUpAndVerify } from './support/factories';

@@ -1,7 +1,7 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { SecretKeys } from '../../src/ground/common/secrets';
 import { decodeProtectedHeader } from 'jose';
-import { ACCESS_AUDIENCE } from '../../src/access/jwt-claims';
+import { ACCESS_AUDIENCE } from '../../src/core/keys/jwt-claims';
 import { legacyKeys } from '../../src/core/keys/key-material';
 import { KeyRing } from '../../src/core/keys/key-ring';
 import { SmtpTestServer } from '../support/smtp-test-server';

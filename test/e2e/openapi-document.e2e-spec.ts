@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateOpenApiDocument, serializeOpenApiDocument } from '../../scripts/openapi-document';
 import { NAME_PATTERN } from '../../src/ground/common/dto-fields';
-import { LINK_TEMPLATE_PATTERN } from '../../src/ground/common/link-template';
+import { LINK_TEMPLATE_PATTERN } from '../../src/ground/config/link-template';
 import { OpenApiResponseChecker } from './support/openapi-responses';
 
 /**

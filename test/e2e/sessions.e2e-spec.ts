@@ -1,6 +1,6 @@
 import * as bcrypt from 'bcrypt';
 import * as jwt from 'jsonwebtoken';
-import { ACCESS_AUDIENCE } from '../../src/access/jwt-claims';
+import { ACCESS_AUDIENCE } from '../../src/core/keys/jwt-claims';
 import { resignWithForeignKey, resignWithRing, verifyWithJwks } from './support/jwt';
 import { Credential } from '../../src/core/password/credential.entity';
 import { LEGACY_BCRYPT_ALGORITHM, parseBcryptCost, PasswordHasher } from '../../src/core/password/password-hasher';

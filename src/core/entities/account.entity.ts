@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { LinkOverrides } from '../../ground/common/link-template';
+import type { LinkOverrides } from '../../ground/config/link-template';
 import { TimeColumn } from '../../ground/database/columns';
 import type { PasswordPolicy } from '../password/password-policy';
 

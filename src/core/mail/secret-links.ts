@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Account } from '../entities/account.entity';
-import { fillLinkTemplate, LinkKind } from '../../ground/common/link-template';
+import { fillLinkTemplate, LinkKind } from '../../ground/config/link-template';
 import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { actorOf, type Caller } from '../../access/caller';
 import { authorize } from '../../access/policy';
-import { SessionsService } from '../../features/auth/sessions.service';
+import { SessionsService } from '../../core/sessions/sessions.service';
 import { DomainError } from '../../ground/common/errors/domain-errors';
 import { PasswordLifecycleService } from '../../core/password/password-lifecycle.service';
 import { User } from '../../core/entities/user.entity';

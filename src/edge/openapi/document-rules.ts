@@ -7,7 +7,7 @@ import {
   DomainError, InternalError, MalformedBodyError, PayloadTooLargeError, RequestValidationError, StorageUnavailableError,
 } from '../../ground/common/errors/domain-errors';
 import { MALFORMED_REQUEST } from '../../ground/common/openapi/admin-errors';
-import { DialectId, dialectForPath, presenterFor } from '../dialects/dialect-registry';
+import { DialectId, dialectForPath, presenterFor } from '../errors/dialect-registry';
 import { D3BadRequestDto, D3CodeMessageDto } from '../integrator/dto/d3-error-response.dto';
 import { OAuthErrorDto } from '../../features/oauth/dto/oauth-error.dto';
 import { D4_FIELD_ERRORS_SCHEMA, D4DetailErrorDto, D5ErrorDto } from '../password-reset/dto/recovery-errors.dto';
@@ -48,7 +48,7 @@ function errorSchema(dialect: Exclude<DialectId, 'page'>, status: number): Schem
 
 /**
  * What any route can answer besides what its handler documents, each in the envelope of the route's
- * dialect (src/edge/dialects/dialect-registry.ts), at the status that dialect gives it, with its body as the
+ * dialect (src/edge/errors/dialect-registry.ts), at the status that dialect gives it, with its body as the
  * example:
  * - every route: ill-formed text or a NUL in the query (the request edge, 400; docs/input-handling.md), a
  *   body over 100 kB (413) or of a media type no parser reads (415, or the dialect's 400), also sent to a

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, IsNull, MoreThan } from 'typeorm';
-import { SessionsService, tokenBody } from '../../features/auth/sessions.service';
+import { SessionsService, tokenBody } from '../../core/sessions/sessions.service';
 import { Clock } from '../../ground/common/clock';
 import { DomainError, InvalidTokenError, RateLimitedError } from '../../ground/common/errors/domain-errors';
 import { AuditTrail } from '../../ground/common/audit-trail';

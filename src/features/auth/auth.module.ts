@@ -16,7 +16,7 @@ import { LogoutUseCase } from './logout.usecase';
 import { RefreshSessionUseCase } from './refresh-session.usecase';
 import { RefreshToken } from '../../core/entities/refresh-token.entity';
 import { SessionsController } from './sessions.controller';
-import { SessionsService } from './sessions.service';
+import { SessionsModule } from '../../core/sessions/sessions.module';
 import { SetPasswordWithVerificationUseCase } from './set-password-with-verification.usecase';
 import { SetPasswordController } from './set-password.controller';
 import { SignUpController } from './sign-up.controller';
@@ -34,6 +34,7 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
 
 @Module({
   imports: [
+    SessionsModule,
     PassportModule,
     TypeOrmModule.forFeature([RefreshToken, User, Credential, Account, LoginKnownNetwork]),
     UsersModule,
@@ -44,7 +45,6 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
   ],
   controllers: [SignUpController, SetPasswordController, SessionsController, PasswordChangeController],
   providers: [
-    SessionsService,
     SessionsOnUserChange,
     PasswordCheckBudget,
     ChangeTokens,
@@ -61,6 +61,6 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     RefreshSessionUseCase,
     LogoutUseCase,
   ],
-  exports: [SessionsService, KnownLoginNetworks, VerifyEmailUseCase, SetPasswordWithVerificationUseCase],
+  exports: [SessionsModule, KnownLoginNetworks, VerifyEmailUseCase, SetPasswordWithVerificationUseCase],
 })
 export class AuthModule {}

@@ -11,7 +11,7 @@ import { ChangeTokens } from './change-tokens';
 import { ChangePasswordDto, PasswordChangedEnvelopeDto } from './dto/change-password.dto';
 import { PasswordCheckBudget } from './password-check-budget';
 import type { ChangePrincipal, UserPrincipal } from '../../access/principals';
-import { SessionsService } from './sessions.service';
+import { SessionsService } from '../../core/sessions/sessions.service';
 
 /**
  * POST /users/me/password (CONTRACT.md "Changing a password while signed in", "A change the user must

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { JWT_TYPES, TokenSigner } from '../../core/keys/token-signer';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
 import type { User } from '../../core/entities/user.entity';
-import { PASSWORD_CHANGE_AUDIENCE, PASSWORD_CHANGE_TTL_SECONDS } from '../../access/jwt-claims';
+import { PASSWORD_CHANGE_AUDIENCE, PASSWORD_CHANGE_TTL_SECONDS } from '../../core/keys/jwt-claims';
 
 /**
  * Change tokens (CONTRACT.md "A change the user must make"): what a login with the right password gets

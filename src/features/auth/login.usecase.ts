@@ -13,7 +13,7 @@ import { ChangeTokens } from './change-tokens';
 import { LoginDto } from './dto/login.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
 import { CheckOutcome, PasswordCheckBudget } from './password-check-budget';
-import { SessionsService, tokenBody } from './sessions.service';
+import { SessionsService, tokenBody } from '../../core/sessions/sessions.service';
 
 /**
  * POST /auth/login. One answer (401 INVALID_CREDENTIALS) for an unknown email, a user without a

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AuditTrail } from '../../ground/common/audit-trail';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import type { UserPrincipal } from '../../access/principals';
-import { SessionsService } from './sessions.service';
+import { SessionsService } from '../../core/sessions/sessions.service';
 
 /**
  * POST /auth/logout: revokes every refresh token of the caller (all devices) and records

@@ -4,7 +4,7 @@ import { InvalidRefreshTokenError } from '../../ground/common/errors/domain-erro
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { RefreshDto } from './dto/refresh.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
-import { SessionsService, tokenBody } from './sessions.service';
+import { SessionsService, tokenBody } from '../../core/sessions/sessions.service';
 
 /**
  * POST /auth/refresh: rotation. The old refresh token dies; presenting it again revokes its whole

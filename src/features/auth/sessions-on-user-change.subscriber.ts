@@ -5,7 +5,7 @@ import { SecretKeys } from '../../ground/common/secrets';
 import { normalizeEmail } from '../../core/entities/email';
 import { LoginKnownNetwork } from './login-known-network.entity';
 import { loginTargetSecret } from './login-limits';
-import { SessionsService } from './sessions.service';
+import { SessionsService } from '../../core/sessions/sessions.service';
 
 /** The `sessions.revoked` reason of each change that ends a user's sessions. */
 const REASONS: Partial<Record<Recorded['type'], string>> = {

@@ -6,7 +6,7 @@ import { User } from '../../core/entities/user.entity';
 import { D2SetPasswordDto } from './dto/d2-set-password.dto';
 import { D2SetPasswordResponseDto, D2UserDto } from './dto/d2-set-password-response.dto';
 import type { VerificationPrincipal } from '../../access/principals';
-import { SessionsService } from './sessions.service';
+import { SessionsService } from '../../core/sessions/sessions.service';
 
 /**
  * D2 `POST /auth/setpassword`: the holder of an email-verification JWT sets the first password of

@@ -7,7 +7,7 @@ import { User } from '../../core/entities/user.entity';
 import { BearerCallerSource, CallerResolver } from '../../access/caller-resolver';
 import type { Caller } from '../../access/caller';
 import { callerForUser } from '../../access/policy';
-import { ACCESS_AUDIENCE } from '../../access/jwt-claims';
+import { ACCESS_AUDIENCE } from '../../core/keys/jwt-claims';
 import type { UserPrincipal } from '../../access/principals';
 import { JwtAccessStrategy } from './strategies/jwt-access.strategy';
 

@@ -15,7 +15,7 @@ import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service'
 import { User } from '../../core/entities/user.entity';
 import { VerifyEmailDto } from './dto/verify-email.dto';
 import { VerifyEmailResponseDto } from './dto/verify-email-response.dto';
-import { VERIFICATION_AUDIENCE, VERIFICATION_TTL_SECONDS } from '../../access/jwt-claims';
+import { VERIFICATION_AUDIENCE, VERIFICATION_TTL_SECONDS } from '../../core/keys/jwt-claims';
 
 /** Wrong verification codes per client per 15 minutes; more → 429 (SECURITY.md B7). */
 export const VERIFY_FAILURES_PER_CLIENT = 10;

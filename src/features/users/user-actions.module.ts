@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Account } from '../../core/entities/account.entity';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
-import { AuthModule } from '../auth/auth.module';
+import { SessionsModule } from '../../core/sessions/sessions.module';
 import { MailModule } from '../../core/mail/mail.module';
 import { Credential } from '../../core/password/credential.entity';
 import { PasswordModule } from '../../core/password/password.module';
@@ -14,7 +14,7 @@ import { UserActionsService } from './user-actions.service';
 
 /** Admin actions on users: resend the invitation, mail a reset code, end the sessions, import a password hash; list an account's users. */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Credential, Account]), UsersModule, ApiKeysModule, AuthModule, RecoveryModule, PasswordModule, MailModule],
+  imports: [TypeOrmModule.forFeature([User, Credential, Account]), UsersModule, ApiKeysModule, SessionsModule, RecoveryModule, PasswordModule, MailModule],
   controllers: [UserActionsController, AccountUsersController],
   providers: [UserActionsService],
 })

@@ -4,7 +4,7 @@ import { In, Repository } from 'typeorm';
 import { Account } from '../../core/entities/account.entity';
 import { actorOf, type Caller } from '../../access/caller';
 import { type Action, authorize } from '../../access/policy';
-import { SessionsService } from '../auth/sessions.service';
+import { SessionsService } from '../../core/sessions/sessions.service';
 import { decodeAuditCursor, encodeAuditCursor } from '../audit/audit-cursor';
 import { AttemptLimiter, Limit } from '../../ground/common/attempt-limiter.service';
 import { AuditTrail } from '../../ground/common/audit-trail';

@@ -10,7 +10,7 @@ import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
 import { claimDueRows } from '../../ground/database/claim-due-rows';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { WorkerLoop } from '../../ground/common/worker-loop';
-import { AppMetrics } from '../metrics/app-metrics';
+import { OperationalMetrics } from '../../ground/common/metrics';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { AttemptOutcome, WebhookSender } from './webhook-sender';
 import { webhookHeaders } from './webhook-signature';
@@ -89,7 +89,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     private readonly targets: WebhookTargets,
     private readonly sender: WebhookSender,
     private readonly audit: AuditTrail,
-    @Optional() private readonly metrics?: AppMetrics,
+    @Optional() private readonly metrics?: OperationalMetrics,
   ) {
     this.leaseMs = Math.ceil(WEBHOOK_BATCH_SIZE / WEBHOOK_LANES) * (config.webhookTimeoutMs + LOOKUP_TIMEOUT_MS) + 60_000;
     this.sweeper = new ExpiredRowsSweeper(uow, WebhookDelivery, '"finished_at"', () => clock.nowMs() - WEBHOOK_DELIVERY_RETENTION_MS, SWEEP_INTERVAL_MS, 'finished webhook deliveries', 'Webhooks');

@@ -10,7 +10,7 @@ import { Clock } from '../../ground/common/clock';
 import { AccountNotFoundError, WebhookLimitError, WebhookNotFoundError } from '../../ground/common/errors/domain-errors';
 import { SecretKeys } from '../../ground/common/secrets';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
-import { AppMetrics } from '../metrics/app-metrics';
+import { OperationalMetrics } from '../../ground/common/metrics';
 import { CreateWebhookDto, UpdateWebhookDto } from './dto/webhook-request.dto';
 import { WebhookEnvelopeDto, WebhookListResponseDto, WebhookResponseDto, WebhookWithSecretDto, WebhookWithSecretEnvelopeDto } from './dto/webhook-response.dto';
 import { WebhookDelivery } from './webhook-delivery.entity';
@@ -43,7 +43,7 @@ export class WebhooksService {
     private readonly uow: UnitOfWork,
     private readonly audit: AuditTrail,
     private readonly worker: WebhookDeliveryWorker,
-    @Optional() private readonly metrics?: AppMetrics,
+    @Optional() private readonly metrics?: OperationalMetrics,
   ) {}
 
   /** Registers a subscription; the answer carries its secret (the only time it is shown). */

@@ -1,5 +1,5 @@
 import { REQUEST_ID_PATTERN, requestIdFrom, resolveLogFormat } from './logging';
-import { describeStartupFailure, StartupError } from './startup-error';
+import { describeStartupFailure, StartupError } from '../config/startup-error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,6 +1,6 @@
 /**
  * The port through which the ground and the core count (GET /metrics): the limiters count their hits, the
- * mail outbox its sends and failures. Provided by src/features/metrics (`AppMetrics`, a global module);
+ * mail outbox its sends and failures, the webhook worker its attempts. Provided by src/features/metrics (`AppMetrics`, a global module);
  * taken as optional, so unit tests and tools need none. The same pattern as `AuditTrail`.
  */
 export abstract class OperationalMetrics {
@@ -10,6 +10,14 @@ export abstract class OperationalMetrics {
   abstract readonly mailSent: { inc(): void };
   /** Outbox send failures by outcome (`retry` or `dead`). */
   abstract readonly mailFailures: { labels(outcome: 'retry' | 'dead'): { inc(): void } };
+  /** Webhook delivery attempts by outcome. */
+  abstract readonly webhookAttempts: { labels(outcome: string): { inc(): void } };
+  /** Time of one webhook attempt by outcome, in seconds. */
+  abstract readonly webhookDuration: { labels(outcome: string): { observe(seconds: number): void } };
+  /** Webhook deliveries given up. */
+  abstract readonly webhookGivenUp: { inc(): void };
+  /** Webhooks paused, by why (`failing`, `admin`). */
+  abstract readonly webhookPauses: { labels(why: 'failing' | 'admin'): { inc(): void } };
 }
 
 /**

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { IsLinkTemplate, IsSignInUrl, LinkTemplates } from '../common/link-template';
+import { IsLinkTemplate, IsSignInUrl, LinkTemplates } from './link-template';
 import { PASSWORD_HASH_SCHEMES, PasswordHashScheme } from './password-hash-schemes';
 
 /** The environment as documented in CONTRACT.md ("Running it") and .env.example. */

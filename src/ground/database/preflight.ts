@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Client } from 'pg';
 import { DEFAULT_POSTGRES_LIMITS, type DatabaseConfig } from '../config/app-config';
 import { ensurePrivateFile } from '../config/service-secret';
-import { errorCode, StartupError } from '../common/startup-error';
+import { errorCode, StartupError } from '../config/startup-error';
 import { postgresSsl } from './data-source-options';
 
 /** Errors worth another attempt within DATABASE_CONNECT_TIMEOUT_MS: the server may be starting. */

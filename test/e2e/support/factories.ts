@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ReceivedMail, SmtpTestServer } from '../../support/smtp-test-server';
 import { extractCode } from '../../support/smtp-test-server';
 import { ADMIN_KEY, TestApp } from './test-app';
-import { SessionsService } from '../../../src/features/auth/sessions.service';
+import { SessionsService } from '../../../src/core/sessions/sessions.service';
 import { UnitOfWork } from '../../../src/ground/database/unit-of-work';
 import { PasswordHasher } from '../../../src/core/password/password-hasher';
 import { PasswordLifecycleService } from '../../../src/core/password/password-lifecycle.service';

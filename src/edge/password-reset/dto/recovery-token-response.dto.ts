@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { tokenBody } from '../../../features/auth/sessions.service';
+import type { tokenBody } from '../../../core/sessions/sessions.service';
 
 /** The `Token` schema of seed 003. */
 export class RecoveryTokenDto {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
-import { IsLinkTemplate, IsSignInUrl, LINK_KINDS, LINK_TEMPLATE_DESCRIPTION, LINK_TEMPLATE_MAX_LENGTH, LINK_TEMPLATE_PATTERN } from '../../../ground/common/link-template';
+import { IsLinkTemplate, IsSignInUrl, LINK_KINDS, LINK_TEMPLATE_DESCRIPTION, LINK_TEMPLATE_MAX_LENGTH, LINK_TEMPLATE_PATTERN } from '../../../ground/config/link-template';
 import type { AccountLinks } from '../../../core/entities/account.entity';
 
 const template = (example: string, description: string) => ({

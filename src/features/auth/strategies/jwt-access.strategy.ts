@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { Clock } from '../../../ground/common/clock';
 import { JWT_TYPES, TokenSigner } from '../../../core/keys/token-signer';
 import { User } from '../../../core/entities/user.entity';
-import { ACCESS_AUDIENCE } from '../../../access/jwt-claims';
+import { ACCESS_AUDIENCE } from '../../../core/keys/jwt-claims';
 import type { UserPrincipal } from '../../../access/principals';
 import { ClockedJwtStrategy, VerifiedClaims } from './clocked-jwt.strategy';
 

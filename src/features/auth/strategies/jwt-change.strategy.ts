@@ -6,7 +6,7 @@ import { Clock } from '../../../ground/common/clock';
 import { JWT_TYPES, TokenSigner } from '../../../core/keys/token-signer';
 import { OneTimeTokensService } from '../../../core/tokens/one-time-tokens.service';
 import { User } from '../../../core/entities/user.entity';
-import { PASSWORD_CHANGE_AUDIENCE } from '../../../access/jwt-claims';
+import { PASSWORD_CHANGE_AUDIENCE } from '../../../core/keys/jwt-claims';
 import type { ChangePrincipal } from '../../../access/principals';
 import { ClockedJwtStrategy, VerifiedClaims } from './clocked-jwt.strategy';
 

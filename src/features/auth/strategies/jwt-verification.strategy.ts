@@ -8,7 +8,7 @@ import { PasswordAlreadySetError, UserNotFoundError } from '../../../ground/comm
 import { Credential } from '../../../core/password/credential.entity';
 import { OneTimeTokensService } from '../../../core/tokens/one-time-tokens.service';
 import { User } from '../../../core/entities/user.entity';
-import { VERIFICATION_AUDIENCE } from '../../../access/jwt-claims';
+import { VERIFICATION_AUDIENCE } from '../../../core/keys/jwt-claims';
 import type { VerificationPrincipal } from '../../../access/principals';
 import { ClockedJwtStrategy, VerifiedClaims } from './clocked-jwt.strategy';
 

@@ -1,11 +1,11 @@
-import { D1Presenter } from './d1.presenter';
-import { D2Presenter } from './d2.presenter';
-import { D3Presenter } from './d3.presenter';
-import { D4Presenter } from './d4.presenter';
-import { D5Presenter } from './d5.presenter';
-import { OAuthPresenter } from './oauth.presenter';
-import type { DialectPresenter } from './presenter';
-import { ServicePresenter } from './service.presenter';
+import { D1Presenter } from '../dialects/d1.presenter';
+import { D2Presenter } from '../dialects/d2.presenter';
+import { D3Presenter } from '../dialects/d3.presenter';
+import { D4Presenter } from '../dialects/d4.presenter';
+import { D5Presenter } from '../dialects/d5.presenter';
+import { OAuthPresenter } from '../dialects/oauth.presenter';
+import type { DialectPresenter } from '../dialects/presenter';
+import { ServicePresenter } from '../dialects/service.presenter';
 import { PagePresenter } from '../pages/page.presenter';
 
 export type DialectId = 'D1' | 'D2' | 'D3' | 'D4' | 'D5' | 'page' | 'oauth' | 'service';

@@ -4,10 +4,10 @@ import { EntityManager, IsNull, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
 import { Clock } from '../../ground/common/clock';
 import { randomToken, SecretKeys } from '../../ground/common/secrets';
-import { JWT_TYPES, TokenSigner } from '../../core/keys/token-signer';
-import { User } from '../../core/entities/user.entity';
-import { ACCESS_AUDIENCE, ACCESS_SCOPE, AccessTokenClaims, CLIENT_ID } from '../../access/jwt-claims';
-import { RefreshToken } from '../../core/entities/refresh-token.entity';
+import { JWT_TYPES, TokenSigner } from '../keys/token-signer';
+import { User } from '../entities/user.entity';
+import { ACCESS_AUDIENCE, ACCESS_SCOPE, AccessTokenClaims, CLIENT_ID } from '../keys/jwt-claims';
+import { RefreshToken } from '../entities/refresh-token.entity';
 
 export interface SessionTokens {
   accessToken: string;

@@ -2,7 +2,7 @@
  * Claims and constants of the JWTs this service issues. ES256 only, signed with the key ring's active
  * signing key and pinned on verify (src/core/keys/token-signer.ts; SECURITY.md E1–E3); `iss` is PUBLIC_URL.
  */
-export { JWT_ALGORITHM } from '../core/keys/token-signer';
+export { JWT_ALGORITHM } from './token-signer';
 /** Access tokens (login, refresh, D3, D4). */
 export const ACCESS_AUDIENCE = 'pls:access';
 /** Email-verification tokens accepted only by D2 (SECURITY.md E6). */
