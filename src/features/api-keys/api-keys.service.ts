@@ -115,9 +115,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   list(creator: Caller): Promise<ApiKey[]> {
-    const bound = listedAccount(creator);
-    const where = bound ? { revokedAt: IsNull(), accountId: bound } : { revokedAt: IsNull() };
-    return this.keys.find({ where, order: { createdAt: 'ASC' } });
+    return liveApiKeys(this.keys, listedAccount(creator));
   }
 
   async revoke(id: string, creator: Caller): Promise<void> {
@@ -234,4 +232,9 @@ export class ApiKeysService implements OnApplicationBootstrap {
       id: randomUUID(), name, keyHash, scopes, accountId, createdAt: this.clock.now(), lastUsedAt: null, revokedAt: null, rateLimitPerMinute,
     });
   }
+}
+
+/** The live (unrevoked) keys, oldest first; only one account's when `accountId` is given (also `npm run cli -- api-key list`). */
+export function liveApiKeys(keys: Repository<ApiKey>, accountId?: string | null): Promise<ApiKey[]> {
+  return keys.find({ where: accountId ? { revokedAt: IsNull(), accountId } : { revokedAt: IsNull() }, order: { createdAt: 'ASC' } });
 }

@@ -4,20 +4,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
 import type { OperationalMetrics } from '../../ground/common/metrics';
-import { OutboxMessage } from '../../core/mail/outbox-message.entity';
 import { PasswordHasher } from '../../core/password/password-hasher';
-import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
-import { Webhook } from '../webhooks/webhook.entity';
+import { outboxBacklog, pgPoolCounts, sharedPerScrape, webhookBacklog } from './scrape-queries';
 
 /** Route label of a request no route matched (404s, and requests refused before routing). */
 export const UNMATCHED_ROUTE = 'unmatched';
-
-/** A pg Pool's counts (the TypeORM PostgreSQL driver's `master`). */
-interface PgPoolCounts {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-}
 
 /**
  * The service's Prometheus metrics, in a registry of its own (never prom-client's global one, so
@@ -138,7 +129,7 @@ export class AppMetrics implements OnModuleDestroy, OperationalMetrics {
 
     // Read first: prom-client starts every collect() at once, and the outbox gauges' queries would
     // otherwise hold the pool's connection (and show as a waiting caller) while it is read.
-    const pool = () => this.pgPool();
+    const pool = () => pgPoolCounts(this.dataSource);
     new Gauge({
       name: 'db_pool_connections',
       help: 'PostgreSQL connection pool: "total" open connections, "idle" ones, and callers "waiting" for one. Absent on SQLite (no pool).',
@@ -173,7 +164,7 @@ export class AppMetrics implements OnModuleDestroy, OperationalMetrics {
       },
     });
 
-    const webhooks = this.sharedPerScrape(() => this.queryWebhooks());
+    const webhooks = sharedPerScrape(() => webhookBacklog(this.dataSource, this.clock, this.logger));
     new Gauge({
       name: 'webhook_delivery_backlog',
       help: 'Webhook deliveries not yet delivered nor given up, by state: "pending" (to be attempted) or "held" (their subscription is paused).',
@@ -231,75 +222,6 @@ export class AppMetrics implements OnModuleDestroy, OperationalMetrics {
 
   /** The outbox gauges' query, run once per scrape whichever gauge asks first. */
   private outboxState(): () => Promise<{ pending: number; oldestAgeSeconds: number } | null> {
-    return this.sharedPerScrape(() => this.queryOutbox());
-  }
-
-  /** `query`, run once per scrape whichever of its gauges asks first (prom-client starts every collect() at once). */
-  private sharedPerScrape<T>(query: () => Promise<T>): () => Promise<T> {
-    let inFlight: Promise<T> | null = null;
-    return () => {
-      inFlight ??= query().finally(() => {
-        // cleared on the next tick, so both gauges of one scrape share the answer
-        setImmediate(() => {
-          inFlight = null;
-        });
-      });
-      return inFlight;
-    };
-  }
-
-  private async queryOutbox(): Promise<{ pending: number; oldestAgeSeconds: number } | null> {
-    try {
-      const row = await this.dataSource
-        .getRepository(OutboxMessage)
-        .createQueryBuilder('m')
-        .select('COUNT(*)', 'pending')
-        .addSelect('MIN(m.createdAt)', 'oldest')
-        .where('m.status = :pending', { pending: 'pending' })
-        .getRawOne<{ pending: string | number; oldest: string | number | null }>();
-      const pending = Number(row?.pending ?? 0);
-      const oldest = row?.oldest == null ? null : Number(row.oldest);
-      return { pending, oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (this.clock.nowMs() - oldest) / 1000) };
-    } catch (error) {
-      // The scrape still answers (without these gauges); /health says whether the database is down.
-      this.logger.warn(`outbox gauges not computed: ${error instanceof Error ? error.message : 'unknown error'}`);
-      return null;
-    }
-  }
-
-  /** The webhook gauges' two cheap queries: pending deliveries by their subscription's state, paused subscriptions. */
-  private async queryWebhooks(): Promise<{ pending: number; held: number; oldestAgeSeconds: number; paused: number } | null> {
-    try {
-      const rows = await this.dataSource
-        .getRepository(WebhookDelivery)
-        .createQueryBuilder('d')
-        .innerJoin(Webhook, 'w', 'w.id = d.webhookId')
-        .select('w.enabled', 'enabled')
-        .addSelect('COUNT(*)', 'count')
-        .addSelect('MIN(d.createdAt)', 'oldest')
-        .where('d.status = :pending', { pending: 'pending' })
-        .groupBy('w.enabled')
-        .getRawMany<{ enabled: boolean | number; count: string | number; oldest: string | number | null }>();
-      const due = rows.find((r) => Boolean(r.enabled));
-      const held = rows.find((r) => !r.enabled);
-      const paused = await this.dataSource.getRepository(Webhook).countBy({ enabled: false });
-      const oldest = due?.oldest == null ? null : Number(due.oldest);
-      return {
-        pending: Number(due?.count ?? 0),
-        held: Number(held?.count ?? 0),
-        oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (this.clock.nowMs() - oldest) / 1000),
-        paused,
-      };
-    } catch (error) {
-      this.logger.warn(`webhook gauges not computed: ${error instanceof Error ? error.message : 'unknown error'}`);
-      return null;
-    }
-  }
-
-  private pgPool(): PgPoolCounts | null {
-    if (this.dataSource.options.type !== 'postgres') return null;
-    const master = (this.dataSource.driver as unknown as { master?: Partial<PgPoolCounts> }).master;
-    if (!master || typeof master.totalCount !== 'number') return null;
-    return master as PgPoolCounts;
+    return sharedPerScrape(() => outboxBacklog(this.dataSource, this.clock, this.logger));
   }
 }

@@ -18,31 +18,10 @@ import { TargetRefusedError, type ResolvedTarget } from './webhook-target';
 import { LOOKUP_TIMEOUT_MS, WebhookTargets } from './webhook-targets';
 import { Webhook } from './webhook.entity';
 import { signingSecrets } from './webhook-secrets';
+import { noteFailure } from './webhook-failure-run';
+import { WEBHOOK_BATCH_SIZE, WEBHOOK_DELIVERY_RETENTION_MS, WEBHOOK_LANES, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_PAUSE_AFTER_MS, WEBHOOK_POLL_INTERVAL_MS, WEBHOOK_RETRY_DELAYS_MS, WEBHOOK_ROUNDS_PER_PASS, WEBHOOK_SWEEP_INTERVAL_MS, webhookRetryDelayMs } from './webhook-schedule';
 
-/**
- * The wait after each failed attempt (the Standard Webhooks reference schedule): 5 s, 5 min, 30 min,
- * 2 h, 5 h, 10 h, 10 h. Eight attempts over 27 h 35 min, each with the same `webhook-id`.
- */
-export const WEBHOOK_RETRY_DELAYS_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * 3_600_000, 5 * 3_600_000, 10 * 3_600_000, 10 * 3_600_000];
-export const WEBHOOK_MAX_ATTEMPTS = WEBHOOK_RETRY_DELAYS_MS.length + 1;
-/** A subscription whose receiver has failed every attempt for this long is paused at its next failure. */
-export const WEBHOOK_PAUSE_AFTER_MS = 24 * 3_600_000;
-/** How often the worker looks for due deliveries while the app runs. */
-export const WEBHOOK_POLL_INTERVAL_MS = 1_000;
-/** Attempts in flight at once, per instance. */
-export const WEBHOOK_LANES = 8;
-/** Deliveries claimed per round. */
-export const WEBHOOK_BATCH_SIZE = 32;
-/** Claims per pass, so one pass cannot run forever; the next poll continues. */
-export const WEBHOOK_ROUNDS_PER_PASS = 20;
-/** Delivered and given-up deliveries are kept this long (for operators), then removed. */
-export const WEBHOOK_DELIVERY_RETENTION_MS = 7 * 86_400_000;
-const SWEEP_INTERVAL_MS = 3_600_000;
-
-/** The wait after `attempts` failed attempts. */
-export function webhookRetryDelayMs(attempts: number): number {
-  return WEBHOOK_RETRY_DELAYS_MS[Math.min(Math.max(attempts, 1), WEBHOOK_RETRY_DELAYS_MS.length) - 1];
-}
+export { WEBHOOK_RETRY_DELAYS_MS, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_PAUSE_AFTER_MS, WEBHOOK_POLL_INTERVAL_MS, WEBHOOK_LANES, WEBHOOK_BATCH_SIZE, WEBHOOK_ROUNDS_PER_PASS, WEBHOOK_DELIVERY_RETENTION_MS, webhookRetryDelayMs } from './webhook-schedule';
 
 type Outcome = Exclude<AttemptOutcome, { outcome: 'aborted' }> | { outcome: 'refused'; error: string };
 
@@ -92,7 +71,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     @Optional() private readonly metrics?: OperationalMetrics,
   ) {
     this.leaseMs = Math.ceil(WEBHOOK_BATCH_SIZE / WEBHOOK_LANES) * (config.webhookTimeoutMs + LOOKUP_TIMEOUT_MS) + 60_000;
-    this.sweeper = new ExpiredRowsSweeper(uow, WebhookDelivery, '"finished_at"', () => clock.nowMs() - WEBHOOK_DELIVERY_RETENTION_MS, SWEEP_INTERVAL_MS, 'finished webhook deliveries', 'Webhooks');
+    this.sweeper = new ExpiredRowsSweeper(uow, WebhookDelivery, '"finished_at"', () => clock.nowMs() - WEBHOOK_DELIVERY_RETENTION_MS, WEBHOOK_SWEEP_INTERVAL_MS, 'finished webhook deliveries', 'Webhooks');
   }
 
   onApplicationBootstrap(): void {
@@ -275,7 +254,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     const reason = outcome.outcome === 'http_error' ? `answered ${outcome.status}` : outcome.error;
     const nextAt = new Date(now.getTime() + webhookRetryDelayMs(attempts));
     const state = await this.uow.run(async (em) => {
-      const paused = await this.noteFailure(em, hook, now);
+      const paused = await noteFailure(em, hook, now, this.audit, (failingHours) => {
+        this.metrics?.webhookPauses.labels('failing').inc();
+        this.logger.warn(`webhook ${hook.id} paused: its receiver has failed every attempt for ${failingHours} hours; enable it again with PATCH {"enabled":true}`);
+      });
       const givenUp = !paused && attempts >= WEBHOOK_MAX_ATTEMPTS;
       await em.update(WebhookDelivery, { id: delivery.id }, {
         attempts,
@@ -295,33 +277,6 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       this.logger.warn(`${ref} attempt ${attempts}/${WEBHOOK_MAX_ATTEMPTS} failed: ${reason}${state.paused ? '; held while the webhook is paused' : `; next in ${Math.round((nextAt.getTime() - now.getTime()) / 1000)} s`}`);
     }
     return nextAt;
-  }
-
-  /**
-   * The subscription's run of failures goes on (or starts now); when it has lasted WEBHOOK_PAUSE_AFTER_MS
-   * the subscription is paused, once (`webhook.paused`, by the service). True when it is paused now.
-   */
-  private async noteFailure(em: EntityManager, hook: Webhook, now: Date): Promise<boolean> {
-    await em.createQueryBuilder().update(Webhook).set({ failingSince: now }).where('id = :id AND failing_since IS NULL', { id: hook.id }).execute();
-    const current = await em.findOneBy(Webhook, { id: hook.id });
-    if (!current) return false;
-    if (!current.enabled) return true;
-    if (!current.failingSince || now.getTime() - current.failingSince.getTime() < WEBHOOK_PAUSE_AFTER_MS) return false;
-    const paused = await em
-      .createQueryBuilder()
-      .update(Webhook)
-      .set({ enabled: false, pausedReason: 'failing', pausedAt: now, updatedAt: now })
-      .where('id = :id AND enabled = TRUE', { id: hook.id })
-      .execute();
-    if (paused.affected !== 1) return true;
-    const failingHours = Math.floor((now.getTime() - current.failingSince.getTime()) / 3_600_000);
-    await this.audit.record(em, {
-      type: 'webhook.paused', accountId: hook.accountId, actor: { kind: 'system' }, outcome: 'success',
-      details: { webhook_id: hook.id, host: new URL(hook.url).host, reason: 'failing', failing_hours: failingHours },
-    });
-    this.metrics?.webhookPauses.labels('failing').inc();
-    this.logger.warn(`webhook ${hook.id} paused: its receiver has failed every attempt for ${failingHours} hours; enable it again with PATCH {"enabled":true}`);
-    return true;
   }
 
   /**

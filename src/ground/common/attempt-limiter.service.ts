@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { UnitOfWork } from '../database/unit-of-work';
 import { budgetOfLimitKey, OperationalMetrics } from './metrics';
 import { AttemptCounter } from './attempt-counter.entity';
@@ -9,57 +9,10 @@ import { AttemptReservation } from './attempt-reservation.entity';
 import { Clock } from './clock';
 import { ExpiredRowsSweeper } from './expired-rows';
 import { RateLimitedError } from './errors/domain-errors';
+import { type Limit, LONGEST_WINDOW_MS, type Refusal, RESERVATION_LEASE_MS, RESERVATION_WAIT_MS, type Reservation, type ReserveResult } from './attempt-limits';
+import { inLockOrder, liveHolds, secondsUntil, sortedKeys, upsertCounter } from './attempt-rows';
 
-/** One counter: at most `max` hits on `key` per fixed window of `windowMs`. */
-export interface Limit {
-  /** Row key in attempt_counters. */
-  key: string;
-  max: number;
-  windowMs: number;
-}
-
-/** The longest window any limit uses; counters whose window ended that long ago are deleted. */
-export const LONGEST_WINDOW_MS = 15 * 60_000;
-
-/**
- * How long a reservation holds its place under its budgets when its request never settles it (the
- * process was killed mid-request): then it stops counting, and nothing was counted as a failure.
- * Longer than any attempt takes (a lookup, or one password check behind the hashing queue), so the
- * places of attempts in flight stay held; a settle after the lease still counts a failure.
- */
-export const RESERVATION_LEASE_MS = 30_000;
-
-/**
- * How long tryReserve() waits, at most, while a budget's remaining places are all held by attempts in
- * flight (they settle in milliseconds, or a second or two behind the hashing queue) before it answers
- * that the budget is held. A budget spent by counted failures is refused at once.
- */
-export const RESERVATION_WAIT_MS = 10_000;
-
-/** A place taken under one or more budgets for one attempt; the request settles it once, with refund() or fail(). */
-export interface Reservation {
-  /**
-   * The attempt was not a failure: the place is released, nothing is counted. With `em`, inside the
-   * caller's transaction (one transaction less on a hot path); if that transaction does not commit,
-   * the caller may call refund() again without it.
-   */
-  refund(em?: EntityManager): Promise<void>;
-  /** The attempt failed (a wrong code or password): one failure is counted on each budget and the place released, in one transaction. */
-  fail(): Promise<void>;
-}
-
-/**
- * What tryReserve() answers: the place taken, or the first budget in the caller's order that has no
- * place (nothing taken). `held`: the budget is not spent, but attempts in flight hold its remaining
- * places (they stayed held for RESERVATION_WAIT_MS); `retryAfterSeconds` and `windowEndsAtMs` then
- * say when the first of them lapses at the latest. Otherwise the budget is spent by counted failures
- * and they say when its window ends.
- */
-export type ReserveResult =
-  | { granted: true; reservation: Reservation }
-  | { granted: false; limit: Limit; retryAfterSeconds: number; windowEndsAtMs: number; held: boolean };
-
-type Refusal = Extract<ReserveResult, { granted: false }>;
+export { type Limit, LONGEST_WINDOW_MS, RESERVATION_LEASE_MS, RESERVATION_WAIT_MS, type Reservation, type ReserveResult } from './attempt-limits';
 
 const CLEANUP_INTERVAL_MS = LONGEST_WINDOW_MS;
 /** Lapsed holds are only ignored by the counting; the sweep that deletes them runs this often. */
@@ -112,7 +65,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
    */
   async hit(em: EntityManager, limit: Limit): Promise<{ allowed: boolean; retryAfterSeconds: number; windowEndsAtMs: number }> {
     const now = this.clock.nowMs();
-    const { count, windowStartedAt } = await this.upsertCounter(em, limit, 1, now);
+    const { count, windowStartedAt } = await upsertCounter(em, limit, 1, now);
     const windowEndsAtMs = windowStartedAt + limit.windowMs;
     return { allowed: count <= limit.max, retryAfterSeconds: secondsUntil(windowEndsAtMs, now), windowEndsAtMs };
   }
@@ -169,8 +122,8 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     const keys = sortedKeys(limits.map((l) => l.key));
     const byKey = new Map(limits.map((l) => [l.key, l]));
     const counters = new Map<string, { count: number; windowStartedAt: number }>();
-    for (const key of keys) counters.set(key, await this.upsertCounter(em, byKey.get(key)!, 0, now));
-    const holds = await this.liveHolds(em, keys, now);
+    for (const key of keys) counters.set(key, await upsertCounter(em, byKey.get(key)!, 0, now));
+    const holds = await liveHolds(em, keys, now);
     const spent = limits.find((l) => counters.get(l.key)!.count >= l.max);
     if (spent) {
       const windowEndsAtMs = counters.get(spent.key)!.windowStartedAt + spent.windowMs;
@@ -222,7 +175,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     const manager = this.dataSource.manager;
     const rows = await manager.createQueryBuilder(AttemptCounter, 'c').where('c.key IN (:...keys)', { keys }).getMany();
     const counts = new Map(rows.map((r) => [r.key, r]));
-    const holds = await this.liveHolds(manager, keys, now);
+    const holds = await liveHolds(manager, keys, now);
     return limits.every((l) => {
       const row = counts.get(l.key);
       const counted = row && row.windowStartedAt.getTime() > now - l.windowMs ? row.count : 0;
@@ -265,45 +218,6 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     for (const waiter of [...this.waiters]) if (waiter.keys.some((k) => keys.includes(k))) waiter.wake();
   }
 
-  /**
-   * One statement per counter: a new key starts at `add`; on an existing row both CASEs read it as it
-   * was, so an ended window restarts at `add` and a live one adds to it. The row stays locked until
-   * commit (PostgreSQL).
-   */
-  private async upsertCounter(em: EntityManager, limit: Limit, add: 0 | 1, now: number): Promise<{ count: number; windowStartedAt: number }> {
-    const t = tableOf(em, AttemptCounter);
-    const [sql, parameters] = em.connection.driver.escapeQueryWithParameters(
-      `INSERT INTO ${t} ("key", "count", "window_started_at") VALUES (:key, :add, :now)
-       ON CONFLICT ("key") DO UPDATE SET
-         "count" = CASE WHEN ${t}."window_started_at" <= :cutoff THEN :add ELSE ${t}."count" + :add END,
-         "window_started_at" = CASE WHEN ${t}."window_started_at" <= :cutoff THEN :now ELSE ${t}."window_started_at" END
-       RETURNING "count", "window_started_at"`,
-      { key: limit.key, add, now, cutoff: now - limit.windowMs },
-      {},
-    );
-    const [row] = (await em.query(sql, parameters)) as Array<{ count: number | string; window_started_at: number | string }>;
-    return { count: Number(row.count), windowStartedAt: Number(row.window_started_at) };
-  }
-
-  /**
-   * Per key: the holds whose lease has not ended, and when the first of them ends. The rows are read
-   * and counted here (one per attempt in flight, found by the primary key): a GROUP BY would sort them.
-   */
-  private async liveHolds(em: EntityManager, keys: string[], now: number): Promise<Map<string, { count: number; firstEndsAtMs: number }>> {
-    const rows = await em
-      .createQueryBuilder(AttemptReservation, 'h')
-      .select(['h.key', 'h.expiresAt'])
-      .where('h.key IN (:...keys) AND h.expiresAt > :now', { keys, now })
-      .getMany();
-    const holds = new Map<string, { count: number; firstEndsAtMs: number }>();
-    for (const row of rows) {
-      const endsAt = row.expiresAt.getTime();
-      const seen = holds.get(row.key);
-      holds.set(row.key, { count: (seen?.count ?? 0) + 1, firstEndsAtMs: Math.min(seen?.firstEndsAtMs ?? endsAt, endsAt) });
-    }
-    return holds;
-  }
-
   /** Forgets the counts of these keys (e.g. a target's failures after it proved itself: SECURITY.md D5). */
   async clear(keys: string[], em?: EntityManager): Promise<void> {
     if (keys.length === 0) return;
@@ -328,31 +242,4 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     await this.sweeper.sweep();
     await this.holdSweeper.sweep();
   }
-}
-
-/** The quoted, schema-qualified name of an entity's table, for the few statements written as SQL. */
-function tableOf(em: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
-  const { driver } = em.connection;
-  return em.connection.getMetadata(entity).tablePath.split('.').map((part) => driver.escape(part)).join('.');
-}
-
-/** Whole seconds from `now` until `endsAtMs`, at least 1 (a Retry-After). */
-function secondsUntil(endsAtMs: number, now: number): number {
-  return Math.max(1, Math.ceil((endsAtMs - now) / 1000));
-}
-
-/** Distinct keys in the one order every transaction here locks counter rows in. */
-function sortedKeys(keys: string[]): string[] {
-  return [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/**
- * `"key" IN (:...keys)`, taking the rows' locks in key order on PostgreSQL — the order every reservation
- * and every fail() locks them in — so clears never deadlock with them over shared keys (a client's, the
- * global one); a plain `IN (…)` locks rows in whatever order the scan finds them. SQLite runs its
- * transactions one at a time: there are no row locks to order.
- */
-function inLockOrder(em: EntityManager): string {
-  if (em.connection.options.type === 'better-sqlite3') return '"key" IN (:...keys)';
-  return `"key" IN (SELECT "key" FROM ${tableOf(em, AttemptCounter)} WHERE "key" IN (:...keys) ORDER BY "key" FOR UPDATE)`;
 }
