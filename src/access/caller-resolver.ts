@@ -7,7 +7,7 @@ import { InvalidBearerTokenError, UnauthenticatedError } from '../ground/common/
 export const BEARER_JWT = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
 /**
- * One kind of bearer token an admin route accepts (client tokens: src/oauth; owners' and admins'
+ * One kind of bearer token an admin route accepts (client tokens: src/features/oauth; owners' and admins'
  * access tokens: src/features/auth). `resolve` answers null when the token is not of its kind (another source
  * may take it), the caller when it is and is valid, and throws InvalidBearerTokenError when it is of its
  * kind but refused (expired, revoked key, deactivated user, ...).

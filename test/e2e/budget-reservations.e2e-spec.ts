@@ -46,7 +46,7 @@ describeEachDatabase('budget reservations (issue 18 §5)', (kind) => {
         const tokens = t.app.get(OneTimeTokensService);
         if (purpose === 'reset_code') return tokens.issue(em, { purpose, userId, ttlMs: 15 * 60_000, secret: { length: 6, alphabet: '0123456789' } });
         const verifier = await tokens.issue(em, { purpose, userId, ttlMs: 60 * 60_000 });
-        return composeValidationCode((await tokens.findLive(verifier, purpose, em))!.id, verifier);
+        return composeValidationCode((await tokens.findUnusedBySecret(verifier, purpose, em))!.id, verifier);
       });
       out.push({ userId, code });
     }

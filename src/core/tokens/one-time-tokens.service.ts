@@ -68,7 +68,7 @@ export class OneTimeTokensService {
   }
 
   /** The live token for this raw secret and purpose, or null (unknown, used, expired). Reads only. */
-  async findLive(raw: string, purpose: OneTimeTokenPurpose, em?: EntityManager): Promise<OneTimeToken | null> {
+  async findUnusedBySecret(raw: string, purpose: OneTimeTokenPurpose, em?: EntityManager): Promise<OneTimeToken | null> {
     const repo = em ? em.getRepository(OneTimeToken) : this.tokens;
     if (!raw || raw.length > 512) return null;
     return repo.findOneBy({ secretHash: In(this.secrets.lookupHashes(`${purpose}:${raw}`)), purpose, usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) });
@@ -79,7 +79,7 @@ export class OneTimeTokensService {
    * wins. Throws InvalidTokenError when unknown, expired, used or of another purpose.
    */
   async consume(em: EntityManager, raw: string, purpose: OneTimeTokenPurpose): Promise<OneTimeToken> {
-    const token = await this.findLive(raw, purpose, em);
+    const token = await this.findUnusedBySecret(raw, purpose, em);
     if (!token) throw new InvalidTokenError();
     const now = this.clock.now();
     const result = await em

@@ -123,7 +123,7 @@ export class SecretPagesService {
   private async userNamedBy(flow: SecretFlow, code: string, clientIp: string): Promise<string> {
     switch (flow) {
       case 'invitation': {
-        const token = await this.tokens.findLive(code, 'invitation');
+        const token = await this.tokens.findUnusedBySecret(code, 'invitation');
         if (!token) throw new InvalidTokenError();
         return token.userId;
       }

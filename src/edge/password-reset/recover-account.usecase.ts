@@ -26,7 +26,7 @@ export class RecoverAccountUseCase implements OnModuleInit {
   onModuleInit(): void {
     this.requests.registerIssuer('D4', async (em, user) => {
       const verifier = await this.tokens.issue(em, { purpose: 'recovery', userId: user.id, ttlMs: this.config.recoveryCodeTtlMs });
-      const token = await this.tokens.findLive(verifier, 'recovery', em);
+      const token = await this.tokens.findUnusedBySecret(verifier, 'recovery', em);
       if (!token) throw new Error('the validation code just issued is not live');
       const code = composeValidationCode(token.id, verifier);
       return recoveryMail({

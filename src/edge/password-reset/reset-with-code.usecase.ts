@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { loginTargetLimits, loginTargetSecret } from '../../features/auth/login-limits';
 import { AttemptLimiter, Limit, Reservation } from '../../ground/common/attempt-limiter.service';
 import { AuditTrail } from '../../ground/common/audit-trail';
 import { clientKey } from '../../ground/common/client-ip';
 import { Clock } from '../../ground/common/clock';
-import { DomainError, InvalidTokenError, RateLimitedError } from '../../ground/common/errors/domain-errors';
+import { InvalidTokenError, RateLimitedError } from '../../ground/common/errors/domain-errors';
 import { clientNetworkRefs } from '../../ground/common/rate-limit/client-network';
 import { OncePerWindow } from '../../ground/common/rate-limit/once-per-window';
 import { SecretKeys } from '../../ground/common/secrets';
@@ -13,7 +12,7 @@ import { OneTimeToken } from '../../core/tokens/one-time-token.entity';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
 import { PasswordResetResponseDto } from './dto/password-reset-response.dto';
 import { D5_GLOBAL_FAILURE_LIMIT, d5ClientLimitWhenGlobalSpent, resetClientFailureLimit } from '../../core/recovery/recovery-limits';
-import { assertMayReset } from './reset-guards';
+import { assertMayReset, loggedReset, useAdmittedCode } from './reset-guards';
 
 export interface ResetWithCodeCommand {
   code: string;
@@ -58,32 +57,19 @@ export class ResetWithCodeUseCase {
   ) {}
 
   async execute(cmd: ResetWithCodeCommand): Promise<PasswordResetResponseDto> {
-    const client = clientKey(cmd.clientIp);
-    let outcome = 'ok';
-    let userId: string | undefined;
-    try {
+    return loggedReset(this.logger, 'D5', cmd.clientIp, async (noteUser) => {
       const token = await this.admit(cmd.code, cmd.clientIp);
-      userId = token.userId;
+      noteUser(token.userId);
       const { user } = await this.lifecycle.setPassword({
         via: 'D5',
         userId: token.userId,
         password: cmd.newPassword,
         mode: 'replace',
         guard: assertMayReset,
-        authorize: async (em, owner) => {
-          const used = await this.tokens.consume(em, cmd.code, 'reset_code');
-          if (used.id !== token.id || used.userId !== owner.id) throw new InvalidTokenError();
-          // In the same transaction: the person proved themselves, their failed logins are forgotten (D5).
-          await this.limiter.clear(loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(owner.emailNormalized))).map((l) => l.key), em);
-        },
+        authorize: useAdmittedCode({ tokens: this.tokens, limiter: this.limiter, secrets: this.secrets }, token, cmd.code, 'reset_code'),
       });
       return PasswordResetResponseDto.create(user.email);
-    } catch (error) {
-      outcome = error instanceof DomainError ? error.code : 'ERROR';
-      throw error;
-    } finally {
-      this.logger.log({ event: 'password_reset.completed', dialect: 'D5', userId, client, outcome }, `password_reset.completed ${outcome}`);
-    }
+    });
   }
 
   /**
@@ -105,7 +91,7 @@ export class ResetWithCodeUseCase {
     // Nearly always both budgets have room: one transaction, a refusal counted nowhere; else budget by budget.
     const both = await this.limiter.tryReserve([resetClientFailureLimit('D5', client), D5_GLOBAL_FAILURE_LIMIT], { countRefusal: false });
     if (both.granted) {
-      const token = await this.tokens.findLive(code, 'reset_code');
+      const token = await this.tokens.findUnusedBySecret(code, 'reset_code');
       if (token) {
         await both.reservation.refund();
         return token;
@@ -133,7 +119,7 @@ export class ResetWithCodeUseCase {
       }
       extra = tighter.reservation;
     }
-    const token = await this.tokens.findLive(code, 'reset_code');
+    const token = await this.tokens.findUnusedBySecret(code, 'reset_code');
     const accepted = !!token && (overall.granted || (await this.fromRequestingNetwork(token, client)));
     if (!token || !accepted) {
       await own.reservation.fail();

@@ -2,11 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, IsNull, MoreThan } from 'typeorm';
 import { SessionsService, tokenBody } from '../../core/sessions/sessions.service';
 import { Clock } from '../../ground/common/clock';
-import { DomainError, InvalidTokenError, RateLimitedError } from '../../ground/common/errors/domain-errors';
+import { InvalidTokenError, RateLimitedError } from '../../ground/common/errors/domain-errors';
 import { AuditTrail } from '../../ground/common/audit-trail';
 import { OncePerWindow } from '../../ground/common/rate-limit/once-per-window';
 import { SecretKeys } from '../../ground/common/secrets';
-import { loginTargetLimits, loginTargetSecret } from '../../features/auth/login-limits';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { PasswordLifecycleService } from '../../core/password/password-lifecycle.service';
 import { OneTimeToken } from '../../core/tokens/one-time-token.entity';
@@ -17,7 +16,7 @@ import { AttemptLimiter } from '../../ground/common/attempt-limiter.service';
 import { clientKey } from '../../ground/common/client-ip';
 import { RecoveryTokenResponseDto } from './dto/recovery-token-response.dto';
 import { D4_CODE_MAX_FAILURES, resetFailureLimits } from '../../core/recovery/recovery-limits';
-import { assertMayReset } from './reset-guards';
+import { assertMayReset, loggedReset, useAdmittedCode } from './reset-guards';
 import { parseValidationCode } from './validation-code';
 
 export interface ResetWithValidationCodeCommand {
@@ -61,12 +60,9 @@ export class ResetWithValidationCodeUseCase {
   private readonly reported = new OncePerWindow();
 
   async execute(cmd: ResetWithValidationCodeCommand): Promise<RecoveryTokenResponseDto> {
-    const client = clientKey(cmd.clientIp);
-    let outcome = 'ok';
-    let userId: string | undefined;
-    try {
+    return loggedReset(this.logger, 'D4', cmd.clientIp, async (noteUser) => {
       const { token, parts } = await this.admit(cmd.validationCode, cmd.clientIp);
-      userId = token.userId;
+      noteUser(token.userId);
       const { result } = await this.lifecycle.setPassword({
         via: 'D4',
         userId: token.userId,
@@ -76,22 +72,12 @@ export class ResetWithValidationCodeUseCase {
           assertMayReset(user);
           if (cmd.email !== undefined && normalizeEmail(cmd.email) !== user.emailNormalized) throw new InvalidTokenError();
         },
-        authorize: async (em, owner) => {
-          const used = await this.tokens.consume(em, parts.verifier, 'recovery');
-          if (used.id !== token.id || used.userId !== owner.id) throw new InvalidTokenError();
-          // In the same transaction: the person proved themselves, their failed logins are forgotten (SECURITY.md D5).
-          await this.limiter.clear(loginTargetLimits(this.secrets.lookupHash(loginTargetSecret(owner.emailNormalized))).map((l) => l.key), em);
-        },
+        authorize: useAdmittedCode({ tokens: this.tokens, limiter: this.limiter, secrets: this.secrets }, token, parts.verifier, 'recovery'),
         // Re-read: the pipeline has just moved credentialsChangedAt, which the access token must carry.
         complete: async (em, owner) => this.sessions.issue(em, await em.findOneByOrFail(User, { id: owner.id })),
       });
       return RecoveryTokenResponseDto.from(tokenBody(result));
-    } catch (error) {
-      outcome = error instanceof DomainError ? error.code : 'ERROR';
-      throw error;
-    } finally {
-      this.logger.log({ event: 'password_reset.completed', dialect: 'D4', userId, client, outcome }, `password_reset.completed ${outcome}`);
-    }
+    });
   }
 
   /**
@@ -122,7 +108,7 @@ export class ResetWithValidationCodeUseCase {
       throw new RateLimitedError(own.retryAfterSeconds);
     }
     const parts = parseValidationCode(validationCode);
-    const token = parts ? await this.tokens.findLive(parts.verifier, 'recovery') : null;
+    const token = parts ? await this.tokens.findUnusedBySecret(parts.verifier, 'recovery') : null;
     if (!parts || !token || token.id !== parts.tokenId) {
       await own.reservation.fail();
       const userId = parts ? await this.uow.run((em) => this.chargeCode(em, parts.tokenId)) : undefined;

@@ -10,11 +10,11 @@ import { Account } from '../../core/entities/account.entity';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { SetPasswordWithInvitationUseCase } from './set-password-with-invitation.usecase';
-import { SetPasswordController } from './set-password.controller';
+import { SetPasswordWithInvitationController } from './set-password-with-invitation.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Account]), UsersModule, MailModule, ApiKeysModule, PasswordModule, TokensModule],
-  controllers: [SetPasswordController, AccountsController],
+  controllers: [SetPasswordWithInvitationController, AccountsController],
   providers: [AccountsService, AccountAdminService, SetPasswordWithInvitationUseCase],
   exports: [AccountsService, SetPasswordWithInvitationUseCase],
 })

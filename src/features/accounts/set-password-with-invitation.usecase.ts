@@ -22,7 +22,7 @@ export class SetPasswordWithInvitationUseCase {
   constructor(private readonly lifecycle: PasswordLifecycleService, private readonly tokens: OneTimeTokensService) {}
 
   async execute(dto: SetPasswordWithInvitationDto): Promise<SetPasswordResponseDto> {
-    const invitation = await this.tokens.findLive(dto.token, 'invitation');
+    const invitation = await this.tokens.findUnusedBySecret(dto.token, 'invitation');
     if (!invitation) throw new InvalidTokenError();
     const { result } = await this.lifecycle.setPassword({
       via: 'D1',

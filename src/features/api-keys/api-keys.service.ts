@@ -28,9 +28,9 @@ const KEY_PREFIX = 'pls_';
  */
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap {
-  /** Per-request key lookups (findLive); entries go with their request. */
+  /** Per-request key lookups (findUnrevokedForRequest); entries go with their request. */
   private readonly lookups = new WeakMap<object, { raw: string; key: Promise<ApiKey | null> }>();
-  /** Per-request key lookups by id (findLiveById: client tokens); entries go with their request. */
+  /** Per-request key lookups by id (findUnrevokedByIdForRequest: client tokens); entries go with their request. */
   private readonly lookupsById = new WeakMap<object, { id: string; key: Promise<ApiKey | null> }>();
 
   private readonly logger = new Logger(ApiKeysService.name);
@@ -149,7 +149,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
   /** Missing, unknown and revoked keys all fail the same way (SECURITY.md F1). Records last use. */
   async authenticate(raw: string | undefined, request?: object): Promise<Caller> {
     if (!raw || raw.length > 200) throw new UnauthenticatedError();
-    const key = await this.findLive(raw, request);
+    const key = await this.findUnrevokedForRequest(raw, request);
     if (!key) throw new UnauthenticatedError();
     await this.recordUse(key, raw);
     return { kind: 'apiKey', keyId: key.id, scopes: key.scopes, accountId: key.accountId };
@@ -176,7 +176,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
    */
   async rateLimitedCaller(raw: string | undefined, request?: object): Promise<RateLimitedCaller | null> {
     if (!raw || raw.length > 200) return null;
-    const key = await this.findLive(raw, request);
+    const key = await this.findUnrevokedForRequest(raw, request);
     return key ? { kind: 'api_key', keyId: key.id, limitPerMinute: key.rateLimitPerMinute ?? null } : null;
   }
 
@@ -185,7 +185,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
    * share one query (and, with the database down, one timeout and one failure). Without `request`,
    * a fresh lookup. Never cached across requests, so a revocation holds from the next request.
    */
-  private findLive(raw: string, request?: object): Promise<ApiKey | null> {
+  private findUnrevokedForRequest(raw: string, request?: object): Promise<ApiKey | null> {
     const lookup = () => this.keys.findOneBy({ keyHash: In(this.secrets.lookupHashes(raw)), revokedAt: IsNull() });
     if (!request) return lookup();
     const seen = this.lookups.get(request);
@@ -212,11 +212,11 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /**
-   * The live (not revoked) key with this id, looked up once per request like findLive (client tokens:
+   * The live (not revoked) key with this id, looked up once per request like findUnrevokedForRequest (client tokens:
    * the request limiter and the auth guard share one query). Never cached across requests, so revoking
    * a key ends its client tokens from the next request.
    */
-  findLiveById(id: string, request?: object): Promise<ApiKey | null> {
+  findUnrevokedByIdForRequest(id: string, request?: object): Promise<ApiKey | null> {
     if (!ID_SHAPE.test(id)) return Promise.resolve(null);
     const lookup = () => this.keys.findOneBy({ id: id.toLowerCase(), revokedAt: IsNull() });
     if (!request) return lookup();

@@ -18,7 +18,7 @@ import { RefreshToken } from '../../core/entities/refresh-token.entity';
 import { SessionsController } from './sessions.controller';
 import { SessionsModule } from '../../core/sessions/sessions.module';
 import { SetPasswordWithVerificationUseCase } from './set-password-with-verification.usecase';
-import { SetPasswordController } from './set-password.controller';
+import { SetPasswordWithVerificationController } from './set-password-with-verification.controller';
 import { SignUpController } from './sign-up.controller';
 import { SignUpUseCase } from './sign-up.usecase';
 import { SessionsOnUserChange } from './sessions-on-user-change.subscriber';
@@ -43,7 +43,7 @@ import { VerifyEmailUseCase } from './verify-email.usecase';
     TokensModule,
     MailModule,
   ],
-  controllers: [SignUpController, SetPasswordController, SessionsController, PasswordChangeController],
+  controllers: [SignUpController, SetPasswordWithVerificationController, SessionsController, PasswordChangeController],
   providers: [
     SessionsOnUserChange,
     PasswordCheckBudget,

@@ -86,7 +86,7 @@ export class VerifyEmailUseCase {
     const code = rawCode.trim().toUpperCase();
     const { own, overall } = await this.reserve(code, clientIp);
     return settled(own, overall, async () => {
-      const live = await this.tokens.findLive(code, 'email_verification');
+      const live = await this.tokens.findUnusedBySecret(code, 'email_verification');
       if (!live) throw new InvalidTokenError();
       return live.userId;
     });
@@ -110,7 +110,7 @@ export class VerifyEmailUseCase {
       await own.reservation.refund();
       throw new RateLimitedError(overall.retryAfterSeconds);
     }
-    const live = await this.tokens.findLive(code, 'email_verification');
+    const live = await this.tokens.findUnusedBySecret(code, 'email_verification');
     if (!live || !live.issuedToNetwork || !clientNetworkRefs(this.secrets, client).includes(live.issuedToNetwork)) {
       // A code that is not the asking network's own while the overall budget is spent: a failure of this client.
       await own.reservation.fail();

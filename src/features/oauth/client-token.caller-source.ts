@@ -38,7 +38,7 @@ export class ClientTokenCallerSource implements BearerCallerSource, OnModuleInit
 export async function liveClient(codec: ClientTokenCodec, apiKeys: ApiKeysService, token: string, req: Request): Promise<{ key: ApiKey; claims: VerifiedClientToken } | null> {
   const claims = await codec.verify(token);
   if (!claims) return null;
-  const key = await apiKeys.findLiveById(claims.clientId, req);
+  const key = await apiKeys.findUnrevokedByIdForRequest(claims.clientId, req);
   return key ? { key, claims } : null;
 }
 

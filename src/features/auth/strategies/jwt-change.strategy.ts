@@ -30,7 +30,7 @@ export class JwtChangeStrategy extends PassportStrategy(ClockedJwtStrategy, 'jwt
     if (typeof claims.sub !== 'string' || typeof claims.pwv !== 'number' || typeof claims.jti !== 'string') return null;
     const user = await this.users.findOneBy({ id: claims.sub });
     if (!user || !user.isActive || claims.pwv !== (user.credentialsChangedAt?.getTime() ?? 0)) return null;
-    const live = await this.tokens.findLive(claims.jti, 'password_change');
+    const live = await this.tokens.findUnusedBySecret(claims.jti, 'password_change');
     if (!live || live.userId !== user.id) return null;
     return { kind: 'change', userId: user.id, jti: claims.jti };
   }

@@ -36,7 +36,7 @@ export class JwtVerificationStrategy extends PassportStrategy(ClockedJwtStrategy
   async validate(claims: VerifiedClaims): Promise<VerificationPrincipal | null> {
     if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string') return null;
     if (!(await this.users.existsBy({ id: claims.sub }))) throw new UserNotFoundError();
-    const live = await this.tokens.findLive(claims.jti, 'verification_jwt');
+    const live = await this.tokens.findUnusedBySecret(claims.jti, 'verification_jwt');
     if (!live || live.userId !== claims.sub) {
       if (await this.credentials.existsBy({ userId: claims.sub })) throw new PasswordAlreadySetError();
       return null;

@@ -11,7 +11,7 @@ import { API_TAGS } from '../../ground/common/openapi/tags';
 /** D1 (seed 000): set the first password with the one-time token from the invitation email. */
 @ApiTags(API_TAGS.d1.name)
 @Controller('accounts')
-export class SetPasswordController {
+export class SetPasswordWithInvitationController {
   constructor(private readonly setPassword: SetPasswordWithInvitationUseCase) {}
 
   @Post('set-password')

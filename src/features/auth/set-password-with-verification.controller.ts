@@ -14,7 +14,7 @@ import { API_TAGS } from '../../ground/common/openapi/tags';
 /** D2 (seed 001): set the first password with the email-verification JWT, and get a session. */
 @ApiTags(API_TAGS.d2.name)
 @Controller('auth')
-export class SetPasswordController {
+export class SetPasswordWithVerificationController {
   constructor(private readonly setPassword: SetPasswordWithVerificationUseCase) {}
 
   @Post('setpassword')
@@ -22,6 +22,8 @@ export class SetPasswordController {
   @Can('passwords.setWithVerification')
   @ApiOperation({
     summary: 'Set Password',
+    // The id Nest generated from this controller's former name (SetPasswordController): openapi.json keeps it.
+    operationId: 'SetPassword_set',
     description: 'Sets a new password for a user after they have verified their email. Requires the verification token (POST /auth/verify-email) as Bearer; it works once.',
   })
   @ApiOkResponse({ type: D2SetPasswordResponseDto, description: 'Password set successfully; the user is logged in' })
