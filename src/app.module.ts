@@ -5,14 +5,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule, PARAMS_PROVIDER_TOKEN, PinoLogger, type Params } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
 import { AccountsModule } from './features/accounts/accounts.module';
-import { ApiKeyCallerIdentifier } from './features/api-keys/api-key-caller.identifier';
 import { ApiKeysModule } from './features/api-keys/api-keys.module';
 import { AuditModule } from './features/audit/audit.module';
 import { AuthModule } from './features/auth/auth.module';
 import { GlobalAuthGuard } from './access/auth.guard';
 import { CoreModule } from './core/core.module';
 import { DialectExceptionFilter } from './edge/errors/dialect-exception.filter';
-import { CALLER_IDENTIFIERS } from './ground/common/rate-limit/caller-identity';
 import { CallerThrottlerGuard } from './ground/common/rate-limit/caller-throttler.guard';
 import { createHttpLogger, createRootLogger, HTTP_LOGGER, loggerModuleParams, ServiceLogger } from './ground/common/logging';
 import { createThrottlerStorage } from './ground/common/rate-limit/resilient-throttler-storage';
@@ -28,7 +26,6 @@ import { MetricsModule } from './features/metrics/metrics.module';
 import { PasswordModule } from './core/password/password.module';
 import { PasswordResetModule } from './edge/password-reset/password-reset.module';
 import { PagesModule } from './edge/pages/pages.module';
-import { ClientTokenCallerIdentifier } from './features/oauth/client-token-caller.identifier';
 import { PasswordExpiryModule } from './features/password-expiry/password-expiry.module';
 import { OAuthModule } from './features/oauth/oauth.module';
 import { TokensModule } from './core/tokens/tokens.module';
@@ -84,12 +81,6 @@ export class AppModule {
           provide: ServiceLogger,
           useFactory: (pinoLogger: PinoLogger, params: Params) => new ServiceLogger(pinoLogger, params),
           inject: [PinoLogger, PARAMS_PROVIDER_TOKEN],
-        },
-        // Who a request authenticates as, for the request limit: an API key, or a client token (its key's budget).
-        {
-          provide: CALLER_IDENTIFIERS,
-          useFactory: (apiKeys: ApiKeyCallerIdentifier, clientTokens: ClientTokenCallerIdentifier) => [apiKeys, clientTokens],
-          inject: [ApiKeyCallerIdentifier, ClientTokenCallerIdentifier],
         },
         // Order matters: throttle first (per key for authenticated callers, per address otherwise), then authenticate (deny by default).
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Caller } from './caller';
 import { InvalidBearerTokenError, UnauthenticatedError } from '../ground/common/errors/domain-errors';
+import { CallerIdentifier, type RateLimitedCaller } from '../ground/common/rate-limit/caller-identity';
 
 /** "Bearer <three base64url parts>"; the scheme name is case-insensitive (RFC 9110 §11.1). */
 export const BEARER_JWT = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
@@ -15,6 +16,12 @@ export const BEARER_JWT = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_
 export interface BearerCallerSource {
   readonly name: string;
   resolve(token: string, req: Request): Promise<Caller | null>;
+  /**
+   * For the request limit (CallerThrottlerGuard, before the auth guard): the key budget a token of this kind
+   * spends, or null (not of its kind, not valid, or a kind without a key budget: then it is limited per
+   * address). Reads only; never throws for a bad token.
+   */
+  rateLimited?(token: string, req: Request): Promise<RateLimitedCaller | null>;
 }
 
 /**
@@ -23,6 +30,8 @@ export interface BearerCallerSource {
  */
 export abstract class ApiKeyAuthenticator {
   abstract authenticate(apiKey: string | undefined, req: Request): Promise<Caller>;
+  /** The key's request budget for the request limit, or null (no key, or not a live one); reads only. */
+  abstract rateLimitedCaller(apiKey: string | undefined, req: Request): Promise<RateLimitedCaller | null>;
 }
 
 /**
@@ -30,12 +39,19 @@ export abstract class ApiKeyAuthenticator {
  * `Authorization: Bearer <token>` into a Caller (scopes, role and account binding); what the caller may
  * do is the access policy's decision (src/access/policy.ts), so every kind of caller is judged alike.
  * An `X-Api-Key` header wins over a bearer token when both are sent.
+ *
+ * The one answer to "who is calling" for both guards: the auth guard asks `resolve()`; the request
+ * limiter (CallerThrottlerGuard, in the ground) asks `identify()` through its `CallerIdentifier` port,
+ * which this class provides: the same header rules and the same sources, so a key's `X-Api-Key`
+ * requests and its client tokens spend one budget.
  */
 @Injectable()
-export class CallerResolver {
+export class CallerResolver extends CallerIdentifier {
   private readonly sources: BearerCallerSource[] = [];
 
-  constructor(private readonly apiKeys: ApiKeyAuthenticator) {}
+  constructor(private readonly apiKeys: ApiKeyAuthenticator) {
+    super();
+  }
 
   /** Called by the modules that issue bearer tokens, at start (onModuleInit). */
   register(source: BearerCallerSource): void {
@@ -53,5 +69,18 @@ export class CallerResolver {
       if (caller) return caller;
     }
     throw new InvalidBearerTokenError();
+  }
+
+  /** The key budget this request spends (an `X-Api-Key`, or a bearer token of a source that has one), or null. */
+  async identify(req: Request): Promise<RateLimitedCaller | null> {
+    const apiKey = req.headers['x-api-key'];
+    if (apiKey !== undefined) return this.apiKeys.rateLimitedCaller(typeof apiKey === 'string' ? apiKey : undefined, req);
+    const match = BEARER_JWT.exec(req.header('authorization') ?? '');
+    if (!match) return null;
+    for (const source of this.sources) {
+      const found = await source.rateLimited?.(match[1], req);
+      if (found) return found;
+    }
+    return null;
   }
 }

@@ -6,6 +6,7 @@ import { ApiKey } from '../api-keys/api-key.entity';
 import { BearerCallerSource, CallerResolver } from '../../access/caller-resolver';
 import type { Caller } from '../../access/caller';
 import { InvalidBearerTokenError } from '../../ground/common/errors/domain-errors';
+import type { RateLimitedCaller } from '../../ground/common/rate-limit/caller-identity';
 import { ClientTokenCodec, VerifiedClientToken } from './client-token.codec';
 
 /**
@@ -31,6 +32,13 @@ export class ClientTokenCallerSource implements BearerCallerSource, OnModuleInit
     if (!found) throw new InvalidBearerTokenError();
     const { key, claims } = found;
     return { kind: 'clientToken', keyId: key.id, scopes: effectiveScopes(claims.scopes, key.scopes), accountId: key.accountId };
+  }
+
+  /** A valid client token of a live key spends that key's request budget, the one its `X-Api-Key` requests spend. */
+  async rateLimited(token: string, req: Request): Promise<RateLimitedCaller | null> {
+    if (!this.codec.recognizes(token)) return null;
+    const found = await liveClient(this.codec, this.apiKeys, token, req);
+    return found ? { kind: 'client_token', keyId: found.key.id, limitPerMinute: found.key.rateLimitPerMinute ?? null } : null;
   }
 }
 

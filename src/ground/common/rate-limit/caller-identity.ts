@@ -15,13 +15,11 @@ export interface RateLimitedCaller {
 }
 
 /**
- * Says who an incoming request authenticates as, before the auth guard runs, or null when it carries
- * no valid credential (it is then limited per address). Implementations read only (no side effects)
- * and fail closed: anything unexpected means null.
+ * The port through which the request limiter asks who an incoming request authenticates as, before the
+ * auth guard runs, or null when it carries no valid credential (it is then limited per address).
+ * Provided by the access layer's `CallerResolver` (src/access/caller-resolver.ts), the one place that
+ * knows the kinds of callers. Reads only (no side effects); anything unexpected means null.
  */
 export abstract class CallerIdentifier {
   abstract identify(req: Request): Promise<RateLimitedCaller | null>;
 }
-
-/** DI token: the list of CallerIdentifier implementations, asked in order. */
-export const CALLER_IDENTIFIERS = Symbol('CALLER_IDENTIFIERS');

@@ -10,7 +10,7 @@ import { AuditTrail } from '../audit-trail';
 import { clientAddress, clientKey } from '../client-ip';
 import { Clock } from '../clock';
 import { RateLimitedError } from '../errors/domain-errors';
-import { CALLER_IDENTIFIERS, CallerIdentifier, RateLimitedCaller } from './caller-identity';
+import { CallerIdentifier, RateLimitedCaller } from './caller-identity';
 import { OncePerWindow } from './once-per-window';
 
 /**
@@ -35,7 +35,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    @Inject(CALLER_IDENTIFIERS) private readonly identifiers: CallerIdentifier[],
+    private readonly identifier: CallerIdentifier,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditTrail,
     private readonly clock: Clock,
@@ -70,13 +70,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
   private callerOf(req: Request): Promise<RateLimitedCaller | null> {
     let caller = this.callers.get(req);
     if (!caller) {
-      caller = (async () => {
-        for (const identifier of this.identifiers) {
-          const found = await identifier.identify(req).catch(() => null);
-          if (found) return found;
-        }
-        return null;
-      })();
+      caller = this.identifier.identify(req).catch(() => null);
       this.callers.set(req, caller);
     }
     return caller;
