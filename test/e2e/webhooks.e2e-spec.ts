@@ -10,6 +10,7 @@ import {
   admin, createAccount, createUser, failInsertsInto, GOOD_PASSWORD, hasPassword, latestMail, loginAs, randomClientIp, setPasswordWithInvitation, signUpAndVerify, sql, uniqueEmail,
 } from './support/factories';
 import { ADMIN_KEY, startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
+import { deliveriesOf, eventually, register, worker } from './support/webhooks';
 
 /**
  * Issue 21, webhooks (CONTRACT.md "Webhooks"): every event type published today reaches a real HTTP
@@ -21,33 +22,10 @@ import { ADMIN_KEY, startTestApp, TestApp, withAppAndSmtp } from './support/test
  */
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const worker = (t: TestApp) => t.app.get(WebhookDeliveryWorker);
-
-/** POST /accounts/{id}/webhooks to the receiver's `path`; asserts 201 and answers the id and the secret. */
-async function register(t: TestApp, accountId: string, url: string, events?: string[]): Promise<{ id: string; secret: string }> {
-  const res = await t.http.post(`/accounts/${accountId}/webhooks`).set(admin).send({ url, ...(events ? { events } : {}) });
-  if (res.status !== 201) throw new Error(`register: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.data.id, secret: res.body.data.secret };
-}
 
 async function userIdOf(t: TestApp, email: string): Promise<string> {
   const [row] = await sql<{ id: string }>(t, 'SELECT id FROM users WHERE email_normalized = $1', [email.toLowerCase()]);
   return row.id;
-}
-
-async function deliveriesOf(t: TestApp, webhookId: string): Promise<Array<{ event_id: string; event_type: string; status: string; attempts: number; last_status: number | null; last_error: string | null }>> {
-  return sql(t, 'SELECT event_id, event_type, status, attempts, last_status, last_error FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at, id', [webhookId]);
-}
-
-/** Polls `check` until it holds (the worker runs on its own too). */
-async function eventually<T>(what: string, probe: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (holds(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Every log line of the app, to search for secrets (SECURITY.md I1). */

@@ -44,7 +44,7 @@ export class UserLifecycleService {
   /**
    * Erases the user: its row and, with it, its password, history, secrets and sessions (foreign keys on
    * delete cascade); the subscribers of `user.deleted` drop what names it elsewhere (remembered networks,
-   * mail to its address) and strip the client address from its audit events, which keep their ids.
+   * mail to its address, webhook deliveries about it, before queueing its `user.deleted` webhook event) and strip the client address from its audit events, which keep their ids.
    * The address can be invited again. An account's owner cannot be erased (409 LAST_OWNER): ownership is
    * transferred first (PATCH /users/{id} {"role":"owner"} on another user).
    */

@@ -67,8 +67,8 @@ export class UsersController {
   @ApiOperation({
     summary: 'Delete a user',
     description:
-      'Erases the user: its row, password and history, outstanding secrets, sessions, remembered networks and every email to its address in the ' +
-      'outbox. Audit events keep their ids and lose the client address; `user.deleted` is recorded. Afterwards `GET /users/{id}` is 404 and the ' +
+      'Erases the user: its row, password and history, outstanding secrets, sessions, remembered networks, every email to its address in the ' +
+      'outbox and every webhook delivery about it (its `user.deleted` webhook event, ids only, is then sent). Audit events keep their ids and lose the client address; `user.deleted` is recorded. Afterwards `GET /users/{id}` is 404 and the ' +
       'address can be invited again. Never a user above the caller; an account\'s owner cannot be deleted (409 `LAST_OWNER`: make another user owner first).',
   })
   @ApiNoContentResponse({ description: 'Deleted' })

@@ -1,47 +1,53 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { performance } from 'node:perf_hooks';
-import { EntityManager, In, Repository } from 'typeorm';
-import { AuditTrail } from '../../ground/common/audit-trail';
+import { In, Repository } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
 import { ExpiredRowsSweeper } from '../../ground/common/expired-rows';
-import { SecretKeys } from '../../ground/common/secrets';
+import { WorkerLoop } from '../../ground/common/worker-loop';
 import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
 import { claimDueRows } from '../../ground/database/claim-due-rows';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
-import { WorkerLoop } from '../../ground/common/worker-loop';
-import { OperationalMetrics } from '../../ground/common/metrics';
+import { WebhookAttempts } from './webhook-attempts';
 import { WebhookDelivery } from './webhook-delivery.entity';
-import { AttemptOutcome, WebhookSender } from './webhook-sender';
-import { webhookHeaders } from './webhook-signature';
-import { TargetRefusedError, type ResolvedTarget } from './webhook-target';
-import { LOOKUP_TIMEOUT_MS, WebhookTargets } from './webhook-targets';
+import { LOOKUP_TIMEOUT_MS } from './webhook-targets';
 import { Webhook } from './webhook.entity';
-import { signingSecrets } from './webhook-secrets';
-import { noteFailure } from './webhook-failure-run';
-import { WEBHOOK_BATCH_SIZE, WEBHOOK_DELIVERY_RETENTION_MS, WEBHOOK_LANES, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_PAUSE_AFTER_MS, WEBHOOK_POLL_INTERVAL_MS, WEBHOOK_RETRY_DELAYS_MS, WEBHOOK_ROUNDS_PER_PASS, WEBHOOK_SWEEP_INTERVAL_MS, webhookRetryDelayMs } from './webhook-schedule';
 
-export { WEBHOOK_RETRY_DELAYS_MS, WEBHOOK_MAX_ATTEMPTS, WEBHOOK_PAUSE_AFTER_MS, WEBHOOK_POLL_INTERVAL_MS, WEBHOOK_LANES, WEBHOOK_BATCH_SIZE, WEBHOOK_ROUNDS_PER_PASS, WEBHOOK_DELIVERY_RETENTION_MS, webhookRetryDelayMs } from './webhook-schedule';
-
-type Outcome = Exclude<AttemptOutcome, { outcome: 'aborted' }> | { outcome: 'refused'; error: string };
+/** How often the worker looks for due deliveries while the app runs. */
+export const WEBHOOK_POLL_INTERVAL_MS = 1_000;
+/** Attempts in flight at once, per instance. */
+export const WEBHOOK_LANES = 8;
+/** Attempts in flight at once for one subscription (its target), so a hanging receiver holds at most this many lanes. */
+export const WEBHOOK_LANES_PER_TARGET = 2;
+/** Claims per pass, so one pass cannot run forever; the next poll continues. */
+export const WEBHOOK_ROUNDS_PER_PASS = 20;
+/** Delivered and given-up deliveries are kept this long (for operators), then removed. */
+export const WEBHOOK_DELIVERY_RETENTION_MS = 7 * 86_400_000;
+const SWEEP_INTERVAL_MS = 3_600_000;
+/** What a claim's lease adds to the longest attempt: recording it, a slow database, a busy event loop. */
+const LEASE_MARGIN_MS = 60_000;
 
 /**
- * Delivers the webhook outbox (table webhook_deliveries), off every request path, the way the mail
- * outbox worker does (src/core/mail/outbox.worker.ts): each round claims a batch of due deliveries of
- * enabled subscriptions with one statement (src/ground/database/claim-due-rows.ts: a lease in `locked_until`,
- * FOR UPDATE SKIP LOCKED on PostgreSQL, SQLite's single write lock), so several instances attempt each
- * delivery once; then up to WEBHOOK_LANES attempts run at once, outside any transaction.
+ * How long a claim holds a delivery: its one attempt (it starts at once: the worker claims no more than
+ * it has free lanes for), i.e. the target's lookup and the attempt timeout, and a margin. Longer than
+ * any attempt, so no other instance takes a delivery whose attempt may still be running.
+ */
+export function webhookLeaseMs(attemptTimeoutMs: number): number {
+  return LOOKUP_TIMEOUT_MS + attemptTimeoutMs + LEASE_MARGIN_MS;
+}
+
+/**
+ * Delivers the webhook outbox (table webhook_deliveries), off every request path, with claims as the mail
+ * outbox worker's (src/core/mail/outbox.worker.ts): each round claims due deliveries of enabled subscriptions
+ * with one statement (src/ground/database/claim-due-rows.ts: a lease in `locked_until`, FOR UPDATE SKIP LOCKED on
+ * PostgreSQL, SQLite's single write lock), so several instances attempt each delivery once.
  *
- * An attempt resolves the target and checks every address again (webhook-target.ts), connects to the
- * address it checked, and POSTs the stored body signed by Standard Webhooks with every secret that signs
- * now. A 2xx delivers it. Anything else (another status, a redirect, a timeout, a network or TLS error, a
- * refused address) is a failed attempt: retried after WEBHOOK_RETRY_DELAYS_MS with the same
- * `webhook-id`, and given up (`failed`) after WEBHOOK_MAX_ATTEMPTS. The other deliveries of a
- * subscription that just failed wait with it instead of being tried in the same round (one hanging
- * receiver cannot hold every lane). A subscription whose receiver has failed every attempt for
- * WEBHOOK_PAUSE_AFTER_MS is paused (audit event `webhook.paused`, metric webhook_pauses_total): its
- * deliveries are held, none is dropped, until it is enabled again (PATCH `{"enabled":true}`), which
- * makes them due at once with a fresh schedule.
+ * Deliveries are independent of each other: every claimed delivery's attempt (webhook-attempts.ts) starts
+ * at once and runs on its own, outside any transaction, up to WEBHOOK_LANES at a time; a pass never waits
+ * for an attempt, and each attempt that ends wakes the worker to fill its lane. A subscription holds at
+ * most WEBHOOK_LANES_PER_TARGET of the lanes: the claim skips subscriptions with that many deliveries
+ * under a live lease (on any instance), and what one claim took beyond a subscription's share is handed
+ * back at once. So a receiver that accepts connections and never answers delays only its own events,
+ * never another subscription's (or another account's).
  *
  * At-least-once: a process that dies between a receiver's 2xx and the record of it leaves the delivery
  * claimed; it is attempted again once the lease expires, with the same `webhook-id` (receivers
@@ -55,23 +61,22 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   /** Aborts the attempts in flight when the app shuts down (their deliveries are handed back). */
   private readonly shutdown = new AbortController();
   private readonly sweeper: ExpiredRowsSweeper<WebhookDelivery>;
-  /** A claim holds its batch while every lane works through it: ceil(batch / lanes) attempts of at most lookup + timeout each, and a margin. */
+  /** The attempts in flight, by delivery id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** How many of them each subscription has. */
+  private readonly perTarget = new Map<string, number>();
   readonly leaseMs: number;
 
   constructor(
     @InjectRepository(WebhookDelivery) private readonly deliveries: Repository<WebhookDelivery>,
     @InjectRepository(Webhook) private readonly webhooks: Repository<Webhook>,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
-    private readonly secrets: SecretKeys,
-    private readonly targets: WebhookTargets,
-    private readonly sender: WebhookSender,
-    private readonly audit: AuditTrail,
-    @Optional() private readonly metrics?: OperationalMetrics,
+    private readonly attempts: WebhookAttempts,
   ) {
-    this.leaseMs = Math.ceil(WEBHOOK_BATCH_SIZE / WEBHOOK_LANES) * (config.webhookTimeoutMs + LOOKUP_TIMEOUT_MS) + 60_000;
-    this.sweeper = new ExpiredRowsSweeper(uow, WebhookDelivery, '"finished_at"', () => clock.nowMs() - WEBHOOK_DELIVERY_RETENTION_MS, WEBHOOK_SWEEP_INTERVAL_MS, 'finished webhook deliveries', 'Webhooks');
+    this.leaseMs = webhookLeaseMs(config.webhookTimeoutMs);
+    this.sweeper = new ExpiredRowsSweeper(uow, WebhookDelivery, '"finished_at"', () => clock.nowMs() - WEBHOOK_DELIVERY_RETENTION_MS, SWEEP_INTERVAL_MS, 'finished webhook deliveries', 'Webhooks');
   }
 
   onApplicationBootstrap(): void {
@@ -85,6 +90,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     // Attempts in flight stop now; their deliveries are handed back (another instance takes them at once).
     this.shutdown.abort();
     await stopping;
+    await this.settled();
   }
 
   /** Wakes the worker now (after a commit that queued deliveries). Fire-and-forget: never throws, never rejects. */
@@ -93,25 +99,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   }
 
   /**
-   * Attempts every due delivery now (claim → send → record); resolves when this pass is done, never
-   * rejects. A call during a pass runs one more pass after it.
+   * Attempts every due delivery now (claim → send → record) and resolves once no attempt is in flight and
+   * nothing more is due (a receiver that hangs holds it up to its timeout); never rejects.
    */
-  drain(): Promise<void> {
-    return this.loop.drain();
-  }
-
-  /** One pass, in rounds; true when it stopped at its round limit with deliveries still due. */
-  private async pass(): Promise<boolean> {
-    try {
-      for (let round = 0; round < WEBHOOK_ROUNDS_PER_PASS && !this.loop.stopped; round++) {
-        const claimed = await this.claimDue();
-        if (claimed.length === 0) return false;
-        await this.deliver(claimed);
-      }
-      return !this.loop.stopped;
-    } catch (error) {
-      this.logger.error(`webhook pass failed: ${(error as Error)?.message ?? 'unknown error'}`);
-      return false;
+  async drain(): Promise<void> {
+    await this.loop.drain();
+    while (this.inFlight.size > 0) {
+      await this.settled();
+      await this.loop.drain();
     }
   }
 
@@ -120,11 +115,38 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     return this.sweeper.sweep();
   }
 
+  private async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
   /**
-   * Claims up to one batch of due deliveries of enabled subscriptions, in due order (served by
-   * idx_webhook_deliveries_claim (status, next_attempt_at), the subscription by its primary key).
+   * One pass, in rounds: each claims as many due deliveries as lanes are free and starts them. Ends when
+   * nothing is due or every lane is busy (an attempt that ends kicks the worker); true when it stopped at
+   * its round limit with deliveries still due.
    */
-  private async claimDue(): Promise<WebhookDelivery[]> {
+  private async pass(): Promise<boolean> {
+    try {
+      for (let round = 0; round < WEBHOOK_ROUNDS_PER_PASS; round++) {
+        const free = WEBHOOK_LANES - this.inFlight.size;
+        if (this.loop.stopped || free <= 0) return false;
+        const claimed = await this.claimDue(free);
+        if (claimed.length === 0) return false;
+        await this.start(claimed);
+      }
+      return !this.loop.stopped;
+    } catch (error) {
+      this.logger.error(`webhook pass failed: ${(error as Error)?.message ?? 'unknown error'}`);
+      return false;
+    }
+  }
+
+  /**
+   * Claims up to `limit` due deliveries of enabled subscriptions that hold fewer than
+   * WEBHOOK_LANES_PER_TARGET live claims, in due order (served by idx_webhook_deliveries_claim
+   * (status, next_attempt_at); the subscription by its primary key, its live claims by
+   * idx_webhook_deliveries_webhook (webhook_id, status)).
+   */
+  private async claimDue(limit: number): Promise<WebhookDelivery[]> {
     const now = this.clock.nowMs();
     const ids = await this.uow.run((em) =>
       claimDueRows(em, {
@@ -133,7 +155,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
         claimable: (p, col) => `${col}status = ${p('pending')} AND ${col}next_attempt_at <= ${p(now)} AND (${col}locked_until IS NULL OR ${col}locked_until <= ${p(now)})`,
         pick: (p, claimable) =>
           `SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE ${claimable('d.')} AND w.enabled = TRUE ` +
-          `ORDER BY d.next_attempt_at ASC LIMIT ${p(WEBHOOK_BATCH_SIZE)}`,
+          `AND (SELECT COUNT(*) FROM webhook_deliveries h WHERE h.webhook_id = d.webhook_id AND h.status = ${p('pending')} AND h.locked_until > ${p(now)}) < ${p(WEBHOOK_LANES_PER_TARGET)} ` +
+          `ORDER BY d.next_attempt_at ASC LIMIT ${p(limit)}`,
         lockAlias: 'd',
       }),
     );
@@ -142,157 +165,50 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     return rows.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime());
   }
 
-  /** Attempts a claimed batch, WEBHOOK_LANES at a time; hands back what it did not attempt. */
-  private async deliver(batch: WebhookDelivery[]): Promise<void> {
-    const hooks = new Map((await this.webhooks.findBy({ id: In([...new Set(batch.map((d) => d.webhookId))]) })).map((w) => [w.id, w]));
-    /** Subscriptions that failed in this round: when their next attempt is due. */
-    const failing = new Map<string, Date>();
-    const deferred: Array<{ delivery: WebhookDelivery; until: Date }> = [];
-    const untried: WebhookDelivery[] = [];
-    /** Answered 2xx: recorded together once the batch is done (one transaction, not one per delivery). */
-    const delivered: Array<{ delivery: WebhookDelivery; status: number }> = [];
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < batch.length) {
-        const delivery = batch[next++];
-        const hook = hooks.get(delivery.webhookId);
-        if (this.loop.stopped || !hook) {
-          untried.push(delivery);
-          continue;
-        }
-        const until = failing.get(hook.id);
-        if (until) {
-          deferred.push({ delivery, until });
-          continue;
-        }
-        const result = await this.attempt(delivery, hook);
-        if (result === 'aborted') untried.push(delivery);
-        else if (result instanceof Date) failing.set(hook.id, result);
-        else if (result) delivered.push({ delivery, status: result.status });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(WEBHOOK_LANES, batch.length) }, lane));
-    await this.markDelivered(delivered, failing);
-    await this.handBack(untried, deferred);
-  }
-
   /**
-   * Records the deliveries their receivers accepted, in one transaction, and ends the run of failures of
-   * their subscriptions (those that did not fail later in the same round). Should it fail, the claims
-   * stay and the deliveries are sent again once they expire (at least once, same webhook-id).
+   * Starts the attempt of each claimed delivery whose subscription has a lane to spare, without waiting
+   * for it; hands the others back at once, uncounted (due as they were, for the next claim).
    */
-  private async markDelivered(delivered: Array<{ delivery: WebhookDelivery; status: number }>, failing: Map<string, Date>): Promise<void> {
-    if (delivered.length === 0) return;
-    const now = this.clock.now();
-    const byStatus = new Map<number, string[]>();
-    for (const { delivery, status } of delivered) byStatus.set(status, [...(byStatus.get(status) ?? []), delivery.id]);
-    const recovered = [...new Set(delivered.map((d) => d.delivery.webhookId))].filter((id) => !failing.has(id));
-    try {
-      await this.uow.run(async (em) => {
-        for (const [status, ids] of byStatus) {
-          await em.createQueryBuilder().update(WebhookDelivery)
-            .set({ status: 'delivered', attempts: () => 'attempts + 1', lockedUntil: null, lastStatus: status, lastError: null, finishedAt: now })
-            .where('id IN (:...ids)', { ids }).execute();
-        }
-        if (recovered.length > 0) {
-          await em.createQueryBuilder().update(Webhook).set({ failingSince: null }).where('id IN (:...ids) AND failing_since IS NOT NULL', { ids: recovered }).execute();
-        }
-      });
-      for (const { delivery, status } of delivered) this.logger.debug(`webhook ${delivery.webhookId} delivery ${delivery.id} (${delivery.eventType}) delivered (attempt ${delivery.attempts + 1}, ${status})`);
-    } catch (error) {
-      this.logger.error(`${delivered.length} webhook deliveries were accepted but could not be recorded (sent again once their claims expire): ${(error as Error)?.message ?? 'unknown error'}`);
-    }
-  }
-
-  /**
-   * One attempt of one delivery. A failure is recorded at once and answers when the subscription's next
-   * attempt is due; a success answers the receiver's status (recorded with the batch, markDelivered);
-   * 'aborted' when the app stopped it (nothing recorded); null when a failure could not be recorded (the
-   * claim then expires and the delivery is attempted again). Never rejects.
-   */
-  private async attempt(delivery: WebhookDelivery, hook: Webhook): Promise<Date | { status: number } | null | 'aborted'> {
-    const startedAt = performance.now();
-    let outcome: Outcome | null;
-    try {
-      outcome = await this.send(delivery, hook);
-    } catch (error) {
-      outcome = { outcome: 'network_error', error: (error as Error)?.message ?? 'unknown error' };
-    }
-    if (outcome === null) return 'aborted';
-    const seconds = (performance.now() - startedAt) / 1000;
-    this.metrics?.webhookAttempts.labels(outcome.outcome).inc();
-    this.metrics?.webhookDuration.labels(outcome.outcome).observe(seconds);
-    if (outcome.outcome === 'delivered') return { status: outcome.status };
-    try {
-      return await this.recordFailure(delivery, hook, outcome);
-    } catch (error) {
-      this.logger.error(`webhook ${hook.id} delivery ${delivery.id}: could not record the attempt (attempted again once its claim expires): ${(error as Error)?.message ?? 'unknown error'}`);
-      return null;
-    }
-  }
-
-  /** Resolves and checks the target, then POSTs the signed body; null when aborted by the shutdown. */
-  private async send(delivery: WebhookDelivery, hook: Webhook): Promise<Outcome | null> {
-    let target: ResolvedTarget;
-    try {
-      target = await this.targets.resolve(hook.url);
-    } catch (error) {
-      if (error instanceof TargetRefusedError) return { outcome: 'refused', error: `target refused: ${error.reason.replace('_', ' ')}` };
-      throw error;
-    }
-    const now = this.clock.now();
-    const headers = webhookHeaders(signingSecrets(this.secrets, hook, now), delivery.eventId, Math.floor(now.getTime() / 1000), delivery.payload);
-    const result = await this.sender.send(target, headers, delivery.payload, this.config.webhookTimeoutMs, this.shutdown.signal);
-    return result.outcome === 'aborted' ? null : result;
-  }
-
-  /** Records a failed attempt in one transaction: the delivery's state, the subscription's run of failures, a pause. */
-  private async recordFailure(delivery: WebhookDelivery, hook: Webhook, outcome: Exclude<Outcome, { outcome: 'delivered' }>): Promise<Date> {
-    const now = this.clock.now();
-    const attempts = delivery.attempts + 1;
-    const ref = `webhook ${hook.id} delivery ${delivery.id} (${delivery.eventType}, webhook-id ${delivery.eventId})`;
-    const reason = outcome.outcome === 'http_error' ? `answered ${outcome.status}` : outcome.error;
-    const nextAt = new Date(now.getTime() + webhookRetryDelayMs(attempts));
-    const state = await this.uow.run(async (em) => {
-      const paused = await noteFailure(em, hook, now, this.audit, (failingHours) => {
-        this.metrics?.webhookPauses.labels('failing').inc();
-        this.logger.warn(`webhook ${hook.id} paused: its receiver has failed every attempt for ${failingHours} hours; enable it again with PATCH {"enabled":true}`);
-      });
-      const givenUp = !paused && attempts >= WEBHOOK_MAX_ATTEMPTS;
-      await em.update(WebhookDelivery, { id: delivery.id }, {
-        attempts,
-        status: givenUp ? 'failed' : 'pending',
-        finishedAt: givenUp ? now : null,
-        nextAttemptAt: givenUp ? delivery.nextAttemptAt : nextAt,
-        lockedUntil: null,
-        lastStatus: outcome.outcome === 'http_error' ? outcome.status : null,
-        lastError: reason.slice(0, 300),
-      });
-      return { paused, givenUp };
-    });
-    if (state.givenUp) {
-      this.metrics?.webhookGivenUp.inc();
-      this.logger.warn(`${ref} given up after ${attempts} attempts: ${reason}`);
-    } else {
-      this.logger.warn(`${ref} attempt ${attempts}/${WEBHOOK_MAX_ATTEMPTS} failed: ${reason}${state.paused ? '; held while the webhook is paused' : `; next in ${Math.round((nextAt.getTime() - now.getTime()) / 1000)} s`}`);
-    }
-    return nextAt;
-  }
-
-  /**
-   * Hands claimed deliveries back without counting an attempt: those not tried (the app stops) at once,
-   * those of a subscription that failed this round when its next attempt is due.
-   */
-  private async handBack(untried: WebhookDelivery[], deferred: Array<{ delivery: WebhookDelivery; until: Date }>): Promise<void> {
-    if (untried.length === 0 && deferred.length === 0) return;
-    await this.uow.run(async (em) => {
-      if (untried.length > 0) {
-        await em.createQueryBuilder().update(WebhookDelivery).set({ lockedUntil: null })
-          .where('id IN (:...ids) AND status = :pending', { ids: untried.map((d) => d.id), pending: 'pending' }).execute();
+  private async start(claimed: WebhookDelivery[]): Promise<void> {
+    const hooks = new Map((await this.webhooks.findBy({ id: In([...new Set(claimed.map((d) => d.webhookId))]) })).map((w) => [w.id, w]));
+    const handBack: WebhookDelivery[] = [];
+    for (const delivery of claimed) {
+      // Already in flight here (a lease outlived only by a moved test clock): that attempt records it.
+      if (this.inFlight.has(delivery.id)) continue;
+      const hook = hooks.get(delivery.webhookId);
+      const busy = this.perTarget.get(delivery.webhookId) ?? 0;
+      if (!hook || this.loop.stopped || busy >= WEBHOOK_LANES_PER_TARGET || this.inFlight.size >= WEBHOOK_LANES) {
+        handBack.push(delivery);
+        continue;
       }
-      for (const { delivery, until } of deferred) {
-        await em.update(WebhookDelivery, { id: delivery.id, status: 'pending' }, { lockedUntil: null, nextAttemptAt: until > delivery.nextAttemptAt ? until : delivery.nextAttemptAt });
-      }
-    });
+      this.perTarget.set(hook.id, busy + 1);
+      this.inFlight.set(delivery.id, this.attempt(delivery, hook));
+    }
+    await this.handBack(handBack);
+  }
+
+  /** One attempt, on its own: its lane is freed and the worker woken when it ends. Never rejects. */
+  private async attempt(delivery: WebhookDelivery, hook: Webhook): Promise<void> {
+    try {
+      const result = await this.attempts.run(delivery, hook, this.shutdown.signal);
+      if (result === 'aborted') await this.handBack([delivery]);
+    } catch (error) {
+      this.logger.error(`webhook ${hook.id} delivery ${delivery.id}: ${(error as Error)?.message ?? 'unknown error'} (attempted again once its claim expires)`);
+    } finally {
+      this.inFlight.delete(delivery.id);
+      const busy = (this.perTarget.get(hook.id) ?? 1) - 1;
+      if (busy > 0) this.perTarget.set(hook.id, busy);
+      else this.perTarget.delete(hook.id);
+      this.loop.kick();
+    }
+  }
+
+  /** Hands claimed deliveries back without counting an attempt: due again at once, for this or another instance. */
+  private async handBack(deliveries: WebhookDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.uow.run((em) =>
+      em.createQueryBuilder().update(WebhookDelivery).set({ lockedUntil: null })
+        .where('id IN (:...ids) AND status = :pending', { ids: deliveries.map((d) => d.id), pending: 'pending' }).execute(),
+    );
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
-import { DomainEvents, type Recorded } from '../../ground/common/domain-events';
+import { DomainEvents, type EventUser, type Recorded } from '../../ground/common/domain-events';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
@@ -26,7 +26,25 @@ export class WebhookOutbox implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.events.subscribe('effect', 'webhooks: forget deliveries about erased users', (em, event) => (event.type === 'user.deleted' ? this.forget(em, event.user) : Promise.resolve()));
     this.events.subscribe('record', 'webhooks: outbox', (em, event) => this.handle(em, event));
+  }
+
+  /**
+   * Erasing a user (CONTRACT.md "The end of a user's life") drops every delivery about it, queued, sent
+   * or given up, of its account's subscriptions, in the transaction of the erasure (as its unsent mail
+   * goes, src/core/mail/password-notices.subscriber.ts). Effect phase: before the `user.deleted` event is
+   * queued (record phase), which is then the only delivery that names the user, by its id alone. Served
+   * by idx_webhooks_account and idx_webhook_deliveries_webhook; the user is found by its id in the body
+   * (`"user_id":"…"`, as JSON.stringify writes it).
+   */
+  private async forget(em: EntityManager, user: EventUser): Promise<void> {
+    if (!user.accountId) return;
+    await em.createQueryBuilder().delete().from(WebhookDelivery)
+      .where('webhook_id IN (SELECT w.id FROM webhooks w WHERE w.account_id = :account) AND payload LIKE :about ESCAPE :escape', {
+        account: user.accountId, about: `%${likeLiteral(`"user_id":${JSON.stringify(user.id)}`)}%`, escape: '\\',
+      })
+      .execute();
   }
 
   private async handle(em: EntityManager, event: Recorded): Promise<void> {
@@ -44,4 +62,9 @@ export class WebhookOutbox implements OnModuleInit {
     })));
     this.uow.afterCommit(em, () => this.worker.kick());
   }
+}
+
+/** `text` matched literally by LIKE … ESCAPE '\\'. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

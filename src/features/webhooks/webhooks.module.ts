@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Account } from '../../core/entities/account.entity';
+import { WebhookAttempts } from './webhook-attempts';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
 import { WebhookOutbox } from './webhook-outbox.subscriber';
@@ -18,7 +19,7 @@ import { WebhooksService } from './webhooks.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Webhook, WebhookDelivery, Account])],
   controllers: [WebhooksController],
-  providers: [WebhooksService, WebhookOutbox, WebhookDeliveryWorker, WebhookSender, WebhookTargets, HostResolver],
+  providers: [WebhooksService, WebhookOutbox, WebhookDeliveryWorker, WebhookAttempts, WebhookSender, WebhookTargets, HostResolver],
   exports: [WebhookDeliveryWorker],
 })
 export class WebhooksModule {}

@@ -7,7 +7,8 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm'
  *
  * TypeORM's better-sqlite3 driver has a single connection shared by every request, so two
  * transactions open at once would nest into each other. On SQLite the unit of work therefore queues
- * transactions one after another; on PostgreSQL each gets its own pooled connection.
+ * transactions one after another (per database file, across the process); on PostgreSQL each gets its own
+ * pooled connection.
  *
  * Rules for callers: every write goes through here; nothing slow (bcrypt, SMTP) happens inside.
  */
@@ -28,9 +29,16 @@ function isLostWriteRace(error: unknown, elapsedMs: number): boolean {
   return code === 'SQLITE_BUSY_SNAPSHOT' || (code === 'SQLITE_BUSY' && elapsedMs < IMMEDIATE_BUSY_MS);
 }
 
+/**
+ * SQLite: the queue of transactions of each database file, shared by every unit of work in this process.
+ * Two app instances in one process on one file (as the multi-instance tests run them) would otherwise
+ * interleave their transactions, and better-sqlite3's busy wait for the other's write lock blocks the
+ * event loop that other needs to commit: every such meeting stalled the process for the busy timeout.
+ */
+const sqliteQueues = new Map<string, Promise<unknown>>();
+
 @Injectable()
 export class UnitOfWork {
-  private tail: Promise<unknown> = Promise.resolve();
   private readonly serial: boolean;
   /** Work to do once the transaction of each open manager has committed. */
   private readonly committed = new WeakMap<EntityManager, Array<() => void>>();
@@ -41,8 +49,13 @@ export class UnitOfWork {
 
   run<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serial) return this.transaction(work);
-    const result = this.tail.then(() => this.runRetryingStaleSnapshots(work));
-    this.tail = result.catch(() => undefined);
+    const file = String(this.dataSource.options.database);
+    const result = (sqliteQueues.get(file) ?? Promise.resolve()).then(() => this.runRetryingStaleSnapshots(work));
+    const tail = result.catch(() => undefined);
+    sqliteQueues.set(file, tail);
+    void tail.then(() => {
+      if (sqliteQueues.get(file) === tail) sqliteQueues.delete(file);
+    });
     return result;
   }
 
