@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../src/database/data-source-options';
 import { freePort } from '../support/private-postgres';
 import { extractCode, ReceivedMail, SmtpTestServer } from '../support/smtp-test-server';
 import { ensureBuilt, Instance, startInstance, stopInstance, waitReady } from './support/built-service';
+import { describeUnless, postgresSkip, redisSkip } from '../support/skips';
 
 /**
  * Issue 11 "A multi-instance test in CI": two instances of the built service (`node dist/main.js`,
@@ -24,8 +25,8 @@ const PASSWORD = 'Tr1cky-Lantern-42';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL;
-const enabled = Boolean(pgUrl && redisUrl);
-if (!enabled) process.stdout.write('multi-instance.e2e-spec: skipped (needs both TEST_DATABASE_URL and TEST_REDIS_URL)\n');
+/** Needs both shared servers: skipped (with the reason, counted on the closing line) without either. */
+const skip = postgresSkip() ?? redisSkip();
 
 interface Answer {
   status: number;
@@ -58,7 +59,7 @@ const admin = { 'X-Api-Key': ADMIN_KEY };
 const email = (prefix: string) => `${prefix}.${randomBytes(4).toString('hex')}@example.com`;
 const isTo = (to: string) => (m: ReceivedMail) => m.envelopeTo.map((a) => a.toLowerCase()).includes(to.toLowerCase());
 
-(enabled ? describe : describe.skip)('two instances on one PostgreSQL and one Redis (issue 11: several instances)', () => {
+describeUnless(skip, 'two instances on one PostgreSQL and one Redis (issue 11: several instances)', () => {
   const schema = `multi_${randomBytes(6).toString('hex')}`;
   const prefix = `multi-${randomBytes(6).toString('hex')}:`;
   let smtp: SmtpTestServer;

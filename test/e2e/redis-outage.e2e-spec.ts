@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { freePort, RedisTestServer } from '../support/redis-test-server';
 import type { SmtpTestServer } from '../support/smtp-test-server';
 import { extractCode } from '../support/smtp-test-server';
-import { DatabaseKind, describeEachDatabase } from './support/databases';
+import { DATABASE_KINDS, DatabaseKind, databaseSkip, describeEachDatabase } from './support/databases';
+import { describeUnless, redisServerSkip } from '../support/skips';
 import { createAccount, createUser, GOOD_PASSWORD, latestInvitationToken, latestMail, uniqueEmail } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
 
@@ -108,13 +109,11 @@ describeEachDatabase('Redis outage: REDIS_URL names a closed port (needs no Redi
   });
 });
 
-const redisAvailable = Boolean(process.env.TEST_REDIS_URL);
-if (!redisAvailable) process.stdout.write('redis-outage.e2e-spec: Redis stop/start suite skipped (TEST_REDIS_URL is unset)\n');
-
-// Without Redis the same tests are registered as skipped (reported as such), never replaced by an empty suite.
-const eachDatabaseWithRedis = redisAvailable
-  ? describeEachDatabase
-  : (title: string, suite: (kind: DatabaseKind) => void) => describe.skip(`${title} [needs TEST_REDIS_URL]`, () => suite('sqlite'));
+// A private redis-server (test/support/redis-test-server.ts), not the shared Redis of TEST_REDIS_URL: these run
+// wherever the redis-server binary is, on each database; without it they are registered as skipped, with the reason.
+const eachDatabaseWithRedis = (title: string, suite: (kind: DatabaseKind) => void) => {
+  for (const kind of DATABASE_KINDS) describeUnless(redisServerSkip() ?? databaseSkip(kind), `${title} [${kind}]`, () => suite(kind));
+};
 
 eachDatabaseWithRedis('Redis outage: a Redis of our own stops and starts again', (kind) => {
   let t: TestApp;
