@@ -8,21 +8,23 @@
 const TAG = /\[skipped: ([^\]]+)\]/;
 const NO_REASON = 'no reason given';
 
-function reasonOf(test) {
+function reasonOf(test, namePattern) {
   for (const title of [test.title, ...[...test.ancestorTitles].reverse()]) {
     const match = TAG.exec(title);
     if (match) return match[1];
   }
-  return test.status === 'todo' ? 'todo' : NO_REASON;
+  if (test.status === 'todo') return 'todo';
+  // jest -t <pattern> marks every other test pending: left out on request, not for want of anything.
+  return namePattern ? `not matching -t ${namePattern}` : NO_REASON;
 }
 
 /** Reason → { count, files } over every test that did not run. */
-function skippedByReason(results) {
+function skippedByReason(results, namePattern) {
   const reasons = new Map();
   for (const file of results.testResults) {
     for (const test of file.testResults) {
       if (test.status !== 'pending' && test.status !== 'skipped' && test.status !== 'todo' && test.status !== 'disabled') continue;
-      const reason = reasonOf(test);
+      const reason = reasonOf(test, namePattern);
       const entry = reasons.get(reason) ?? { count: 0, files: new Set(), untagged: [] };
       entry.count += 1;
       entry.files.add(file.testFilePath);
@@ -34,14 +36,15 @@ function skippedByReason(results) {
 }
 
 /** The closing line and the lines before it (one per skip reason), as text. */
-function summary(results) {
+function summary(results, namePattern) {
   const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-  const reasons = [...skippedByReason(results).entries()].sort((a, b) => b[1].count - a[1].count);
+  const reasons = [...skippedByReason(results, namePattern).entries()].sort((a, b) => b[1].count - a[1].count);
   const skipped = reasons.reduce((n, [, e]) => n + e.count, 0);
   const lines = [];
   for (const [reason, e] of reasons) {
     lines.push(`skipped: ${e.count} test(s) in ${e.files.size} file(s): ${reason}`);
-    for (const name of e.untagged) lines.push(`  skipped without a reason: ${name}`);
+    for (const name of e.untagged.slice(0, 30)) lines.push(`  skipped without a reason: ${name}`);
+    if (e.untagged.length > 30) lines.push(`  … and ${e.untagged.length - 30} more`);
   }
   const detail = reasons.map(([reason, e]) => `${e.count} ${reason}`).join('; ');
   lines.push(`${results.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped (${detail})` : ''));
@@ -49,8 +52,12 @@ function summary(results) {
 }
 
 class SummaryReporter {
+  constructor(globalConfig) {
+    this.namePattern = globalConfig?.testNamePattern || null;
+  }
+
   onRunComplete(_contexts, results) {
-    process.stdout.write(`\n${summary(results)}\n`);
+    process.stdout.write(`\n${summary(results, this.namePattern)}\n`);
   }
 }
 module.exports = SummaryReporter;

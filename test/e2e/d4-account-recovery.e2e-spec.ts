@@ -103,8 +103,8 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
     it('C2 does the same work for an unknown address as for a known one before answering: the same statements in the same order, no hashing', async () => {
       // Counted, not timed: at BCRYPT_COST=4 a stopwatch could not tell the paths apart, and a busy machine would blur it.
       for (const u of await Promise.all(Array.from({ length: 3 }, () => newUser({ password: null })))) {
-        const known = await requestWork(t, () => recover(u.email).expect(200));
-        const unknown = await requestWork(t, () => recover(uniqueEmail('nobody')).expect(200));
+        const known = await requestWork(t, (ip) => recover(u.email, ip).expect(200));
+        const unknown = await requestWork(t, (ip) => recover(uniqueEmail('nobody'), ip).expect(200));
         expect(known.statements.length).toBeGreaterThan(0);
         expect(unknown.statements).toEqual(known.statements);
         expect([known.hashing, unknown.hashing]).toEqual([0, 0]);

@@ -121,8 +121,8 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       // Counted, not timed: at BCRYPT_COST=4 a stopwatch could not tell the paths apart, and a busy machine would blur it.
       const users = await Promise.all(Array.from({ length: 3 }, () => newUser({ password: null })));
       for (const u of users) {
-        const known = await requestWork(t, () => requestCode(u.email).expect(200));
-        const unknown = await requestWork(t, () => requestCode(uniqueEmail('nobody')).expect(200));
+        const known = await requestWork(t, (ip) => requestCode(u.email, ip).expect(200));
+        const unknown = await requestWork(t, (ip) => requestCode(uniqueEmail('nobody'), ip).expect(200));
         expect(known.statements.length).toBeGreaterThan(0);
         expect(unknown.statements).toEqual(known.statements);
         expect([known.hashing, unknown.hashing]).toEqual([0, 0]);
