@@ -200,8 +200,15 @@ describeUnless(skip, 'two instances on one PostgreSQL and one Redis (issue 11: s
     const owners = Array.from({ length: N }, (_, i) => email(`outbox${i}`));
     await Promise.all(owners.map((o, i) => createAccount(i % 2 === 0 ? a! : b!, o)));
     await Promise.all(owners.map((o) => smtp.waitFor((m) => isTo(o)(m) && /invit/i.test(m.subject), 20_000)));
-    // Both workers poll every second: give a duplicate time to arrive before counting.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // A worker sends only rows it claimed while pending (locked_until set) and marks them sent and unlocked
+    // after the send. Once every row is sent and unlocked no send can be in flight or start again, so a
+    // duplicate would already be in the inbox: counted then, instead of after a fixed wait.
+    const settled = async () =>
+      Number(await pg(async (c) => (await c.query(`SELECT COUNT(*) AS n FROM "${schema}".mail_outbox WHERE recipient = ANY($1) AND status = 'sent' AND locked_until IS NULL`, [owners])).rows[0].n)) === N;
+    for (const deadline = Date.now() + 20_000; !(await settled()); ) {
+      if (Date.now() > deadline) throw new Error('the invitations were not all marked sent within 20 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const mails = smtp.messages.filter((m) => owners.some((o) => isTo(o)(m)));
     expect(mails).toHaveLength(N);
     expect(new Set(mails.map((m) => m.envelopeTo.join(',').toLowerCase())).size).toBe(N);

@@ -30,10 +30,10 @@ export async function requestWork(t: TestApp, send: (clientIp: string) => Promis
   let hashing = 0;
   const logger = t.dataSource.logger;
   const original = logger.logQuery;
-  logger.logQuery = function (query: string, ...rest: unknown[]) {
+  logger.logQuery = ((query: string, ...rest: unknown[]) => {
     if (ours()) statements.push(query.replace(/\s+/g, ' ').trim());
-    return (original as (...a: unknown[]) => unknown).call(this, query, ...rest);
-  } as typeof original;
+    return (original as (...a: unknown[]) => unknown).call(logger, query, ...rest);
+  }) as typeof original;
   const hasher = t.app.get(PasswordHasher);
   const spies = (['hash', 'verify', 'verifyAgainstDummy'] as const).map((name) => {
     const real = hasher[name].bind(hasher) as (...a: unknown[]) => Promise<unknown>;
