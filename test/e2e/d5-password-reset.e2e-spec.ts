@@ -30,11 +30,13 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
   let accountId: string;
 
   // TRUST_PROXY lets each test choose its client address with X-Forwarded-For, so the per-client limits
-  // of one test do not leak into the next.
+  // of one test do not leak into the next. The bursts below (100 resets at once) queue for the pool's
+  // connections; the bound on that wait is not this file's subject (postgres-frozen covers it), and on a
+  // loaded machine the default 3 s turned some of them into 503s: bounded generously here.
   withAppAndSmtp(kind, async (app, server) => {
     [t, smtp] = [app, server];
     ({ accountId } = await createAccount(t));
-  }, { env: { TRUST_PROXY: 'true' } });
+  }, { env: { TRUST_PROXY: 'true', DATABASE_CONNECT_TIMEOUT_MS: '30000' } });
   beforeEach(async () => {
     await sql(t, 'DELETE FROM attempt_counters');
   });
