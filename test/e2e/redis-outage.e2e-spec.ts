@@ -139,10 +139,12 @@ eachDatabaseWithRedis('Redis outage: a Redis of our own stops and starts again',
     await redis?.stop();
   });
 
+  /** The app's Redis client (the rate-limit store's; private there, reached for these fault checks). */
+  const redisClient = () => (t.app.get(ThrottlerStorage) as unknown as { redis: EventEmitter }).redis;
   /** Resolves after `n` reconnect attempts of the app's Redis client (ioredis 'reconnecting': the one before failed). */
   const failedReconnects = (n: number) =>
     new Promise<void>((resolve) => {
-      const client = (t.app.get(ThrottlerStorage) as unknown as { redis: EventEmitter }).redis;
+      const client = redisClient();
       let seen = 0;
       const onReconnecting = () => {
         if (++seen < n) return;
@@ -190,20 +192,27 @@ eachDatabaseWithRedis('Redis outage: a Redis of our own stops and starts again',
     expect(logs.rateLimit(40)).toHaveLength(1);
   });
 
-  it('a frozen Redis (connection open, no answer): each request waits at most about REDIS_COMMAND_TIMEOUT_MS, then memory; back to Redis when it answers again', async () => {
+  it('a frozen Redis (connection open, no answer): the first request gives up on it after the command timeout, the next ones send it nothing (memory); back to Redis when it answers again', async () => {
     const warningsBefore = logs.rateLimit(40).length;
+    // Counted, not timed: the commands sent to the frozen Redis.
+    const sent = jest.spyOn(redisClient() as unknown as { plsThrottleIncrement: (...args: unknown[]) => Promise<unknown> }, 'plsThrottleIncrement');
     redis.freeze(true);
     try {
       const started = Date.now();
-      const statuses = await probeStatuses(t, 3);
-      expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
-      // 250 ms command timeout once, then memory. A request without the command bound would wait for the thaw
-      // (never, here); 10 s is more than ten times what the three take, so only a hang fails it, not a busy machine.
+      const [first] = await probeStatuses(t, 1);
+      const toFrozen = sent.mock.calls.length;
+      expect(toFrozen).toBeGreaterThan(0); // it was asked, and never answered: the request went on without it
+      const rest = await probeStatuses(t, 2);
+      expect(sent.mock.calls.length).toBe(toFrozen); // then memory: nothing more waits on the frozen Redis
+      expect([first, ...rest].every((s) => s === 401 || s === 429)).toBe(true);
+      // A request without the command bound would wait for the thaw (never, here); 10 s is more than ten times
+      // what the three take (one 250 ms command timeout), so only a hang fails it, not a busy machine.
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(logs.rateLimit(40)).toHaveLength(warningsBefore + 1);
       expect((await t.http.get('/health').expect(200)).body.info.rateLimits).toEqual({ status: 'up', store: 'memory', redis: 'down' });
     } finally {
       redis.freeze(false);
+      sent.mockRestore();
     }
     await waitFor(() => storeIs('redis')); // the PING probe finds it answering again
     expect(logs.rateLimit(30).filter((m) => /Redis is back/.test(m))).toHaveLength(2);
