@@ -27,7 +27,10 @@ describeEachDatabase('budget reservations (issue 18 §5)', (kind) => {
   let accountId: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ kind, env: { TRUST_PROXY: 'true' } });
+    // The bursts below (40 requests at once) queue for the pool's connections. The subject here is the budget,
+    // not the bound on that wait (postgres-frozen covers it): on a loaded machine the default bound turned
+    // some of the 40 into 503s, so the wait is bounded generously instead.
+    t = await startTestApp({ kind, env: { TRUST_PROXY: 'true', DATABASE_CONNECT_TIMEOUT_MS: '30000' } });
     ({ accountId } = await createAccount(t));
   });
   afterAll(async () => {

@@ -4,8 +4,10 @@ import { RecoveryRequestService } from '../../src/core/recovery/recovery-request
 import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
 import { SecretKeys } from '../../src/ground/common/secrets';
 import { User } from '../../src/core/entities/user.entity';
+import { PasswordHasher } from '../../src/core/password/password-hasher';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
+import { requestWork } from './support/request-work';
 import {
   createAccount, createApiKey, createUser, failInsertsInto, givePassword, GOOD_PASSWORD, hasPassword, issueSession, latestInvitationToken, latestMail, loginAs, randomClientIp, sql,
   uniqueEmail,
@@ -28,11 +30,13 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
   let accountId: string;
 
   // TRUST_PROXY lets each test choose its client address with X-Forwarded-For, so the per-client limits
-  // of one test do not leak into the next.
+  // of one test do not leak into the next. The bursts below (100 resets at once) queue for the pool's
+  // connections; the bound on that wait is not this file's subject (postgres-frozen covers it), and on a
+  // loaded machine the default 3 s turned some of them into 503s: bounded generously here.
   withAppAndSmtp(kind, async (app, server) => {
     [t, smtp] = [app, server];
     ({ accountId } = await createAccount(t));
-  }, { env: { TRUST_PROXY: 'true' } });
+  }, { env: { TRUST_PROXY: 'true', DATABASE_CONNECT_TIMEOUT_MS: '30000' } });
   beforeEach(async () => {
     await sql(t, 'DELETE FROM attempt_counters');
   });
@@ -115,21 +119,20 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       expect(await outboxCount(email, 'reset-code')).toBe(0);
     });
 
-    it('C2 takes about as long for an unknown address as for a known one (medians within 20 ms)', async () => {
-      const users = await Promise.all(Array.from({ length: 12 }, () => newUser({ password: null })));
-      const timeOf = async (email: string) => {
-        const start = process.hrtime.bigint();
-        await requestCode(email).expect(200);
-        return Number(process.hrtime.bigint() - start) / 1e6;
-      };
-      const known: number[] = [];
-      const unknown: number[] = [];
+    it('C2 does the same work for an unknown address as for a known one before answering: the same statements in the same order, no hashing', async () => {
+      // Counted, not timed: at BCRYPT_COST=4 a stopwatch could not tell the paths apart, and a busy machine would blur it.
+      const users = await Promise.all(Array.from({ length: 3 }, () => newUser({ password: null })));
       for (const u of users) {
-        known.push(await timeOf(u.email));
-        unknown.push(await timeOf(uniqueEmail('nobody')));
+        const known = await requestWork(t, (ip) => requestCode(u.email, ip).expect(200));
+        const unknown = await requestWork(t, (ip) => requestCode(uniqueEmail('nobody'), ip).expect(200));
+        expect(known.statements.length).toBeGreaterThan(0);
+        expect(unknown.statements).toEqual(known.statements);
+        expect([known.hashing, unknown.hashing]).toEqual([0, 0]);
+        expect(known.statements.join('\n')).not.toMatch(/\busers\b/i); // no lookup of the address on the request path
       }
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      expect(Math.abs(median(known) - median(unknown))).toBeLessThan(20);
+      // resolved after the answers: each known address got its code
+      await t.flushMail();
+      for (const u of users) expect(await outboxCount(u.email, 'reset-code')).toBe(1);
     });
 
     it('C4 mails the address as stored, not as typed', async () => {
@@ -475,12 +478,20 @@ describeEachDatabase('D5 password reset (/v1/auth/password-reset)', (kind) => {
       await t.http.get(RESET).expect(404, { error: 'not found' });
     });
 
-    it('J1 an overlong password is refused quickly, before any hashing', async () => {
+    it('J1 an overlong password is refused before any hashing (no hash or verify call), and the code still works', async () => {
       const { email } = await newUser();
       const code = await codeFor(email);
-      const start = Date.now();
-      await reset({ code, new_password: `Aa1!${'x'.repeat(5000)}` }).expect(400, { error: 'password must be at most 4096 characters' });
-      expect(Date.now() - start).toBeLessThan(500);
+      const hasher = t.app.get(PasswordHasher);
+      const spies = [jest.spyOn(hasher, 'hash'), jest.spyOn(hasher, 'verify'), jest.spyOn(hasher, 'verifyAgainstDummy')];
+      try {
+        await reset({ code, new_password: `Aa1!${'x'.repeat(5000)}` }).expect(400, { error: 'password must be at most 4096 characters' });
+        for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+        // the spies see the hashing of a password that is accepted
+        await reset({ code, new_password: NEW_PASSWORD }).expect(200);
+        expect(spies[0]).toHaveBeenCalled();
+      } finally {
+        spies.forEach((s) => s.mockRestore());
+      }
     });
   });
 

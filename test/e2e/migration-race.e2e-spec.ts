@@ -15,6 +15,7 @@ import { MIGRATIONS } from '../../src/ground/database/data-source-options';
 import { freePort } from '../support/private-postgres';
 import { ensureBuilt, Instance, startInstance, stopInstance, waitReady } from './support/built-service';
 import { describeEachDatabase } from './support/databases';
+import { describeUnless, itUnless, postgresSkip } from '../support/skips';
 import { sql } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -106,8 +107,7 @@ describe('two instances started together on one fresh database (issue 8 §3: the
   }, 90_000);
 
   const pgUrl = process.env.TEST_DATABASE_URL;
-  if (!pgUrl) process.stderr.write('migration-race.e2e-spec: PostgreSQL case skipped (TEST_DATABASE_URL is not set)\n');
-  (pgUrl ? it : it.skip)('PostgreSQL: both become ready, no error is logged, each migration is recorded once', async () => {
+  itUnless(postgresSkip(), 'PostgreSQL: both become ready, no error is logged, each migration is recorded once', async () => {
     const schema = `race_${randomBytes(6).toString('hex')}`;
     const admin = <T>(work: (c: Client) => Promise<T>) => withClient(pgUrl!, work);
     await admin((c) => c.query(`CREATE SCHEMA "${schema}"`));
@@ -125,8 +125,7 @@ describe('two instances started together on one fresh database (issue 8 §3: the
 
 // In one process SQLite transactions are serial, so only PostgreSQL can interleave two bootstraps here
 // (two processes on one SQLite file are covered above).
-const pgOnly = process.env.TEST_DATABASE_URL ? describe : describe.skip;
-pgOnly('instances started together: the bootstrap admin key (ADMIN_API_KEY) [postgres]', () => {
+describeUnless(postgresSkip(), 'instances started together: the bootstrap admin key (ADMIN_API_KEY) [postgres]', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ kind: 'postgres' });
@@ -285,7 +284,7 @@ describe('four instances started together with no keys configured (issue 18 §5)
   }, 150_000);
 
   const pgUrl = process.env.TEST_DATABASE_URL;
-  (pgUrl ? it : it.skip)('PostgreSQL: all four ready, one master key, one admin key (the file\'s)', async () => {
+  itUnless(postgresSkip(), 'PostgreSQL: all four ready, one master key, one admin key (the file\'s)', async () => {
     const schema = `race4_${randomBytes(6).toString('hex')}`;
     const admin = <T>(work: (c: Client) => Promise<T>) => withClient(pgUrl!, work);
     await admin((c) => c.query(`CREATE SCHEMA "${schema}"`));

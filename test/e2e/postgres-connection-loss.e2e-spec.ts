@@ -2,6 +2,7 @@ import type { Response } from 'supertest';
 import { UnitOfWork } from '../../src/ground/database/unit-of-work';
 import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
 import { PrivatePostgres } from '../support/private-postgres';
+import { describeUnless, SKIP_REASON } from '../support/skips';
 import { createAccount, createUser, givePassword, GOOD_PASSWORD, randomClientIp } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -19,12 +20,8 @@ const LOAD_BEFORE_STOP_MS = 1500;
 const LOAD_AFTER_STOP_MS = 2500;
 const NEW_PASSWORDS = ['Fresh-Harbor-73!', 'Quiet-Meadow-58!'];
 
-const skip = !process.env.TEST_DATABASE_URL
-  ? 'TEST_DATABASE_URL is not set'
-  : !PrivatePostgres.findBinaries()
-    ? 'no PostgreSQL binaries under /usr/lib/postgresql'
-    : null;
-if (skip) process.stderr.write(`postgres-connection-loss.e2e-spec: skipped (${skip})\n`);
+/** A private server needs only the binaries, not the shared PostgreSQL (TEST_DATABASE_URL). */
+const skip = PrivatePostgres.findBinaries() ? null : SKIP_REASON.postgresBinaries;
 
 interface LoadUser {
   userId: string;
@@ -38,7 +35,7 @@ interface Answer {
   res: Response;
 }
 
-(skip ? describe.skip : describe)('PostgreSQL drops every connection under load (issue 18 §5, H3)', () => {
+describeUnless(skip, 'PostgreSQL drops every connection under load (issue 18 §5, H3)', () => {
   let pg: PrivatePostgres;
   let t: TestApp;
   const unhandled: unknown[] = [];

@@ -2,6 +2,7 @@ import { CLIENT_TIMEOUT_MARGIN_MS } from '../../src/ground/database/data-source-
 import { UsersService } from '../../src/features/users/users.service';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { PrivatePostgres } from '../support/private-postgres';
+import { describeUnless, SKIP_REASON } from '../support/skips';
 import { createAccount, createApiKey, createUser, givePassword, GOOD_PASSWORD, latestMail, setPasswordWithInvitation, uniqueEmail } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -15,14 +16,10 @@ const TIMEOUT_MS = 1500;
 /** What "within a few seconds" means here: the timeout plus its margin, the 1 s connect bound, and slack for a busy machine. */
 const BOUND_MS = 6000;
 
-const skip = !process.env.TEST_DATABASE_URL
-  ? 'TEST_DATABASE_URL is not set'
-  : !PrivatePostgres.findBinaries()
-    ? 'no PostgreSQL binaries under /usr/lib/postgresql'
-    : null;
-if (skip) process.stderr.write(`postgres-frozen.e2e-spec: skipped (${skip})\n`);
+/** A private server needs only the binaries, not the shared PostgreSQL (TEST_DATABASE_URL). */
+const skip = PrivatePostgres.findBinaries() ? null : SKIP_REASON.postgresBinaries;
 
-(skip ? describe.skip : describe)('PostgreSQL frozen (issue 8 §3, H3)', () => {
+describeUnless(skip, 'PostgreSQL frozen (issue 8 §3, H3)', () => {
   let pg: PrivatePostgres;
   let smtp: SmtpTestServer;
   let t: TestApp;
@@ -170,7 +167,7 @@ if (skip) process.stderr.write(`postgres-frozen.e2e-spec: skipped (${skip})\n`);
  * freeze. The connect bound is set well above the statement bound here, so a second wait of either
  * kind (an idle frozen connection, or a new one) cannot hide inside the slack.
  */
-(skip ? describe.skip : describe)('PostgreSQL frozen under a request in flight (issue 18 §5, H3)', () => {
+describeUnless(skip, 'PostgreSQL frozen under a request in flight (issue 18 §5, H3)', () => {
   const STATEMENT_MS = 1500;
   /** The client's own timeout: the statement bound plus CLIENT_TIMEOUT_MARGIN_MS. */
   const CLIENT_TIMEOUT_MS = STATEMENT_MS + CLIENT_TIMEOUT_MARGIN_MS;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, TestApp } from './support/test-app';
+import { describeUnless, redisSkip } from '../support/skips';
 
 /**
  * A caller without a valid credential: limited per address (and route). Callers with a valid key are
@@ -53,7 +54,7 @@ describe('rate limiting', () => {
   });
 
   const redisUrl = process.env.TEST_REDIS_URL;
-  (redisUrl ? describe : describe.skip)('shared through Redis (REDIS_URL)', () => {
+  describeUnless(redisSkip(), 'shared through Redis (REDIS_URL)', () => {
     let a: TestApp;
     let b: TestApp;
     beforeAll(async () => {

@@ -29,15 +29,22 @@ describe('request logging and X-Request-Id', () => {
   });
   afterAll(() => t?.close());
 
-  /** pino writes the completion line when the response has finished: give it a turn. */
-  const settle = () => new Promise((r) => setTimeout(r, 50));
+  /**
+   * pino writes the completion line when the response has finished, a moment after the client has it: waits
+   * for the line of request `id` (bounded: a missing line fails the assertions after it), then one turn more,
+   * so a second line for it would be seen too. No fixed sleep that a busy machine could outrun.
+   */
+  const settle = async (id: string) => {
+    for (const deadline = Date.now() + 10_000; linesOf(id).length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setImmediate(r));
+  };
 
   it('echoes a well-formed X-Request-Id and logs the request once, with method, path without the query string, status and duration', async () => {
     const id = 'trace-1.2:3_4';
     const res = await t.http.get('/.well-known/jwks.json?token=s3cr3t-in-query').set('X-Request-Id', id);
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe(id);
-    await settle();
+    await settle(id);
     const mine = linesOf(id);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ level: 30, req: { id, method: 'GET', path: '/.well-known/jwks.json' }, res: { statusCode: 200 } });
@@ -53,7 +60,7 @@ describe('request logging and X-Request-Id', () => {
       expect(res.status).toBe(404);
       const id = res.headers['x-request-id'];
       expect(id).toMatch(UUID);
-      await settle();
+      await settle(id);
       const mine = linesOf(id);
       expect(mine).toHaveLength(1);
       expect(mine[0]).toMatchObject({ level: 40, req: { id, method: 'GET', path: '/no-such-route' }, res: { statusCode: 404 } });
@@ -65,7 +72,7 @@ describe('request logging and X-Request-Id', () => {
     const res = await t.http.post('/v1/users').set('X-Request-Id', 'bad-json-1').set('Content-Type', 'application/json').send('{"a":');
     expect(res.status).toBe(400);
     expect(res.headers['x-request-id']).toBe('bad-json-1');
-    await settle();
+    await settle('bad-json-1');
     expect(linesOf('bad-json-1')).toHaveLength(1);
   });
 
@@ -74,7 +81,10 @@ describe('request logging and X-Request-Id', () => {
       const res = await t.http.get(path).set('X-Request-Id', `probe${path.replace(/\//g, '-')}`);
       expect(res.headers['x-request-id']).toBe(`probe${path.replace(/\//g, '-')}`);
     }
-    await settle();
+    // A request that is logged, after the probes: once its line is written, theirs would have been too.
+    await t.http.get('/no-such-route').set('X-Request-Id', 'after-probes').expect(404);
+    await settle('after-probes');
+    expect(linesOf('after-probes')).toHaveLength(1);
     expect(lines().filter((l) => l.req?.path?.startsWith('/health'))).toEqual([]);
   });
 

@@ -278,7 +278,8 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
         await resignWithRing(t, session.access_token, {}, { typ: 'JWT' }),
         await resignWithRing(t, session.access_token, {}, { typ: undefined }),
         await resignWithRing(t, session.access_token, {}, { typ: 'email-verification+jwt' }),
-        await resignWithRing(t, session.access_token, { iat: now + 61, exp: now + 900 }),
+        // 90 s, not 61: the clock follows real time, and a second passing before the check must not bring it within the minute.
+        await resignWithRing(t, session.access_token, { iat: now + 90, exp: now + 900 }),
         await resignWithRing(t, session.access_token, { iat: undefined }),
       ];
       for (const token of refused) {

@@ -6,6 +6,7 @@ import { SecretKeys } from '../../ground/common/secrets';
 import { KeySet } from '../../core/keys/key-set';
 import type { AppConfig } from '../../ground/config/app-config';
 import type { UnitOfWork } from '../../ground/database/unit-of-work';
+import { UnauthenticatedError } from '../../ground/common/errors/domain-errors';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
 
@@ -17,12 +18,24 @@ describe('ApiKeysService key lookups', () => {
   let sut: ApiKeysService;
 
   beforeEach(() => {
-    findOneBy = jest.fn().mockResolvedValue(live);
+    live.revokedAt = null;
+    // One stored key; a lookup asking for a live key (revokedAt: IsNull()) does not find it once revoked.
+    findOneBy = jest.fn(async (where: { revokedAt?: { type?: string } }) => (where.revokedAt?.type === 'isNull' && live.revokedAt ? null : live));
     const keys = { findOneBy } as unknown as Repository<ApiKey>;
     const clock = { now: () => new Date(), nowMs: () => Date.now() } as unknown as Clock;
     const secrets = new SecretKeys(KeySet.random());
     live.keyHash = secrets.lookupHash('pls_key');
-    sut = new ApiKeysService(keys, {} as Repository<Account>, {} as AppConfig, secrets, clock, {} as UnitOfWork, {} as AuditTrail);
+    // revoke() writes revokedAt where the key is still live, in a unit of work, and records an audit event.
+    const em = {
+      update: async (_entity: unknown, where: { id: string; revokedAt?: { type?: string } }, set: Partial<ApiKey>) => {
+        if (where.id !== live.id || (where.revokedAt?.type === 'isNull' && live.revokedAt)) return { affected: 0 };
+        Object.assign(live, set);
+        return { affected: 1 };
+      },
+    };
+    const uow = { run: (work: (e: typeof em) => Promise<unknown>) => work(em) } as unknown as UnitOfWork;
+    const audit = { record: jest.fn(async () => undefined) } as unknown as AuditTrail;
+    sut = new ApiKeysService(keys, {} as Repository<Account>, {} as AppConfig, secrets, clock, uow, audit);
   });
 
   it('the request limiter and the auth guard share one lookup per request (one query, one timeout when the database hangs)', async () => {
@@ -40,7 +53,15 @@ describe('ApiKeysService key lookups', () => {
     expect(findOneBy).toHaveBeenCalledTimes(1);
   });
 
-  it('never caches across requests (a revoked key fails on the next request), nor for another key in the same request', async () => {
+  it('a key revoked between two requests fails on the next request (the lookup is not cached across requests)', async () => {
+    await expect(sut.authenticate('pls_key', {})).resolves.toMatchObject({ keyId: 'k1' });
+    await sut.revoke('k1', { kind: 'apiKey', keyId: 'admin-key', scopes: ['admin'], accountId: null });
+    expect(live.revokedAt).toBeInstanceOf(Date);
+    await expect(sut.authenticate('pls_key', {})).rejects.toThrow(UnauthenticatedError);
+    await expect(sut.rateLimitedCaller('pls_key', {})).resolves.toBeNull();
+  });
+
+  it('never caches across requests, nor for another key in the same request: one lookup each', async () => {
     await sut.authenticate('pls_key', {});
     await sut.authenticate('pls_key', {});
     const req = {};

@@ -22,7 +22,7 @@ function niceValuesAfter(nice: number): { result: { threads: number[]; skipped?:
   return JSON.parse(out);
 }
 
-const linux = process.platform === 'linux' ? describe : describe.skip;
+const linux = (title: string, fn: () => void) => (process.platform === 'linux' ? describe(title, fn) : describe.skip(`${title} [skipped: not Linux]`, fn));
 
 linux('lowerWorkerPoolPriority (hashing threads yield to the main thread)', () => {
   it('gives exactly the pool threads (UV_THREADPOOL_SIZE) the nice value and leaves the main thread at 0', () => {

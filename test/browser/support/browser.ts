@@ -7,6 +7,7 @@ import type { Browser, BrowserContextOptions, ConsoleMessage, LaunchOptions, Pag
 import type { TestApp, TestAppOptions } from '../../e2e/support/test-app';
 import { extractCode, ReceivedMail, SmtpTestServer } from '../../support/smtp-test-server';
 import { chromiumAvailable, chromiumPath, inCi, missingChromiumLine } from './chromium';
+import { SKIP_REASON } from '../../support/skips';
 
 export { ADMIN_KEY } from '../../support/admin-key';
 export { chromiumAvailable, chromiumPath } from './chromium';
@@ -42,7 +43,7 @@ export function describeBrowser(name: string, fn: () => void): void {
       });
     });
   } else {
-    describe.skip(name, fn);
+    describe.skip(`${name} [skipped: ${SKIP_REASON.chromium}]`, fn);
   }
 }
 

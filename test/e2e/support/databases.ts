@@ -5,17 +5,25 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../../src/ground/database/data-source-options';
+import { describeUnless, postgresSkip } from '../../support/skips';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
-/** The databases the e2e suites run on: SQLite always; PostgreSQL when TEST_DATABASE_URL is set. */
-export function databaseKinds(): DatabaseKind[] {
-  return process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+/** The databases every e2e suite is registered for. */
+export const DATABASE_KINDS: readonly DatabaseKind[] = ['sqlite', 'postgres'];
+
+/** Why the suites on `kind` cannot run here (PostgreSQL: TEST_DATABASE_URL unset), or null when they can. */
+export function databaseSkip(kind: DatabaseKind): string | null {
+  return kind === 'postgres' ? postgresSkip() : null;
 }
 
-/** Runs the same suite once per database (describe.each with a readable title). */
+/**
+ * Runs the same suite once per database, titled `<title> [sqlite]` / `<title> [postgres]`. The
+ * PostgreSQL variant is always registered; without TEST_DATABASE_URL it is skipped, its reason in its
+ * title, so the closing line counts its tests (test/summary-reporter.js).
+ */
 export function describeEachDatabase(title: string, suite: (kind: DatabaseKind) => void): void {
-  describe.each(databaseKinds())(`${title} [%s]`, (kind) => suite(kind));
+  for (const kind of DATABASE_KINDS) describeUnless(databaseSkip(kind), `${title} [${kind}]`, () => suite(kind));
 }
 
 /** A fresh, empty database: a new SQLite file, or a new schema in the test PostgreSQL database. */
