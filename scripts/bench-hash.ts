@@ -4,8 +4,8 @@
  *   npm run bench:hash            (UV_THREADPOOL_SIZE changes the pool; default 4)
  */
 import { availableParallelism } from 'node:os';
-import { PasswordHasher } from '../src/password/password-hasher';
-import { matchesAnyRecent } from '../src/password/password-history.check';
+import { PasswordHasher } from '../src/core/password/password-hasher';
+import { matchesAnyRecent } from '../src/core/password/password-history.check';
 
 async function timeIt(fn: () => Promise<unknown>, runs: number): Promise<number> {
   const start = process.hrtime.bigint();

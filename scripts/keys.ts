@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import 'dotenv/config';
-import { runKeysCli } from '../src/keys/keys-cli';
+import { runKeysCli } from '../src/core/keys/keys-cli';
 
 // Only the command's answer (a kid, the list) goes to stdout, so `KID=$(npm run -s keys -- rotate signing)`
 // captures exactly the kid; every log line (Nest's, TypeORM's) goes to stderr.

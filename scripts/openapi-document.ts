@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from '../src/app.module';
-import { loadAppConfig } from '../src/config/app-config';
+import { loadAppConfig } from '../src/ground/config/app-config';
 import { buildOpenApiDocument } from '../src/configure-app';
 
 /** The public URL the committed document names as its server (a deployment serves its own at /docs-json). */

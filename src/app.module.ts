@@ -4,36 +4,34 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule, PARAMS_PROVIDER_TOKEN, PinoLogger, type Params } from 'nestjs-pino';
 import type { DestinationStream, Logger as Pino } from 'pino';
-import { AccountsModule } from './accounts/accounts.module';
-import { ApiKeyCallerIdentifier } from './api-keys/api-key-caller.identifier';
-import { ApiKeysModule } from './api-keys/api-keys.module';
-import { AuditModule } from './audit/audit.module';
-import { AuthModule } from './auth/auth.module';
-import { GlobalAuthGuard } from './auth/auth.guard';
-import { CoreModule } from './common/core.module';
-import { DialectExceptionFilter } from './common/errors/dialect-exception.filter';
-import { CALLER_IDENTIFIERS } from './common/rate-limit/caller-identity';
-import { CallerThrottlerGuard } from './common/rate-limit/caller-throttler.guard';
-import { createHttpLogger, createRootLogger, HTTP_LOGGER, loggerModuleParams, ServiceLogger } from './common/logging';
-import { createThrottlerStorage } from './common/rate-limit/resilient-throttler-storage';
-import type { AppConfig } from './config/app-config';
-import { buildDataSourceOptions } from './database/data-source-options';
-import { openMigratedDataSource } from './database/migration-lock';
-import { HealthModule } from './health/health.module';
-import { KeysModule } from './keys/keys.module';
-import { IntegratorModule } from './integrator/integrator.module';
-import { MailModule } from './mail/mail.module';
-import { MetricsModule } from './metrics/metrics.module';
-import { PasswordModule } from './password/password.module';
-import { PasswordResetModule } from './password-reset/password-reset.module';
-import { PagesModule } from './pages/pages.module';
-import { ClientTokenCallerIdentifier } from './oauth/client-token-caller.identifier';
-import { PasswordExpiryModule } from './password-expiry/password-expiry.module';
-import { OAuthModule } from './oauth/oauth.module';
-import { TokensModule } from './tokens/tokens.module';
-import { UsersModule } from './users/users.module';
-import { UserActionsModule } from './user-actions/user-actions.module';
-import { WebhooksModule } from './webhooks/webhooks.module';
+import { AccountsModule } from './features/accounts/accounts.module';
+import { ApiKeysModule } from './features/api-keys/api-keys.module';
+import { AuditModule } from './features/audit/audit.module';
+import { AuthModule } from './features/auth/auth.module';
+import { GlobalAuthGuard } from './access/auth.guard';
+import { CoreModule } from './core/core.module';
+import { DialectExceptionFilter } from './edge/errors/dialect-exception.filter';
+import { CallerThrottlerGuard } from './ground/common/rate-limit/caller-throttler.guard';
+import { createHttpLogger, createRootLogger, HTTP_LOGGER, loggerModuleParams, ServiceLogger } from './ground/common/logging';
+import { createThrottlerStorage } from './ground/common/rate-limit/resilient-throttler-storage';
+import type { AppConfig } from './ground/config/app-config';
+import { buildDataSourceOptions } from './ground/database/data-source-options';
+import { openMigratedDataSource } from './ground/database/migration-lock';
+import { HealthModule } from './features/health/health.module';
+import { KeysModule } from './core/keys/keys.module';
+import { JwksModule } from './features/keys/jwks.module';
+import { IntegratorModule } from './edge/integrator/integrator.module';
+import { MailModule } from './core/mail/mail.module';
+import { MetricsModule } from './features/metrics/metrics.module';
+import { PasswordModule } from './core/password/password.module';
+import { PasswordResetModule } from './edge/password-reset/password-reset.module';
+import { PagesModule } from './edge/pages/pages.module';
+import { PasswordExpiryModule } from './features/password-expiry/password-expiry.module';
+import { OAuthModule } from './features/oauth/oauth.module';
+import { TokensModule } from './core/tokens/tokens.module';
+import { UsersModule } from './features/users/users.module';
+import { UserActionsModule } from './features/users/user-actions.module';
+import { WebhooksModule } from './features/webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -58,6 +56,7 @@ export class AppModule {
           storage: createThrottlerStorage(config),
         }),
         KeysModule.forRoot(config),
+        JwksModule,
         AuditModule,
         TokensModule,
         MailModule,
@@ -82,12 +81,6 @@ export class AppModule {
           provide: ServiceLogger,
           useFactory: (pinoLogger: PinoLogger, params: Params) => new ServiceLogger(pinoLogger, params),
           inject: [PinoLogger, PARAMS_PROVIDER_TOKEN],
-        },
-        // Who a request authenticates as, for the request limit: an API key, or a client token (its key's budget).
-        {
-          provide: CALLER_IDENTIFIERS,
-          useFactory: (apiKeys: ApiKeyCallerIdentifier, clientTokens: ClientTokenCallerIdentifier) => [apiKeys, clientTokens],
-          inject: [ApiKeyCallerIdentifier, ClientTokenCallerIdentifier],
         },
         // Order matters: throttle first (per key for authenticated callers, per address otherwise), then authenticate (deny by default).
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

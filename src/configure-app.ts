@@ -3,17 +3,17 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { API_KEY_SCOPES } from './access/scopes';
-import { API_KEY_SECURITY, BEARER_SECURITY, OAUTH2_SECURITY, OAUTH_CLIENT_BASIC_SECURITY } from './auth/decorators/auth.decorators';
+import { API_KEY_SECURITY, BEARER_SECURITY, OAUTH2_SECURITY, OAUTH_CLIENT_BASIC_SECURITY } from './access/decorators/auth.decorators';
 import type { HttpLogger } from 'pino-http';
-import { HTTP_LOGGER, ServiceLogger } from './common/logging';
-import { serveOpenApi } from './common/openapi/swagger-ui';
-import { API_TAGS } from './common/openapi/tags';
-import { requestEdge } from './common/request-edge';
-import { createValidationPipe } from './common/validation';
-import { AppMetrics } from './metrics/app-metrics';
-import { addResponsesOfEveryRoute, ERROR_MODELS, refuseUnknownBodyFields } from './openapi/document-rules';
-import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
-import type { AppConfig } from './config/app-config';
+import { HTTP_LOGGER, ServiceLogger } from './ground/common/logging';
+import { serveOpenApi } from './ground/common/openapi/swagger-ui';
+import { API_TAGS } from './ground/common/openapi/tags';
+import { requestEdge } from './ground/common/request-edge';
+import { createValidationPipe } from './ground/common/validation';
+import { AppMetrics } from './features/metrics/app-metrics';
+import { addResponsesOfEveryRoute, ERROR_MODELS, refuseUnknownBodyFields } from './edge/openapi/document-rules';
+import { httpMetricsMiddleware } from './features/metrics/http-metrics.middleware';
+import type { AppConfig } from './ground/config/app-config';
 
 /** Everything about the HTTP app that is not a module: shared by main.ts and the e2e tests. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
@@ -23,7 +23,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.disable('x-powered-by');
   // Client-supplied X-Forwarded-* headers are ignored unless a trusted proxy is configured (SECURITY.md G8).
   app.set('trust proxy', config.trustProxy ? 1 : false);
-  // First, so that every request is counted, however early it is answered (src/metrics).
+  // First, so that every request is counted, however early it is answered (src/features/metrics).
   app.use(httpMetricsMiddleware(app.get(AppMetrics)));
   // Bodies over 100 kB are refused before parsing (SECURITY.md G1); a "__proto__" key is refused as
   // malformed JSON so it can never reach an object merge (SECURITY.md G4).

@@ -6,13 +6,13 @@ import { createServer } from 'node:net';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
-import { AppConfig, ConfigError, loadAppConfig } from './config/app-config';
-import { GracefulShutdown } from './common/graceful-shutdown';
-import { createRootLogger, ServiceLogger } from './common/logging';
-import { describeStartupFailure, listenFailure } from './common/startup-error';
-import { lowerWorkerPoolPriority } from './common/worker-pool-priority';
+import { AppConfig, ConfigError, loadAppConfig } from './ground/config/app-config';
+import { GracefulShutdown } from './ground/common/graceful-shutdown';
+import { createRootLogger, ServiceLogger } from './ground/common/logging';
+import { describeStartupFailure, listenFailure } from './ground/config/startup-error';
+import { lowerWorkerPoolPriority } from './ground/common/worker-pool-priority';
 import { configureApp } from './configure-app';
-import { checkDatabase } from './database/preflight';
+import { checkDatabase } from './ground/database/preflight';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -33,7 +33,7 @@ async function bootstrap(): Promise<void> {
     // Before anything else uses libuv's pool: the hashing threads yield the CPU to the main thread.
     const pool = await lowerWorkerPoolPriority(config.hashThreadNice);
     logger.debug({ context: 'Bootstrap', threads: pool.threads.length, nice: config.hashThreadNice, skipped: pool.skipped }, 'hashing threads reniced');
-    // A wrong DATABASE_URL stops the start here, in one line naming it (src/database/preflight.ts).
+    // A wrong DATABASE_URL stops the start here, in one line naming it (src/ground/database/preflight.ts).
     await checkDatabase(config.database);
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger }), {
       logger: nestLogger,

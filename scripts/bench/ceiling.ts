@@ -6,7 +6,7 @@
  * m=19456 KiB, t=2, p=1 through @node-rs/argon2), as the service hashes. Prints one JSON line.
  *   node -r ts-node/register/transpile-only scripts/bench/ceiling.ts <bcrypt|argon2id> <cost> <seconds> <concurrency> <singleRuns>
  */
-import { PasswordHasher } from '../../src/password/password-hasher';
+import { PasswordHasher } from '../../src/core/password/password-hasher';
 
 const PASSWORD = 'Ceiling-Bench-Password-9';
 

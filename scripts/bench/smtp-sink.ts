@@ -30,7 +30,7 @@ export interface SunkMail {
   arrivedAt: number;
 }
 
-/** Which message it is, from its (English) subject: src/messages/en.ts. */
+/** Which message it is, from its (English) subject: src/core/messages/en.ts. */
 export function mailKind(subject: string): MailKind {
   if (/invited/i.test(subject)) return 'invitation';
   if (/reset code/i.test(subject)) return 'd5-reset';

@@ -1,4 +1,4 @@
-import type { UserRole } from '../users/user-role';
+import type { UserRole } from '../features/users/user-role';
 import type { Scope } from './scopes';
 
 /**

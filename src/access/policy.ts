@@ -1,5 +1,5 @@
-import { ForbiddenError } from '../common/errors/domain-errors';
-import type { UserRole } from '../users/user-role';
+import { ForbiddenError } from '../ground/common/errors/domain-errors';
+import type { UserRole } from '../features/users/user-role';
 import type { Caller } from './caller';
 import { ACCOUNT_ADMIN, type Scope } from './scopes';
 
@@ -40,7 +40,7 @@ export function authorityOfUser(user: { accountId: string | null; role: UserRole
   return { scopes: user.accountId ? ROLE_SCOPES[user.role] : [], accountId: user.accountId };
 }
 
-/** The caller of an admin route for a user's access token (src/auth/user-token.callers.ts). */
+/** The caller of an admin route for a user's access token (src/features/auth/user-token.callers.ts). */
 export function callerForUser(user: { id: string; accountId: string | null; role: UserRole; isAdmin: boolean }): Caller {
   const { scopes, accountId } = authorityOfUser(user);
   return { kind: 'user', keyId: '', userId: user.id, role: user.role, scopes: [...scopes], accountId };

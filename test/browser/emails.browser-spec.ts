@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { emailVerificationMail, invitationMail, MailContent, passwordChangedMail, recoveryMail, resetCodeMail } from '../../src/mail/mail-templates';
+import { emailVerificationMail, invitationMail, MailContent, passwordChangedMail, recoveryMail, resetCodeMail } from '../../src/core/mail/mail-templates';
 import { describeBrowser, expectAccessible, launchChromium, newPage, Screenshots } from './support/browser';
 
 /**

@@ -1,4 +1,4 @@
-import { ExpiryWarnings } from '../../src/password-expiry/expiry-warnings.service';
+import { ExpiryWarnings } from '../../src/features/password-expiry/expiry-warnings.service';
 import { ADMIN_KEY, describeBrowser, expectAccessible, useBrowserSuite } from './support/browser';
 import { api, FIRST_PASSWORD, step, userWithPassword, watchedPage } from './support/pages';
 

@@ -4,7 +4,7 @@ import {
   admin, createAccount, createApiKey, createUser, givePassword, GOOD_PASSWORD, latestInvitationToken, latestMail, loginAs, uniqueEmail,
 } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
-import { User } from '../../src/users/user.entity';
+import { User } from '../../src/core/entities/user.entity';
 
 const NEW_PASSWORD = 'Fresh-Harbor-77!';
 const RESET_SUBJECT = 'Your password reset code';

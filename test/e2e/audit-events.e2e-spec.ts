@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { AuditRetentionService } from '../../src/audit/audit-retention.service';
-import { AuditTrail } from '../../src/common/audit-trail';
+import { AuditRetentionService } from '../../src/features/audit/audit-retention.service';
+import { AuditTrail } from '../../src/ground/common/audit-trail';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {

@@ -1,4 +1,4 @@
-import { AuditEvents1764300000000 } from '../../src/database/migrations/1764300000000-audit-events';
+import { AuditEvents1764300000000 } from '../../src/ground/database/migrations/1764300000000-audit-events';
 import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 
 /** STYLE.md 11: the audit_events migration runs on both databases and has a working down(). */

@@ -1,9 +1,9 @@
 import * as bcrypt from 'bcrypt';
 import { decodeJwt } from 'jose';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { SessionsService } from '../../src/auth/sessions.service';
-import { PasswordLifecycleService } from '../../src/password/password-lifecycle.service';
-import { User } from '../../src/users/user.entity';
+import { SessionsService } from '../../src/core/sessions/sessions.service';
+import { PasswordLifecycleService } from '../../src/core/password/password-lifecycle.service';
+import { User } from '../../src/core/entities/user.entity';
 import { SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { TestApp, withAppAndSmtp } from './support/test-app';

@@ -1,13 +1,13 @@
-import { LOGIN_TARGET_FAILURES_PER_MINUTE, loginTargetLimits, loginTargetSecret } from '../../src/auth/login-limits';
-import { AttemptLimiter, Limit, RESERVATION_LEASE_MS } from '../../src/common/attempt-limiter.service';
-import { clientKey } from '../../src/common/client-ip';
-import { SecretKeys } from '../../src/common/secrets';
-import { UnitOfWork } from '../../src/database/unit-of-work';
-import { RESET_FAILURES_PER_CLIENT, resetClientFailureLimit } from '../../src/password-reset/recovery-limits';
-import { composeValidationCode } from '../../src/password-reset/validation-code';
-import { OneTimeTokensService } from '../../src/tokens/one-time-tokens.service';
-import { normalizeEmail } from '../../src/users/email';
-import { AttemptReservations1764410000000 } from '../../src/database/migrations/1764410000000-attempt-reservations';
+import { LOGIN_TARGET_FAILURES_PER_MINUTE, loginTargetLimits, loginTargetSecret } from '../../src/features/auth/login-limits';
+import { AttemptLimiter, Limit, RESERVATION_LEASE_MS } from '../../src/ground/common/attempt-limiter.service';
+import { clientKey } from '../../src/ground/common/client-ip';
+import { SecretKeys } from '../../src/ground/common/secrets';
+import { UnitOfWork } from '../../src/ground/database/unit-of-work';
+import { RESET_FAILURES_PER_CLIENT, resetClientFailureLimit } from '../../src/core/recovery/recovery-limits';
+import { composeValidationCode } from '../../src/edge/password-reset/validation-code';
+import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
+import { normalizeEmail } from '../../src/core/entities/email';
+import { AttemptReservations1764410000000 } from '../../src/ground/database/migrations/1764410000000-attempt-reservations';
 import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 import { createAccount, createUser, givePassword, GOOD_PASSWORD, randomClientIp, sql, uniqueEmail } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
@@ -49,7 +49,7 @@ describeEachDatabase('budget reservations (issue 18 §5)', (kind) => {
         const tokens = t.app.get(OneTimeTokensService);
         if (purpose === 'reset_code') return tokens.issue(em, { purpose, userId, ttlMs: 15 * 60_000, secret: { length: 6, alphabet: '0123456789' } });
         const verifier = await tokens.issue(em, { purpose, userId, ttlMs: 60 * 60_000 });
-        return composeValidationCode((await tokens.findLive(verifier, purpose, em))!.id, verifier);
+        return composeValidationCode((await tokens.findUnusedBySecret(verifier, purpose, em))!.id, verifier);
       });
       out.push({ userId, code });
     }

@@ -1,4 +1,4 @@
-import { AuditTrail } from '../../src/common/audit-trail';
+import { AuditTrail } from '../../src/ground/common/audit-trail';
 import { describeEachDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, randomClientIp, uniqueEmail } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';

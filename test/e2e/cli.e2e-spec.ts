@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { runCli } from '../../src/cli/cli';
-import { loadAppConfig } from '../../src/config/app-config';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { runCli } from '../../src/edge/cli/cli';
+import { loadAppConfig } from '../../src/ground/config/app-config';
+import { buildDataSourceOptions } from '../../src/ground/database/data-source-options';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { TEST_JWT_SECRET, TEST_MASTER_KEY } from './support/test-app';
 
 /**
- * Issue 11, the operator CLI (`npm run cli -- <command>`, src/cli): each command in-process through
+ * Issue 11, the operator CLI (`npm run cli -- <command>`, src/edge/cli): each command in-process through
  * runCli (the same code the entry point runs), and the real entry point once as a child process.
  */
 const ROOT = join(__dirname, '..', '..');
@@ -265,7 +265,7 @@ describe('Operator CLI (SQLite)', () => {
 
   it('the real entry point: answer on stdout, logs on stderr, exit codes', () => {
     const run = (...argv: string[]) =>
-      spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'cli', 'main.ts'), ...argv], {
+      spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'edge', 'cli', 'main.ts'), ...argv], {
         cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, encoding: 'utf8', timeout: 30_000,
       });
     const list = run('api-key', 'list', '--json');

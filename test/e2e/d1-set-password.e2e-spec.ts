@@ -1,9 +1,9 @@
-import { User } from '../../src/users/user.entity';
-import { UsersService } from '../../src/users/users.service';
-import { UnitOfWork } from '../../src/database/unit-of-work';
-import { PasswordLifecycleService } from '../../src/password/password-lifecycle.service';
-import { OneTimeTokensService } from '../../src/tokens/one-time-tokens.service';
-import type { OneTimeTokenPurpose } from '../../src/tokens/one-time-token.entity';
+import { User } from '../../src/core/entities/user.entity';
+import { UsersService } from '../../src/features/users/users.service';
+import { UnitOfWork } from '../../src/ground/database/unit-of-work';
+import { PasswordLifecycleService } from '../../src/core/password/password-lifecycle.service';
+import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
+import type { OneTimeTokenPurpose } from '../../src/core/tokens/one-time-token.entity';
 import { SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {

@@ -1,11 +1,11 @@
 import * as jwt from 'jsonwebtoken';
-import { VERIFICATION_AUDIENCE } from '../../src/auth/jwt-claims';
+import { VERIFICATION_AUDIENCE } from '../../src/core/keys/jwt-claims';
 import { resignWithForeignKey, resignWithRing } from './support/jwt';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { UnitOfWork } from '../../src/database/unit-of-work';
-import { PasswordLifecycleService } from '../../src/password/password-lifecycle.service';
-import { OneTimeTokensService } from '../../src/tokens/one-time-tokens.service';
-import { User } from '../../src/users/user.entity';
+import { UnitOfWork } from '../../src/ground/database/unit-of-work';
+import { PasswordLifecycleService } from '../../src/core/password/password-lifecycle.service';
+import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
+import { User } from '../../src/core/entities/user.entity';
 import { SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {

@@ -1,4 +1,4 @@
-import { PasswordHasher } from '../../src/password/password-hasher';
+import { PasswordHasher } from '../../src/core/password/password-hasher';
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createApiKey, createUser, userSecuritySnapshot } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';

@@ -1,4 +1,4 @@
-import { PasswordHasher } from '../../src/password/password-hasher';
+import { PasswordHasher } from '../../src/core/password/password-hasher';
 import { describeEachDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, createUser, dumpAllTables, sql, userSecuritySnapshot } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';
@@ -547,7 +547,7 @@ describeEachDatabase('D3 integrator password API', (kind) => {
       expect(Object.keys(path).sort()).toEqual(['delete', 'post']);
       expect(path.post.security).toEqual([{ 'api-key': [] }, { oauth2: ['passwords:write'] }, { bearer: [] }]); // bearer: a super admin's access token
       expect(path.post.tags).toEqual(['D3 Integrator passwords']);
-      // 400 (the request edge), 413 and 415 (also for a body sent to DELETE) and 500 in the D3 envelope too: src/openapi/document-rules.ts.
+      // 400 (the request edge), 413 and 415 (also for a body sent to DELETE) and 500 in the D3 envelope too: src/edge/openapi/document-rules.ts.
       expect(Object.keys(path.post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '429', '500', '503']);
       expect(Object.keys(path.delete.responses).sort()).toEqual(['204', '400', '401', '403', '404', '413', '415', '429', '500', '503']);
       expect(path.post.responses['415'].content['application/json'].example).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the body as application/json in UTF-8.' });

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { User } from '../../src/users/user.entity';
+import { User } from '../../src/core/entities/user.entity';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { requestWork } from './support/request-work';

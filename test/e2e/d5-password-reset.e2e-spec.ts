@@ -1,10 +1,10 @@
 import type { Response } from 'supertest';
-import { AuditTrail } from '../../src/common/audit-trail';
-import { RecoveryRequestService } from '../../src/password-reset/recovery-request.service';
-import { OneTimeTokensService } from '../../src/tokens/one-time-tokens.service';
-import { SecretKeys } from '../../src/common/secrets';
-import { User } from '../../src/users/user.entity';
-import { PasswordHasher } from '../../src/password/password-hasher';
+import { AuditTrail } from '../../src/ground/common/audit-trail';
+import { RecoveryRequestService } from '../../src/core/recovery/recovery-request.service';
+import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
+import { SecretKeys } from '../../src/ground/common/secrets';
+import { User } from '../../src/core/entities/user.entity';
+import { PasswordHasher } from '../../src/core/password/password-hasher';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { requestWork } from './support/request-work';

@@ -1,7 +1,7 @@
-import { UnitOfWork } from '../../src/database/unit-of-work';
-import { PasswordHistoryEntry } from '../../src/password/password-history.entity';
-import { User } from '../../src/users/user.entity';
-import { UsersService } from '../../src/users/users.service';
+import { UnitOfWork } from '../../src/ground/database/unit-of-work';
+import { PasswordHistoryEntry } from '../../src/core/password/password-history.entity';
+import { User } from '../../src/core/entities/user.entity';
+import { UsersService } from '../../src/features/users/users.service';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createApiKey, createUser, latestInvitationToken, latestMail, loginAs, setPasswordWithInvitation, signUpAndVerify } from './support/factories';

@@ -1,9 +1,9 @@
-import { ApiKey } from '../../src/api-keys/api-key.entity';
+import { ApiKey } from '../../src/features/api-keys/api-key.entity';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import fc from 'fast-check';
 import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dialectForPath } from '../../src/dialects/dialect-registry';
+import { dialectForPath } from '../../src/edge/errors/dialect-registry';
 import { describeEachDatabase } from './support/databases';
 import { databaseChecksum } from './support/database-checksum';
 import { admin, createAccount, createApiKey, createUser, issueSession, signUpAndVerify } from './support/factories';

@@ -1,9 +1,9 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
-import { SecretKeys } from '../../src/common/secrets';
+import { SecretKeys } from '../../src/ground/common/secrets';
 import { decodeProtectedHeader } from 'jose';
-import { ACCESS_AUDIENCE } from '../../src/auth/jwt-claims';
-import { legacyKeys } from '../../src/keys/key-material';
-import { KeyRing } from '../../src/keys/key-ring';
+import { ACCESS_AUDIENCE } from '../../src/core/keys/jwt-claims';
+import { legacyKeys } from '../../src/core/keys/key-material';
+import { KeyRing } from '../../src/core/keys/key-ring';
 import { SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase, createTestDatabase, TestDatabase } from './support/databases';
 import { createAccount, createApiKey, createUser, givePassword, GOOD_PASSWORD, invitationToken, issueSession, loginAs, sql, uniqueEmail } from './support/factories';

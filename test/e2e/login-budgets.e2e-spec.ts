@@ -1,7 +1,7 @@
-import { AuditTrail } from '../../src/common/audit-trail';
+import { AuditTrail } from '../../src/ground/common/audit-trail';
 import {
   LOGIN_CLIENT_FAILURES, LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT, LOGIN_GLOBAL_FAILURES, LOGIN_TARGET_FAILURES_PER_MINUTE, LOGIN_TARGET_FAILURES_PER_WINDOW,
-} from '../../src/auth/login-limits';
+} from '../../src/features/auth/login-limits';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createUser, givePassword, GOOD_PASSWORD, latestMail, randomClientIp, sql, uniqueEmail } from './support/factories';

@@ -1,9 +1,9 @@
-import { AuditTrail } from '../../src/common/audit-trail';
-import { KnownLoginNetworks } from '../../src/auth/known-login-networks.service';
-import { LOGIN_KNOWN_NETWORK_FAILURES, LOGIN_TARGET_FAILURES_PER_MINUTE, LOGIN_TARGET_FAILURES_PER_WINDOW, loginTargetSecret } from '../../src/auth/login-limits';
-import { SecretKeys } from '../../src/common/secrets';
-import { LoginKnownNetworks1764330000000 } from '../../src/database/migrations/1764330000000-login-known-networks';
-import { normalizeEmail } from '../../src/users/email';
+import { AuditTrail } from '../../src/ground/common/audit-trail';
+import { KnownLoginNetworks } from '../../src/features/auth/known-login-networks.service';
+import { LOGIN_KNOWN_NETWORK_FAILURES, LOGIN_TARGET_FAILURES_PER_MINUTE, LOGIN_TARGET_FAILURES_PER_WINDOW, loginTargetSecret } from '../../src/features/auth/login-limits';
+import { SecretKeys } from '../../src/ground/common/secrets';
+import { LoginKnownNetworks1764330000000 } from '../../src/ground/database/migrations/1764330000000-login-known-networks';
+import { normalizeEmail } from '../../src/core/entities/email';
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createUser, givePassword, GOOD_PASSWORD, randomClientIp, sql, uniqueEmail } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { MailPriority1764380000000 } from '../../src/database/migrations/1764380000000-mail-priority';
-import { MAIL_PRIORITY, mailPriority } from '../../src/mail/mail-templates';
+import { MailPriority1764380000000 } from '../../src/ground/database/migrations/1764380000000-mail-priority';
+import { MAIL_PRIORITY, mailPriority } from '../../src/core/mail/mail-templates';
 import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 
 /** STYLE.md 11: the mail_outbox.priority migration runs on both databases, backfills by kind, and has a working down(). */

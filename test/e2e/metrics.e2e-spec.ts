@@ -1,4 +1,4 @@
-import { LOGIN_TARGET_FAILURES_PER_MINUTE } from '../../src/auth/login-limits';
+import { LOGIN_TARGET_FAILURES_PER_MINUTE } from '../../src/features/auth/login-limits';
 import { describeEachDatabase } from './support/databases';
 import { admin, createAccount, createUser, givePassword, GOOD_PASSWORD, uniqueEmail } from './support/factories';
 import { startTestApp, TestApp } from './support/test-app';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { MIGRATIONS } from '../../src/database/data-source-options';
+import { MIGRATIONS } from '../../src/ground/database/data-source-options';
 import { freePort } from '../support/private-postgres';
 import { extractCode, ReceivedMail, SmtpTestServer } from '../support/smtp-test-server';
 import { ensureBuilt, Instance, startInstance, stopInstance, waitReady } from './support/built-service';

@@ -1,5 +1,5 @@
 import { describeEachDatabase } from './support/databases';
-import { KeyRing } from '../../src/keys/key-ring';
+import { KeyRing } from '../../src/core/keys/key-ring';
 import { admin, createAccount, createApiKey, createUser, issueSession, randomClientIp, sql } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
 

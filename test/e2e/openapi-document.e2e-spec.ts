@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateOpenApiDocument, serializeOpenApiDocument } from '../../scripts/openapi-document';
-import { NAME_PATTERN } from '../../src/common/dto-fields';
-import { LINK_TEMPLATE_PATTERN } from '../../src/common/link-template';
+import { NAME_PATTERN } from '../../src/ground/common/dto-fields';
+import { LINK_TEMPLATE_PATTERN } from '../../src/ground/config/link-template';
 import { OpenApiResponseChecker } from './support/openapi-responses';
 
 /**

@@ -2,7 +2,7 @@ import { extractCode, ReceivedMail, SmtpTestServer } from '../support/smtp-test-
 import { describeEachDatabase } from './support/databases';
 import { createAccount, createUser, givePassword, GOOD_PASSWORD, hasPassword, sql, uniqueEmail } from './support/factories';
 import { startTestApp, TestApp, withAppAndSmtp } from './support/test-app';
-import { SecretKeys } from '../../src/common/secrets';
+import { SecretKeys } from '../../src/ground/common/secrets';
 
 const NEW_PASSWORD = 'Steady-Signal-88';
 const isResetCode = (m: ReceivedMail) => m.subject === 'Your password reset code';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { PAGE_HEADERS } from '../../src/pages/page-headers';
-import { RESET_FAILURES_PER_CLIENT } from '../../src/password-reset/recovery-limits';
+import { PAGE_HEADERS } from '../../src/edge/pages/page-headers';
+import { RESET_FAILURES_PER_CLIENT } from '../../src/core/recovery/recovery-limits';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {

@@ -1,8 +1,8 @@
-import { Credential } from '../../src/password/credential.entity';
-import { ExpiryWarnings } from '../../src/password-expiry/expiry-warnings.service';
-import { MailService } from '../../src/mail/mail.service';
-import { UnitOfWork } from '../../src/database/unit-of-work';
-import { Clock } from '../../src/common/clock';
+import { Credential } from '../../src/core/password/credential.entity';
+import { ExpiryWarnings } from '../../src/features/password-expiry/expiry-warnings.service';
+import { MailService } from '../../src/core/mail/mail.service';
+import { UnitOfWork } from '../../src/ground/database/unit-of-work';
+import { Clock } from '../../src/ground/common/clock';
 import { SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { admin, createAccount, createUser, givePassword, GOOD_PASSWORD, loginAs, sql } from './support/factories';

@@ -1,6 +1,6 @@
 import * as argon2 from '@node-rs/argon2';
 import { buildOpenApiDocument } from '../../src/configure-app';
-import { IMPORT_HASH_EXAMPLES } from '../../src/user-actions/dto/import-password-hash.dto';
+import { IMPORT_HASH_EXAMPLES } from '../../src/features/users/dto/import-password-hash.dto';
 import * as bcrypt from 'bcrypt';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { SmtpTestServer } from '../support/smtp-test-server';

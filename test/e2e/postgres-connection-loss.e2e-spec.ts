@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
-import { UnitOfWork } from '../../src/database/unit-of-work';
-import { OneTimeTokensService } from '../../src/tokens/one-time-tokens.service';
+import { UnitOfWork } from '../../src/ground/database/unit-of-work';
+import { OneTimeTokensService } from '../../src/core/tokens/one-time-tokens.service';
 import { PrivatePostgres } from '../support/private-postgres';
 import { describeUnless, SKIP_REASON } from '../support/skips';
 import { createAccount, createUser, givePassword, GOOD_PASSWORD, randomClientIp } from './support/factories';

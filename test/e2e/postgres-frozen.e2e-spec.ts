@@ -1,5 +1,5 @@
-import { CLIENT_TIMEOUT_MARGIN_MS } from '../../src/database/data-source-options';
-import { UsersService } from '../../src/users/users.service';
+import { CLIENT_TIMEOUT_MARGIN_MS } from '../../src/ground/database/data-source-options';
+import { UsersService } from '../../src/features/users/users.service';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { PrivatePostgres } from '../support/private-postgres';
 import { describeUnless, SKIP_REASON } from '../support/skips';

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ResetCodeNetworks1764320000000 } from '../../src/database/migrations/1764320000000-reset-code-networks';
+import { ResetCodeNetworks1764320000000 } from '../../src/ground/database/migrations/1764320000000-reset-code-networks';
 import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 
 /** STYLE.md 11: the one_time_token_networks migration runs on both databases and has a working down(). */

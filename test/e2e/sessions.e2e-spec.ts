@@ -1,11 +1,11 @@
 import * as bcrypt from 'bcrypt';
 import * as jwt from 'jsonwebtoken';
-import { ACCESS_AUDIENCE } from '../../src/auth/jwt-claims';
+import { ACCESS_AUDIENCE } from '../../src/core/keys/jwt-claims';
 import { resignWithForeignKey, resignWithRing, verifyWithJwks } from './support/jwt';
-import { Credential } from '../../src/password/credential.entity';
-import { LEGACY_BCRYPT_ALGORITHM, parseBcryptCost, PasswordHasher } from '../../src/password/password-hasher';
-import { PasswordLifecycleService } from '../../src/password/password-lifecycle.service';
-import { User } from '../../src/users/user.entity';
+import { Credential } from '../../src/core/password/credential.entity';
+import { LEGACY_BCRYPT_ALGORITHM, parseBcryptCost, PasswordHasher } from '../../src/core/password/password-hasher';
+import { PasswordLifecycleService } from '../../src/core/password/password-lifecycle.service';
+import { User } from '../../src/core/entities/user.entity';
 import { SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {

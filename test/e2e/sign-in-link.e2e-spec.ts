@@ -1,4 +1,4 @@
-import { AccountSignInUrl1764420000000 } from '../../src/database/migrations/1764420000000-account-sign-in-url';
+import { AccountSignInUrl1764420000000 } from '../../src/ground/database/migrations/1764420000000-account-sign-in-url';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 import { admin, createAccount, latestInvitationToken, latestMail, randomClientIp, uniqueEmail } from './support/factories';

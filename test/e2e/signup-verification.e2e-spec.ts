@@ -1,5 +1,5 @@
 import * as jwt from 'jsonwebtoken';
-import { VERIFICATION_AUDIENCE } from '../../src/auth/jwt-claims';
+import { VERIFICATION_AUDIENCE } from '../../src/core/keys/jwt-claims';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {

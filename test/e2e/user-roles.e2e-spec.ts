@@ -1,6 +1,6 @@
 import type { SmtpTestServer } from '../support/smtp-test-server';
-import { UserRoles1764350000000 } from '../../src/database/migrations/1764350000000-user-roles';
-import { PasswordLifecycleService } from '../../src/password/password-lifecycle.service';
+import { UserRoles1764350000000 } from '../../src/ground/database/migrations/1764350000000-user-roles';
+import { PasswordLifecycleService } from '../../src/core/password/password-lifecycle.service';
 import { describeEachDatabase, useMigratedDatabase } from './support/databases';
 import { admin, createAccount, createApiKey, GOOD_PASSWORD, loginAs, setPasswordWithInvitation, sql, uniqueEmail } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';

@@ -1,8 +1,8 @@
 import * as bcrypt from 'bcrypt';
 import { Writable } from 'node:stream';
-import { WebhookDeliveryWorker } from '../../src/webhooks/webhook-delivery.worker';
-import { WebhookSender } from '../../src/webhooks/webhook-sender';
-import { HostResolver } from '../../src/webhooks/webhook-targets';
+import { WebhookDeliveryWorker } from '../../src/features/webhooks/webhook-delivery.worker';
+import { WebhookSender } from '../../src/features/webhooks/webhook-sender';
+import { HostResolver } from '../../src/features/webhooks/webhook-targets';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { ReceivedHook, WebhookReceiver } from '../support/webhook-receiver';
 import { describeEachDatabase } from './support/databases';

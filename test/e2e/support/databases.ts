@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../../src/database/data-source-options';
+import { buildDataSourceOptions } from '../../../src/ground/database/data-source-options';
 import { describeUnless, postgresSkip } from '../../support/skips';
 
 export type DatabaseKind = 'sqlite' | 'postgres';

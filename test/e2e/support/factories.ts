@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { ReceivedMail, SmtpTestServer } from '../../support/smtp-test-server';
 import { extractCode } from '../../support/smtp-test-server';
 import { ADMIN_KEY, TestApp } from './test-app';
-import { SessionsService } from '../../../src/auth/sessions.service';
-import { UnitOfWork } from '../../../src/database/unit-of-work';
-import { PasswordHasher } from '../../../src/password/password-hasher';
-import { PasswordLifecycleService } from '../../../src/password/password-lifecycle.service';
-import { User } from '../../../src/users/user.entity';
+import { SessionsService } from '../../../src/core/sessions/sessions.service';
+import { UnitOfWork } from '../../../src/ground/database/unit-of-work';
+import { PasswordHasher } from '../../../src/core/password/password-hasher';
+import { PasswordLifecycleService } from '../../../src/core/password/password-lifecycle.service';
+import { User } from '../../../src/core/entities/user.entity';
 
 /** A unique email per call, so tests never collide. */
 export function uniqueEmail(prefix = 'user'): string {

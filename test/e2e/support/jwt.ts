@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
-import { KeyRing } from '../../../src/keys/key-ring';
+import { KeyRing } from '../../../src/core/keys/key-ring';
 import type { TestApp } from './test-app';
 
 /** Verifies a token the way a resource server would: against GET /.well-known/jwks.json only. */

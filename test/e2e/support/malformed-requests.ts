@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { DialectId } from '../../../src/dialects/dialect-registry';
+import type { DialectId } from '../../../src/edge/errors/dialect-registry';
 
 /**
  * Malformed requests derived from an OpenAPI operation (issue 8): each request is a plausible request

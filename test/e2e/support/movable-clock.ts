@@ -1,4 +1,4 @@
-import { Clock } from '../../../src/common/clock';
+import { Clock } from '../../../src/ground/common/clock';
 
 /** A clock tests move by hand: expiry without sleeps (SECURITY.md B4, A14). */
 export class MovableClock extends Clock {

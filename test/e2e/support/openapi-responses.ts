@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { DialectId, dialectForPath } from '../../../src/dialects/dialect-registry';
+import { DialectId, dialectForPath } from '../../../src/edge/errors/dialect-registry';
 
 /**
  * Checks HTTP responses against the OpenAPI 3.0 document the app serves at /docs-json: every response
@@ -96,7 +96,7 @@ export class OpenApiResponseChecker {
 
   /**
    * A request no operation takes (an unknown route, or a method its path does not have) gets a 4xx in the
-   * envelope of its path's dialect (src/dialects/dialect-registry.ts): one of the error bodies that
+   * envelope of its path's dialect (src/edge/errors/dialect-registry.ts): one of the error bodies that
    * dialect's operations document.
    */
   private checkUnrouted(method: string, path: string, res: CheckedResponse, mediaType: string | null): string | null {

@@ -1,6 +1,6 @@
-import { currentRequestContext } from '../../../src/common/request-context';
-import { PasswordHasher } from '../../../src/password/password-hasher';
-import { RecoveryRequestService } from '../../../src/password-reset/recovery-request.service';
+import { currentRequestContext } from '../../../src/ground/common/request-context';
+import { PasswordHasher } from '../../../src/core/password/password-hasher';
+import { RecoveryRequestService } from '../../../src/core/recovery/recovery-request.service';
 import { randomClientIp } from './factories';
 import type { TestApp } from './test-app';
 
@@ -14,7 +14,7 @@ export interface RequestWork {
 /**
  * Counts the work of `send` (one HTTP request from a client address of its own, sent in X-Forwarded-For
  * under TRUST_PROXY, awaited) instead of timing it: each statement the app's DataSource runs, and each
- * call of the app's PasswordHasher, inside that request's context (src/common/request-context.ts: the
+ * call of the app's PasswordHasher, inside that request's context (src/ground/common/request-context.ts: the
  * context names the client address, so background work meanwhile, e.g. the outbox, is not counted). Two
  * requests that run the same statements and the same hasher calls take the same time whatever the
  * machine's load (SECURITY.md C2), which a stopwatch at BCRYPT_COST=4 could not show.

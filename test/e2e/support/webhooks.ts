@@ -1,4 +1,4 @@
-import { WebhookDeliveryWorker } from '../../../src/webhooks/webhook-delivery.worker';
+import { WebhookDeliveryWorker } from '../../../src/features/webhooks/webhook-delivery.worker';
 import { admin, sql } from './factories';
 import type { TestApp } from './test-app';
 

@@ -1,0 +1,23 @@
+// The architecture test (issue 19; docs/DESIGN.md "Layers"): src/ground < src/core < src/access < src/features <
+// src/edge < the entry files, checked by dependency-cruiser (.dependency-cruiser.js) through
+// scripts/check-architecture.js; no import cycle between folders; no src file over 300 lines.
+// A failure prints each offending import as "<rule>: <file> imports <file>".
+const { check, folderOf } = require('../scripts/check-architecture.js') as {
+  check: () => { problems: string[]; modules: number };
+  folderOf: (file: string) => string;
+};
+
+describe('architecture: layers, folder cycles, file length', () => {
+  it('a file imports only its layer and the layers below, no folder imports another in a cycle, no file is over 300 lines', () => {
+    const { problems, modules } = check();
+    expect(modules).toBeGreaterThan(200);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('the cycle check counts a folder as src/<layer>/<folder>, the access layer as one, the entry files as one', () => {
+    expect(folderOf('src/ground/common/rate-limit/caller-throttler.guard.ts')).toBe('src/ground/common');
+    expect(folderOf('src/features/users/dto/user-response.dto.ts')).toBe('src/features/users');
+    expect(folderOf('src/access/decorators/auth.decorators.ts')).toBe('src/access');
+    expect(folderOf('src/app.module.ts')).toBe('src (entry)');
+  });
+});

@@ -1,6 +1,0 @@
-import { EmailField, StringField } from '../../common/dto-fields';
-
-export class LoginDto {
-  @EmailField() email: string;
-  @StringField({ max: 4096, example: 'SecureP@ssw0rd!' }) password: string;
-}

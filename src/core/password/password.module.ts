@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Account } from '../entities/account.entity';
+import { MailModule } from '../mail/mail.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { User } from '../entities/user.entity';
+import { Credential } from './credential.entity';
+import { PasswordHistoryEntry } from './password-history.entity';
+import { PasswordLifecycleService } from './password-lifecycle.service';
+import { PasswordPolicyService } from './password-policy.service';
+
+/** The password core as Nest providers: policy lookup and the set-password pipeline. No controllers. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Account, User, Credential, PasswordHistoryEntry]), TokensModule, MailModule],
+  providers: [PasswordPolicyService, PasswordLifecycleService],
+  exports: [PasswordPolicyService, PasswordLifecycleService],
+})
+export class PasswordModule {}

@@ -1,0 +1,131 @@
+import { INestApplicationContext, Inject } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CommandRunner } from 'nest-commander';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../app.module';
+import { SYSTEM_CALLER } from '../../access/caller';
+import { createRootLogger, ServiceLogger } from '../../ground/common/logging';
+import { AppConfig, ConfigError, loadAppConfig } from '../../ground/config/app-config';
+import { openMigratedDataSource } from '../../ground/database/migration-lock';
+
+/** Where a command writes: its answer to stdout (for machines), everything else to stderr. */
+export interface CliOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Exit codes: 0 done, 1 refused or failed, 2 usage error (unknown command or option, missing or bad argument). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Thrown by a command for a bad argument: exit 2. */
+export class UsageError extends Error {}
+
+/** Per run: the environment, the output and the exit code the commands set. */
+export class CliContext {
+  exitCode: number = EXIT.ok;
+  constructor(readonly env: Record<string, string | undefined>, readonly out: CliOutput) {}
+
+  print(line: string): void {
+    this.out.stdout(`${line}\n`);
+  }
+  log(line: string): void {
+    this.out.stderr(`${line}\n`);
+  }
+  json(value: unknown): void {
+    this.print(JSON.stringify(value, null, 2));
+  }
+  /** A list for people: a header row naming the columns, then one tab-separated row each (`--json` is for machines). */
+  table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): void {
+    for (const row of [header, ...rows]) this.print(row.join('\t'));
+  }
+
+  /**
+   * Says on stderr which database a command works on (the password in a URL masked), so a forgotten
+   * DATABASE_URL never goes unnoticed: the default is a SQLite file in the working directory.
+   */
+  announceDatabase(): void {
+    const raw = this.env.DATABASE_URL;
+    const shown = raw ? raw.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@') : 'sqlite:data/app.db (DATABASE_URL is not set: the default)';
+    this.log(`database: ${shown}`);
+  }
+
+  /** The validated configuration (a ConfigError is a failure: exit 1). */
+  config(): AppConfig {
+    return loadAppConfig(this.env);
+  }
+
+  /** The whole service without HTTP (migrations run as at start-up; nothing listens), closed after `fn`. */
+  async withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+    this.announceDatabase();
+    const config = this.config();
+    const logger = createRootLogger(config, { write: (s: string) => this.out.stderr(s) });
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { logger }), { logger: ServiceLogger.over(logger), abortOnError: false });
+    try {
+      return await fn(app);
+    } finally {
+      await app.close();
+    }
+  }
+
+  /** The migrated database alone (no Nest application), closed after `fn`. */
+  async withDatabase<T>(fn: (ds: DataSource) => Promise<T>): Promise<T> {
+    this.announceDatabase();
+    const ds = await openMigratedDataSource(this.config().database);
+    try {
+      return await fn(ds);
+    } finally {
+      await ds.destroy();
+    }
+  }
+
+  /** Runs a command body: a UsageError is exit 2, any other error exit 1 (its message on stderr). */
+  async guard(fn: () => Promise<void> | void): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.log(err instanceof ConfigError ? err.message : `error: ${describeFailure(err)}`);
+      this.exitCode = err instanceof UsageError ? EXIT.usage : EXIT.failed;
+    }
+  }
+}
+
+/** The operator CLI acts as the system: audited with actor `system`, bound to no account. */
+export const SYSTEM = SYSTEM_CALLER;
+
+export abstract class CliCommand extends CommandRunner {
+  constructor(@Inject(CliContext) protected readonly ctx: CliContext) {
+    super();
+  }
+  /** A parent command without a sub-command: its help on stderr, exit 2. */
+  protected usage(): void {
+    this.ctx.out.stderr(this.command.helpInformation());
+    this.ctx.exitCode = EXIT.usage;
+  }
+}
+
+export const jsonOption = { flags: '--json', description: 'print JSON' } as const;
+
+export function iso(d: Date | null | undefined): string | null {
+  return d ? new Date(d).toISOString() : null;
+}
+
+export function describe(errors: import('class-validator').ValidationError[], prefix = ''): string {
+  return errors
+    .flatMap((e) => [
+      ...Object.values(e.constraints ?? {}).map((m) => `${prefix}${e.property}: ${m}`),
+      ...(e.children?.length ? [describe(e.children, `${prefix}${e.property}.`)] : []),
+    ])
+    .filter(Boolean)
+    .join('; ');
+}
+
+/**
+ * A failure in words: the message, or for a domain error without one its code in plain words
+ * (USER_NOT_FOUND → "user not found"), never an empty "error: ".
+ */
+export function describeFailure(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code) return code.toLowerCase().replace(/_/g, ' ');
+  return err instanceof Error ? err.name : String(err);
+}

@@ -1,0 +1,72 @@
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { AttemptCounter } from './attempt-counter.entity';
+import { AttemptReservation } from './attempt-reservation.entity';
+import type { Limit } from './attempt-limits';
+
+/* The statements of the AttemptLimiter (attempt-limiter.service.ts) on attempt_counters and attempt_reservations. */
+
+/**
+ * One statement per counter: a new key starts at `add`; on an existing row both CASEs read it as it
+ * was, so an ended window restarts at `add` and a live one adds to it. The row stays locked until
+ * commit (PostgreSQL).
+ */
+export async function upsertCounter(em: EntityManager, limit: Limit, add: 0 | 1, now: number): Promise<{ count: number; windowStartedAt: number }> {
+  const t = tableOf(em, AttemptCounter);
+  const [sql, parameters] = em.connection.driver.escapeQueryWithParameters(
+    `INSERT INTO ${t} ("key", "count", "window_started_at") VALUES (:key, :add, :now)
+     ON CONFLICT ("key") DO UPDATE SET
+       "count" = CASE WHEN ${t}."window_started_at" <= :cutoff THEN :add ELSE ${t}."count" + :add END,
+       "window_started_at" = CASE WHEN ${t}."window_started_at" <= :cutoff THEN :now ELSE ${t}."window_started_at" END
+     RETURNING "count", "window_started_at"`,
+    { key: limit.key, add, now, cutoff: now - limit.windowMs },
+    {},
+  );
+  const [row] = (await em.query(sql, parameters)) as Array<{ count: number | string; window_started_at: number | string }>;
+  return { count: Number(row.count), windowStartedAt: Number(row.window_started_at) };
+}
+
+/**
+ * Per key: the holds whose lease has not ended, and when the first of them ends. The rows are read
+ * and counted here (one per attempt in flight, found by the primary key): a GROUP BY would sort them.
+ */
+export async function liveHolds(em: EntityManager, keys: string[], now: number): Promise<Map<string, { count: number; firstEndsAtMs: number }>> {
+  const rows = await em
+    .createQueryBuilder(AttemptReservation, 'h')
+    .select(['h.key', 'h.expiresAt'])
+    .where('h.key IN (:...keys) AND h.expiresAt > :now', { keys, now })
+    .getMany();
+  const holds = new Map<string, { count: number; firstEndsAtMs: number }>();
+  for (const row of rows) {
+    const endsAt = row.expiresAt.getTime();
+    const seen = holds.get(row.key);
+    holds.set(row.key, { count: (seen?.count ?? 0) + 1, firstEndsAtMs: Math.min(seen?.firstEndsAtMs ?? endsAt, endsAt) });
+  }
+  return holds;
+}
+
+/** The quoted, schema-qualified name of an entity's table, for the few statements written as SQL. */
+export function tableOf(em: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
+  const { driver } = em.connection;
+  return em.connection.getMetadata(entity).tablePath.split('.').map((part) => driver.escape(part)).join('.');
+}
+
+/** Whole seconds from `now` until `endsAtMs`, at least 1 (a Retry-After). */
+export function secondsUntil(endsAtMs: number, now: number): number {
+  return Math.max(1, Math.ceil((endsAtMs - now) / 1000));
+}
+
+/** Distinct keys in the one order every transaction here locks counter rows in. */
+export function sortedKeys(keys: string[]): string[] {
+  return [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * `"key" IN (:...keys)`, taking the rows' locks in key order on PostgreSQL — the order every reservation
+ * and every fail() locks them in — so clears never deadlock with them over shared keys (a client's, the
+ * global one); a plain `IN (…)` locks rows in whatever order the scan finds them. SQLite runs its
+ * transactions one at a time: there are no row locks to order.
+ */
+export function inLockOrder(em: EntityManager): string {
+  if (em.connection.options.type === 'better-sqlite3') return '"key" IN (:...keys)';
+  return `"key" IN (SELECT "key" FROM ${tableOf(em, AttemptCounter)} WHERE "key" IN (:...keys) ORDER BY "key" FOR UPDATE)`;
+}
