@@ -1,10 +1,7 @@
-import type { Response } from 'supertest';
-import { User } from '../../src/core/entities/user.entity';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
-import { requestWork } from './support/request-work';
 import {
-  createAccount, createUser, failInsertsInto, givePassword, hasPassword, latestMail, loginAs, randomClientIp, sql, uniqueEmail,
+  createAccount, createUser, givePassword, hasPassword, latestMail, loginAs, randomClientIp, sql, uniqueEmail,
 } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
 
@@ -60,12 +57,6 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
     return Number(row.n);
   }
 
-  function comparableHeaders(res: Response): Record<string, string> {
-    const h = { ...(res.headers as Record<string, string>) };
-    for (const name of Object.keys(h)) if (name === 'date' || name === 'x-request-id' || name.startsWith('x-ratelimit-')) delete h[name];
-    return h;
-  }
-
   describe('recover (request a validation code)', () => {
     it('answers 200 {"detail"} with and without the trailing slash and emails a code on its own "Code:" line with a PUBLIC_URL link', async () => {
       const { email } = await newUser();
@@ -92,35 +83,6 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
       expect(JSON.stringify(await sql(t, 'SELECT * FROM mail_outbox'))).not.toContain(verifier);
     });
 
-    it('C1 answers an unknown address exactly like a known one: status, body and headers (all but date and rate-limit counters)', async () => {
-      const { email } = await newUser();
-      const known = await recover(email);
-      const unknown = await recover(uniqueEmail('nobody'));
-      expect([unknown.status, unknown.body]).toEqual([known.status, known.body]);
-      expect(comparableHeaders(unknown)).toEqual(comparableHeaders(known));
-    });
-
-    it('C2 does the same work for an unknown address as for a known one before answering: the same statements in the same order, no hashing', async () => {
-      // Counted, not timed: at BCRYPT_COST=4 a stopwatch could not tell the paths apart, and a busy machine would blur it.
-      for (const u of await Promise.all(Array.from({ length: 3 }, () => newUser({ password: null })))) {
-        const known = await requestWork(t, (ip) => recover(u.email, ip).expect(200));
-        const unknown = await requestWork(t, (ip) => recover(uniqueEmail('nobody'), ip).expect(200));
-        expect(known.statements.length).toBeGreaterThan(0);
-        expect(unknown.statements).toEqual(known.statements);
-        expect([known.hashing, unknown.hashing]).toEqual([0, 0]);
-        expect(known.statements.join('\n')).not.toMatch(/\busers\b/i); // no lookup of the address on the request path
-      }
-    });
-
-    it('C4 mails the address as stored, not as typed', async () => {
-      const stored = `Ada.Lovelace.${Date.now()}@example.com`;
-      await newUser({ email: stored });
-      await recover(stored.toUpperCase()).expect(200, REQUESTED);
-      await t.flushMail(); // the request is resolved after the response
-      const rows = await sql<{ recipient: string }>(t, "SELECT recipient FROM mail_outbox WHERE kind = 'recovery' AND LOWER(recipient) = $1", [stored.toLowerCase()]);
-      expect(rows.map((r) => r.recipient)).toEqual([stored]);
-    });
-
     it('C6 strict types: a list, an object or a joined list is refused in DRF field style and nothing is queued', async () => {
       const { email } = await newUser();
       await recover([email, 'evil@attacker.test']).expect(400, { email: ['Not a valid string.'] });
@@ -136,16 +98,6 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
       await t.http.post(RECOVER).send({ email: '' }).expect(400, { email: ['This field may not be blank.'] });
       await t.http.post(RECOVER).send({ email: uniqueEmail(), is_staff: true }).expect(400, { is_staff: ['This field is not allowed.'] });
       await t.http.post(RECOVER).set('Content-Type', 'application/json').send('{"email":').expect(400, { detail: 'JSON parse error.' });
-    });
-
-    it('C7 builds the link from PUBLIC_URL whatever Host, X-Forwarded-Host or Forwarded say', async () => {
-      const { email } = await newUser();
-      const since = smtp.messages.length;
-      await t.http.post(RECOVER).set('Host', 'evil.test').set('X-Forwarded-Host', 'evil.test').set('Forwarded', 'host=evil.test')
-        .set('X-Forwarded-For', randomClientIp()).send({ email }).expect(200);
-      const mail = await latestMail(t, smtp, email, (m) => m.subject === 'Recover your account', since);
-      expect(mail.text + mail.html).not.toContain('evil.test');
-      for (const url of (mail.text + mail.html).match(/https?:\/\/[^\s"<]+/g) ?? []) expect(url.startsWith('https://id.example.test/')).toBe(true);
     });
 
     it('J4 D4 and D5 share the mail limit of an address: 3 codes per 15 minutes, then the same 200 and no mail', async () => {
@@ -215,47 +167,6 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
       await t.http.get('/users/me').set('Authorization', `Bearer ${first.access_token}`).expect(401);
     });
 
-    it('D4 queues one "password changed" notice to the stored address, with no code, password or hash', async () => {
-      const { email } = await newUser();
-      const code = await codeFor(email);
-      const since = smtp.messages.length;
-      await reset({ validation_code: code, password: NEW_PASSWORD }).expect(200);
-      const notice = await latestMail(t, smtp, email, (m) => m.subject === 'Your password was changed', since);
-      expect(notice.text + notice.html).not.toContain(code.split('.')[1]);
-      expect(notice.text + notice.html).not.toContain(NEW_PASSWORD);
-      expect(notice.text).toMatch(/If this was not you/);
-      expect(await outboxCount(email, 'password-set')).toBe(1); // the first password is announced as set
-      expect(await outboxCount(email, 'password-changed')).toBe(1); // then the reset as changed
-    });
-
-    it('B5 a code works once: the second reset is refused and the first password stays', async () => {
-      const { userId, email } = await newUser();
-      const code = await codeFor(email);
-      await reset({ validation_code: code, password: NEW_PASSWORD }).expect(200);
-      await reset({ validation_code: code, password: 'Other-Pass-55!' }).expect(400, INVALID_CODE);
-      expect(await hasPassword(t, userId, NEW_PASSWORD)).toBe(true);
-    });
-
-    it('B4 a code works at TTL−1 minute and is refused at TTL+1 minute (TTL 60 min)', async () => {
-      const early = await newUser();
-      const late = await newUser();
-      const earlyCode = await codeFor(early.email);
-      const lateCode = await codeFor(late.email);
-      t.clock.advanceMinutes(59);
-      await reset({ validation_code: earlyCode, password: NEW_PASSWORD }).expect(200);
-      t.clock.advanceMinutes(2);
-      await reset({ validation_code: lateCode, password: NEW_PASSWORD }).expect(400, INVALID_CODE);
-      expect(await hasPassword(t, late.userId, OLD_PASSWORD)).toBe(true);
-    });
-
-    it('B8 a new request voids the older code', async () => {
-      const { email } = await newUser();
-      const first = await codeFor(email);
-      const second = await codeFor(email);
-      await reset({ validation_code: first, password: NEW_PASSWORD }).expect(400, INVALID_CODE);
-      await reset({ validation_code: second, password: NEW_PASSWORD }).expect(200);
-    });
-
     it('B6 five wrong tries on a code burn it: the right code is then refused; J5 the user asks for a new one and resets', async () => {
       const { userId, email } = await newUser();
       const code = await codeFor(email);
@@ -277,27 +188,6 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
       await reset({ validation_code: victimCode, password: NEW_PASSWORD }).expect(400, INVALID_CODE);
     });
 
-    it('H1 20 parallel resets with one code: exactly one 200, the rest 400; one new history row and one new session', async () => {
-      const { userId, email } = await newUser();
-      const code = await codeFor(email);
-      const passwords = Array.from({ length: 20 }, (_, i) => `Racer-${i}-pass`);
-      const results = await Promise.all(passwords.map((password) => reset({ validation_code: code, password })));
-      const winners = results.filter((r) => r.status === 200);
-      expect(winners).toHaveLength(1);
-      for (const r of results.filter((x) => x.status !== 200)) expect([r.status, r.body]).toEqual([400, INVALID_CODE]);
-      expect(await sql(t, 'SELECT id FROM password_history WHERE user_id = $1', [userId])).toHaveLength(1);
-      expect(await sql(t, 'SELECT id FROM refresh_tokens WHERE user_id = $1', [userId])).toHaveLength(1);
-      expect(await hasPassword(t, userId, passwords[results.indexOf(winners[0])])).toBe(true);
-    });
-
-    it('A15 a rejected password does not consume the code; the same code works with a better password', async () => {
-      const { userId, email } = await newUser();
-      const code = await codeFor(email);
-      await reset({ validation_code: code, password: 'weak' }).expect(400);
-      expect(await hasPassword(t, userId, OLD_PASSWORD)).toBe(true);
-      await reset({ validation_code: code, password: NEW_PASSWORD }).expect(200);
-    });
-
     it('B9 with the optional "email" field the code must belong to that address; a D5 code is not a validation code', async () => {
       const { email } = await newUser();
       const other = await newUser();
@@ -308,30 +198,6 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
       const d5Code = extractCode(await latestMail(t, smtp, other.email, (m) => m.subject === 'Your password reset code', since));
       await reset({ validation_code: d5Code, password: NEW_PASSWORD }).expect(400, INVALID_CODE);
       await reset({ validation_code: code, password: NEW_PASSWORD, email: email.toUpperCase() }).expect(200);
-    });
-
-    it('H2 a failure inside the reset transaction answers 500 {"detail"} with no tokens; nothing changes and the code still works', async () => {
-      const { userId, email } = await newUser();
-      const code = await codeFor(email);
-      const restore = await failInsertsInto(t, 'refresh_tokens');
-      let failed;
-      try {
-        failed = await reset({ validation_code: code, password: NEW_PASSWORD }).expect(500);
-      } finally {
-        await restore();
-      }
-      expect(failed.body).toEqual({ detail: 'A server error occurred.' });
-      expect(await hasPassword(t, userId, OLD_PASSWORD)).toBe(true);
-      expect(await sql(t, 'SELECT id FROM password_history WHERE user_id = $1', [userId])).toHaveLength(0);
-      await reset({ validation_code: code, password: NEW_PASSWORD }).expect(200);
-    });
-
-    it('B11 a disabled user cannot redeem a code', async () => {
-      const { userId, email } = await newUser();
-      const code = await codeFor(email);
-      await t.dataSource.getRepository(User).update(userId, { isActive: false });
-      await reset({ validation_code: code, password: NEW_PASSWORD }).expect(400, INVALID_CODE);
-      expect(await hasPassword(t, userId, OLD_PASSWORD)).toBe(true);
     });
 
     it('B7/G8 one client gets 10 failed resets per 15 minutes, then 429 {"detail"} with Retry-After; others are unaffected', async () => {
