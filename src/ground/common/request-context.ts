@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NextFunction, Request, Response } from 'express';
+import { storage as loggerStorage } from 'nestjs-pino/storage';
 import { clientAddress } from './client-ip';
 
 /** What is known about the HTTP request being served, for code far from the controller (audit events). */
@@ -20,9 +21,12 @@ export function runInRequestContext<T>(data: RequestContextData, fn: () => T): T
   return storage.run(data, fn);
 }
 
-/** Runs `fn` outside any request context: background work started from a request must not inherit its client. */
+/**
+ * Runs `fn` outside any request context: background work started from a request must not inherit its
+ * client (audit events) nor its request logger (log lines naming a request that has ended).
+ */
 export function runOutsideRequestContext<T>(fn: () => T): T {
-  return storage.exit(fn);
+  return storage.exit(() => loggerStorage.exit(fn));
 }
 
 /** Express middleware: every later handler of the request sees its context. */

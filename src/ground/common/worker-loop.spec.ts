@@ -1,3 +1,6 @@
+import { storage as loggerStorage, Store } from 'nestjs-pino/storage';
+import pino from 'pino';
+import { currentRequestContext, runInRequestContext } from './request-context';
 import { WorkerLoop } from './worker-loop';
 
 /** A pass the test finishes by hand. */
@@ -48,5 +51,22 @@ describe('WorkerLoop: the pass loop of the outbox workers', () => {
     sut.kick();
     await sut.drain();
     expect(calls).toHaveLength(2);
+  });
+
+  it('a pass kicked from a request runs outside it: no client address for its audit events, no request logger for its log lines', async () => {
+    const seen: Array<{ client: unknown; logger: unknown }> = [];
+    const sut = new WorkerLoop(async () => {
+      seen.push({ client: currentRequestContext(), logger: loggerStorage.getStore() });
+      return false;
+    }, 60_000);
+    const requestLogger = new Store(pino({ enabled: false }));
+    await loggerStorage.run(requestLogger, () =>
+      runInRequestContext({ clientIp: '203.0.113.7' }, async () => {
+        expect(currentRequestContext()?.clientIp).toBe('203.0.113.7');
+        await sut.drain();
+      }),
+    );
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toEqual({ client: undefined, logger: undefined });
   });
 });

@@ -1,3 +1,5 @@
+import { runOutsideRequestContext } from './request-context';
+
 /**
  * The pass loop of a durable-queue worker (the mail outbox, the webhook deliveries): a pass runs at
  * start, every `intervalMs` after the previous one ends, at once again when a pass says rows are left
@@ -51,7 +53,8 @@ export class WorkerLoop {
   drain(): Promise<void> {
     if (this.halted) return this.running ?? Promise.resolve();
     if (!this.running) {
-      this.running = this.pass()
+      // A kick comes from a request's commit: the pass is background work, never part of that request.
+      this.running = runOutsideRequestContext(() => this.pass())
         .then((more) => {
           this.more = more;
         })
