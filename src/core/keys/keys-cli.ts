@@ -45,7 +45,7 @@ export async function runKeysCli(args: string[], env: Record<string, string | un
     });
     if (command === 'list') {
       out.log(['kid', 'purpose', 'algorithm', 'state', 'created_at', 'retired_at'].join('\t'));
-      for (const k of ring.list()) out.log([k.kid, k.purpose, k.algorithm, k.active ? 'active' : 'retired', k.createdAt, k.retiredAt ?? ''].join('\t').trimEnd());
+      for (const k of ring.list()) out.log([k.kid, k.purpose, k.algorithm, k.active ? 'active' : 'retired', k.createdAt, k.retiredAt ?? '-'].join('\t'));
       return 0;
     }
     const kid = await ring.rotate(purpose as KeyPurpose);

@@ -32,6 +32,8 @@ const BATCH = 200;
 export class ExpiryWarnings implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ExpiryWarnings');
   private timer: NodeJS.Timeout | null = null;
+  private first: NodeJS.Immediate | null = null;
+  private stopped = false;
   private running: Promise<number> | null = null;
 
   constructor(
@@ -47,16 +49,22 @@ export class ExpiryWarnings implements OnModuleInit, OnModuleDestroy {
     if (this.config.passwordExpiryWarningDays.length === 0) return;
     this.timer = setInterval(() => void this.runOnce(), EXPIRY_CHECK_INTERVAL_MS);
     this.timer.unref();
-    setImmediate(() => void this.runOnce());
+    this.first = setImmediate(() => void this.runOnce());
   }
 
-  onModuleDestroy(): void {
+  /** Stops the checks; resolves once the pass in flight is done, so the database closes after it (a short CLI run). */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.first) clearImmediate(this.first);
     this.timer = null;
+    this.first = null;
+    await this.running;
   }
 
   /** One pass (never two at once in this instance); answers how many warnings it queued. Errors are logged, never thrown. */
   runOnce(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
     this.running ??= this.pass().catch((err: unknown) => {
       this.logger.warn({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'expiry warnings: pass failed; the next one retries');
       return 0;
