@@ -1,4 +1,4 @@
-// The layers of src/ (docs/DESIGN.md "Layers"), checked by scripts/check-architecture.mjs (run by the unit
+// The layers of src/ (docs/DESIGN.md "Layers"), checked by scripts/check-architecture.js (run by the unit
 // spec src/architecture.spec.ts and by `npm run lint:architecture`). From the bottom up:
 //   ground   src/ground/   config, database, common: what every part stands on, ports for what it needs above
 //   core     src/core/     password, tokens, keys, mail, messages, views, the entities the core needs

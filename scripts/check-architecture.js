@@ -7,6 +7,21 @@ const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const MAX_LINES = 300;
+/** The layers from the bottom up (.dependency-cruiser.js); entry files (src/*.ts) stand above them all. */
+const LAYERS = ['ground', 'core', 'access', 'features', 'edge'];
+
+/** The layer of a file (its index in LAYERS; the entry files above every layer), or -1 outside every layer. */
+function layerOf(file) {
+  const parts = file.split('/');
+  if (parts.length === 2) return LAYERS.length;
+  return LAYERS.indexOf(parts[1]);
+}
+
+/** Lines of a text as an editor counts them (a last line without its newline counts). */
+function lineCount(text) {
+  if (text === '') return 0;
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
 
 /** The folder a file belongs to for the cycle check: src/<layer>/<folder>, src/access, or the entry files. */
 function folderOf(file) {
@@ -87,21 +102,29 @@ function check() {
   }
   for (const scc of cycles(graph)) {
     const inside = new Set(scc);
-    problems.push(`folder cycle: ${scc.join(', ')}; its arrows:`);
-    for (const [key, list] of arrows) {
+    const within = [...arrows].filter(([key]) => {
       const [a, b] = key.split(' -> ');
-      if (inside.has(a) && inside.has(b)) for (const line of list) problems.push(`  ${key}: ${line}`);
-    }
+      return inside.has(a) && inside.has(b);
+    });
+    // The arrows to move are those pointing up a layer (or within one); the downward ones are as they should be.
+    const upward = within.filter(([key]) => {
+      const [a, b] = key.split(' -> ');
+      return layerOf(`${a}/x`) <= layerOf(`${b}/x`);
+    });
+    const shown = upward.length ? upward : within;
+    problems.push(`folder cycle: ${scc.join(', ')}; the arrows to look at (${shown.length} of ${within.length}):`);
+    for (const [key, list] of shown) for (const line of list) problems.push(`  ${key}: ${line}`);
   }
   for (const m of result.modules) {
     if (!m.source.startsWith('src/') || !m.source.endsWith('.ts')) continue;
-    const lines = readFileSync(join(ROOT, m.source), 'utf8').split('\n').length - 1;
+    if (layerOf(m.source) < 0) problems.push(`outside every layer: ${m.source} (put it under src/${LAYERS.join('/, src/')}/)`);
+    const lines = lineCount(readFileSync(join(ROOT, m.source), 'utf8'));
     if (lines > MAX_LINES) problems.push(`file over ${MAX_LINES} lines: ${m.source} has ${lines}`);
   }
   return { problems, modules: result.modules.length };
 }
 
-module.exports = { check, folderOf };
+module.exports = { check, folderOf, layerOf, lineCount };
 
 if (require.main === module) {
   const { problems, modules } = check();

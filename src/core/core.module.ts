@@ -8,7 +8,7 @@ import { DomainEvents } from '../ground/common/domain-events';
 
 /**
  * The few providers every module uses: configuration, clock, transactions, the hasher, attempt limits, domain events.
- * Keys (SecretKeys, TokenSigner) come from the global KeysModule (src/core/keys); the AuditTrail port (./audit-trail.ts) is provided by the global AuditModule (src/features/audit).
+ * Keys (SecretKeys, TokenSigner) come from the global KeysModule (src/core/keys); the AuditTrail port (src/ground/common/audit-trail.ts) is provided by the global AuditModule (src/features/audit).
  */
 @Global()
 @Module({})
