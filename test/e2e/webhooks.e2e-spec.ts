@@ -494,31 +494,40 @@ describeEachDatabase('webhooks: two instances on one database deliver each event
     const a = await startTestApp({ kind, env });
     const b = await startTestApp({ database: a.database, env, clock: a.clock });
     try {
-      // Slow answers, so both workers are busy at once and their claims overlap.
+      // Slow answers, so both workers are busy at once and their claims overlap. Six subscriptions: at most two
+      // attempts per subscription are in flight across the instances, and eight per instance, so one instance can
+      // never hold every slot and the other always finds deliveries to claim.
       receiver.delayMs = 50;
       const { accountId } = await createAccount(a);
-      const hook = await register(a, accountId, receiver.url('/twice'), ['user.created']);
+      const paths = Array.from({ length: 6 }, (_, k) => `/twice-${k}`);
+      const hooks = [];
+      for (const path of paths) hooks.push(await register(a, accountId, receiver.url(path), ['user.created']));
       const sends = [jest.spyOn(a.app.get(WebhookSender), 'send'), jest.spyOn(b.app.get(WebhookSender), 'send')];
       const users = await Promise.all(Array.from({ length: 24 }, (_, i) => createUser(i % 2 ? a : b, accountId, uniqueEmail(`pair${i}`))));
       await Promise.all([worker(a).drain(), worker(b).drain(), worker(a).drain(), worker(b).drain()]);
-      await eventually('every event heard', async () => receiver.at('/twice').length, (n) => n >= users.length, 20_000);
+      const heard = () => paths.reduce((n, path) => n + receiver.at(path).length, 0);
+      await eventually('every event heard', async () => heard(), (n) => n >= users.length * paths.length, 30_000);
       // A worker sends only rows it claimed while pending (a lease in locked_until) and marks them delivered and
       // unlocked after the answer. Once every row is so, no send is in flight or can start again, so a duplicate
       // would already have been heard: counted then, instead of after a fixed wait.
-      await eventually(
-        'every delivery marked delivered and unlocked',
-        () => sql<{ n: string | number }>(a, "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'delivered' AND locked_until IS NULL", [hook.id]),
-        ([row]) => Number(row.n) === users.length,
-        20_000,
-      );
+      for (const hook of hooks) {
+        await eventually(
+          'every delivery marked delivered and unlocked',
+          () => sql<{ n: string | number }>(a, "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'delivered' AND locked_until IS NULL", [hook.id]),
+          ([row]) => Number(row.n) === users.length,
+          30_000,
+        );
+      }
       await Promise.all([worker(a).drain(), worker(b).drain()]);
-      const ids = receiver.at('/twice').map((r) => r.headers['webhook-id']);
-      expect(ids).toHaveLength(users.length);
-      expect(new Set(ids).size).toBe(users.length);
-      expect(new Set(receiver.at('/twice').map((r) => String(r.json.data.user_id)))).toEqual(new Set(users.map((u) => u.userId)));
+      for (const path of paths) {
+        const ids = receiver.at(path).map((r) => r.headers['webhook-id']);
+        expect(ids).toHaveLength(users.length);
+        expect(new Set(ids).size).toBe(users.length);
+        expect(new Set(receiver.at(path).map((r) => String(r.json.data.user_id)))).toEqual(new Set(users.map((u) => u.userId)));
+      }
       // Both instances delivered (each attempt once: the attempts add up to the events).
       const [byA, byB] = sends.map((s) => s.mock.calls.length);
-      expect([byA > 0, byB > 0, byA + byB]).toEqual([true, true, users.length]);
+      expect([byA > 0, byB > 0, byA + byB]).toEqual([true, true, users.length * paths.length]);
     } finally {
       await b.close();
       await a.close();
