@@ -155,7 +155,11 @@ describeEachDatabase('property: malformed requests get a 4xx in the dialect enve
         { numRuns: Math.ceil(RUNS / BATCH), seed: SEED, endOnFailure: true },
       );
       const changed = changedTables(before, await tableChecksums(t));
-      if (changed.length) throw new Error(`${op.method} ${op.path}: the database changed during ${RUNS} malformed requests: ${changed.join(', ')}`);
+      if (changed.length) {
+        // The newest audit events say who wrote (an audit event was the change seen in CI: type and outcome only).
+        const newest: Array<{ type: string; outcome: string; actor_kind: string }> = await t.dataSource.query('SELECT type, outcome, actor_kind FROM audit_events ORDER BY "at" DESC LIMIT 3');
+        throw new Error(`${op.method} ${op.path}: the database changed during ${RUNS} malformed requests: ${changed.join(', ')}; newest audit events: ${JSON.stringify(newest)}`);
+      }
       timings.push(`${op.method} ${op.path}: ${Date.now() - t0} ms`);
     }
     // ~65 routes × RUNS requests, each checked against the document: minutes on a quiet machine, far more on a
