@@ -34,6 +34,13 @@ module.exports = {
       to: { path: `^src/(${above('ground').join('|')})/`, pathNot: '\\.entity\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'password-core-names-no-side-effect',
+      severity: 'error',
+      comment: 'the password core publishes domain events; mail, sessions, recovery and everything above subscribe to them (STYLE.md item 8)',
+      from: { path: '^src/core/password/' },
+      to: { path: '^src/core/(mail|sessions|recovery|views|messages)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment: 'a file that imports itself through others',
