@@ -5,6 +5,7 @@ import { Account } from '../../core/entities/account.entity';
 import { Clock } from '../../ground/common/clock';
 import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
+import { WorkerLoop } from '../../ground/common/worker-loop';
 import { passwordExpiryWarningMail } from '../../core/mail/mail-templates';
 import { MailService } from '../../core/mail/mail.service';
 import { Credential } from '../../core/password/credential.entity';
@@ -31,9 +32,11 @@ const BATCH = 200;
 @Injectable()
 export class ExpiryWarnings implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ExpiryWarnings');
-  private timer: NodeJS.Timeout | null = null;
-  private first: NodeJS.Immediate | null = null;
-  private stopped = false;
+  /** The pass at start and every EXPIRY_CHECK_INTERVAL_MS after the previous one (the outbox workers' loop). */
+  private readonly loop = new WorkerLoop(async () => {
+    await this.runOnce();
+    return false;
+  }, EXPIRY_CHECK_INTERVAL_MS);
   private running: Promise<number> | null = null;
 
   constructor(
@@ -46,25 +49,17 @@ export class ExpiryWarnings implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    if (this.config.passwordExpiryWarningDays.length === 0) return;
-    this.timer = setInterval(() => void this.runOnce(), EXPIRY_CHECK_INTERVAL_MS);
-    this.timer.unref();
-    this.first = setImmediate(() => void this.runOnce());
+    if (this.config.passwordExpiryWarningDays.length > 0) this.loop.start();
   }
 
   /** Stops the checks; resolves once the pass in flight is done, so the database closes after it (a short CLI run). */
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    if (this.first) clearImmediate(this.first);
-    this.timer = null;
-    this.first = null;
+    await this.loop.stop();
     await this.running;
   }
 
   /** One pass (never two at once in this instance); answers how many warnings it queued. Errors are logged, never thrown. */
   runOnce(): Promise<number> {
-    if (this.stopped) return Promise.resolve(0);
     this.running ??= this.pass().catch((err: unknown) => {
       this.logger.warn({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'expiry warnings: pass failed; the next one retries');
       return 0;
