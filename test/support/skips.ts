@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
  * reason on the closing line, so passed + skipped on a machine without a server equals the total on one
  * with it. A test skipped without such a tag is counted as "no reason given" (and named) there.
  *
- * The reasons, word for word (src/**\/*.spec.ts spell the PostgreSQL one out, to import nothing from test/):
+ * The reasons, word for word:
  */
 export const SKIP_REASON = {
   postgres: 'PostgreSQL not configured: TEST_DATABASE_URL unset',

@@ -22,6 +22,7 @@ import { MailTransport } from './mail-transport';
 import { MailContent, passwordChangedMail, resetCodeMail } from './mail-templates';
 import { OutboxMessage } from './outbox-message.entity';
 import { OUTBOX_BATCH_SIZE, OUTBOX_LEASE_MS, OUTBOX_MAX_ATTEMPTS, OutboxWorker, describeError, outboxBackoffMs } from './outbox.worker';
+import { describeUnless, postgresSkip } from '../../../test/support/skips';
 
 jest.setTimeout(30_000);
 
@@ -46,7 +47,6 @@ class MovableClock extends Clock {
 type Kind = 'sqlite' | 'postgres';
 /** SQLite (a real file built by the migrations) and PostgreSQL; without TEST_DATABASE_URL the PostgreSQL tests are registered skipped, the reason in the title. */
 const KINDS: Kind[] = ['sqlite', 'postgres'];
-const SKIP_POSTGRES = !process.env.TEST_DATABASE_URL;
 
 /** A fresh database: a new SQLite file in a temp dir, or a new schema in the test PostgreSQL database. */
 interface TestDb {
@@ -171,7 +171,7 @@ function received(smtp: SmtpTestServer, code: string) {
 let logs: string[] = [];
 const LEVELS = ['log', 'warn', 'error', 'debug', 'verbose', 'fatal'] as const;
 
-for (const kind of KINDS) (kind === 'postgres' && SKIP_POSTGRES ? describe.skip : describe)(`OutboxWorker [${kind} database, real SMTP server]` + (kind === 'postgres' && SKIP_POSTGRES ? ' [skipped: PostgreSQL not configured: TEST_DATABASE_URL unset]' : ''), () => {
+for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : null, `OutboxWorker [${kind} database, real SMTP server]`, () => {
   let smtp: SmtpTestServer;
   let db: TestDb;
   const open: Harness[] = [];

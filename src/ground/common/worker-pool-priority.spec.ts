@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { describeUnless } from '../../../test/support/skips';
 
 /**
  * Runs lowerWorkerPoolPriority in a fresh process (its pool must not have started yet) and reads
@@ -22,9 +23,7 @@ function niceValuesAfter(nice: number): { result: { threads: number[]; skipped?:
   return JSON.parse(out);
 }
 
-const linux = (title: string, fn: () => void) => (process.platform === 'linux' ? describe(title, fn) : describe.skip(`${title} [skipped: not Linux]`, fn));
-
-linux('lowerWorkerPoolPriority (hashing threads yield to the main thread)', () => {
+describeUnless(process.platform === 'linux' ? null : 'not Linux', 'lowerWorkerPoolPriority (hashing threads yield to the main thread)', () => {
   it('gives exactly the pool threads (UV_THREADPOOL_SIZE) the nice value and leaves the main thread at 0', () => {
     const { result, nice, pid } = niceValuesAfter(10);
     expect(result.threads).toHaveLength(3);

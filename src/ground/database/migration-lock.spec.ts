@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { buildDataSourceOptions, MIGRATIONS } from './data-source-options';
 import { MIGRATION_LOCK_CLASS, openMigratedDataSource, runMigrationsLocked } from './migration-lock';
+import { describeUnless, postgresSkip } from '../../../test/support/skips';
 
 /** Issue 8 §3: the migration step waits for the lock another instance holds, then finds nothing pending. */
 const quiet = { log: () => undefined } as never;
@@ -42,8 +43,7 @@ describe('runMigrationsLocked on SQLite', () => {
 });
 
 const url = process.env.TEST_DATABASE_URL;
-// Without it the tests are registered skipped, the reason in the title (counted on the closing line: test/summary-reporter.js).
-(url ? describe : describe.skip)('runMigrationsLocked on PostgreSQL' + (url ? '' : ' [skipped: PostgreSQL not configured: TEST_DATABASE_URL unset]'), () => {
+describeUnless(postgresSkip(), 'runMigrationsLocked on PostgreSQL', () => {
   const schema = `lock_spec_${randomBytes(6).toString('hex')}`;
   const admin = async <T>(work: (c: Client) => Promise<T>): Promise<T> => {
     const c = new Client({ connectionString: url });

@@ -1,10 +1,10 @@
 import { Pool } from 'pg';
 import { DiscardOnTimeoutClient, QUERY_TIMEOUT_MESSAGE } from './postgres-client';
+import { describeUnless, postgresSkip } from '../../../test/support/skips';
 
 /** Issue 8 §3 (SECURITY.md H3): a connection whose query timed out on the client is thrown away, never reused out of sync. */
 const url = process.env.TEST_DATABASE_URL;
-// Without it the tests are registered skipped, the reason in the title (counted on the closing line: test/summary-reporter.js).
-(url ? describe : describe.skip)('DiscardOnTimeoutClient' + (url ? '' : ' [skipped: PostgreSQL not configured: TEST_DATABASE_URL unset]'), () => {
+describeUnless(postgresSkip(), 'DiscardOnTimeoutClient', () => {
   let pool: Pool;
   beforeEach(() => {
     pool = new Pool({ connectionString: url, Client: DiscardOnTimeoutClient, max: 1, query_timeout: 300, connectionTimeoutMillis: 2000 });

@@ -7,7 +7,7 @@ import type { Browser, BrowserContextOptions, ConsoleMessage, LaunchOptions, Pag
 import type { TestApp, TestAppOptions } from '../../e2e/support/test-app';
 import { extractCode, ReceivedMail, SmtpTestServer } from '../../support/smtp-test-server';
 import { chromiumAvailable, chromiumPath, inCi, missingChromiumLine } from './chromium';
-import { SKIP_REASON } from '../../support/skips';
+import { SKIP_REASON, skippedTitle } from '../../support/skips';
 
 export { ADMIN_KEY } from '../../support/admin-key';
 export { chromiumAvailable, chromiumPath } from './chromium';
@@ -43,7 +43,7 @@ export function describeBrowser(name: string, fn: () => void): void {
       });
     });
   } else {
-    describe.skip(`${name} [skipped: ${SKIP_REASON.chromium}]`, fn);
+    describe.skip(skippedTitle(name, SKIP_REASON.chromium), fn);
   }
 }
 
