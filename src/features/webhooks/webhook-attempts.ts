@@ -126,7 +126,7 @@ export class WebhookAttempts {
     const state = await this.uow.run(async (em) => {
       const paused = await this.noteFailure(em, hook, now);
       const givenUp = !paused && attempts >= WEBHOOK_MAX_ATTEMPTS;
-      await em.update(WebhookDelivery, { id: delivery.id }, {
+      const updated = await em.update(WebhookDelivery, { id: delivery.id }, {
         attempts,
         status: givenUp ? 'failed' : 'pending',
         finishedAt: givenUp ? now : null,
@@ -140,9 +140,12 @@ export class WebhookAttempts {
         .where('webhook_id = :hook AND status = :pending AND next_attempt_at < :nextAt AND (locked_until IS NULL OR locked_until <= :now)', {
           hook: hook.id, pending: 'pending', nextAt: nextAt.getTime(), now: now.getTime(),
         }).execute();
-      return { paused, givenUp };
+      return { paused, givenUp, erased: updated.affected === 0 };
     });
-    if (state.givenUp) {
+    if (state.erased) {
+      // Its user was erased meanwhile (DELETE /users/{id}): nothing is left to retry.
+      this.logger.warn(`${ref} attempt ${attempts} failed: ${reason}; the delivery was erased meanwhile, no retry`);
+    } else if (state.givenUp) {
       this.metrics?.webhookGivenUp.inc();
       this.logger.warn(`${ref} given up after ${attempts} attempts: ${reason}`);
     } else {
