@@ -83,4 +83,20 @@ describeBrowser('Swagger UI: an admin creates an account from /docs', () => {
     await expect(operation.locator('.curl-command').innerText()).resolves.toMatch(/Authorization: Bearer ey/);
     problems.expectNone();
   });
+
+  it('works when /docs is opened under another name than PUBLIC_URL: the token and "Try it out" go to the page\'s own origin', async () => {
+    const created = await s.app.t.http.post('/api-keys').set('X-Api-Key', ADMIN_KEY).send({ name: 'other name', scopes: ['admin'] }).expect(201);
+    // PUBLIC_URL is http://127.0.0.1:<port>; the admin opens the same instance as localhost.
+    const other = s.app.baseUrl.replace('127.0.0.1', 'localhost');
+    const page = await newPage(s.browser);
+    const problems = watchPage(page, { origin: other });
+    await page.goto(`${other}/docs`);
+    const dialog = await openAuthorizeDialog(page);
+    await authorizeClientCredentials(dialog, created.body.id, created.body.key);
+    await closeAuthorizeDialog(dialog);
+
+    const live = await executeOperation(operationBlock(page, 'get', '/api-keys'));
+    await expect(live.locator('.response-col_status').innerText()).resolves.toMatch(/^\s*200\b/);
+    problems.expectNone();
+  });
 });

@@ -44,5 +44,32 @@ export function serveOpenApi(app: INestApplication, document: OpenAPIObject, pub
   });
   SwaggerModule.setup(DOCS_PATHS.ui, app, document, { ui: false, jsonDocumentUrl: DOCS_PATHS.json, yamlDocumentUrl: DOCS_PATHS.yaml });
   // An empty document: Swagger UI loads the `url` instead of an inline `spec` when the spec has no keys.
-  SwaggerModule.setup(DOCS_PATHS.ui, app, {} as OpenAPIObject, { raw: false, swaggerOptions: { url: `${base}/${DOCS_PATHS.json}` } });
+  SwaggerModule.setup(DOCS_PATHS.ui, app, {} as OpenAPIObject, {
+    raw: false,
+    swaggerOptions: { url: `${base}/${DOCS_PATHS.json}`, requestInterceptor: toThisOrigin },
+  });
+}
+
+/**
+ * Swagger UI's request interceptor (serialized into its init script by `@nestjs/swagger`, so it closes over
+ * nothing): a request to the document's server (PUBLIC_URL), "Try it out" or the OAuth token, goes to the
+ * origin the page was loaded from when that differs (`http://127.0.0.1:3000/docs` with PUBLIC_URL
+ * `http://localhost:3000`), under the page's path prefix. The service answers no cross-origin request
+ * (no CORS), so without this every request from such a page failed with "Failed to fetch".
+ */
+export function toThisOrigin(request: { url: string }): { url: string } {
+  try {
+    const w = globalThis as unknown as { location: Location; ui?: { specSelectors: { specJson(): { toJS(): { servers?: Array<{ url: string }> } } } } };
+    const server = w.ui?.specSelectors.specJson().toJS().servers?.[0]?.url;
+    if (!server) return request;
+    const serverUrl = new URL(server);
+    const target = new URL(request.url, w.location.href);
+    const serverBase = serverUrl.pathname.replace(/\/+$/, '');
+    if (target.origin !== serverUrl.origin || target.origin === w.location.origin || !target.pathname.startsWith(serverBase)) return request;
+    const pageBase = w.location.pathname.replace(/\/docs(\/.*)?$/, '');
+    request.url = `${w.location.origin}${pageBase}${target.pathname.slice(serverBase.length)}${target.search}`;
+  } catch {
+    // Swagger UI sends the request unchanged.
+  }
+  return request;
 }
