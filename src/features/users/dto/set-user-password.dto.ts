@@ -5,7 +5,9 @@ import { StringField } from '../../../ground/common/dto-fields';
 /** PUT /users/{id}/password: an administrator sets the user's password (CONTRACT.md "A change the user must make"). */
 export class SetUserPasswordDto {
   /** The new password; the user's account policy and history apply. */
-  @StringField({ max: 4096, example: 'Welcome-2-Acme!', description: "The new password; the user's account policy and history apply." })
+  // No usable example: Swagger UI pre-fills it, and a password anyone can read in the document, executed as-is,
+  // would let anyone who knows the address sign in first and choose their own (the change token).
+  @StringField({ max: 4096, example: '?', description: "The new password; the user's account policy and history apply. Choose one: the example is no password on purpose, and every policy refuses it." })
   password: string;
 
   /**
