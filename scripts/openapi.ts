@@ -1,18 +1,20 @@
 /**
  * Writes openapi.json at the repository root from the live document (README "OpenAPI"):
  *   npm run openapi            (node -r ./scripts/register-ts-node-swagger.js scripts/openapi.ts)
- * With --stdout, prints the document instead. Compiled with the swagger plugin as `nest build` applies
+ * With --stdout, prints the document instead. With --built, the document comes from dist/ (what
+ * `nest build` made, with the same plugin) and none of the sources are compiled: a second, not a minute
+ * (test/e2e/openapi-document.e2e-spec.ts runs it so, after making sure dist/ is fresh). Compiled with the swagger plugin as `nest build` applies
  * it, so the file is what the built service serves at /docs-json (with PUBLIC_URL http://localhost:3000).
  * test/e2e/openapi-document.e2e-spec.ts fails when the committed file differs from what this writes.
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateOpenApiDocument, serializeOpenApiDocument } from './openapi-document';
+import { appPieces, generateOpenApiDocument, serializeOpenApiDocument } from './openapi-document';
 
 export const OPENAPI_FILE = join(__dirname, '..', 'openapi.json');
 
-generateOpenApiDocument().then(
+generateOpenApiDocument(appPieces(process.argv.includes('--built') ? 'dist' : 'src')).then(
   (document) => {
     const json = serializeOpenApiDocument(document);
     if (process.argv.includes('--stdout')) {

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { runCli } from '../../src/edge/cli/cli';
 import { loadAppConfig } from '../../src/ground/config/app-config';
 import { buildDataSourceOptions } from '../../src/ground/database/data-source-options';
+import { ensureBuilt } from './support/built-service';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { TEST_JWT_SECRET, TEST_MASTER_KEY } from './support/test-app';
 
@@ -264,8 +265,10 @@ describe('Operator CLI (SQLite)', () => {
   });
 
   it('the real entry point: answer on stdout, logs on stderr, exit codes', () => {
+    // What `npm run cli` runs: scripts/cli.js, which loads the build (dist/, rebuilt here when older than src/).
+    ensureBuilt();
     const run = (...argv: string[]) =>
-      spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'edge', 'cli', 'main.ts'), ...argv], {
+      spawnSync(process.execPath, [join(ROOT, 'scripts', 'cli.js'), ...argv], {
         cwd: ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'info' }, encoding: 'utf8', timeout: 30_000,
       });
     const list = run('api-key', 'list', '--json');

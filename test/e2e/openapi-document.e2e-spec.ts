@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generateOpenApiDocument, serializeOpenApiDocument } from '../../scripts/openapi-document';
 import { NAME_PATTERN } from '../../src/ground/common/dto-fields';
 import { LINK_TEMPLATE_PATTERN } from '../../src/ground/config/link-template';
+import { ensureBuilt } from './support/built-service';
 import { OpenApiResponseChecker } from './support/openapi-responses';
 
 /**
@@ -35,9 +36,11 @@ function runOffline(tool: string, args: string[], cwd = ROOT): { status: number 
 
 describe('openapi.json', () => {
   it('is the live document, as the built service serves it (otherwise: run npm run openapi)', () => {
-    // Generated in a child process compiled like `npm run openapi` (with the swagger plugin, as `nest build`
-    // applies it): ts-jest compiles this suite without it, and the DTOs' documentation would be poorer.
-    const gen = spawnSync(process.execPath, ['-r', './scripts/register-ts-node-swagger.js', 'scripts/openapi.ts', '--stdout'], {
+    // Generated in a child process from the build (dist/, rebuilt here when older than src/), which `nest build`
+    // compiled with the swagger plugin, as `npm run openapi` compiles the sources: ts-jest compiles this suite
+    // without it, and the DTOs' documentation would be poorer.
+    ensureBuilt();
+    const gen = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/openapi.ts', '--stdout', '--built'], {
       cwd: ROOT, encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024,
     });
     expect({ status: gen.status, stderr: gen.stderr }).toEqual({ status: 0, stderr: '' });
