@@ -23,7 +23,12 @@ export function databaseSkip(kind: DatabaseKind): string | null {
  * title, so the closing line counts its tests (test/summary-reporter.js).
  */
 export function describeEachDatabase(title: string, suite: (kind: DatabaseKind) => void): void {
-  for (const kind of DATABASE_KINDS) describeUnless(databaseSkip(kind), `${title} [${kind}]`, () => suite(kind));
+  for (const kind of DATABASE_KINDS) describeOnDatabase(kind, title, () => suite(kind));
+}
+
+/** The suite on one database, titled and skipped as describeEachDatabase does (for a file per database). */
+export function describeOnDatabase(kind: DatabaseKind, title: string, suite: () => void): void {
+  describeUnless(databaseSkip(kind), `${title} [${kind}]`, suite);
 }
 
 /** A fresh, empty database: a new SQLite file, or a new schema in the test PostgreSQL database. */
