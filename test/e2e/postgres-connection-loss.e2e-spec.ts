@@ -16,7 +16,10 @@ import { startTestApp, TestApp } from './support/test-app';
  * filter. Runs on a private server (initdb + pg_ctl on a free port): stopping it touches nobody else.
  */
 const CLIENTS = 8;
-const LOAD_BEFORE_STOP_MS = 1500;
+/** The stop comes once the clients have had this many answers (two rounds each), or after LOAD_WAIT_MS at most. */
+const ANSWERS_BEFORE_STOP = 2 * CLIENTS;
+/** Bounds the wait for the load on a loaded machine; the load is there when `before` exceeds CLIENTS. */
+const LOAD_WAIT_MS = 30_000;
 const LOAD_AFTER_STOP_MS = 2500;
 const NEW_PASSWORDS = ['Fresh-Harbor-73!', 'Quiet-Meadow-58!'];
 
@@ -96,7 +99,8 @@ describeUnless(skip, 'PostgreSQL drops every connection under load (issue 18 §5
     const answers: Answer[] = [];
     let stopAt = Number.POSITIVE_INFINITY;
     const load = Promise.all(users.map((u) => client(u, () => Date.now() >= stopAt, answers)));
-    await new Promise((r) => setTimeout(r, LOAD_BEFORE_STOP_MS));
+    // The stop waits for the load to be there (answers arriving), not for a fixed time a busy machine may not fill.
+    for (const deadline = Date.now() + LOAD_WAIT_MS; answers.length < ANSWERS_BEFORE_STOP && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     const before = answers.length;
     pg.shutDown('fast');
     stopAt = Date.now() + LOAD_AFTER_STOP_MS;
