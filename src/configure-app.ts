@@ -61,8 +61,9 @@ const SCOPE_DESCRIPTIONS: Record<(typeof API_KEY_SCOPES)[number], string> = {
   admin: 'everything, including API keys and audit events',
 };
 
+/** /docs, /docs-json and /docs-yaml; the document is built at the first request for it (then kept), not at start. */
 export function setUpSwagger(app: INestApplication, publicUrl: string): void {
-  serveOpenApi(app, buildOpenApiDocument(app, publicUrl), publicUrl);
+  serveOpenApi(app, () => buildOpenApiDocument(app, publicUrl), publicUrl);
 }
 
 /** The OpenAPI document of the app's routes (served at /docs-json; committed as openapi.json by `npm run openapi`). */

@@ -54,3 +54,22 @@ describe('serveOpenApi', () => {
     expect((await http.get('/docs-json')).headers['content-security-policy']).toBeUndefined();
   });
 });
+
+describe('serveOpenApi with a document factory', () => {
+  it('builds the document at the first request for it, not at start, and once: /docs-json and /docs-yaml share it', async () => {
+    const factory = jest.fn(() => DOCUMENT);
+    const app = await NestFactory.create<NestExpressApplication>(EmptyModule, { logger: false });
+    try {
+      serveOpenApi(app, factory, 'https://id.example.com/');
+      await app.init();
+      expect(factory).not.toHaveBeenCalled();
+      const http = request(app.getHttpServer());
+      expect((await http.get('/docs-json').expect(200)).body).toEqual(DOCUMENT);
+      await http.get('/docs-json').expect(200);
+      expect((await http.get('/docs-yaml').expect(200)).text).toContain('openapi: 3.0.0');
+      expect(factory).toHaveBeenCalledTimes(1);
+    } finally {
+      await app.close();
+    }
+  });
+});

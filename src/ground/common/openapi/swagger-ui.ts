@@ -33,8 +33,11 @@ export function swaggerUiCsp(publicUrl: string): string {
  *
  * The document's URL is root-relative, under PUBLIC_URL's path (`https://example.com/id` → `/id/docs-json`),
  * like the links of the pages: it works through a proxy that strips the prefix and from any host name.
+ *
+ * `document` may be a function: the document is then built at the first request for it, not at start
+ * (building it scans every route and schema: ~150 ms of a start that should take well under a second).
  */
-export function serveOpenApi(app: INestApplication, document: OpenAPIObject, publicUrl: string): void {
+export function serveOpenApi(app: INestApplication, document: OpenAPIObject | (() => OpenAPIObject), publicUrl: string): void {
   const base = new URL(publicUrl).pathname.replace(/\/+$/, '');
   const csp = swaggerUiCsp(publicUrl);
   // Before Swagger UI's routes and assets, so every answer under /docs carries it (not /docs-json: another path).
