@@ -467,13 +467,17 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
     const clock = new MovableClock();
     const h = await app({ clock });
     const codes = ['700001', '700002', '700003'];
-    for (const code of codes) await enqueue(h, `batch${code}@example.org`, resetMail(code));
     const transport = h.moduleRef.get(MailTransport);
     const realSend = transport.send.bind(transport);
     let stopping: Promise<void> | undefined;
+    // Spied before anything is queued: the commit below wakes the worker, whose pass may start before drain() does.
     const spy = jest.spyOn(transport, 'send').mockImplementation(async (m) => {
       stopping ??= h.worker.onModuleDestroy(); // the app shuts down while the first message is being sent
       return realSend(m);
+    });
+    // One transaction, so that one claim takes the whole batch of three.
+    await h.uow.run(async (em) => {
+      for (const code of codes) await h.mail.enqueue(em, `batch${code}@example.org`, resetMail(code));
     });
     await h.worker.drain();
     await stopping;
