@@ -2,7 +2,7 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { importJWK, type JWK, type KeyLike } from 'jose';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../ground/common/clock';
-import { UnitOfWork } from '../../ground/database/unit-of-work';
+import type { UnitOfWork } from '../../ground/database/unit-of-work';
 import { ALGORITHM_OF, generateMaterial, legacyKeys, LEGACY_LOOKUP_KID, LEGACY_SEAL_KID, MasterKey, newKid } from './key-material';
 import { KeyPurpose, KeyRingRow } from './key-ring.entity';
 
@@ -43,6 +43,8 @@ export interface KeyRingOptions {
   logger?: Pick<Logger, 'log' | 'warn'>;
   /** Reload every RING_RELOAD_INTERVAL_MS (the app); off for one-shot commands. */
   autoReload?: boolean;
+  /** Runs the ring's transactions: the app's UnitOfWork (on SQLite they queue with every other transaction of the file). */
+  uow: UnitOfWork;
 }
 
 /**
@@ -58,12 +60,7 @@ export class KeyRing implements OnModuleDestroy {
   private timer: NodeJS.Timeout | null = null;
   private reloading: Promise<void> | null = null;
 
-  /** Its transactions: on SQLite they queue with every other transaction on the same file (one connection). */
-  private readonly uow: UnitOfWork;
-
-  private constructor(private readonly dataSource: DataSource, private readonly master: MasterKey, private readonly opts: KeyRingOptions) {
-    this.uow = new UnitOfWork(dataSource);
-  }
+  private constructor(private readonly dataSource: DataSource, private readonly master: MasterKey, private readonly opts: KeyRingOptions) {}
 
   /** Opens the ring, creating what is missing (first start, or a purpose without an active key). */
   static async open(dataSource: DataSource, master: MasterKey, opts: KeyRingOptions): Promise<KeyRing> {
@@ -120,7 +117,7 @@ export class KeyRing implements OnModuleDestroy {
 
   /** A new active key for `purpose`; the old one is retired (kept). Returns the new key's id. */
   async rotate(purpose: KeyPurpose): Promise<string> {
-    const kid = await this.uow.run(async (em) => {
+    const kid = await this.opts.uow.run(async (em) => {
       const now = this.opts.clock.now();
       await em.update(KeyRingRow, { purpose, active: true }, { active: false, retiredAt: now });
       return this.insertKey(em, purpose);
@@ -136,7 +133,7 @@ export class KeyRing implements OnModuleDestroy {
       await this.load();
       if (KEY_PURPOSES.every((p) => this.keys(p).some((k) => k.active))) return;
       try {
-        await this.uow.run(async (em) => {
+        await this.opts.uow.run(async (em) => {
           if ((await em.count(KeyRingRow)) === 0) await this.importLegacy(em);
           for (const purpose of KEY_PURPOSES) {
             if (!(await em.existsBy(KeyRingRow, { purpose, active: true }))) await this.insertKey(em, purpose);

@@ -3,6 +3,7 @@ import { SystemClock } from '../../ground/common/clock';
 import { ConfigError, loadAppConfig } from '../../ground/config/app-config';
 import { readLegacyServiceSecret, resolveMasterKey } from '../../ground/config/service-secret';
 import { openMigratedDataSource } from '../../ground/database/migration-lock';
+import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { MasterKey } from './key-material';
 import { KEY_PURPOSES, KeyRing } from './key-ring';
 import { KeyRingRow, type KeyPurpose } from './key-ring.entity';
@@ -41,7 +42,7 @@ export async function runKeysCli(args: string[], env: Record<string, string | un
   try {
     const ringIsEmpty = (await dataSource.getRepository(KeyRingRow).count()) === 0;
     const ring = await KeyRing.open(dataSource, new MasterKey(resolveMasterKey(config, logger, ringIsEmpty)), {
-      legacySecret: () => readLegacyServiceSecret(config, logger), clock: new SystemClock(),
+      legacySecret: () => readLegacyServiceSecret(config, logger), clock: new SystemClock(), uow: new UnitOfWork(dataSource),
     });
     if (command === 'list') {
       out.log(['kid', 'purpose', 'algorithm', 'state', 'created_at', 'retired_at'].join('\t'));

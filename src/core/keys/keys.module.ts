@@ -4,6 +4,7 @@ import { Clock } from '../../ground/common/clock';
 import { SecretKeys } from '../../ground/common/secrets';
 import type { AppConfig } from '../../ground/config/app-config';
 import { readLegacyServiceSecret, resolveMasterKey } from '../../ground/config/service-secret';
+import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { MasterKey } from './key-material';
 import { KeyRing } from './key-ring';
 import { KeyRingRow } from './key-ring.entity';
@@ -22,13 +23,13 @@ export class KeysModule {
       providers: [
         {
           provide: KeyRing,
-          inject: [DataSource, Clock],
-          useFactory: async (dataSource: DataSource, clock: Clock) => {
+          inject: [DataSource, Clock, UnitOfWork],
+          useFactory: async (dataSource: DataSource, clock: Clock, uow: UnitOfWork) => {
             const logger = new Logger('Keys');
             const ringIsEmpty = (await dataSource.getRepository(KeyRingRow).count()) === 0;
             if (!ringIsEmpty && config.jwtSecret) logger.log('JWT_SECRET is set but not used: the keys are in the key ring (README "Keys")');
             return KeyRing.open(dataSource, new MasterKey(resolveMasterKey(config, logger, ringIsEmpty)), {
-              legacySecret: () => readLegacyServiceSecret(config, logger), clock, logger, autoReload: true,
+              legacySecret: () => readLegacyServiceSecret(config, logger), clock, logger, autoReload: true, uow,
             });
           },
         },

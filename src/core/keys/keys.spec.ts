@@ -2,6 +2,7 @@ import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import * as jsonwebtoken from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
+import { UnitOfWork } from '../../ground/database/unit-of-work';
 import type { Clock } from '../../ground/common/clock';
 import { SecretKeys } from '../../ground/common/secrets';
 import { loadAppConfig } from '../../ground/config/app-config';
@@ -43,7 +44,7 @@ describe('SecretKeys', () => {
 describe('KeyRing and TokenSigner (SQLite in memory)', () => {
   let dataSource: DataSource;
   const master = new MasterKey('unit-master-Rk3vQ8mZ2xW7pL5nT9yB4cH6jD1f');
-  const open = (legacySecret: string | null = LEGACY, key = master) => KeyRing.open(dataSource, key, { legacySecret: () => legacySecret, clock });
+  const open = (legacySecret: string | null = LEGACY, key = master) => KeyRing.open(dataSource, key, { legacySecret: () => legacySecret, clock, uow: new UnitOfWork(dataSource) });
   const config = loadAppConfig({ PUBLIC_URL: 'https://id.example.test' });
 
   beforeEach(async () => {
