@@ -26,7 +26,7 @@ describe('client address: one form in the logs and the audit events', () => {
   beforeAll(async () => {
     smtp = await SmtpTestServer.start();
     t = await startTestApp({
-      kind: 'sqlite', smtpUrl: smtp.url, env: { LOG_LEVEL: 'info' },
+      kind: 'sqlite', smtpUrl: smtp.url, env: { LOG_LEVEL: 'info' }, listen: false,
       logDestination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) },
     });
     // No host: every interface, IPv6 and IPv4 on one socket, as main.ts listens.

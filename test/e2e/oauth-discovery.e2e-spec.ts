@@ -32,7 +32,7 @@ describeEachDatabase('OAuth discovery (GET /.well-known/oauth-authorization-serv
     // PUBLIC_URL must name the port before the service starts (the issuer is checked against it).
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
-    t = await startTestApp({ kind, env: { PUBLIC_URL: issuer } });
+    t = await startTestApp({ kind, env: { PUBLIC_URL: issuer }, listen: false });
     await t.app.listen(port, '127.0.0.1');
   });
   afterAll(() => t?.close());

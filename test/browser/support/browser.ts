@@ -221,7 +221,7 @@ export async function startBrowserApp(opts: BrowserAppOptions = {}): Promise<Bro
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const baseUrl = `http://127.0.0.1:${port}`;
-      const t = await startTestApp({ ...opts, kind: 'sqlite', smtpUrl: smtp.url, env: { PUBLIC_URL: baseUrl, PORT: String(port), ...opts.env } });
+      const t = await startTestApp({ ...opts, kind: 'sqlite', smtpUrl: smtp.url, env: { PUBLIC_URL: baseUrl, PORT: String(port), ...opts.env }, listen: false });
       try {
         await t.app.listen(port, '127.0.0.1');
       } catch (error) {

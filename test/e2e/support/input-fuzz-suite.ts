@@ -104,7 +104,6 @@ export function describeInputFuzz(kind: DatabaseKind): void {
       ids.apiKey = (await createApiKey(t, ['users:write'])).id;
       tokens.access = (await issueSession(t, ids.user)).accessToken;
       tokens.verification = (await signUpAndVerify(t, smtp)).verificationJwt;
-      await t.app.listen(0, '127.0.0.1');
       base = { port: (t.app.getHttpServer().address() as AddressInfo).port, agent: new Agent({ keepAlive: true, maxSockets: BATCH }) };
       const doc = (await t.http.get('/docs-json').expect(200)).body as OpenApiDocument;
       ops = operationsOf(doc);

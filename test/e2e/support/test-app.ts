@@ -32,6 +32,13 @@ export interface TestAppOptions {
   clock?: MovableClock;
   /** Receives every log line (JSON) instead of stdout, e.g. to search the logs for secrets. */
   logDestination?: DestinationStream;
+  /**
+   * Listen on an ephemeral port of 127.0.0.1 at start (the default), so every request of `http` reuses the
+   * one server; false for a suite that calls `app.listen` itself (a port named in PUBLIC_URL, every interface).
+   * Without it supertest would listen on a new port and close it again for every request (~11% of the CPU of
+   * a request-heavy file).
+   */
+  listen?: boolean;
 }
 
 export interface TestApp {
@@ -74,6 +81,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
   configureApp(app, config);
   await app.init();
+  if (opts.listen !== false) await app.listen(0, '127.0.0.1');
   const dataSource = app.get(DataSource);
   return {
     app,
