@@ -24,7 +24,10 @@ export const TEST_MASTER_KEY = 'e2e-master-Rk3vQ8mZ2xW7pL5nT9yB4cH6jD1fG0sA';
 
 export interface TestAppOptions {
   kind?: DatabaseKind;
-  /** Reuse a database (restart scenarios); otherwise a fresh one is made and dropped on close. */
+  /**
+   * Reuse a database (restart scenarios); otherwise a fresh one is made (on PostgreSQL with the migrations
+   * already applied: createTestDatabase's `migrated`) and dropped on close.
+   */
   database?: TestDatabase;
   smtpUrl?: string;
   /** Extra environment variables (CONTRACT.md names). */
@@ -57,7 +60,7 @@ export interface TestApp {
 
 /** Boots the real AppModule on a real database, the way main.ts does. */
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const database = opts.database ?? (await createTestDatabase(opts.kind ?? 'sqlite'));
+  const database = opts.database ?? (await createTestDatabase(opts.kind ?? 'sqlite', { migrated: true }));
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
     JWT_SECRET: TEST_JWT_SECRET,
