@@ -187,28 +187,170 @@ interface Slot {
   schema?: Schema;
 }
 
-/** Every (holder, key) in the value with the schema that describes it, depth-first; and every object. */
-function slots(value: unknown, schema: Schema | undefined): { values: Slot[]; objects: Array<{ obj: Record<string, unknown>; schema?: Schema }> } {
-  const values: Slot[] = [];
-  const objects: Array<{ obj: Record<string, unknown>; schema?: Schema }> = [];
-  const stack: Array<{ v: unknown; s?: Schema }> = [{ v: value, s: schema }];
-  while (stack.length) {
-    const { v, s } = stack.pop()!;
+// The loops below, which step through nests of thousands of levels, read these and not the globals: jest runs
+// the suite in a vm context, where each read of a global (Array, Object, JSON) costs ~0.1 µs, more than the
+// rest of a step.
+const { isArray } = Array;
+const { keys: ownKeys, getPrototypeOf } = Object;
+const { stringify } = JSON;
+
+type ValueVisitor = (holder: Record<string, unknown>, key: string, schema: Schema | undefined) => boolean;
+type ObjectVisitor = (obj: Record<string, unknown>, schema: Schema | undefined) => boolean;
+
+/**
+ * Visits every (holder, key) in the value with the schema that describes it, and every object, depth-first
+ * in one fixed order: an object when it leaves the stack, its entries (in key order) as it does. A visitor
+ * returning true stops the walk. With `typedOnly` a value without a schema is visited but not entered
+ * (nothing under it has a schema). Nothing is allocated per value: after a 'too-deep' defect the body holds a
+ * nest of up to 3000 levels, and every later defect of the request walks it (twice: `pickValue`).
+ */
+function walk(value: unknown, schema: Schema | undefined, onValue: ValueVisitor | undefined, onObject: ObjectVisitor | undefined, typedOnly: boolean): void {
+  const values: unknown[] = [value];
+  const schemas: Array<Schema | undefined> = [schema];
+  while (values.length) {
+    const v = values.pop();
+    const s = schemas.pop();
     if (v === null || typeof v !== 'object') continue;
-    if (!Array.isArray(v)) objects.push({ obj: v as Record<string, unknown>, schema: s });
-    for (const [k, child] of Object.entries(v)) {
-      const childSchema = Array.isArray(v) ? s?.items : s?.properties?.[k];
-      values.push({ holder: v as Record<string, unknown>, key: k, schema: childSchema });
-      stack.push({ v: child, s: childSchema });
+    const holder = v as Record<string, unknown>;
+    // Arrays here are dense and have no other keys (a defect adds keys to objects only): their entries are 0..length-1.
+    const array = isArray(v);
+    if (!array && onObject?.(holder, s)) return;
+    const keys = array ? undefined : ownKeys(v);
+    const n = array ? v.length : keys!.length;
+    for (let i = 0; i < n; i++) {
+      const k = array ? `${i}` : keys![i];
+      const childSchema = array ? s?.items : s?.properties?.[k];
+      if (onValue?.(holder, k, childSchema)) return;
+      if (typedOnly && childSchema == null) continue;
+      values.push(holder[k]);
+      schemas.push(childSchema);
     }
   }
-  return { values, objects };
 }
+
+/** The `at`-th (modulo their count) of the values `accepts` takes, in walk order; undefined when it takes none. */
+function pickValue(body: unknown, schema: Schema, at: Pick, accepts: ValueVisitor, typedOnly = false): Slot | undefined {
+  let count = 0;
+  walk(body, schema, (h, k, s) => (accepts(h, k, s) && count++, false), undefined, typedOnly);
+  if (!count) return undefined;
+  let left = at % count;
+  let found: Slot | undefined;
+  walk(body, schema, (h, k, s) => accepts(h, k, s) && left-- === 0 && !!(found = { holder: h, key: k, schema: s }), undefined, typedOnly);
+  return found;
+}
+
+/** The `at`-th (modulo their count) of the objects `accepts` takes, in walk order; undefined when it takes none. */
+function pickObject(body: unknown, schema: Schema, at: Pick, accepts: ObjectVisitor, typedOnly = false): { obj: Record<string, unknown>; schema?: Schema } | undefined {
+  let count = 0;
+  walk(body, schema, undefined, (o, s) => (accepts(o, s) && count++, false), typedOnly);
+  if (!count) return undefined;
+  let left = at % count;
+  let found: { obj: Record<string, unknown>; schema?: Schema } | undefined;
+  walk(body, schema, undefined, (o, s) => accepts(o, s) && left-- === 0 && !!(found = { obj: o, schema: s }), typedOnly);
+  return found;
+}
+
+const isText: ValueVisitor = (h, k) => typeof h[k] === 'string';
+const anything = () => true;
 
 function nest(levels: number, container: 'array' | 'object'): unknown {
   let v: unknown = 'x';
   for (let i = 0; i < levels; i++) v = container === 'array' ? [v] : { a: v };
   return v;
+}
+
+/**
+ * JSON.stringify(value), byte for byte, in time linear in the depth. V8's JSON.stringify compares every
+ * object with each one it is inside (its cycle check), so a 3000-level 'too-deep' nest costs it ~2 ms: the
+ * largest part of the CPU spent generating requests. A run of one-entry containers (a nest: [[[…]]], {"a":{"a":…}}) is
+ * written as one repeated string. Anything but plain objects, arrays, strings, numbers, booleans and null
+ * (undefined, a toJSON method, a Date, …), or a depth past any a request reaches (a cycle), is left to
+ * JSON.stringify itself.
+ */
+function toJson(root: unknown): string {
+  let out = '';
+  // The containers not yet closed: each with its keys (undefined for an array), the index of its next entry,
+  // and how many one-entry containers of the same shape it stands for (the outer ones are already open).
+  const holders: Array<Record<string, unknown>> = [];
+  const keyLists: Array<string[] | undefined> = [];
+  const next: number[] = [];
+  const runs: number[] = [];
+  let depth = 0;
+  let v = root;
+  for (;;) {
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out += stringify(v);
+    else if (!isPlain(v) || depth >= 100_000) return stringify(root);
+    else if (isArray(v)) {
+      let array = v as unknown[];
+      let run = 1;
+      while (array.length === 1 && isArray(array[0]) && isPlain(array[0]) && depth + run < 100_000) {
+        array = array[0] as unknown[];
+        run++;
+      }
+      holders.push(array as unknown as Record<string, unknown>);
+      keyLists.push(undefined);
+      out += run === 1 ? '[' : '['.repeat(run);
+      next.push(0);
+      runs.push(run);
+      depth += run;
+    } else {
+      let holder = v as Record<string, unknown>;
+      const keys = ownKeys(holder);
+      let run = 1;
+      if (keys.length === 1) {
+        const k = keys[0];
+        for (;;) {
+          const child = holder[k];
+          if (child === null || typeof child !== 'object' || isArray(child) || !isPlain(child) || depth + run >= 100_000) break;
+          const childKeys = ownKeys(child);
+          if (childKeys.length !== 1 || childKeys[0] !== k) break;
+          holder = child as Record<string, unknown>;
+          run++;
+        }
+        // The innermost link (whose one key is k too) is written below like any object: open the outer ones here.
+        if (run > 1) out += `{${stringify(k)}:`.repeat(run - 1);
+      }
+      holders.push(holder);
+      keyLists.push(keys);
+      out += '{';
+      next.push(0);
+      runs.push(run);
+      depth += run;
+    }
+    // The next value to write: the next entry of the innermost container not yet closed.
+    for (;;) {
+      const top = holders.length - 1;
+      if (top < 0) return out;
+      const holder = holders[top];
+      const keys = keyLists[top];
+      const i = next[top];
+      if (i < (keys ? keys.length : (holder as unknown as unknown[]).length)) {
+        if (i > 0) out += ',';
+        if (keys) {
+          out += `${stringify(keys[i])}:`;
+          v = holder[keys[i]];
+        } else v = (holder as unknown as unknown[])[i];
+        next[top] = i + 1;
+        break;
+      }
+      const run = runs[top];
+      out += keys ? (run === 1 ? '}' : '}'.repeat(run)) : run === 1 ? ']' : ']'.repeat(run);
+      depth -= run;
+      holders.pop();
+      keyLists.pop();
+      next.pop();
+      runs.pop();
+    }
+  }
+}
+
+/** Does JSON.stringify write `value` as its own enumerable entries: an array or a plain object (of any realm), without toJSON? */
+function isPlain(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (isArray(value)) return true;
+  // structuredClone's objects have another realm's Object.prototype (jest runs the suite in a vm context).
+  const proto = getPrototypeOf(value);
+  return proto === null || getPrototypeOf(proto) === null;
 }
 
 /** Is `value` of the wrong type for `schema` (so that the route's validation must refuse it)? */
@@ -230,67 +372,64 @@ function wrongFor(schema: Schema | undefined, value: unknown): boolean {
  * (e.g. no enum field): the caller then falls back to a defect that always applies.
  */
 export function applyDefect(body: Record<string, unknown>, schema: Schema, d: Defect): boolean {
-  const { values, objects } = slots(body, schema);
-  const strings = values.filter((s) => typeof s.holder[s.key] === 'string');
-  const pick = <T>(list: T[]): T | undefined => (list.length ? list[d.at % list.length] : undefined);
+  // A defect that needs a schema where it lands (typedOnly) does not walk into values without one, such as a nest.
   switch (d.kind) {
     case 'ill-formed-text': {
-      const s = pick(strings);
+      const s = pickValue(body, schema, d.at, isText);
       // ASCII on both sides, so the surrogate can never pair with a neighbour (even one a later defect adds).
       if (s) s.holder[s.key] = `${String(s.holder[s.key]).slice(0, 3)}x${d.surrogate}x`;
       else body[`text${d.at}`] = d.surrogate;
       return true;
     }
     case 'nul-in-text': {
-      const s = pick(strings);
+      const s = pickValue(body, schema, d.at, isText);
       if (s) s.holder[s.key] = `${d.prefix}\u0000${String(s.holder[s.key])}`;
       else body[`text${d.at}`] = `${d.prefix}\u0000`;
       return true;
     }
     case 'ill-formed-key': {
-      const o = pick(objects)!;
+      const o = pickObject(body, schema, d.at, anything)!;
       o.obj[`k${d.surrogate}`] = 'x';
       return true;
     }
     case 'too-deep': {
-      const s = pick(values);
+      const s = pickValue(body, schema, d.at, anything);
       if (s) s.holder[s.key] = nest(d.levels, d.container);
       else body.deep = nest(d.levels, d.container);
       return true;
     }
     case 'prototype-key': {
-      const o = pick(objects)!;
+      const o = pickObject(body, schema, d.at, anything)!;
       Object.defineProperty(o.obj, d.name, { value: 'x', enumerable: true, configurable: true, writable: true });
       return true;
     }
     case 'unknown-key': {
-      const o = pick(objects.filter((x) => x.schema?.properties))!;
+      const o = pickObject(body, schema, d.at, (_o, s) => !!s?.properties, true);
       if (!o || o.schema?.properties?.[d.name]) return false;
       o.obj[d.name] = 'x';
       return true;
     }
     case 'wrong-type': {
-      const s = pick(values.filter((x) => x.schema && wrongFor(x.schema, d.value)));
+      const s = pickValue(body, schema, d.at, (_h, _k, s) => !!s && wrongFor(s, d.value), true);
       if (!s) return false;
       s.holder[s.key] = d.value;
       return true;
     }
     case 'missing-required': {
-      const holders = objects.filter((o) => o.schema?.required?.some((k) => k in o.obj));
-      const o = pick(holders);
+      const o = pickObject(body, schema, d.at, (obj, s) => !!s?.required?.some((k) => k in obj), true);
       if (!o) return false;
       const present = o.schema!.required!.filter((k) => k in o.obj);
       delete o.obj[present[d.at % present.length]];
       return true;
     }
     case 'too-long': {
-      const s = pick(strings.filter((x) => x.schema?.maxLength !== undefined && x.schema.maxLength < 20_000));
+      const s = pickValue(body, schema, d.at, (h, k, s) => typeof h[k] === 'string' && s?.maxLength !== undefined && s.maxLength < 20_000, true);
       if (!s) return false;
       s.holder[s.key] = 'y'.repeat(s.schema!.maxLength! + 1);
       return true;
     }
     case 'not-in-enum': {
-      const s = pick(strings.filter((x) => x.schema?.enum?.length && !x.schema.enum.includes(d.value)));
+      const s = pickValue(body, schema, d.at, (h, k, s) => typeof h[k] === 'string' && !!s?.enum?.length && !s.enum.includes(d.value), true);
       if (!s) return false;
       s.holder[s.key] = d.value;
       return true;
@@ -406,10 +545,10 @@ export function malformedRequests(op: Operation, ctx: RequestContext): fc.Arbitr
       if (applied.length) {
         const form = op.body?.contentType === 'application/x-www-form-urlencoded';
         headers['content-type'] = form ? 'application/x-www-form-urlencoded' : 'application/json';
-        text = form ? encodeForm(body) : JSON.stringify(body);
+        text = form ? encodeForm(body) : toJson(body);
       } else if (op.body) {
         headers['content-type'] = op.body.contentType;
-        text = op.body.contentType === 'application/json' ? JSON.stringify(body) : encodeForm(body);
+        text = op.body.contentType === 'application/json' ? toJson(body) : encodeForm(body);
       }
       const r = choice.raw;
       if (r?.kind === 'bad-path-param') url = urlFor(op, ctx, { index: pathIndex, raw: r.raw });
