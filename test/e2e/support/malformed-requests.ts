@@ -150,9 +150,13 @@ export type RawDefect =
 
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 const LONE_SURROGATES = fc.oneof(fc.integer({ min: 0xd800, max: 0xdbff }), fc.integer({ min: 0xdc00, max: 0xdfff })).map((c) => String.fromCharCode(c));
+// A new [] / {} per request: fc.constant would hand out one shared instance, into which later defects of the
+// request write (an ill-formed key, a prototype key…), so every later request would carry that junk instead.
+const EMPTY_ARRAY = fc.constant(null).map(() => []);
+const EMPTY_OBJECT = fc.constant(null).map(() => ({}));
 // Finite numbers only: JSON.stringify writes Infinity as null, which is no wrong type for an optional field (the
 // service reads null as absent), so an "email": Infinity request was a well-formed D4 reset with a wrong code.
-const WRONG_TYPE_VALUES: fc.Arbitrary<unknown> = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant([]), fc.constant({}), fc.array(fc.string(), { minLength: 1, maxLength: 2 }));
+const WRONG_TYPE_VALUES: fc.Arbitrary<unknown> = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), EMPTY_ARRAY, EMPTY_OBJECT, fc.array(fc.string(), { minLength: 1, maxLength: 2 }));
 
 /** A path segment that is not a usable id on any route: NUL, broken escapes, encoded surrogates, junk. */
 export const badPathParam: fc.Arbitrary<string> = fc.oneof(
