@@ -89,6 +89,9 @@ describe('KeyRing and TokenSigner (SQLite in memory)', () => {
     await expect(sut.verify(hs, 'pls:access', 'at+jwt')).resolves.toBeNull();
     await ring.rotate('signing');
     await expect(sut.verify(token, 'pls:access', 'at+jwt')).resolves.not.toBeNull();
+    // The verifier's key set follows the rotation (it is kept between calls, made again when the keys change).
+    const afterRotation = await sut.sign({}, { audience: 'pls:access', expiresInSeconds: 60, subject: 'u2', type: 'at+jwt' });
+    await expect(sut.verify(afterRotation, 'pls:access', 'at+jwt')).resolves.toMatchObject({ sub: 'u2' });
     expect(sut.jwks().keys).toHaveLength(2);
     expect(sut.jwks().keys.every((k) => k.use === 'sig' && k.alg === 'ES256' && !('d' in k))).toBe(true);
   });

@@ -91,7 +91,7 @@ export class TokenSigner {
 
   private async verifyOnce(token: string, audience: string, type: string): Promise<VerifiedClaims | null> {
     const nowMs = this.clock.nowMs();
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(this.jwks()), {
+    const { payload, protectedHeader } = await jwtVerify(token, this.localJwks(), {
       algorithms: [JWT_ALGORITHM],
       typ: type,
       issuer: this.issuer,
@@ -105,6 +105,21 @@ export class TokenSigner {
     if (typeof payload.iat !== 'number' || payload.iat > Math.floor(nowMs / 1000) + IAT_LEEWAY_SECONDS) return null;
     return typeof payload.exp === 'number' ? (payload as VerifiedClaims) : null;
   }
+
+  /**
+   * jose's key set over the ring's public keys, made again only when they change (a rotation, a reload):
+   * jose imports each JWK once per set, so a set per call imported the key at every verification.
+   */
+  private localJwks(): ReturnType<typeof createLocalJWKSet> {
+    const keys = this.jwks().keys;
+    const cached = this.verificationKeys;
+    if (cached && cached.keys.length === keys.length && cached.keys.every((k, i) => k === keys[i])) return cached.resolve;
+    const resolve = createLocalJWKSet({ keys });
+    this.verificationKeys = { keys, resolve };
+    return resolve;
+  }
+
+  private verificationKeys?: { keys: readonly JWK[]; resolve: ReturnType<typeof createLocalJWKSet> };
 
   private namesUnknownKid(token: string): boolean {
     try {
