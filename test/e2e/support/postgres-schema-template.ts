@@ -15,8 +15,8 @@ import { buildDataSourceOptions } from '../../../src/ground/database/data-source
  * step finds nothing pending). Migration specs and start-up/race suites use empty schemas and run the
  * real migrations; `postgres-schema-template.e2e-spec.ts` checks the replayed schema equals a migrated one.
  *
- * The recording is kept in the temp directory under a digest of the migration sources, so a changed
- * migration is recorded again; two jest workers may record it at once (the file is replaced atomically).
+ * The recording is kept in the temp directory under a digest of the migration sources (and TypeORM's
+ * version and this file), so a changed migration is recorded again; two jest workers may record it at once (the file is replaced atomically).
  */
 export async function createMigratedSchema(url: string, schema: string): Promise<void> {
   const script = await migrationScript(url);
@@ -54,11 +54,12 @@ async function migrationScript(url: string): Promise<string> {
   return script;
 }
 
-/** SHA-256 over the migration files (names and contents) and the TypeORM version that turns them into SQL. */
+/** SHA-256 over the migration files (names and contents), the TypeORM version that turns them into SQL, and this file. */
 function migrationsDigest(): string {
   const hash = createHash('sha256');
   for (const name of readdirSync(MIGRATIONS_DIR).sort()) hash.update(`${name}\n`).update(readFileSync(join(MIGRATIONS_DIR, name)));
   hash.update(readFileSync(join(dirname(require.resolve('typeorm')), 'package.json')));
+  hash.update(readFileSync(__filename)); // how the recording is made
   return hash.digest('hex').slice(0, 16);
 }
 
