@@ -57,13 +57,17 @@ describeEachDatabase('OAuth 2.0 client credentials (POST /oauth/token, client to
 
   it('RFC 9068 claims: typ at+jwt, iss PUBLIC_URL, aud of the API, sub = client_id = key id, scope, jti, exp - iat = CLIENT_TOKEN_TTL_SECONDS', async () => {
     const key = await createApiKey(t, ['admin']);
+    // iat is the service clock's second at issuance: between the seconds read just before and just after.
+    const before = Math.floor(t.clock.nowMs() / 1000);
     const { header, claims } = decode(await tokenFor(key, 'users:write accounts:write'));
+    const after = Math.floor(t.clock.nowMs() / 1000);
     expect(header).toMatchObject({ typ: 'at+jwt' });
     expect(claims).toMatchObject({ iss: 'https://id.example.test', aud: 'pls:api', sub: key.id, client_id: key.id, scope: 'accounts:write users:write' });
     expect(claims.aud).not.toBe('pls:access');
     expect(typeof claims.jti).toBe('string');
     expect((claims.exp as number) - (claims.iat as number)).toBe(300);
-    expect(claims.iat).toBe(Math.floor(t.clock.nowMs() / 1000));
+    expect(claims.iat).toBeGreaterThanOrEqual(before);
+    expect(claims.iat).toBeLessThanOrEqual(after);
   });
 
   it('records oauth.token_issued with the key as actor (never the secret)', async () => {
