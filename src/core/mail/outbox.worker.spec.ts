@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +22,7 @@ import { MailContent, passwordChangedMail, resetCodeMail } from './mail-template
 import { OutboxMessage } from './outbox-message.entity';
 import { OUTBOX_BATCH_SIZE, OUTBOX_LEASE_MS, OUTBOX_MAX_ATTEMPTS, OutboxWorker, describeError, outboxBackoffMs } from './outbox.worker';
 import { describeUnless, postgresSkip } from '../../../test/support/skips';
-import { createMigratedSchema } from '../../../test/e2e/support/postgres-schema-template';
+import { createTestDatabase } from '../../../test/e2e/support/databases';
 
 jest.setTimeout(30_000);
 
@@ -78,25 +77,24 @@ async function createDb(kind: Kind): Promise<TestDb> {
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const url = process.env.TEST_DATABASE_URL!;
-  const schema = `mail_spec_${randomBytes(6).toString('hex')}`;
-  const admin = async <T>(work: (c: Client) => Promise<T>): Promise<T> => {
-    const c = new Client({ connectionString: url });
-    await c.connect();
-    try {
-      return await work(c);
-    } finally {
-      await c.end();
-    }
-  };
-  // With the migrations applied already (the app's migrationsRun then finds nothing pending): 26 schemas a run.
-  await createMigratedSchema(url, schema);
+  // The e2e suites' PostgreSQL schema, with the migrations applied already (the app's migrationsRun then finds
+  // nothing pending): 26 schemas a run.
+  const db = await createTestDatabase('postgres', { migrated: true });
+  const { url, schema } = db as { url: string; schema: string };
   return {
     kind,
     databaseUrl: url,
     database: { kind: 'postgres', url, schema },
-    rows: (sql) => admin(async (c) => (await c.query(`SET search_path TO "${schema}"; ${sql}`) as unknown as Array<{ rows: Record<string, unknown>[] }>)[1].rows),
-    drop: () => admin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).then(() => undefined),
+    rows: async (sql) => {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      try {
+        return ((await c.query(`SET search_path TO "${schema}"; ${sql}`)) as unknown as Array<{ rows: Record<string, unknown>[] }>)[1].rows;
+      } finally {
+        await c.end();
+      }
+    },
+    drop: () => db.drop(),
   };
 }
 

@@ -73,7 +73,8 @@ async function record(url: string): Promise<string> {
   const recorder: TypeOrmLogger = {
     logQuery: (query, parameters) => {
       if (NOT_RECORDED.test(query)) return;
-      const inlined = (parameters ?? []).reduce<string>((sql, value, i) => sql.replace(new RegExp(`\\$${i + 1}(?!\\d)`, 'g'), literal(value)), query);
+      // One pass, so that a value's own text is never taken for a placeholder.
+      const inlined = query.replace(/\$(\d+)/g, (_, n: string) => literal(parameters?.[Number(n) - 1]));
       statements.push(`${inlined.split(schema).join(PLACEHOLDER)};`);
     },
     logQueryError: () => undefined,
