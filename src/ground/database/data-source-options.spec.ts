@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadAppConfig } from '../config/app-config';
 import { buildDataSourceOptions, CLIENT_TIMEOUT_MARGIN_MS } from './data-source-options';
-import { DiscardOnTimeoutClient } from './postgres-client';
+import { DiscardOnTimeoutClient, NamedStatementClient } from './postgres-client';
 
 /** Issue 8 §3 (SECURITY.md H3): every PostgreSQL wait is bounded, from validated settings. */
 const PG = 'postgres://app@db.example.test:5432/app';
@@ -9,9 +9,9 @@ const extraOf = (env: Record<string, string>, purpose?: 'app' | 'migrations') =>
   (buildDataSourceOptions(loadAppConfig({ DATABASE_URL: PG, ...env }).database, { purpose }) as { extra: Record<string, unknown> }).extra;
 
 describe('PostgreSQL bounds (DATABASE_POOL_MAX, DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_CONNECT_TIMEOUT_MS)', () => {
-  it('H3 by default: 10 connections, statements cut at 5 s by the server and a little later by the client, a connection within 3 s', () => {
+  it('H3 by default: 10 connections, statements cut at 5 s by the server and a little later by the client, a connection within 3 s; statements prepared once per connection', () => {
     expect(extraOf({})).toMatchObject({
-      Client: DiscardOnTimeoutClient,
+      Client: NamedStatementClient,
       max: 10,
       statement_timeout: 5000,
       lock_timeout: 5000,
@@ -36,9 +36,9 @@ describe('PostgreSQL bounds (DATABASE_POOL_MAX, DATABASE_STATEMENT_TIMEOUT_MS, D
     }
   });
 
-  it('the migration step: one connection, no statement bound (a migration may run long or wait for another instance), connecting still bounded', () => {
+  it('the migration step: one connection, no statement bound (a migration may run long or wait for another instance), connecting still bounded, nothing kept prepared', () => {
     const extra = extraOf({ DATABASE_CONNECT_TIMEOUT_MS: '800' }, 'migrations');
-    expect(extra).toMatchObject({ max: 1, connectionTimeoutMillis: 800 });
+    expect(extra).toMatchObject({ Client: DiscardOnTimeoutClient, max: 1, connectionTimeoutMillis: 800 });
     expect(extra).not.toHaveProperty('statement_timeout');
     expect(extra).not.toHaveProperty('query_timeout');
   });

@@ -35,7 +35,7 @@ import { Webhooks1764460000000 } from './migrations/1764460000000-webhooks';
 import { KeyRingRow } from '../../core/keys/key-ring.entity';
 import { Webhook } from '../../features/webhooks/webhook.entity';
 import { WebhookDelivery } from '../../features/webhooks/webhook-delivery.entity';
-import { DiscardOnTimeoutClient } from './postgres-client';
+import { DiscardOnTimeoutClient, NamedStatementClient } from './postgres-client';
 
 export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, OneTimeTokenNetwork, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, AttemptReservation, RecoveryRequestRow, AuditEvent, LoginKnownNetwork, KeyRingRow, Webhook, WebhookDelivery];
 export const MIGRATIONS = [
@@ -60,7 +60,8 @@ export const CLIENT_TIMEOUT_MARGIN_MS = 500;
  * On PostgreSQL every wait is bounded (docs/database-faults.md): a connection from the pool or a new
  * one within `connectTimeoutMs`, a statement within `statementTimeoutMs` (the server's
  * statement_timeout and lock_timeout), and the client's own read timeout a little later, after which
- * the connection is thrown away (DiscardOnTimeoutClient). With `purpose: 'migrations'` (the migration
+ * the connection is thrown away (DiscardOnTimeoutClient), and parameterized statements are prepared once per
+ * connection (NamedStatementClient). With `purpose: 'migrations'` (the migration
  * step, see migration-lock.ts) statements are not bounded, since a migration may legitimately run
  * long or wait for another instance's; connecting still is, and the pool holds one connection.
  */
@@ -92,7 +93,8 @@ export function buildDataSourceOptions(db: DatabaseConfig, opts: { purpose?: 'ap
     ...(db.schema ? { schema: db.schema } : {}),
     ...(ssl ? { ssl } : {}),
     extra: {
-      Client: DiscardOnTimeoutClient,
+      // The app's statements are prepared once per connection (NamedStatementClient); a migration's run once each.
+      Client: bounded ? NamedStatementClient : DiscardOnTimeoutClient,
       max: bounded ? poolMax : 1,
       // pg-pool: the longest wait for a connection, free in the pool or newly opened (also passed to each client as its connect timeout)
       connectionTimeoutMillis: connectTimeoutMs,
