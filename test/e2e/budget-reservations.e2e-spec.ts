@@ -84,6 +84,25 @@ describeEachDatabase('budget reservations (issue 18 §5)', (kind) => {
     expect(Number(row.count)).toBe(2);
   });
 
+  it('H5 the counters of several budgets, counted in one statement, each keep their own window: one whose window ended restarts, the others add', async () => {
+    const limiter = t.app.get(AttemptLimiter);
+    const ip = randomClientIp();
+    const short: Limit = { key: `test:short:${ip}`, max: 5, windowMs: 60_000 };
+    const long: Limit = { key: `test:long:${ip}`, max: 5, windowMs: 15 * 60_000 };
+    const fresh: Limit = { key: `test:fresh:${ip}`, max: 5, windowMs: 60_000 };
+    const counts = async () =>
+      Object.fromEntries((await sql<{ key: string; count: number }>(t, 'SELECT "key", "count" FROM attempt_counters WHERE "key" IN ($1, $2, $3)', [short.key, long.key, fresh.key])).map((r) => [r.key, Number(r.count)]));
+    await (await limiter.reserve([short, long])).fail();
+    await (await limiter.reserve([short, long])).fail();
+    expect(await counts()).toEqual({ [short.key]: 2, [long.key]: 2 });
+    t.clock.advance(61_000); // the short window has ended, the long one has not
+    await (await limiter.reserve([long, short, fresh])).fail();
+    expect(await counts()).toEqual({ [short.key]: 1, [long.key]: 3, [fresh.key]: 1 });
+    // hit() counts through the same statement: one budget, its own window.
+    await t.app.get(UnitOfWork).run((em) => limiter.hit(em, short));
+    expect(await counts()).toEqual({ [short.key]: 2, [long.key]: 3, [fresh.key]: 1 });
+  });
+
   it('B7 40 valid D5 codes sent at once from one address all reset (200): parallel right codes are not guesses', async () => {
     const people = await usersWithCodes(40, 'reset_code');
     const ip = randomClientIp();

@@ -10,7 +10,7 @@ import { Clock } from './clock';
 import { ExpiredRowsSweeper } from './expired-rows';
 import { RateLimitedError } from './errors/domain-errors';
 import { type Limit, LONGEST_WINDOW_MS, type Refusal, RESERVATION_LEASE_MS, RESERVATION_WAIT_MS, type Reservation, type ReserveResult } from './attempt-limits';
-import { inLockOrder, liveHolds, secondsUntil, sortedKeys, upsertCounter } from './attempt-rows';
+import { inLockOrder, liveHolds, secondsUntil, sortedKeys, upsertCounters } from './attempt-rows';
 
 export { type Limit, LONGEST_WINDOW_MS, RESERVATION_LEASE_MS, RESERVATION_WAIT_MS, type Reservation, type ReserveResult } from './attempt-limits';
 
@@ -65,7 +65,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
    */
   async hit(em: EntityManager, limit: Limit): Promise<{ allowed: boolean; retryAfterSeconds: number; windowEndsAtMs: number }> {
     const now = this.clock.nowMs();
-    const { count, windowStartedAt } = await upsertCounter(em, limit, 1, now);
+    const { count, windowStartedAt } = (await upsertCounters(em, [limit], 1, now)).get(limit.key)!;
     const windowEndsAtMs = windowStartedAt + limit.windowMs;
     return { allowed: count <= limit.max, retryAfterSeconds: secondsUntil(windowEndsAtMs, now), windowEndsAtMs };
   }
@@ -121,8 +121,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.nowMs();
     const keys = sortedKeys(limits.map((l) => l.key));
     const byKey = new Map(limits.map((l) => [l.key, l]));
-    const counters = new Map<string, { count: number; windowStartedAt: number }>();
-    for (const key of keys) counters.set(key, await upsertCounter(em, byKey.get(key)!, 0, now));
+    const counters = await upsertCounters(em, keys.map((key) => byKey.get(key)!), 0, now);
     const holds = await liveHolds(em, keys, now);
     const spent = limits.find((l) => counters.get(l.key)!.count >= l.max);
     if (spent) {
@@ -205,7 +204,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
         if (settled) return;
         settled = true;
         await this.uow.run(async (em) => {
-          for (const key of keys) await this.hit(em, byKey.get(key)!);
+          await upsertCounters(em, keys.map((key) => byKey.get(key)!), 1, this.clock.nowMs());
           await release(em);
         });
         this.wakeWaiters(keys);

@@ -6,23 +6,30 @@ import type { Limit } from './attempt-limits';
 /* The statements of the AttemptLimiter (attempt-limiter.service.ts) on attempt_counters and attempt_reservations. */
 
 /**
- * One statement per counter: a new key starts at `add`; on an existing row both CASEs read it as it
- * was, so an ended window restarts at `add` and a live one adds to it. The row stays locked until
- * commit (PostgreSQL).
+ * One statement for every counter of `limits` (distinct keys, locked in the order given: callers pass them
+ * sorted, sortedKeys()): a new key starts at `add`; on an existing row both CASEs read it as it was, so an
+ * ended window (its start at or before the limit's cutoff, `now` minus the limit's window) restarts at `add`
+ * and a live one adds to it. The rows stay locked until commit (PostgreSQL). One round trip for a login's
+ * four budgets instead of four.
  */
-export async function upsertCounter(em: EntityManager, limit: Limit, add: 0 | 1, now: number): Promise<{ count: number; windowStartedAt: number }> {
+export async function upsertCounters(em: EntityManager, limits: Limit[], add: 0 | 1, now: number): Promise<Map<string, { count: number; windowStartedAt: number }>> {
   const t = tableOf(em, AttemptCounter);
+  const params: Record<string, unknown> = { add, now };
+  limits.forEach((limit, i) => Object.assign(params, { [`key${i}`]: limit.key, [`cutoff${i}`]: now - limit.windowMs }));
+  const rows = limits.map((_, i) => `(:key${i}, :add, :now)`).join(', ');
+  // The cutoff of the row's own limit: EXCLUDED is the row this statement tried to insert.
+  const cutoff = `CAST(CASE EXCLUDED."key" ${limits.map((_, i) => `WHEN :key${i} THEN :cutoff${i}`).join(' ')} END AS bigint)`;
   const [sql, parameters] = em.connection.driver.escapeQueryWithParameters(
-    `INSERT INTO ${t} ("key", "count", "window_started_at") VALUES (:key, :add, :now)
+    `INSERT INTO ${t} ("key", "count", "window_started_at") VALUES ${rows}
      ON CONFLICT ("key") DO UPDATE SET
-       "count" = CASE WHEN ${t}."window_started_at" <= :cutoff THEN :add ELSE ${t}."count" + :add END,
-       "window_started_at" = CASE WHEN ${t}."window_started_at" <= :cutoff THEN :now ELSE ${t}."window_started_at" END
-     RETURNING "count", "window_started_at"`,
-    { key: limit.key, add, now, cutoff: now - limit.windowMs },
+       "count" = CASE WHEN ${t}."window_started_at" <= ${cutoff} THEN EXCLUDED."count" ELSE ${t}."count" + EXCLUDED."count" END,
+       "window_started_at" = CASE WHEN ${t}."window_started_at" <= ${cutoff} THEN EXCLUDED."window_started_at" ELSE ${t}."window_started_at" END
+     RETURNING "key", "count", "window_started_at"`,
+    params,
     {},
   );
-  const [row] = (await em.query(sql, parameters)) as Array<{ count: number | string; window_started_at: number | string }>;
-  return { count: Number(row.count), windowStartedAt: Number(row.window_started_at) };
+  const result = (await em.query(sql, parameters)) as Array<{ key: string; count: number | string; window_started_at: number | string }>;
+  return new Map(result.map((row) => [row.key, { count: Number(row.count), windowStartedAt: Number(row.window_started_at) }]));
 }
 
 /**
