@@ -20,7 +20,7 @@ const MAX_TEXT = 200;
  * The `AuditTrail` port, stored in `audit_events` (docs/audit.md).
  *
  * `record(em, event)` inserts the event with `em`, inside the caller's transaction, so it commits or
- * rolls back with the change it records; `record(null, event)` writes it in a transaction of its own.
+ * rolls back with the change it records; `record(null, event)` writes it on its own (autocommit).
  * Fills in what the caller may leave out: the time (injected Clock), the account (the user's), the
  * client address (the request being served). Details are reduced to at most 20 primitive values
  * under snake_case keys; a key that names a secret (password, token, code, hash, email, key...) is
@@ -54,7 +54,8 @@ export class StoredAuditTrail extends AuditTrail {
       });
     };
     if (em) await write(em);
-    else await this.uow.run(write);
+    // Alone, one INSERT (after reading the user's account): atomic without a transaction around it.
+    else await this.uow.runAutocommit(write);
   }
 
   private async accountOf(em: EntityManager, userId: string | null): Promise<string | null> {

@@ -197,7 +197,8 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
           return;
         }
         settled = true;
-        await this.uow.run(release);
+        // One DELETE: atomic on its own.
+        await this.uow.runAutocommit(release);
         this.wakeWaiters(keys);
       },
       fail: async () => {

@@ -46,3 +46,22 @@ describe('UnitOfWork on SQLite', () => {
     expect(calls()).toBe(1);
   });
 });
+
+describe('UnitOfWork.runAutocommit', () => {
+  it('on PostgreSQL runs the work on the data source\'s own manager, with no transaction opened (no BEGIN, no COMMIT)', async () => {
+    const { ds, calls } = fakeDataSource('postgres', []);
+    const manager = {} as EntityManager;
+    Object.assign(ds, { manager });
+    let given: EntityManager | undefined;
+    await expect(new UnitOfWork(ds).runAutocommit(async (em) => ((given = em), 'done'))).resolves.toBe('done');
+    expect(given).toBe(manager);
+    expect(calls()).toBe(0);
+  });
+
+  it('on SQLite queues it as a transaction like run() (one connection shared by every request)', async () => {
+    const { ds, calls } = fakeDataSource('better-sqlite3', [staleSnapshot()]);
+    Object.assign(ds, { manager: {} as EntityManager });
+    await expect(new UnitOfWork(ds).runAutocommit(async () => 'done')).resolves.toBe('done');
+    expect(calls()).toBe(2);
+  });
+});
