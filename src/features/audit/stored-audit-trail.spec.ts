@@ -16,12 +16,13 @@ describe('StoredAuditTrail', () => {
   const USER = '6f1c2b9e-3a53-4c43-9d8c-2f4f7c1e8a10';
   const ACCOUNT = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
   let em: { insert: jest.Mock; findOne: jest.Mock };
-  let uow: { run: jest.Mock };
+  let uow: { run: jest.Mock; runAutocommit: jest.Mock };
   let sut: StoredAuditTrail;
 
   beforeEach(() => {
     em = { insert: jest.fn(), findOne: jest.fn().mockResolvedValue({ id: USER, accountId: ACCOUNT }) };
-    uow = { run: jest.fn((work: (e: EntityManager) => Promise<unknown>) => work(em as unknown as EntityManager)) };
+    const runWork = (work: (e: EntityManager) => Promise<unknown>) => work(em as unknown as EntityManager);
+    uow = { run: jest.fn(runWork), runAutocommit: jest.fn(runWork) };
     sut = new StoredAuditTrail(new FixedClock(), uow as unknown as UnitOfWork);
   });
 
@@ -31,12 +32,14 @@ describe('StoredAuditTrail', () => {
   it("writes with the caller's transaction: the time from the clock, the account from the user", async () => {
     await sut.record(em as unknown as EntityManager, event());
     expect(uow.run).not.toHaveBeenCalled();
+    expect(uow.runAutocommit).not.toHaveBeenCalled();
     expect(stored()).toMatchObject({ type: 'password.set', at: new Date('2026-11-30T18:00:00.000Z'), userId: USER, accountId: ACCOUNT, actorKind: 'user', actorId: USER });
   });
 
-  it('em null: writes in a transaction of its own', async () => {
+  it('em null: writes on its own, without a transaction around its one INSERT (UnitOfWork.runAutocommit)', async () => {
     await sut.record(null, event());
-    expect(uow.run).toHaveBeenCalledTimes(1);
+    expect(uow.runAutocommit).toHaveBeenCalledTimes(1);
+    expect(uow.run).not.toHaveBeenCalled();
     expect(em.insert).toHaveBeenCalledTimes(1);
   });
 
