@@ -13,6 +13,7 @@ import type { Limit } from './attempt-limits';
  * four budgets instead of four.
  */
 export async function upsertCounters(em: EntityManager, limits: Limit[], add: 0 | 1, now: number): Promise<Map<string, { count: number; windowStartedAt: number }>> {
+  if (limits.length === 0) return new Map();
   const t = tableOf(em, AttemptCounter);
   const params: Record<string, unknown> = { add, now };
   limits.forEach((limit, i) => Object.assign(params, { [`key${i}`]: limit.key, [`cutoff${i}`]: now - limit.windowMs }));

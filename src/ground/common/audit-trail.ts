@@ -67,7 +67,7 @@ export interface AuditEventInput {
 /**
  * The port every feature records audit events through (implemented by src/features/audit, AuditModule).
  * `em` given: written in that transaction, so the event exists exactly when the change it records
- * does (a rollback takes the event with it). `em` null: written in a transaction of its own (events
+ * does (a rollback takes the event with it). `em` null: written on its own (UnitOfWork.runAutocommit; events
  * about refusals, which change nothing else); never pass null from inside `UnitOfWork.run`, which on
  * SQLite queues transactions one after another. A failed write throws like any other write.
  */
