@@ -87,7 +87,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   await app.init();
   if (opts.listen !== false) await app.listen(0, '127.0.0.1');
   const dataSource = app.get(DataSource);
-  const connections = new Agent({ keepAlive: true });
+  // Keep-alive: with `timeout` set, the agent also retires an idle connection 1 s before the server's
+  // announced keep-alive timeout (`Keep-Alive: timeout=5`), so a request never goes out on a connection the
+  // server is closing (ECONNRESET; without `timeout` Node 20's agent ignores the server's hint).
+  const connections = new Agent({ keepAlive: true, timeout: 60_000 });
   return {
     app,
     http: checkedAgent(request.agent(app.getHttpServer()), () => documentOf(app, config.publicUrl), connections),
