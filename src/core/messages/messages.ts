@@ -20,10 +20,16 @@ const DAY_MS = 24 * HOUR_MS;
 export class Messages {
   private readonly catalog: Catalog;
   private readonly plural: Intl.PluralRules;
+  /**
+   * Made once per language: constructing an Intl.DateTimeFormat costs ~0.3 ms of CPU (ICU loads the
+   * locale's patterns); formatting with one made already takes ~2 µs. Every "password changed" notice formats a date.
+   */
+  private readonly dates: Intl.DateTimeFormat;
 
   constructor(readonly locale: Locale = DEFAULT_LOCALE) {
     this.catalog = CATALOGS[isLocale(locale) ? locale : DEFAULT_LOCALE];
     this.plural = new Intl.PluralRules(this.locale);
+    this.dates = new Intl.DateTimeFormat(this.locale === 'en' ? 'en-GB' : this.locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
   }
 
   /** The sentence for `key` with each `{name}` replaced by `params[name]` (left as is when not given). */
@@ -44,7 +50,7 @@ export class Messages {
 
   /** A date and time in UTC, written the way the language writes it, e.g. "30 November 2026 at 21:05 UTC". */
   dateTime(date: Date): string {
-    return `${new Intl.DateTimeFormat(this.locale === 'en' ? 'en-GB' : this.locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date)} UTC`;
+    return `${this.dates.format(date)} UTC`;
   }
 
   private count(prefix: 'duration.days' | 'duration.hours' | 'duration.minutes', n: number): string {
