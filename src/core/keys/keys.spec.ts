@@ -121,9 +121,13 @@ describe('KeyRing and TokenSigner (SQLite in memory)', () => {
 
   it(`TokenSigner refuses an iat more than ${IAT_LEEWAY_SECONDS} s in the future, and a token without iat`, async () => {
     const ring = await open();
-    const sut = new TokenSigner(ring, clock, config);
+    // A stopped clock: the boundary (leeway accepted, leeway + 1 refused) must not depend on whether the
+    // wall clock's second turns between signing and verifying (it did once in CI: iat now + 61 accepted).
+    const nowMs = Date.now();
+    const stopped = { now: () => new Date(nowMs), nowMs: () => nowMs } as unknown as Clock;
+    const sut = new TokenSigner(ring, stopped, config);
     const key = ring.active('signing');
-    const now = Math.floor(clock.nowMs() / 1000);
+    const now = Math.floor(nowMs / 1000);
     const signAt = (iat: number | undefined) => {
       const jwt = new SignJWT({ sub: 'u', aud: 'pls:access', iss: 'https://id.example.test' }).setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' }).setExpirationTime(now + 3600);
       return (iat === undefined ? jwt : jwt.setIssuedAt(iat)).sign(key.privateKey!);
