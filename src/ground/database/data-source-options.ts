@@ -36,6 +36,7 @@ import { KeyRingRow } from '../../core/keys/key-ring.entity';
 import { Webhook } from '../../features/webhooks/webhook.entity';
 import { WebhookDelivery } from '../../features/webhooks/webhook-delivery.entity';
 import { DiscardOnTimeoutClient, NamedStatementClient } from './postgres-client';
+import { prepareSqliteConnection, type SqlitePragmas } from './sqlite-connection';
 
 export const ENTITIES = [Account, User, Credential, PasswordHistoryEntry, OneTimeToken, OneTimeTokenNetwork, RefreshToken, ApiKey, OutboxMessage, AttemptCounter, AttemptReservation, RecoveryRequestRow, AuditEvent, LoginKnownNetwork, KeyRingRow, Webhook, WebhookDelivery];
 export const MIGRATIONS = [
@@ -74,11 +75,7 @@ export function buildDataSourceOptions(db: DatabaseConfig, opts: { purpose?: 'ap
       ...shared,
       type: 'better-sqlite3',
       database: db.path,
-      prepareDatabase: (conn: { pragma(s: string): unknown }) => {
-        conn.pragma('journal_mode = WAL');
-        conn.pragma('busy_timeout = 5000');
-        conn.pragma('foreign_keys = ON');
-      },
+      prepareDatabase: (conn: SqlitePragmas) => prepareSqliteConnection(conn),
     };
   }
   const poolMax = db.poolMax ?? DEFAULT_POSTGRES_LIMITS.poolMax;
