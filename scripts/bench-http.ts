@@ -1,6 +1,6 @@
 /**
  * Prints what the built service answers per second and how fast, over real HTTP on loopback:
- * it starts `node dist/main.js` on a fresh SQLite file (BCRYPT_COST 10 unless set), creates a user
+ * it starts `node dist/start.js` on a fresh SQLite file (BCRYPT_COST 10 unless set), creates a user
  * with a password through D3, then runs each scenario at a fixed concurrency.
  *   npm run build && npm run bench:http          (BENCH_REQUESTS, BENCH_CONCURRENCY, BCRYPT_COST)
  */
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     ...process.env, PORT: String(PORT), DATABASE_URL: `sqlite:${join(dir, 'app.db')}`, ADMIN_API_KEY: ADMIN_KEY, BCRYPT_COST: COST,
     LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000', TRUST_PROXY: 'true', JWT_SECRET: 'bench-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sAq',
   };
-  const service: ChildProcess = spawn(process.execPath, ['dist/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const service: ChildProcess = spawn(process.execPath, ['dist/start.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitForHealth();
     const admin = { 'X-Api-Key': ADMIN_KEY };

@@ -14,7 +14,12 @@ import { lowerWorkerPoolPriority } from './ground/common/worker-pool-priority';
 import { configureApp } from './configure-app';
 import { checkDatabase } from './ground/database/preflight';
 
-async function bootstrap(): Promise<void> {
+/**
+ * Starts the service: configuration, logger, database check, the Nest app, the port. Every start-up failure
+ * ends the process with one line naming the setting at fault (exit 1; 78 for a configuration error).
+ * Entry points: `src/main.ts` (the sources, `nest start`) and `src/start.ts` (what `npm start` runs: the bundle).
+ */
+export async function bootstrap(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadAppConfig(process.env);
@@ -74,5 +79,3 @@ function failStart(logger: Pino, err: unknown): never {
   else process.stderr.write(`${line}\n`); // LOG_LEVEL=silent: still say why
   process.exit(1);
 }
-
-void bootstrap();

@@ -13,7 +13,7 @@ import { BenchDatabase, postgresDatabase, seedEmail, sqliteDatabase } from './da
 import { call, cannon, CannonRequest, CannonResult, freshClient, must, percentile, pool, sleep, waitQuiet } from './load';
 import { machine, Row, table, writeReport } from './report';
 import { SmtpSink } from './smtp-sink';
-import { ADMIN_KEY, MAIN, ROOT, Service, START_NODE_OPTIONS, StartFailed } from './service';
+import { ADMIN_KEY, BUNDLE, MAIN, ROOT, Service, START_NODE_OPTIONS, StartFailed, timeCli } from './service';
 
 // ---------------------------------------------------------------- options
 
@@ -169,8 +169,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 function checkBuilt(): void {
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
-  if (!existsSync(MAIN)) fail('dist/main.js is missing: run `npm run build` first (the bench measures the built service and builds nothing)');
-  if (statSync(MAIN).mtimeMs < newest(join(ROOT, 'src'))) fail('dist/main.js is older than src/: run `npm run build` first (the bench measures the built service and builds nothing)');
+  if (!existsSync(MAIN) || !existsSync(BUNDLE)) fail('dist/start.js or dist/bundle/service.js is missing: run `npm run build` first (the bench measures the built service and builds nothing)');
+  if (statSync(BUNDLE).mtimeMs < newest(join(ROOT, 'src'))) fail('dist/bundle/service.js is older than src/: run `npm run build` first (the bench measures the built service and builds nothing)');
 }
 
 // ---------------------------------------------------------------- the bench
@@ -200,11 +200,13 @@ class Bench {
   readonly profiles: string[] = [];
   readonly peaks: Array<{ label: string; mb: number | null }> = [];
   startupMs: number[] = [];
+  /** The first start, which also ran the migrations of a new database (ms). */
+  firstStartMs: number | null = null;
   private emailCounter = 0;
   private seedCounter = 1_000_000_000;
   /** The hash the service stored for a login user's password (D3): what seeded users share. */
   private credential: { hash: string; algorithm: string } | null = null;
-  private readonly tmp: string;
+  readonly tmp: string;
 
   constructor(readonly o: Options) {
     this.tmp = mkdtempSync(join(tmpdir(), 'pls-bench-'));
@@ -350,11 +352,15 @@ class Bench {
     let service: Service;
     try {
       if (everything) {
-        // Start-up: spawn → first 200 on /health, three times (the first one also migrates the new database).
-        for (let k = 0; k < 3; k++) {
-          const started = await this.start(db, scheme, k < 2 ? `${scheme} start ${k + 1}` : `${scheme} main (start 3)`);
+        // Start-up: spawn → first 200 on /health. The first start migrates the new database; the next five
+        // start on it as it is (issue 22: "on an existing database"), and their median is the measured line.
+        const first = await this.start(db, scheme, `${scheme} start 1 (migrates)`);
+        this.firstStartMs = first.ms;
+        await this.stop(first.service, `${scheme} start 1`);
+        for (let k = 2; k <= 6; k++) {
+          const started = await this.start(db, scheme, k < 6 ? `${scheme} start ${k}` : `${scheme} main (start 6)`);
           this.startupMs.push(started.ms);
-          if (k < 2) await this.stop(started.service, `${scheme} start ${k + 1}`);
+          if (k < 6) await this.stop(started.service, `${scheme} start ${k}`);
           else service = started.service;
         }
       } else {
@@ -664,7 +670,19 @@ async function main(): Promise<void> {
   }
   if (scaleScheme === null) throw new Error('no password scheme was available');
   const startup = percentile(bench.startupMs, 0.5);
-  bench.row({ part: 'service', scenario: 'start → first healthy GET /health, median of 3', measured: `${startup.toFixed(0)} ms (${bench.startupMs.map((m) => m.toFixed(0)).join(', ')})`, target: '≤ 2 s', met: startup <= 2000, load: null, unexpected: null });
+  bench.row({
+    part: 'service', scenario: 'start → first healthy GET /health on an existing database, median of 5',
+    measured: `${startup.toFixed(0)} ms (${bench.startupMs.map((m) => m.toFixed(0)).join(', ')}; the first start, which migrated the new database: ${bench.firstStartMs?.toFixed(0) ?? '?'} ms)`,
+    target: '≤ 0.6 s (issue 22)', met: startup <= 600, load: null, unexpected: null,
+  });
+  // A CLI command that only reads, on the same database (issue 22: ≤ 1.5 s).
+  const cliMs: number[] = [];
+  for (let k = 0; k < 5; k++) cliMs.push(await timeCli(['outbox', 'show', '--limit', '5'], mainDb!.url, bench.tmp));
+  const cli = percentile(cliMs, 0.5);
+  bench.row({
+    part: 'service', scenario: 'CLI command that only reads (`npm run cli -- outbox show`), spawn → exit, median of 5',
+    measured: `${cli.toFixed(0)} ms (${cliMs.map((m) => m.toFixed(0)).join(', ')})`, target: '≤ 1.5 s (issue 22)', met: cli <= 1500, load: null, unexpected: null,
+  });
   if (o.users.length === 2) {
     const [credential] = await mainDb!.query<{ hash: string; algorithm: string }>('SELECT hash, algorithm FROM credentials LIMIT 1');
     await mainDb!.close();
@@ -683,7 +701,7 @@ async function main(): Promise<void> {
     '',
     `- machine: ${machine(cores)}`,
     `- database: ${o.db === 'postgres' ? 'PostgreSQL' : 'SQLite'}; scheme${o.schemes.length > 1 ? 's' : ''}: ${o.schemes.join(', ')}; BCRYPT_COST ${o.cost}; argon2id m=19456 KiB, t=2, p=1`,
-    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, 'dist/main.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised; load generator (autocannon) and SMTP sink share the machine`,
+    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised; load generator (autocannon) and SMTP sink share the machine`,
     `- "load 1m" is the 1-minute load average seen before the scenario started (the bench waits for it to fall below ${o.loadThreshold.toFixed(2)}, at most ${o.maxWait} s)`,
   ].join('\n');
   const generated = `${header}\n\n${table(bench.rows)}\n`;

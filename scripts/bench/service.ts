@@ -1,5 +1,5 @@
 /**
- * The built service as the bench runs it: `node dist/main.js` with the Node options of `npm start` (the
+ * The built service as the bench runs it: `node dist/start.js` (the bundle) with the Node options of `npm start` (the
  * heap bounds of package.json's start script, so the bench measures what `npm start` runs) in a temp dir (no developer .env is
  * read), on 127.0.0.1 and a free port, production settings, logs at warn, budgets raised so that the
  * bench measures hashing rather than 429s.
@@ -10,12 +10,14 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-export const MAIN = join(ROOT, 'dist', 'main.js');
-/** The `--…` options package.json's start script gives node before dist/main.js (e.g. the heap bounds). */
+export const MAIN = join(ROOT, 'dist', 'start.js');
+/** What MAIN loads: the build's last output (scripts/bundle.js). */
+export const BUNDLE = join(ROOT, 'dist', 'bundle', 'service.js');
+/** The `--…` options package.json's start script gives node before dist/start.js (e.g. the heap bounds). */
 export const START_NODE_OPTIONS: string[] = (() => {
   const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start ?? '';
   const words = start.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/main.js')).filter((w) => w.startsWith('--'));
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/start.js')).filter((w) => w.startsWith('--'));
 })();
 export const ADMIN_KEY = `bench-admin-${'k'.repeat(4)}-0123456789abcdefghijklmnopqrstuv`;
 const MASTER_KEY = 'bench-master-key-Zq8Lw2Vn5Rt7Yp3Xc6Bm9Hd4Kf1Gs0Ja';
@@ -141,6 +143,23 @@ export class Service {
   lastLines(n = 3): string {
     return this.output.join('').trim().split('\n').slice(-n).join(' | ') || '(no output)';
   }
+}
+
+/**
+ * Runs one operator CLI command (`npm run cli -- <args>`: node scripts/cli.js, the built dist/edge/cli) on
+ * `databaseUrl` with the service's MASTER_KEY, in `cwd`; resolves with its wall time in ms (spawn → exit).
+ * Throws when it does not exit 0.
+ */
+export async function timeCli(args: string[], databaseUrl: string, cwd: string): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'cli.js'), ...args], {
+    cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, MASTER_KEY, LOG_LEVEL: 'warn' },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  if (code !== 0) throw new Error(`npm run cli -- ${args.join(' ')} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return performance.now() - t0;
 }
 
 export class StartFailed extends Error {

@@ -7,7 +7,7 @@ import { ensureBuilt, MAIN } from './support/built-service';
 import { freePort } from '../support/redis-test-server';
 
 /**
- * SIGTERM against the built service, run the way an operator runs it (`node dist/main.js`), on a
+ * SIGTERM against the built service, run the way an operator runs it (`node dist/start.js`), on a
  * SQLite file. Issue 8 §3: keep-alive connections used to keep being served and the process ended by
  * signal 13.5 s later.
  */
@@ -180,7 +180,7 @@ function refused(port: number): Promise<string> {
   });
 }
 
-describe('SIGTERM: graceful shutdown of `node dist/main.js`', () => {
+describe('SIGTERM: graceful shutdown of `node dist/start.js`', () => {
   let service: Service | undefined;
   // ensureBuilt bounds itself (up to 180 s waiting for another worker's build, 170 s building)
   beforeAll(() => ensureBuilt(), 400_000);

@@ -21,7 +21,7 @@ import { startTestApp, TestApp } from './support/test-app';
 
 /**
  * Issue 8 §3: two instances started at the same moment on one fresh, empty database. Each is a real
- * `node dist/main.js` process (the build CI makes with `npm ci`; rebuilt here when older than src/).
+ * `node dist/start.js` process (the build CI makes with `npm ci`; rebuilt here when older than src/).
  * Both must become ready with no error logged, and each migration must be recorded once.
  */
 const ADMIN_KEY = 'race-admin-key-0123456789abcdef0123456789';
@@ -72,10 +72,11 @@ async function raceTwoInstances(databaseUrl: string, recorded: () => Promise<str
     b = startRacer(portB, databaseUrl, cwd, gateDir);
     const [readyA, readyB] = await Promise.all([waitReady(a, READY_WITHIN_MS), waitReady(b, READY_WITHIN_MS)]);
     const ran = [a, b].map((i) => Number(/ran (\d+) migration/.exec(i.output.join(''))?.[1] ?? 0)).sort();
-    const outcome = { readyA, readyB, errorsLogged: [...errorsIn(a), ...errorsIn(b)], recorded: (await recorded()).sort(), ranByEach: ran };
+    // gateArrivals: both were held at the start gate (a gate that never engaged would race nothing).
+    const outcome = { readyA, readyB, gateArrivals: readdirSync(gateDir).length, errorsLogged: [...errorsIn(a), ...errorsIn(b)], recorded: (await recorded()).sort(), ranByEach: ran };
     try {
       // Each migration ran once: recorded once, run by one of the two; the other found nothing pending.
-      expect(outcome).toEqual({ readyA: 200, readyB: 200, errorsLogged: [], recorded: MIGRATION_NAMES, ranByEach: [0, MIGRATION_NAMES.length] });
+      expect(outcome).toEqual({ readyA: 200, readyB: 200, gateArrivals: 2, errorsLogged: [], recorded: MIGRATION_NAMES, ranByEach: [0, MIGRATION_NAMES.length] });
     } catch (error) {
       (error as Error).message += `\n\ninstance A:\n${a.output.join('')}\ninstance B:\n${b.output.join('')}`;
       throw error;
@@ -229,7 +230,7 @@ describeEachDatabase('instances started together with no admin key configured: o
 });
 
 /**
- * The same with real processes: four `node dist/main.js` on one fresh database, with neither
+ * The same with real processes: four `node dist/start.js` on one fresh database, with neither
  * ADMIN_API_KEY nor MASTER_KEY, held at the start gate so they reach the database together. All become
  * ready, the master-key file is one key that every instance uses, and there is one admin key: the one in
  * the admin-api-key file, which every instance accepts.
@@ -250,12 +251,12 @@ describe('four instances started together with no keys configured (issue 18 §5)
       const raw = existsSync(join(dataDir, 'admin-api-key')) ? readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim() : '';
       const accepted = await Promise.all(instances.map(async (i) => (await fetch(`http://127.0.0.1:${i.port}/api-keys`, { headers: { 'X-Api-Key': raw } })).status));
       const outcome = {
-        ready, accepted, liveAdminKeys: await liveAdminKeys(),
+        ready, accepted, gateArrivals: readdirSync(gateDir).length, liveAdminKeys: await liveAdminKeys(),
         errorsLogged: instances.flatMap((i) => errorsIn(i)),
         masterKeyFile: readdirSync(dataDir).filter((f) => f.includes('master-key')),
       };
       try {
-        expect(outcome).toEqual({ ready: [200, 200, 200, 200], accepted: [200, 200, 200, 200], liveAdminKeys: 1, errorsLogged: [], masterKeyFile: ['master-key'] });
+        expect(outcome).toEqual({ ready: [200, 200, 200, 200], accepted: [200, 200, 200, 200], gateArrivals: 4, liveAdminKeys: 1, errorsLogged: [], masterKeyFile: ['master-key'] });
       } catch (error) {
         (error as Error).message += instances.map((i) => `\n\ninstance ${i.name}:\n${i.output.join('')}`).join('');
         throw error;

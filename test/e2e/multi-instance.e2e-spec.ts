@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -11,7 +11,7 @@ import { ensureBuilt, Instance, startInstance, stopInstance, waitReady } from '.
 import { describeUnless, postgresSkip, redisSkip } from '../support/skips';
 
 /**
- * Issue 11 "A multi-instance test in CI": two instances of the built service (`node dist/main.js`,
+ * Issue 11 "A multi-instance test in CI": two instances of the built service (`node dist/start.js`,
  * rebuilt when older than src/) started together on the machine's PostgreSQL (a schema of their own)
  * and Redis (a key prefix of their own), with one MASTER_KEY, as docs/deployment.md describes.
  * Migrations run once, a secret used on one is dead on the other, a token of one is good on the other,
@@ -67,6 +67,7 @@ describeUnless(skip, 'two instances on one PostgreSQL and one Redis (issue 11: s
   let a: Instance | undefined;
   let b: Instance | undefined;
   let ready: number[] = [];
+  let gateArrivals = 0;
 
   const pg = async <T>(work: (c: Client) => Promise<T>): Promise<T> => {
     const c = new Client({ connectionString: pgUrl });
@@ -115,6 +116,7 @@ describeUnless(skip, 'two instances on one PostgreSQL and one Redis (issue 11: s
     a = startInstance('A', portA, env, cwd, true);
     b = startInstance('B', portB, env, cwd, true);
     ready = await Promise.all([waitReady(a), waitReady(b)]);
+    gateArrivals = readdirSync(gateDir).length;
   }, 200_000);
 
   afterAll(async () => {
@@ -143,10 +145,10 @@ describeUnless(skip, 'two instances on one PostgreSQL and one Redis (issue 11: s
     throw error;
   };
 
-  it('both become healthy, and each migration ran once (recorded once in the migrations table)', async () => {
+  it('both become healthy, held together at the start gate, and each migration ran once (recorded once in the migrations table)', async () => {
     try {
       const recorded = await pg(async (c) => (await c.query(`SELECT name FROM "${schema}".migrations`)).rows.map((r: { name: string }) => r.name).sort());
-      expect({ ready, recorded }).toEqual({ ready: [200, 200], recorded: MIGRATION_NAMES });
+      expect({ ready, gateArrivals, recorded }).toEqual({ ready: [200, 200], gateArrivals: 2, recorded: MIGRATION_NAMES });
     } catch (error) {
       explain(error);
     }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ensureBuilt, MAIN } from './support/built-service';
 
 /**
- * Issue 11 "Start-up that always names the setting at fault": the built service (`node dist/main.js`,
+ * Issue 11 "Start-up that always names the setting at fault": the built service (`node dist/start.js`,
  * as an operator runs it) with a bad setting answers with one line naming it, a non-zero exit, within
  * a few seconds. Before: an unreachable PostgreSQL took 9 retries with stack traces and 25 s, a SQLite
  * path under /dev/null printed a raw stack trace, one under /proc hung for 60 s without a word.

@@ -7,7 +7,7 @@ import { freePort } from '../../support/redis-test-server';
 import { ReceivedMail, SmtpTestServer } from '../../support/smtp-test-server';
 
 /**
- * The tier on the built artifact (test/artifact): `dist/main.js` started as `npm start` starts it (the node
+ * The tier on the built artifact (test/artifact): `dist/start.js` (the bundle) started as `npm start` starts it (the node
  * options of package.json's `start` script, NODE_ENV=production), in a temporary directory of its own with
  * its own SQLite file, mailing through an SMTP test server, reached over real HTTP only. Nothing here
  * imports the service's sources: what runs is what `npm run build` made.

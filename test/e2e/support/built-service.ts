@@ -3,11 +3,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join, relative, resolve } from 'node:path';
 
 /**
- * The built service (`node dist/main.js`), run the way an operator runs it: for the specs that need a
- * real process (start-up failures, graceful shutdown, the migration race, several instances).
+ * The built service (`node dist/start.js`: the bundle of `npm run build`), run the way an operator runs it:
+ * for the specs that need a real process (start-up failures, graceful shutdown, the migration race, several
+ * instances).
  */
 export const ROOT = resolve(__dirname, '../../..');
-export const MAIN = join(ROOT, 'dist', 'main.js');
+export const MAIN = join(ROOT, 'dist', 'start.js');
+/** The bundle dist/start.js loads (scripts/bundle.js): the build's last output, so the one to compare with src/. */
+const BUNDLE = join(ROOT, 'dist', 'bundle', 'service.js');
 /** Preloaded to make several instances reach the database at the same moment (test/support/start-gate.js). */
 export const START_GATE = join(ROOT, 'test', 'support', 'start-gate.js');
 
@@ -23,14 +26,15 @@ function newest(dir: string): number {
 }
 
 function isBuilt(): boolean {
-  return existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest(join(ROOT, 'src'));
+  return existsSync(MAIN) && existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newest(join(ROOT, 'src'));
 }
 
 /** Held while one jest worker builds (nest build empties dist/ first: two at once would break each other). */
 const BUILD_LOCK = join(ROOT, 'node_modules', '.cache', 'pls-nest-build.lock');
 
 /**
- * Builds dist/ (nest build) when dist/main.js is missing or older than src/ (CI's `npm ci` has built it).
+ * Builds dist/ as `npm run build` does (nest build, then the bundle) when the bundle is missing or older than
+ * src/ (CI's `npm ci` has built it).
  * Test files in parallel workers build once: the others wait for the lock, then find dist/ fresh.
  */
 export function ensureBuilt(): void {
@@ -54,6 +58,8 @@ export function ensureBuilt(): void {
     if (isBuilt()) return;
     const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
     if (build.status !== 0) throw new Error(`nest build failed: ${build.stderr || build.stdout}`);
+    const bundle = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bundle.js')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    if (bundle.status !== 0) throw new Error(`scripts/bundle.js failed: ${bundle.stderr || bundle.stdout}`);
   } finally {
     rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
@@ -61,7 +67,7 @@ export function ensureBuilt(): void {
 
 /**
  * The node options of `npm start`, read from package.json's `start` script (`[exec] node <options>
- * dist/main.js`), so that every built instance a test starts runs as `npm start` runs it. Throws when
+ * dist/start.js`), so that every built instance a test starts runs as `npm start` runs it. Throws when
  * the script has another shape: a test must not silently start the service differently.
  */
 export function npmStartNodeOptions(): string[] {
