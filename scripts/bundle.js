@@ -94,7 +94,16 @@ async function main() {
   process.stdout.write(`bundled dist/bundle/service.js (${size('service.js')}, code cache ${size('service.js.cache')})\n`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`scripts/bundle.js: ${error.message}\n`);
-  process.exit(1);
-});
+/** Whether `pkg` (a package name, e.g. `@node-rs/argon2`) is one of EXTERNAL (whose `@scope/*` entries name a whole scope). */
+function isExternal(pkg) {
+  return EXTERNAL.some((e) => (e.endsWith('/*') ? pkg.startsWith(e.slice(0, -1)) : pkg === e));
+}
+
+module.exports = { EXTERNAL, isExternal };
+
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(`scripts/bundle.js: ${error.message}\n`);
+    process.exit(1);
+  });
+}
