@@ -32,13 +32,17 @@ export interface ServiceOptions {
   profileDir?: string;
 }
 
-export class Service {
+/**
+ * A server the bench runs as a child process (the service, the peer): its output kept (the last 200
+ * chunks), health polling, peak RSS, stop. Subclasses name the health path and what a failed start throws.
+ */
+export abstract class ServerProcess {
   readonly output: string[] = [];
   exitCode: number | null = null;
   exitSignal: string | null = null;
-  private readonly exited: Promise<void>;
+  protected readonly exited: Promise<void>;
 
-  private constructor(readonly process: ChildProcess, readonly port: number) {
+  protected constructor(readonly process: ChildProcess, readonly port: number, private readonly healthPath: string) {
     const keep = (b: Buffer) => {
       this.output.push(b.toString());
       if (this.output.length > 200) this.output.splice(0, this.output.length - 200);
@@ -62,6 +66,59 @@ export class Service {
 
   get running(): boolean {
     return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** What waitHealthy throws when the process ended before it was healthy. */
+  protected abstract startFailed(): Error;
+
+  /** Polls GET of the health path every 10 ms; ms from spawn to the first 200. Throws when the process ends first. */
+  async waitHealthy(spawnedAt: number, withinMs = 60_000): Promise<number> {
+    const deadline = spawnedAt + withinMs;
+    while (performance.now() < deadline) {
+      if (!this.running) {
+        await this.exited;
+        throw this.startFailed();
+      }
+      try {
+        const res = await fetch(`${this.base}${this.healthPath}`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return performance.now() - spawnedAt;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`${this.constructor.name} did not answer 200 on ${this.healthPath} within ${withinMs / 1000} s: ${this.lastLines()}`);
+  }
+
+  /** Peak resident set (VmHWM) of the process so far, in MB; null off Linux. */
+  peakRssMb(): number | null {
+    try {
+      const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return kb ? Number(kb[1]) / 1024 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** SIGTERM, SIGKILL after `killAfterMs`; resolves when it exited. */
+  async stop(killAfterMs = 20_000): Promise<void> {
+    if (this.running) {
+      this.process.kill('SIGTERM');
+      const timer = setTimeout(() => this.process.kill('SIGKILL'), killAfterMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  lastLines(n = 3): string {
+    return this.output.join('').trim().split('\n').slice(-n).join(' | ') || '(no output)';
+  }
+}
+
+export class Service extends ServerProcess {
+  private constructor(process: ChildProcess, port: number) {
+    super(process, port, '/health');
   }
 
   static async start(o: ServiceOptions, live: Set<Service>): Promise<Service> {
@@ -100,48 +157,8 @@ export class Service {
     return service;
   }
 
-  /** Polls GET /health every 10 ms; ms from spawn to the first 200. Throws when the process ends first. */
-  async waitHealthy(spawnedAt: number, withinMs = 60_000): Promise<number> {
-    const deadline = spawnedAt + withinMs;
-    while (performance.now() < deadline) {
-      if (!this.running) {
-        await this.exited;
-        throw new StartFailed(this.exitCode, this.lastLines());
-      }
-      try {
-        const res = await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(2000) });
-        await res.arrayBuffer();
-        if (res.status === 200) return performance.now() - spawnedAt;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`the service did not answer 200 on /health within ${withinMs / 1000} s: ${this.lastLines()}`);
-  }
-
-  /** Peak resident set (VmHWM) of the service process so far, in MB; null off Linux. */
-  peakRssMb(): number | null {
-    try {
-      const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      return kb ? Number(kb[1]) / 1024 : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** SIGTERM, SIGKILL after `killAfterMs`; resolves when it exited. */
-  async stop(killAfterMs = 20_000): Promise<void> {
-    if (this.running) {
-      this.process.kill('SIGTERM');
-      const timer = setTimeout(() => this.process.kill('SIGKILL'), killAfterMs);
-      await this.exited;
-      clearTimeout(timer);
-    }
-  }
-
-  lastLines(n = 3): string {
-    return this.output.join('').trim().split('\n').slice(-n).join(' | ') || '(no output)';
+  protected startFailed(): Error {
+    return new StartFailed(this.exitCode, this.lastLines());
   }
 }
 
@@ -168,7 +185,8 @@ export class StartFailed extends Error {
   }
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (the kernel's choice, released at once). */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);

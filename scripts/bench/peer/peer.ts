@@ -7,12 +7,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { BenchDatabase } from '../database';
 import { cannon, CannonRequest, CannonResult, must, percentile, pool } from '../load';
 import type { Row } from '../report';
-import { ROOT } from '../service';
+import { freePort, ROOT, ServerProcess } from '../service';
 
 const SERVER = join(__dirname, 'server.mjs');
 const GOOD = 'Tr1cky-Lantern-42';
@@ -87,23 +86,10 @@ process.on('exit', () => {
   for (const p of running) if (p.running) p.process.kill('SIGKILL');
 });
 
-class PeerProcess {
-  private readonly output: string[] = [];
-  private readonly exited: Promise<void>;
-  exitCode: number | null = null;
-
-  private constructor(readonly process: ChildProcess, readonly port: number) {
-    const keep = (b: Buffer) => {
-      this.output.push(b.toString());
-      if (this.output.length > 200) this.output.splice(0, this.output.length - 200);
-    };
-    process.stdout!.on('data', keep);
-    process.stderr!.on('data', keep);
-    this.exited = new Promise((done) => process.on('exit', (code) => {
-      this.exitCode = code;
-      running.delete(this);
-      done();
-    }));
+class PeerProcess extends ServerProcess {
+  private constructor(process: ChildProcess, port: number) {
+    super(process, port, HEALTH);
+    void this.exited.then(() => running.delete(this));
   }
 
   static spawn(env: NodeJS.ProcessEnv, port: number, cwd: string, args: string[] = []): PeerProcess {
@@ -113,74 +99,15 @@ class PeerProcess {
     return peer;
   }
 
-  get base(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  get running(): boolean {
-    return this.process.exitCode === null && this.process.signalCode === null;
-  }
-
   /** Resolves with the exit code. */
   async done(): Promise<number | null> {
     await this.exited;
     return this.exitCode;
   }
 
-  /** Polls GET /api/auth/ok every 10 ms; ms from `spawnedAt` to the first 200. Throws when the process ends first. */
-  async waitHealthy(spawnedAt: number, withinMs = 60_000): Promise<number> {
-    const deadline = spawnedAt + withinMs;
-    while (performance.now() < deadline) {
-      if (!this.running) {
-        await this.exited;
-        throw new Error(`the peer exited with code ${this.exitCode} before it was healthy: ${this.lastLines()}`);
-      }
-      try {
-        const res = await fetch(`${this.base}${HEALTH}`, { signal: AbortSignal.timeout(2000) });
-        await res.arrayBuffer();
-        if (res.status === 200) return performance.now() - spawnedAt;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`the peer did not answer 200 on ${HEALTH} within ${withinMs / 1000} s: ${this.lastLines()}`);
+  protected startFailed(): Error {
+    return new Error(`the peer exited with code ${this.exitCode} before it was healthy: ${this.lastLines()}`);
   }
-
-  /** Peak resident set (VmHWM) of the peer process so far, in MB; null off Linux. */
-  peakRssMb(): number | null {
-    try {
-      const kb = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${this.process.pid}/status`, 'utf8'));
-      return kb ? Number(kb[1]) / 1024 : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** SIGTERM, SIGKILL after `killAfterMs`; resolves when it exited. */
-  async stop(killAfterMs = 5000): Promise<void> {
-    if (this.running) {
-      this.process.kill('SIGTERM');
-      const timer = setTimeout(() => this.process.kill('SIGKILL'), killAfterMs);
-      await this.exited;
-      clearTimeout(timer);
-    }
-  }
-
-  lastLines(n = 3): string {
-    return this.output.join('').trim().split('\n').slice(-n).join(' | ') || '(no output)';
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------- the scenarios
