@@ -74,6 +74,8 @@ async function main() {
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'linked',
+    // service.js.map: with NODE_OPTIONS=--enable-source-maps, stack traces name the src/ files and lines (through tsc's maps).
+    sourcemap: 'linked',
     logLevel: 'error',
     plugins: [terminusPackageCheck],
   });
