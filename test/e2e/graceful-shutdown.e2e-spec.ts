@@ -242,6 +242,17 @@ describe('SIGTERM: graceful shutdown of `node dist/start.js`', () => {
     expect(logs[logs.length - 1]).toMatchObject({ context: 'Shutdown', msg: 'stopped' });
   });
 
+  it('SIGINT with stdout\'s reader gone at the same moment (`npm start | tee service.log`, then Ctrl-C): exits 0 instead of hanging on the broken pipe', async () => {
+    service = await startService({ BCRYPT_COST: '4' });
+    const { child } = service;
+    child.kill('SIGINT');
+    child.stdout!.destroy(); // the reader is gone: the service's next log writes fail with EPIPE
+    const exit = await Promise.race([service.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000))]);
+    if (exit === 'hung') child.kill('SIGKILL');
+    // it stopped logging, not serving late: exit code 0 within the shutdown bound (10 s), not 'hung' (5 of 5 before)
+    expect(exit).toMatchObject({ code: 0, signal: null });
+  });
+
   it('past SHUTDOWN_TIMEOUT_SECONDS it closes every connection and still exits 0', async () => {
     service = await startService({ BCRYPT_COST: '4', SHUTDOWN_TIMEOUT_SECONDS: '1' });
     const { port, child } = service;

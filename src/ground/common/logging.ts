@@ -44,7 +44,29 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat
     const pretty = loadPretty();
     if (pretty) return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
-  return pino(options);
+  return pino(options, stdoutDestination());
+}
+
+/**
+ * stdout, each line written synchronously (pino.destination's default), and a reader that is gone
+ * (EPIPE) ends the logging instead of the process, as pino's own default stream does. pino's default
+ * for stdout buffers asynchronously and writes what is left synchronously at exit, and sonic-boom's
+ * synchronous flush retries a write that failed with EPIPE forever: with stdout piped to a reader that
+ * stopped (`npm start | tee service.log`, then Ctrl-C, which stops tee too), the service stopped listening
+ * and never exited (5 of 5 tries; test/e2e/graceful-shutdown.e2e-spec.ts).
+ */
+function stdoutDestination(): DestinationStream {
+  const destination = pino.destination({ dest: process.stdout.fd ?? 1, sync: true });
+  const noop = () => undefined;
+  destination.on('error', function onError(err: NodeJS.ErrnoException) {
+    if (err.code === 'EPIPE') {
+      Object.assign(destination, { write: noop, end: noop, flushSync: noop, destroy: noop });
+      return;
+    }
+    destination.removeListener('error', onError);
+    destination.emit('error', err);
+  });
+  return destination;
 }
 
 /** pino-pretty is a development dependency: without it (production install) the output stays JSON. */
