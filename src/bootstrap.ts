@@ -19,7 +19,7 @@ import { checkDatabase } from './ground/database/preflight';
  * ends the process with one line naming the setting at fault (exit 1; 78 for a configuration error).
  * Entry points: `src/main.ts` (the sources, `nest start`) and `src/start.ts` (what `npm start` runs: the bundle).
  */
-export async function bootstrap(): Promise<void> {
+export async function bootstrap(start: { codeCache?: CodeCacheUse } = {}): Promise<void> {
   let config: AppConfig;
   try {
     config = loadAppConfig(process.env);
@@ -34,6 +34,7 @@ export async function bootstrap(): Promise<void> {
   const logger = createRootLogger(config);
   const nestLogger = ServiceLogger.over(logger);
   NestLogger.overrideLogger(nestLogger);
+  if (start.codeCache) logCodeCache(logger, start.codeCache);
   try {
     // Before anything else uses libuv's pool: the hashing threads yield the CPU to the main thread.
     const pool = await lowerWorkerPoolPriority(config.hashThreadNice);
@@ -60,6 +61,23 @@ export async function bootstrap(): Promise<void> {
   } catch (err) {
     failStart(logger, err);
   }
+}
+
+/**
+ * How src/start.ts compiled the bundle: with its V8 code cache (`used`), or without it, and why: no cache
+ * file (`missing`), one it could not read (`unreadable`), one made from another bundle (`stale`), one V8
+ * refused (`rejected`: another Node.js version or V8 flags than the build's), or loaded by Node's loader for
+ * --enable-source-maps (`off (source maps)`).
+ */
+export type CodeCacheUse = 'used' | 'missing' | 'unreadable' | 'stale' | 'rejected' | 'off (source maps)';
+
+function logCodeCache(logger: Pino, use: CodeCacheUse): void {
+  if (use === 'used') {
+    logger.debug({ context: 'Bootstrap', codeCache: use }, 'compiled the bundle with its code cache');
+    return;
+  }
+  const why = use === 'off (source maps)' ? 'loaded by Node for --enable-source-maps' : `the code cache is ${use}`;
+  logger.info({ context: 'Bootstrap', codeCache: use }, `compiled the bundle without its code cache (${why}): a slower start; \`npm run build\` with this Node.js and these node options writes it`);
 }
 
 /** Listens on `port` (every interface, as the service will) and closes at once: rejects as a listen would. */

@@ -5,31 +5,38 @@
  *
  * Why: loading dist/ and node_modules file by file (~1,500 modules) was ~0.85 s of a 1.1 s start: resolving,
  * reading and compiling each file. From one file whose compiled code is cached, the service is healthy in
- * ~0.55 s (issue 22, BENCHMARKS.md). Node 22's `module.enableCompileCache()` caches compiled code natively;
+ * ~0.5 s (issue 22, BENCHMARKS.md). Node 22's `module.enableCompileCache()` caches compiled code natively;
  * Node 20, which this service supports, has no equivalent, hence these few lines.
  *
- * The cache only saves time: when it is missing, or V8 rejects it (another Node version or V8 flags), the
- * bundle is compiled from its source, as Node would. `PLS_WRITE_CODE_CACHE=1` loads the bundle (evaluates
- * its modules, does not start the service), writes the cache and exits: the last step of the build.
+ * The cache only saves time. It starts with the CRC-32 of the bundle it was made from (V8 itself checks
+ * only the source's length); when it is missing, unreadable, made from another bundle, or rejected by V8
+ * (another Node.js version or V8 flags), the bundle is compiled from its source, as Node would, and the
+ * start-up log says so. With `--enable-source-maps` the bundle is loaded by Node's own loader instead,
+ * which is what applies its source map to stack traces (no cache then). `PLS_WRITE_CODE_CACHE=1` loads the
+ * bundle (evaluates its modules, does not start the service), writes the cache and exits: the last step
+ * of the build.
  *
  * Imports nothing but Node's own modules: everything else is in the bundle.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { constants, Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
+import type { CodeCacheUse } from './bootstrap';
 
 const BUNDLE_DIR = join(__dirname, 'bundle');
 const BUNDLE = join(BUNDLE_DIR, 'service.js');
 const CODE_CACHE = `${BUNDLE}.cache`;
+/** The cache file: the bundle's CRC-32 (4 bytes, big-endian), then V8's data. */
+const HEADER_BYTES = 4;
 
 interface Bundle {
-  bootstrap(): Promise<void>;
+  bootstrap(start?: { codeCache: CodeCacheUse }): Promise<void>;
 }
 
 /** Evaluates the bundle as a CommonJS module of its own directory; `cachedData` is V8's code cache for it. */
-function loadBundle(cachedData: Buffer | undefined): { exports: Bundle; script: Script } {
-  const source = readFileSync(BUNDLE, 'utf8');
+function evaluate(source: string, cachedData: Buffer | undefined): { exports: Bundle; script: Script } {
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: BUNDLE,
     cachedData,
@@ -42,18 +49,42 @@ function loadBundle(cachedData: Buffer | undefined): { exports: Bundle; script: 
   return { exports: module.exports, script };
 }
 
+/** The cache's V8 data when it was made from exactly this bundle; otherwise why not. */
+function readCache(bundleCrc: number): Buffer | Exclude<CodeCacheUse, 'used' | 'rejected'> {
+  let file: Buffer;
+  try {
+    file = readFileSync(CODE_CACHE);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+  }
+  if (file.length <= HEADER_BYTES || file.readUInt32BE(0) !== bundleCrc) return 'stale';
+  return file.subarray(HEADER_BYTES);
+}
+
 function main(): void {
-  if (!existsSync(BUNDLE)) {
-    process.stderr.write(`${BUNDLE} is missing: run \`npm run build\` (nest build, then scripts/bundle.js)\n`);
+  let bundle: Buffer;
+  try {
+    bundle = readFileSync(BUNDLE);
+  } catch (error) {
+    process.stderr.write(`cannot read ${BUNDLE} (${(error as NodeJS.ErrnoException).code ?? String(error)}): run \`npm run build\` (nest build, then scripts/bundle.js)\n`);
     process.exit(1);
   }
   if (process.env.PLS_WRITE_CODE_CACHE === '1') {
-    const { script } = loadBundle(undefined);
-    writeFileSync(CODE_CACHE, script.createCachedData());
+    const { script } = evaluate(bundle.toString('utf8'), undefined);
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeUInt32BE(crc32(bundle));
+    writeFileSync(CODE_CACHE, Buffer.concat([header, script.createCachedData()]));
     process.exit(0);
   }
-  const { exports } = loadBundle(existsSync(CODE_CACHE) ? readFileSync(CODE_CACHE) : undefined);
-  void exports.bootstrap();
+  if (process.sourceMapsEnabled) {
+    // Node maps stack traces only for code its loader loaded.
+    void (createRequire(__filename)(BUNDLE) as Bundle).bootstrap({ codeCache: 'off (source maps)' });
+    return;
+  }
+  const cache = readCache(crc32(bundle));
+  const { exports, script } = evaluate(bundle.toString('utf8'), Buffer.isBuffer(cache) ? cache : undefined);
+  const codeCache: CodeCacheUse = Buffer.isBuffer(cache) ? (script.cachedDataRejected ? 'rejected' : 'used') : cache;
+  void exports.bootstrap({ codeCache });
 }
 
 main();
