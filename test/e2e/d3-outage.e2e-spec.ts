@@ -108,7 +108,7 @@ describeEachDatabase('D3 under failure', (kind) => {
       await t?.close();
     });
 
-    it('F6 past the limit, POST answers 429 before authenticating or hashing anything', async () => {
+    it('F6 past the limit of a client sending wrong keys, POST answers 429 in the D3 envelope with Retry-After, and nothing is hashed', async () => {
       const hashSpy = jest.spyOn(t.app.get(PasswordHasher), 'hash');
       try {
         const statuses: number[] = [];
