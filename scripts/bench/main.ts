@@ -13,7 +13,7 @@ import { BenchDatabase, postgresDatabase, seedEmail, sqliteDatabase } from './da
 import { call, cannon, CannonRequest, CannonResult, freshClient, must, percentile, pool, sleep, waitQuiet } from './load';
 import { machine, Row, table, writeReport } from './report';
 import { SmtpSink } from './smtp-sink';
-import { ADMIN_KEY, BUNDLE, MAIN, ROOT, Service, START_NODE_OPTIONS, StartFailed, timeCli } from './service';
+import { ADMIN_KEY, BUNDLE, GOOD, MAIN, NEW_PASSWORD, ROOT, Service, START_NODE_OPTIONS, StartFailed, timeCli } from './service';
 import { describePeer, estimatePeerSeconds, runPeer } from './peer/peer';
 
 // ---------------------------------------------------------------- options
@@ -180,8 +180,6 @@ function checkBuilt(): void {
 
 // ---------------------------------------------------------------- the bench
 
-const GOOD = 'Tr1cky-Lantern-42';
-const NEW_PASSWORD = 'Fresh-Harbor-73';
 const D1 = '/accounts/set-password';
 const D4_REQUEST = '/api/v2/account/recover/';
 const D4_RESET = '/api/v2/account/reset/';

@@ -19,6 +19,9 @@ export const START_NODE_OPTIONS: string[] = (() => {
   const words = start.split(/\s+/);
   return words.slice(words.indexOf('node') + 1, words.indexOf('dist/start.js')).filter((w) => w.startsWith('--'));
 })();
+/** The password the bench's users log in with, and the one its resets set (the service's and the peer's alike). */
+export const GOOD = 'Tr1cky-Lantern-42';
+export const NEW_PASSWORD = 'Fresh-Harbor-73';
 export const ADMIN_KEY = `bench-admin-${'k'.repeat(4)}-0123456789abcdefghijklmnopqrstuv`;
 const MASTER_KEY = 'bench-master-key-Zq8Lw2Vn5Rt7Yp3Xc6Bm9Hd4Kf1Gs0Ja';
 

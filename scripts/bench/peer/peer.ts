@@ -11,11 +11,9 @@ import { join } from 'node:path';
 import type { BenchDatabase } from '../database';
 import { cannon, CannonRequest, CannonResult, must, percentile, pool } from '../load';
 import type { Row } from '../report';
-import { freePort, ROOT, ServerProcess } from '../service';
+import { freePort, GOOD, NEW_PASSWORD, ROOT, ServerProcess } from '../service';
 
 const SERVER = join(__dirname, 'server.mjs');
-const GOOD = 'Tr1cky-Lantern-42';
-const NEW_PASSWORD = 'Fresh-Harbor-73';
 const SIGN_UP = '/api/auth/sign-up/email';
 const SIGN_IN = '/api/auth/sign-in/email';
 const REQUEST_RESET = '/api/auth/request-password-reset';
