@@ -13,7 +13,7 @@ describe('README policy table', () => {
       .map(([action, , credential, scope, also, checks]) => [action, { credential, scope: scope || undefined, also, checks }] as const),
   );
 
-  it('has one row per action, with its credential, scope, roles and checks', () => {
+  it('has one row per action, with its credential, scope, own-user rule and checks (not above, unbound callers only)', () => {
     expect([...rows.keys()].sort()).toEqual(Object.keys(ACTIONS).sort());
     for (const [action, rule] of Object.entries(ACTIONS) as Array<[Action, ActionRule]>) {
       const { credential, scope, also, checks } = rows.get(action)!;

@@ -29,6 +29,7 @@ describe('access policy: scopes of users and keys', () => {
     expect(may(key(['accounts:write']))).toEqual(['accounts:read', 'accounts:write']);
     expect(may(key(['accounts:read']))).toEqual(['accounts:read']);
     expect(may(key(['users:write']))).toEqual(['users:write']);
+    expect(may(key(['passwords:write']))).toEqual(['passwords:write']);
     expect(may(key(['admin']))).toHaveLength(5);
   });
 });
@@ -43,10 +44,15 @@ describe('access policy: the caller may attempt the action (the guard asks witho
       expect(allowed(key([]), action)).toBe(false);
       expect(allowed(key(['admin']), action)).toBe(true);
       expect(allowed(SYSTEM_CALLER, action)).toBe(true);
+      // its own scope alone is enough; every other key scope together (admin aside) is not
+      const scope = rule.scope!;
+      expect([action, allowed({ ...key([]), scopes: [scope] }, action)]).toEqual([action, true]);
+      expect([action, allowed(key(API_KEY_SCOPES.filter((s) => s !== 'admin' && !holdsScope([s], scope))), action)]).toEqual([action, false]);
     }
   });
 
   it('audit events: scope admin, or an owner or admin of an account by role; a member never', () => {
+    expect(allowed(key(['admin']), 'audit.read')).toBe(true);
     expect(allowed(user('owner'), 'audit.read')).toBe(true);
     expect(allowed(user('admin'), 'audit.read')).toBe(true);
     expect(allowed(user('member'), 'audit.read')).toBe(false);

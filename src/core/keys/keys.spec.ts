@@ -55,6 +55,7 @@ describe('KeyRing and TokenSigner (SQLite in memory)', () => {
   it('first start: carries over the legacy keys as retired, creates one active key per purpose; material is sealed', async () => {
     const ring = await open();
     expect(ring.list().map((k) => [k.purpose, k.active])).toEqual(expect.arrayContaining([['lookup', false], ['seal', false], ['signing', true], ['lookup', true], ['seal', true]]));
+    expect(ring.list().filter((k) => k.active).map((k) => k.purpose).sort()).toEqual(['lookup', 'seal', 'signing']);
     expect(ring.find('legacy-lookup')?.secret).toEqual(legacyKeys(LEGACY).lookup);
     const rows = await dataSource.query('SELECT sealed_material FROM key_ring');
     expect(JSON.stringify(rows)).not.toContain(legacyKeys(LEGACY).lookup.toString('base64url'));

@@ -63,6 +63,7 @@ describe('mail templates', () => {
       expect(mail.kind).toBe(kind);
       expect(mail.subject.length).toBeGreaterThan(0);
       expect(mail.subject).not.toContain(secret);
+      expect(mail.text).toContain(secret);
       expect(mail.html).toMatch(/^<!doctype html>/);
       expect(mail.html).toContain(secret);
     });
@@ -80,6 +81,9 @@ describe('mail templates', () => {
       expect(lines.indexOf(link)).toBeLessThan(lines.indexOf(`Code: ${secret}`));
       expect(mail.html).toContain(`href="${link}"`);
       expect(mail.html.indexOf(`href="${link}"`)).toBeLessThan(mail.html.indexOf(`Code: <strong`));
+      // the first anchor to the link is styled as a button
+      const anchor = mail.html.slice(mail.html.indexOf(`<a href="${link}"`)).split('>')[0];
+      expect(anchor).toMatch(/style="display:inline-block;padding:[^"]*background:/);
     });
 
     it('wraps the code and the link in the HTML part so a long one never overflows a narrow screen', () => {
@@ -87,6 +91,7 @@ describe('mail templates', () => {
       const codeBlock = /<p [^>]*>Code: <strong/.exec(html)![0];
       expect(codeBlock).toMatch(/word-break:break-all/);
       expect(codeBlock).toMatch(/overflow-wrap:anywhere/);
+      expect(html).toMatch(/<p [^>]*word-break:break-all;overflow-wrap:anywhere"><a href=/);
       expect(html).toMatch(/max-width:560px/);
     });
 
@@ -117,6 +122,9 @@ describe('mail templates', () => {
     it.each(SUPPORTED_LOCALES)('is complete in %s: the same code line and link, and no placeholder left unfilled', (locale) => {
       const mail = build(secret, undefined, locale);
       expect(codeLines(mail.text)).toEqual([secret]);
+      const linkLines = (text: string) => text.split('\n').filter((line) => line.startsWith('https://'));
+      expect(linkLines(mail.text)).toHaveLength(1);
+      expect(linkLines(mail.text)).toEqual(linkLines(build(secret).text));
       expect(mail.text + mail.subject + visibleText(mail.html)).not.toMatch(/\{\w+\}/);
     });
 
@@ -237,6 +245,7 @@ describe('mail templates', () => {
     it('has kind "password-changed", a text part and an HTML part', () => {
       expect(mail.kind).toBe('password-changed');
       expect(mail.subject).toBe('Your password was changed');
+      expect(mail.text).toContain('The password of your account was changed');
       expect(mail.html).toMatch(/^<!doctype html>/);
     });
 

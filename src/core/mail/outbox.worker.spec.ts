@@ -310,7 +310,14 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
     // later passes (and the poll loop) never send it again
     clock.advance(60 * 60_000);
     await h.worker.drain();
-    await new Promise((r) => setTimeout(r, 1_200));
+    // a pass the poll loop starts on its own: awaited until it has run, not slept for
+    const polled = jest.spyOn(h.worker as unknown as { pass(): Promise<boolean> }, 'pass');
+    try {
+      while (polled.mock.results.length === 0) await sleep(50);
+      await polled.mock.results[0].value;
+    } finally {
+      polled.mockRestore();
+    }
     expect(received(smtp, '246810')).toHaveLength(1);
   });
 
@@ -421,17 +428,25 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
     h.mail.kick();
     await smtp.waitFor((m) => m.text.includes('Code: 909090'), 5_000);
 
-    const failing = jest.spyOn(h.worker, 'drain').mockImplementation(() => Promise.reject(new Error('boom')));
+    // The pass the kick starts fails: it rejects, or throws at once. kick() starts it synchronously when no
+    // pass is in flight (right after a drain, before any timer can start one), so the spy sees that very call.
+    const worker = h.worker as unknown as { pass(): Promise<boolean> };
+    await h.worker.drain();
+    const failing = jest.spyOn(worker, 'pass').mockImplementation(() => Promise.reject(new Error('boom')));
     try {
       expect(() => h.mail.kick()).not.toThrow();
+      expect(failing).toHaveBeenCalledTimes(1);
     } finally {
       failing.mockRestore();
     }
-    const throwing = jest.spyOn(h.worker, 'drain').mockImplementation(() => {
+    await new Promise((r) => setImmediate(r)); // the rejected pass settles (and is swallowed)
+    await h.worker.drain();
+    const throwing = jest.spyOn(worker, 'pass').mockImplementation(() => {
       throw new Error('sync boom');
     });
     try {
       expect(() => h.mail.kick()).not.toThrow();
+      expect(throwing).toHaveBeenCalledTimes(1);
     } finally {
       throwing.mockRestore();
     }
@@ -450,12 +465,15 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
     await enqueue(h, 'slow@example.org', resetMail('424242'));
     const transport = h.moduleRef.get(MailTransport);
     const realSend = transport.send.bind(transport);
+    let sending!: () => void;
+    const inFlight = new Promise<void>((r) => (sending = r));
     jest.spyOn(transport, 'send').mockImplementation(async (m) => {
+      sending();
       await new Promise((r) => setTimeout(r, 300));
       return realSend(m);
     });
     const pass = h.worker.drain();
-    await new Promise((r) => setTimeout(r, 50));
+    await inFlight; // the pass is inside send: shut down now
     await h.close();
     await pass;
 

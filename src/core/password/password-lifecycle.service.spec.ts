@@ -64,6 +64,7 @@ describe('PasswordLifecycleService.setPassword (history and hash overlap, SECURI
     const hasher = new GatedHasher();
     const setting = serviceWith(hasher, history, { historySize: 5 }).setPassword({ userId: 'u1', password: 'Old-Password-3!', mode: 'initial', via: 'D3' });
     await flush();
+    expect(hasher.started).toContain('hash'); // the early hash was started; the refusal below never reaches the transaction that would store it
     hasher.releaseAll();
     const error = await setting.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PasswordPolicyError);

@@ -55,6 +55,9 @@ describe('completePolicy', () => {
     fromDefault.requiredClasses.push('lower');
     expect(given).toEqual(['digit']);
     expect(DEFAULT_PASSWORD_POLICY.requiredClasses).toEqual(['lower', 'upper', 'digit', 'special']);
+    // and the other way: changing the given list afterwards leaves the completed policy as it was
+    given.push('special');
+    expect(fromGiven.requiredClasses).toEqual(['digit', 'lower']);
   });
 
   it('drops fields that are not part of a policy', () => {

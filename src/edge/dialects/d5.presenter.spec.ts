@@ -57,6 +57,7 @@ describe('D5Presenter ({"error": "..."})', () => {
     expect(issues({ path: 'code', kind: 'type', params: { expected: 'string' } }, { path: 'role', kind: 'unknown' }).body).toEqual({ error: 'unknown field "role"' });
     expect(issues({ path: 'new_password', kind: 'size', params: { max: 4096 } }, { path: 'code', kind: 'required' }).body).toEqual({ error: 'code and new_password are required' });
     expect(issues({ path: 'new_password', kind: 'size', params: { max: 4096 } }).body).toEqual({ error: 'password must be at most 4096 characters' });
+    expect(issues({ path: 'email', kind: 'format', params: { format: 'email address' } }, { path: 'new_password', kind: 'size', params: { max: 4096 } }).body).toEqual({ error: 'password must be at most 4096 characters' });
     expect(issues({ path: 'email', kind: 'format', params: { format: 'email address' } }).body).toEqual({ error: 'invalid email address' });
     expect(issues({ path: 'email', kind: 'required' }).body).toEqual({ error: 'email is required' });
   });

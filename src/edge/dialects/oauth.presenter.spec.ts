@@ -1,4 +1,4 @@
-import { MalformedBodyError, PayloadTooLargeError, RateLimitedError, RequestValidationError, StorageUnavailableError } from '../../ground/common/errors/domain-errors';
+import { InternalError, MalformedBodyError, PayloadTooLargeError, RateLimitedError, RequestValidationError, StorageUnavailableError } from '../../ground/common/errors/domain-errors';
 import { OAuthError } from '../../features/oauth/oauth-error';
 import { OAuthPresenter } from './oauth.presenter';
 
@@ -26,5 +26,8 @@ describe('OAuthPresenter (RFC 6749 §5.2)', () => {
     expect(present(new PayloadTooLargeError())).toMatchObject({ status: 413, body: { error: 'invalid_request' } });
     expect(present(new RateLimitedError(42))).toMatchObject({ status: 429, body: { error: 'temporarily_unavailable' }, headers: { 'Retry-After': '42' } });
     expect(present(new StorageUnavailableError())).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    expect(present(new StorageUnavailableError()).body).toEqual({ error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable.' });
+    expect(present(new InternalError('boom at /srv/app.js:1'))).toMatchObject({ status: 500 });
+    expect(present(new InternalError('boom at /srv/app.js:1')).body).toEqual({ error: 'server_error' });
   });
 });

@@ -87,6 +87,10 @@ describe('page templates', () => {
     const withLink = views.done(FLOWS.invitation, m, 'Acme', 'https://app.example.com/sign-in?from=a&b=c').html;
     expect(withLink).toContain('<a class="button" href="https://app.example.com/sign-in?from=a&amp;b=c">Sign in</a>');
     expect(views.done(FLOWS.reset, m, 'Acme', null).html).not.toMatch(/<a class="button"/);
+    // no other link on either page (the in-page skip link to #main aside)
+    const links = (html: string) => [...html.matchAll(/<a [^>]*href="([^"]*)"/g)].map((x) => x[1]).filter((href) => !href.startsWith('#'));
+    expect(links(withLink)).toEqual(['https://app.example.com/sign-in?from=a&amp;b=c']);
+    expect(links(views.done(FLOWS.reset, m, 'Acme', null).html)).toEqual([]);
   });
 
   it('asks a person to type only a short code: a long one is linked or pasted, and no page offers to take it typed in', () => {

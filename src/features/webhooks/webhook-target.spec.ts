@@ -54,6 +54,10 @@ describe('webhook targets: SSRF rules (CONTRACT.md "Webhooks")', () => {
     for (const url of ['not a url', '/relative', 'https://user:pass@hooks.example.com/', 'https://user@hooks.example.com/', 'https://hooks.example.com/#frag', `https://hooks.example.com/${'a'.repeat(2048)}`]) {
       expect([url, await refusal(() => parseTargetUrl(url, false))]).toEqual([url, 'malformed']);
     }
+    const longest = `https://hooks.example.com/${'a'.repeat(2048 - 'https://hooks.example.com/'.length)}`;
+    expect(longest).toHaveLength(2048);
+    expect(await refusal(() => parseTargetUrl(longest, false))).toBe('accepted');
+    expect(await refusal(() => parseTargetUrl(`${longest}a`, false))).toBe('malformed');
   });
 
   it('IP literals in any spelling are judged by the address they mean (2130706433, 0x7f.1, [::ffff:127.0.0.1])', async () => {

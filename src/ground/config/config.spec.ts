@@ -23,6 +23,8 @@ describe('configuration', () => {
     expect(message).toContain(`JWT_SECRET`);
     expect(message).toContain(`<${secret.length} characters, not shown>`);
     expect(message).not.toContain(secret.slice(0, 4));
+    // no piece of it anywhere either (not its end, as masks that show the last characters do)
+    for (let i = 0; i + 4 <= secret.length; i++) expect([secret.slice(i, i + 4), message.includes(secret.slice(i, i + 4))]).toEqual([secret.slice(i, i + 4), false]);
   });
 
   it('E8 refuses a JWT_SECRET that is short, a placeholder or of low variety, and accepts a random one', () => {

@@ -52,6 +52,7 @@ describe('bcrypt (plain, imported)', () => {
 
   it('J2 accepts costs 4-15 only: a stored hash cannot make one login cost minutes', async () => {
     const body = VECTOR.slice(7);
+    expect(sut.accepts(`$2b$04$${body}`)).toBe(true);
     expect(sut.accepts(`$2b$15$${body}`)).toBe(true);
     expect(sut.accepts(`$2b$16$${body}`)).toBe(false);
     expect(sut.accepts(`$2b$31$${body}`)).toBe(false);
@@ -100,6 +101,13 @@ describe('argon2 (argon2id written with PASSWORD_HASH=argon2id; argon2i and argo
     expect(sut.parametersMatch(hash)).toBe(false);
     expect(new Argon2Scheme('argon2id', { memoryKiB: 64, timeCost: 1, parallelism: 1 }).parametersMatch(hash)).toBe(true);
     expect(new Argon2Scheme('argon2i', { memoryKiB: 64, timeCost: 1, parallelism: 1 }).parametersMatch(hash)).toBe(false);
+    // one difference at a time, against the scheme the hash matches
+    const cheap = new Argon2Scheme('argon2id', { memoryKiB: 64, timeCost: 1, parallelism: 1 });
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=64,t=1,p=1\$/);
+    for (const other of [hash.replace('m=64,', 'm=128,'), hash.replace(',t=1,', ',t=2,'), hash.replace(',p=1$', ',p=2$'), hash.replace('$v=19$', '$v=16$'), hash.replace('$argon2id$', '$argon2i$')]) {
+      expect(other).not.toBe(hash);
+      expect([other, cheap.parametersMatch(other)]).toEqual([other, false]);
+    }
   });
 
   it('verifies the argon2 reference implementation\'s published argon2i example ("password", somesalt, m=65536, t=2, p=4)', async () => {

@@ -113,7 +113,9 @@ describe('parseImportedHash', () => {
           expect(isImportRefusal(parseImportedHash({ format: 'django-pbkdf2-sha256', hash: `pbkdf2_sha256$${iterations}$seasalt$CWWFdHOWwPnki7HvkcqN9iA2T3KLW1cf2uZ5kvArtVY=` }))).toBe(true);
           expect(isImportRefusal(parseImportedHash({ format: 'argon2', hash: `$argon2id$v=19$m=${m},t=2,p=1$c29tZXNhbHQ$PL01amPyeUuxG7H0vIr5X+qHkZvWnHmGBGXFYvh8z2E` }))).toBe(true);
           expect(isImportRefusal(parseImportedHash({ format: 'argon2', hash: `$argon2id$v=19$m=19456,t=${t},p=1$c29tZXNhbHQ$PL01amPyeUuxG7H0vIr5X+qHkZvWnHmGBGXFYvh8z2E` }))).toBe(true);
+          expect(isImportRefusal(parseImportedHash({ format: 'argon2', hash: `$argon2id$v=19$m=19456,t=2,p=${t}$c29tZXNhbHQ$PL01amPyeUuxG7H0vIr5X+qHkZvWnHmGBGXFYvh8z2E` }))).toBe(true);
           expect(isImportRefusal(parseImportedHash({ format: 'firebase-scrypt', hash: FIREBASE_HASH, firebase: { ...FIREBASE, rounds: t + 6 } }))).toBe(true);
+          expect(isImportRefusal(parseImportedHash({ format: 'firebase-scrypt', hash: FIREBASE_HASH, firebase: { ...FIREBASE, memCost: t + 7 } }))).toBe(true);
         }),
       );
     });

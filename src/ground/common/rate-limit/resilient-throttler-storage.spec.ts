@@ -66,7 +66,8 @@ describe('ResilientThrottlerStorage without REDIS_URL', () => {
 describe('ResilientThrottlerStorage with Redis unreachable (a closed port)', () => {
   it('answers every increment from memory at once, logs one warning, and never rejects', async () => {
     const logger = { log: jest.fn(), warn: jest.fn() };
-    const sut = new ResilientThrottlerStorage({ redisUrl: 'redis://127.0.0.1:1', keyPrefix: 'x:', commandTimeoutMs: 100, logger });
+    // A command bound longer than the whole check below: an increment that waited for Redis even once would exceed it.
+    const sut = new ResilientThrottlerStorage({ redisUrl: 'redis://127.0.0.1:1', keyPrefix: 'x:', commandTimeoutMs: 2_000, logger });
     await sut.onApplicationBootstrap();
     try {
       const started = Date.now();
