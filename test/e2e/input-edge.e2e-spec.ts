@@ -1,3 +1,4 @@
+import { ValidationPipe } from '@nestjs/common';
 import { describeEachDatabase } from './support/databases';
 import { databaseChecksum } from './support/database-checksum';
 import { admin, createAccount } from './support/factories';
@@ -148,10 +149,19 @@ describeEachDatabase('input edge: issue 8 samples', (kind) => {
 
     it('32 levels are read; 33 are refused before any transformation', async () => {
       // The body object and 31 arrays are 32 containers: past the edge, then a validation failure.
-      const ok = await unchanged(() => raw('post', '/accounts/set-password', `{"token":"abc","password":${nested(31)}}`));
-      expect(ok.body.error).toMatch(/password field must be a string/);
-      const refused = await unchanged(() => raw('post', '/accounts/set-password', `{"token":"abc","password":${nested(32)}}`));
-      expect(refused.body).toEqual({ error: 'The request body is nested too deeply.' });
+      // The validation pipe is where class-transformer turns the body into the DTO: 33 never reach it.
+      const transform = jest.spyOn(ValidationPipe.prototype, 'transform');
+      try {
+        const ok = await unchanged(() => raw('post', '/accounts/set-password', `{"token":"abc","password":${nested(31)}}`));
+        expect(ok.body.error).toMatch(/password field must be a string/);
+        expect(transform).toHaveBeenCalled();
+        transform.mockClear();
+        const refused = await unchanged(() => raw('post', '/accounts/set-password', `{"token":"abc","password":${nested(32)}}`));
+        expect(refused.body).toEqual({ error: 'The request body is nested too deeply.' });
+        expect(transform).not.toHaveBeenCalled();
+      } finally {
+        transform.mockRestore();
+      }
     });
   });
 
@@ -207,7 +217,7 @@ describeEachDatabase('input edge: issue 8 samples', (kind) => {
     });
   });
 
-  describe('G5 a body no parser reads → 415 in every envelope (was 400)', () => {
+  describe('G5 a body no parser reads → 415 in the D1–D5 and service envelopes (was 400)', () => {
     it.each([
       ['/accounts/set-password', {}, { error: expect.any(String) }],
       ['/auth/setpassword', {}, { success: false, error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.any(String), details: [] } }],

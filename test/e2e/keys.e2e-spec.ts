@@ -154,5 +154,6 @@ describeEachDatabase('keys', (kind) => {
     await a.app.get(KeyRing).rotate('signing');
     const rotated = (await loginAs(a, email)).access_token;
     await me(b, rotated).expect(200); // unknown kid: b reloads the ring at once
+    await me(a, (await loginAs(b, email)).access_token).expect(200);
   });
 });

@@ -1,6 +1,7 @@
 import { AuditTrail } from '../../src/ground/common/audit-trail';
+import { PasswordHasher } from '../../src/core/password/password-hasher';
 import {
-  LOGIN_CLIENT_FAILURES, LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT, LOGIN_GLOBAL_FAILURES, LOGIN_TARGET_FAILURES_PER_MINUTE, LOGIN_TARGET_FAILURES_PER_WINDOW,
+  LOGIN_CLIENT_FAILURES, LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT, LOGIN_GLOBAL_FAILURES, LOGIN_TARGET_FAILURES_PER_MINUTE, LOGIN_TARGET_FAILURES_PER_WINDOW, LOGIN_WINDOW_MS,
 } from '../../src/features/auth/login-limits';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
@@ -102,9 +103,13 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
 
   it('a burst of 20 parallel wrong passwords at one email gets exactly 5 checked (counted before the check)', async () => {
     const { email } = await member();
+    const hasher = t.app.get(PasswordHasher);
+    const checks = [jest.spyOn(hasher, 'verify'), jest.spyOn(hasher, 'verifyAgainstDummy')];
     const results = await Promise.all(Array.from({ length: 20 }, () => login(email, WRONG)));
     expect(results.filter((r) => r.status === 401)).toHaveLength(LOGIN_TARGET_FAILURES_PER_MINUTE);
     expect(results.filter((r) => r.status === 429)).toHaveLength(20 - LOGIN_TARGET_FAILURES_PER_MINUTE);
+    // The refused 15 never reached the hasher: 5 password checks in all.
+    expect(checks.reduce((n, spy) => n + spy.mock.calls.length, 0)).toBe(LOGIN_TARGET_FAILURES_PER_MINUTE);
   });
 
   it('only failures spend a budget: 30 correct logins in a row succeed, and a correct one clears the target\'s failures (D5)', async () => {
@@ -123,6 +128,9 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
     await login(uniqueEmail('spray'), WRONG, attacker).expect(429, TOO_MANY);
     await login(email, GOOD_PASSWORD, attacker).expect(429, TOO_MANY);
     await login(email, GOOD_PASSWORD).expect(200);
+    // Per 15 minutes: once the window ends, the client is checked again.
+    t.clock.advance(LOGIN_WINDOW_MS);
+    await login(email, GOOD_PASSWORD, attacker).expect(200);
   });
 
   it('J6 when the overall budget is spent nobody is blocked: each client gets 5 more failures, and correct passwords still log in', async () => {
@@ -132,6 +140,11 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
     const results = await Promise.all(Array.from({ length: 12 }, () => login(uniqueEmail('flood'), WRONG, attacker)));
     expect(results.filter((r) => r.status === 401)).toHaveLength(LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT);
     expect(results.filter((r) => r.status === 429)).toHaveLength(12 - LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT);
+    // Each client: a second one gets its own 5, not what is left of the first one's.
+    const other = randomClientIp();
+    const second = await Promise.all(Array.from({ length: 12 }, () => login(uniqueEmail('flood'), WRONG, other)));
+    expect(second.filter((r) => r.status === 401)).toHaveLength(LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT);
+    expect(second.filter((r) => r.status === 429)).toHaveLength(12 - LOGIN_CLIENT_FAILURES_WHEN_GLOBAL_SPENT);
     await login(email, GOOD_PASSWORD, attacker).expect(429, TOO_MANY);
     await login(email, GOOD_PASSWORD).expect(200);
     for (let i = 0; i < 10; i++) await login(email, GOOD_PASSWORD).expect(200);
@@ -143,7 +156,8 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
     const ip = randomClientIp();
     await statuses(LOGIN_TARGET_FAILURES_PER_MINUTE, email, WRONG, ip);
     await statuses(3, email, WRONG, ip);
-    await login(uniqueEmail('nobody'), WRONG, ip).expect(401);
+    const unknown = uniqueEmail('nobody');
+    await login(unknown, WRONG, ip).expect(401);
     const events = record.mock.calls.map(([, e]) => e);
     const failed = events.filter((e) => e.type === 'login.failed');
     expect(failed).toHaveLength(LOGIN_TARGET_FAILURES_PER_MINUTE + 1);
@@ -152,6 +166,7 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
     expect(events.filter((e) => e.type === 'login.limited')).toHaveLength(1);
     const text = JSON.stringify(events);
     expect(text).not.toContain(email.split('@')[0]);
+    expect(text).not.toContain(unknown.split('@')[0]);
     expect(text).not.toContain(WRONG);
   });
 });

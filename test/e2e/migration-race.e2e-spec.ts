@@ -141,16 +141,19 @@ describeUnless(postgresSkip(), 'instances started together: the bootstrap admin 
     const uow = t.app.get(UnitOfWork);
     const run = uow.run.bind(uow);
     let looked = 0;
+    /** What each look found: nothing, both times, if both looked before either inserted. */
+    const found: unknown[] = [];
     let bothLooked!: () => void;
     const barrier = Promise.race([new Promise<void>((r) => (bothLooked = r)), new Promise<void>((r) => setTimeout(r, 5000))]);
     const spy = jest.spyOn(uow, 'run').mockImplementation((work) =>
       run(async (em) => {
         const findOneBy = em.findOneBy.bind(em);
         em.findOneBy = (async (...args: Parameters<typeof findOneBy>) => {
-          const found = await findOneBy(...args);
+          const result = await findOneBy(...args);
+          found.push(result);
           if (++looked === 2) bothLooked();
           await barrier;
-          return found;
+          return result;
         }) as typeof em.findOneBy;
         return work(em);
       }) as never,
@@ -159,6 +162,7 @@ describeUnless(postgresSkip(), 'instances started together: the bootstrap admin 
       const service = t.app.get(ApiKeysService);
       const outcomes = await Promise.allSettled([service.onApplicationBootstrap(), service.onApplicationBootstrap()]);
       expect(looked).toBe(2);
+      expect(found).toEqual([null, null]);
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
     } finally {
       spy.mockRestore();
@@ -187,7 +191,7 @@ describeEachDatabase('instances started together with no admin key configured: o
     if (kind === 'postgres') rmSync(dataDirectory(t.config), { recursive: true, force: true });
   });
 
-  it('four bootstraps of a database without one, all looking at once, create exactly one admin key, and the file names it', async () => {
+  it('four bootstraps at once of a database without one, each held after its look until all have looked (or 500 ms), create exactly one admin key, and the file names it', async () => {
     await sql(t, 'DELETE FROM api_keys');
     rmSync(file, { force: true });
     // Each bootstrap, having looked for an admin key, waits until all four have looked (or 500 ms have

@@ -1,5 +1,6 @@
 import { describeEachDatabase } from './support/databases';
 import { KeyRing } from '../../src/core/keys/key-ring';
+import { API_KEY_SCOPES } from '../../src/access/scopes';
 import { admin, createAccount, createApiKey, createUser, issueSession, randomClientIp, sql } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
 
@@ -101,6 +102,8 @@ describeEachDatabase('OAuth 2.0 client credentials (POST /oauth/token, client to
     it('admin implies every scope; unknown or unheld scopes are invalid_scope (400)', async () => {
       const adminKey = await createApiKey(t, ['admin']);
       expect(decode(await tokenFor(adminKey, 'passwords:write')).claims.scope).toBe('passwords:write');
+      const others = API_KEY_SCOPES.filter((s) => s !== 'admin');
+      expect(String(decode(await tokenFor(adminKey, others.join(' '))).claims.scope).split(' ').sort()).toEqual([...others].sort());
       const key = await createApiKey(t, ['users:write']);
       for (const scope of ['accounts:write', 'users:write admin', 'root', 'users:write  passwords:write', ' ']) {
         const res = await tokenRequest({ grant_type: 'client_credentials', scope }, basic(key.id, key.key)).expect(400);
@@ -277,6 +280,12 @@ describeEachDatabase('OAuth 2.0 client credentials (POST /oauth/token, client to
       type: 'oauth2', flows: { clientCredentials: { tokenUrl: 'https://id.example.test/oauth/token', scopes: { admin: expect.any(String), 'users:write': expect.any(String) } } },
     });
     expect(doc.paths['/users/{id}'].get.security).toEqual(expect.arrayContaining([{ 'api-key': [] }, { oauth2: ['users:write'] }]));
+    // Every route that takes the API key offers a client token beside it.
+    const withKey = Object.entries(doc.paths as Record<string, Record<string, { security?: Array<Record<string, string[]>> }>>)
+      .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ where: `${method.toUpperCase()} ${path}`, security: op.security ?? [] })))
+      .filter(({ security }) => security.some((s) => 'api-key' in s));
+    expect(withKey.length).toBeGreaterThan(10);
+    for (const { where, security } of withKey) expect([where, security.some((s) => 'oauth2' in s)]).toEqual([where, true]);
     expect(doc.paths['/oauth/token'].post.requestBody.content['application/x-www-form-urlencoded']).toBeDefined();
   });
 });

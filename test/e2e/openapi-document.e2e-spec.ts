@@ -201,7 +201,7 @@ describe('openapi.json', () => {
       }
     });
 
-    it('a query-string error says "The query string is invalid.": no route without a body has a 400 example saying "request body"', () => {
+    it('a query-string error says "The query string is invalid.": no route without a body has a 400 example saying "The request body is invalid."', () => {
       let queryExamples = 0;
       for (const { where, op: operation } of ops.filter((o) => !o.op.requestBody)) {
         const content = operation.responses['400']?.content?.['application/json'];

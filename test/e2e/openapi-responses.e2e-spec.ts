@@ -72,6 +72,10 @@ describeEachDatabase('responses checked against the OpenAPI document (/docs-json
     expect(sut.check('HEAD', '/set-password', { status: 200, headers: html.headers })).toBeNull();
     expect(sut.check('GET', '/set-password', json(200, {}))).toMatch(/documented: text\/html/);
     expect(sut.check('GET', '/set-password', { ...html, status: 429 })).toMatch(/status 429 is not documented/);
+    // Assets likewise: their content type is checked, their text is not read.
+    expect(sut.check('GET', '/assets/pages.css', { status: 200, headers: { 'content-type': 'text/css; charset=utf-8' }, text: 'not read {' })).toBeNull();
+    expect(sut.check('GET', '/assets/pages.js', { status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8' }, text: 'not read (' })).toBeNull();
+    expect(sut.check('GET', '/assets/pages.css', { status: 200, headers: { 'content-type': 'text/plain' }, text: '' })).toMatch(/documented: text\/css/);
   });
 
   it('hooked into t.http: a response the document does not describe fails the request after the test\'s own expectations, naming the operation, status and schema error', async () => {
@@ -87,9 +91,10 @@ describeEachDatabase('responses checked against the OpenAPI document (/docs-json
     await t.http.get('/health/live').expect(200);
   });
 
-  it('GET /docs-json is the document; GET /docs-yaml the same as YAML (text/yaml)', async () => {
+  it('GET /docs-json is the document; GET /docs-yaml has the same paths, as YAML (text/yaml)', async () => {
     const served = (await t.http.get('/docs-json').expect(200).expect('Content-Type', /^application\/json/)).body as OpenAPIObject;
     expect(Object.keys(served.paths).sort()).toEqual(Object.keys(doc.paths).sort());
+    expect(served).toEqual(JSON.parse(JSON.stringify(doc)));
     const yaml = await t.http.get('/docs-yaml').expect(200).expect('Content-Type', /^text\/yaml/);
     expect(yaml.text).toMatch(/^openapi: 3\.0\.0$/m);
     const yamlPaths = [...yaml.text.matchAll(/^ {2}'?(\/[^':]*)'?:$/gm)].map((m) => m[1]);

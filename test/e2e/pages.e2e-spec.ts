@@ -3,6 +3,7 @@ import { PAGE_HEADERS } from '../../src/edge/pages/page-headers';
 import { RESET_FAILURES_PER_CLIENT } from '../../src/core/recovery/recovery-limits';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
+import { databaseChecksum } from './support/database-checksum';
 import {
   admin, createAccount, GOOD_PASSWORD, hasPassword, latestInvitationToken, latestMail, loginAs, randomClientIp, uniqueEmail, verificationCode,
 } from './support/factories';
@@ -72,10 +73,12 @@ describeEachDatabase('Pages behind the email links', (kind) => {
 
     it('GET and HEAD, with or without the secret anywhere in the URL, never use an invitation up or change anything', async () => {
       const { token, ownerId } = await invited();
+      const before = await databaseChecksum(t);
       for (const url of ['/set-password', `/set-password?token=${token}`, `/set-password/?token=${token}&step=set&password=${NEW_PASSWORD}`]) {
         await t.http.get(url);
         await t.http.head(url);
       }
+      expect(await databaseChecksum(t)).toBe(before);
       // Opening it as the page's script does (step=open), twice, does not use it either.
       await form('/set-password', { token }).expect(200);
       await form('/set-password', { token }).expect(200);
@@ -386,13 +389,16 @@ describeEachDatabase('Pages behind the email links', (kind) => {
     });
 
     it('an unknown field is refused the same way, a JSON body too', async () => {
-      await t.http.post('/set-password').type('form').send({ token: 'x', role: 'admin' }).expect(400);
+      const unknown = await t.http.post('/set-password').type('form').send({ token: 'x', role: 'admin' }).expect(400);
       const json = await t.http.post('/password-reset').send({ code: { $ne: 1 } }).expect(400);
-      expect(json.headers['content-type']).toBe('text/html; charset=utf-8');
+      for (const res of [unknown, json]) {
+        expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+        expect(res.headers['content-security-policy']).toBe(PAGE_HEADERS['Content-Security-Policy']);
+      }
     });
   });
 
-  it('no secret or password from these flows reaches the logs (SECURITY.md C8)', async () => {
+  it('neither the invitation token nor the password set with it on the page reaches the logs (SECURITY.md C8)', async () => {
     const { token } = await invited();
     await form('/set-password', { token });
     await form('/set-password', { token, step: 'set', password: NEW_PASSWORD, confirm: NEW_PASSWORD }).expect(200);
@@ -402,7 +408,7 @@ describeEachDatabase('Pages behind the email links', (kind) => {
     expect(logs).not.toContain(NEW_PASSWORD);
   });
 
-  it('the admin API is unchanged next to the pages', async () => {
+  it('the admin API still answers next to the pages (404 in its envelope for an unknown user)', async () => {
     await t.http.get('/users/00000000-0000-4000-8000-000000000000').set(admin).expect(404);
   });
 });

@@ -128,7 +128,7 @@ describeEachDatabase('changing a password while signed in', (kind) => {
       expect((await login(u.email, 'Temporary-Pass-7!')).status).toBe(401);
     });
 
-    it('F5 a temporary password cannot be "changed" into itself, whatever the history policy; a current password sent with a change token is refused', async () => {
+    it('F5 a temporary password cannot be "changed" into itself, even under a policy that keeps no history (historySize 0); a current password sent with a change token is refused', async () => {
       const u = await member({ historySize: 0 });
       await t.http.put(`/users/${u.userId}/password`).set(admin).send({ password: 'Welcome-3-Acme!' }).expect(200);
       const token = (await login(u.email, 'Welcome-3-Acme!').expect(403)).body.change_token;
@@ -155,7 +155,7 @@ describeEachDatabase('changing a password while signed in', (kind) => {
       await change(token, { new_password: NEW_PASSWORD }).expect(200);
     });
 
-    it('a change token dies with any other change of the password, and a newer login voids the older token', async () => {
+    it('a change token dies when an administrator sets the password again, and a newer login voids the older token', async () => {
       const u = await member();
       await t.http.put(`/users/${u.userId}/password`).set(admin).send({ password: 'Temporary-Pass-7!' }).expect(200);
       const first = (await login(u.email, 'Temporary-Pass-7!').expect(403)).body.change_token;
