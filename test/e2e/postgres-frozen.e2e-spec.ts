@@ -1,5 +1,6 @@
 import { CLIENT_TIMEOUT_MARGIN_MS } from '../../src/ground/database/data-source-options';
 import { UsersService } from '../../src/features/users/users.service';
+import { currentRequestContext } from '../../src/ground/common/request-context';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { PrivatePostgres } from '../support/private-postgres';
 import { describeUnless, SKIP_REASON } from '../support/skips';
@@ -171,8 +172,12 @@ describeUnless(skip, 'PostgreSQL frozen under a request in flight (issue 18 §5,
   const STATEMENT_MS = 1500;
   /** The client's own timeout: the statement bound plus CLIENT_TIMEOUT_MARGIN_MS. */
   const CLIENT_TIMEOUT_MS = STATEMENT_MS + CLIENT_TIMEOUT_MARGIN_MS;
-  /** Slack for a busy machine; smaller than any second wait (another client timeout, or the connect bound). */
-  const SLACK_MS = 1500;
+  /**
+   * The answer must come before any second wait could have ended: another client timeout (2 s) or the connect
+   * bound (4 s) after the first. What proves "no second wait" is the count below (one connection taken and one
+   * statement sent after the freeze); the bound leaves a busy machine ~1.9 s of slack.
+   */
+  const SECOND_WAIT_BOUND_MS = 2 * CLIENT_TIMEOUT_MS - 100;
   let pg: PrivatePostgres;
   let t: TestApp;
 
@@ -197,6 +202,23 @@ describeUnless(skip, 'PostgreSQL frozen under a request in flight (issue 18 §5,
     // Every connection of the pool open and idle, as in a running service.
     await Promise.all([0, 1, 2].map(() => t.http.post('/auth/login').send({ email: ownerEmail, password: 'Not-The-Password-1' })));
     let frozenAt = 0;
+    // What the request does after the freeze (in its context: the outbox's polls meanwhile are not counted):
+    // connections taken from the pool, statements sent.
+    const inRequest = () => frozenAt > 0 && currentRequestContext() !== undefined;
+    const pool = (t.dataSource.driver as unknown as { master: { connect: (...a: unknown[]) => unknown } }).master;
+    const poolConnect = pool.connect.bind(pool);
+    let taken = 0;
+    const statements: string[] = [];
+    const takeSpy = jest.spyOn(pool, 'connect').mockImplementation((...args: unknown[]) => {
+      if (inRequest()) taken++;
+      return poolConnect(...args);
+    });
+    const logger = t.dataSource.logger;
+    const logQuery = logger.logQuery.bind(logger);
+    const logSpy = jest.spyOn(logger, 'logQuery').mockImplementation((query: string, ...rest: unknown[]) => {
+      if (inRequest()) statements.push(query);
+      return (logQuery as (...a: unknown[]) => unknown)(query, ...rest);
+    });
     const users = t.app.get(UsersService);
     const findByEmail = users.findByEmail.bind(users);
     // The login has taken its budget places (one transaction, committed); its next query meets the freeze.
@@ -211,10 +233,16 @@ describeUnless(skip, 'PostgreSQL frozen under a request in flight (issue 18 §5,
       expect(spy).toHaveBeenCalled();
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ statusCode: 503, code: 'STORAGE_UNAVAILABLE' });
+      // one wait: the user lookup's, on a connection taken after the freeze; nothing more was tried
+      expect(taken).toBe(1);
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toMatch(/FROM "users"/);
       expect(waited).toBeGreaterThanOrEqual(CLIENT_TIMEOUT_MS - 100);
-      expect(waited).toBeLessThan(CLIENT_TIMEOUT_MS + SLACK_MS);
+      expect(waited).toBeLessThan(SECOND_WAIT_BOUND_MS);
     } finally {
       spy.mockRestore();
+      takeSpy.mockRestore();
+      logSpy.mockRestore();
       pg.thaw();
     }
     // Nothing was counted for the attempt the freeze cut short: once the server answers, the right password logs in.
