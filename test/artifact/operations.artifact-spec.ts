@@ -195,10 +195,13 @@ describe('the built service (npm start) over HTTP: one request per operation of 
       const res = await api.send('GET', page, { expect: 200 });
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     }
-    await api.send('POST', '/set-password', { form: { token: 'not-a-real-token', step: 'open' }, expect: 400 });
-    await api.send('POST', '/verify-email', { form: { code: 'not-a-real-code', step: 'open' }, expect: 400 });
-    await api.send('POST', '/password-reset', { form: { code: 'not-a-real-code', step: 'open' }, expect: 400 });
-    await api.send('POST', '/account/reset', { form: { validation_code: 'not-a-real-code', step: 'open' }, expect: 400 });
+    const refusals = [
+      await api.send('POST', '/set-password', { form: { token: 'not-a-real-token', step: 'open' }, expect: 400 }),
+      await api.send('POST', '/verify-email', { form: { code: 'not-a-real-code', step: 'open' }, expect: 400 }),
+      await api.send('POST', '/password-reset', { form: { code: 'not-a-real-code', step: 'open' }, expect: 400 }),
+      await api.send('POST', '/account/reset', { form: { validation_code: 'not-a-real-code', step: 'open' }, expect: 400 }),
+    ];
+    for (const refusal of refusals) expect(refusal.headers.get('content-type')).toMatch(/^text\/html/); // a page, not an API error
     const since = s.app.smtp.messages.length;
     await api.send('POST', '/forgot-password', { form: { email: state.memberEmail! }, expect: 200 });
     await api.send('POST', '/account/recover', { form: { email: state.memberEmail! }, expect: 200 });

@@ -217,5 +217,17 @@ describeBrowser('Pages behind the email links', () => {
     await expect(page.locator('header.site').innerText()).resolves.toBe('Hooli');
     problems.expectNone();
     await page.context().close();
+
+    // With script off the link's fragment is never read: the emailed link shows the same form, and a plain submit takes the code.
+    const noScript = await watchedPage(s, { javaScriptEnabled: false });
+    await noScript.page.goto(invitation.link);
+    await expect(noScript.page.getByLabel('Invitation code').inputValue()).resolves.toBe('');
+    await s.shots.take(noScript.page, 'code form with script off'); // no axe here: it runs as a script
+    await noScript.page.getByLabel('Invitation code').fill(invitation.code);
+    await noScript.page.getByRole('button', { name: 'Continue' }).click();
+    await noScript.page.locator('#password').waitFor();
+    await expect(noScript.page.locator('header.site').innerText()).resolves.toBe('Hooli');
+    noScript.problems.expectNone();
+    await noScript.page.context().close();
   });
 });

@@ -205,6 +205,7 @@ describeEachDatabase('D4/D5 recovery scenarios both dialects share', (kind) => {
           .expect(200);
         const mail = await latestMail(t, smtp, email, (m) => m.subject === d.subject, since);
         expect(mail.text + mail.html).not.toContain('evil.test');
+        expect(mail.text).toContain('https://id.example.test/'); // the link is there, from PUBLIC_URL
         for (const url of (mail.text + mail.html).match(/https?:\/\/[^\s"<]+/g) ?? []) expect(url.startsWith('https://id.example.test/')).toBe(true);
       });
     });

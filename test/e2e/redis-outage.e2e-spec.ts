@@ -104,6 +104,7 @@ describeEachDatabase('Redis outage: REDIS_URL names a closed port (needs no Redi
   it('logs exactly one warning about it, naming the address but never the URL (which may hold a password)', async () => {
     expect(logs.rateLimit(40)).toHaveLength(1);
     expect(logs.rateLimit(40)[0]).toMatch(/Redis is unreachable.*memory/);
+    expect(logs.rateLimit(40)[0]).toContain(`127.0.0.1:${closedPort}`);
     expect(JSON.stringify(logs.lines)).not.toContain('redis://');
   });
 

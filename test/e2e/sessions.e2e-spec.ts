@@ -63,6 +63,7 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
     });
 
     it('C2 an unknown email costs one bcrypt compare, like a wrong password', async () => {
+      const { email } = await member();
       const hasher = t.app.get(PasswordHasher);
       const dummy = jest.spyOn(hasher, 'verifyAgainstDummy');
       const real = jest.spyOn(hasher, 'verify');
@@ -70,6 +71,11 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
         await login(uniqueEmail('ghost'), GOOD_PASSWORD).expect(401);
         expect(dummy).toHaveBeenCalledTimes(1);
         expect(real).not.toHaveBeenCalled();
+        // A wrong password: the one compare against the stored hash instead.
+        dummy.mockClear();
+        await login(email, 'Wrong-Pass-1!').expect(401);
+        expect(real).toHaveBeenCalledTimes(1);
+        expect(dummy).not.toHaveBeenCalled();
       } finally {
         dummy.mockRestore();
         real.mockRestore();
@@ -196,7 +202,8 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
     it('unknown, expired (30 days) and revoked refresh tokens → 401', async () => {
       expect((await refresh('not-a-refresh-token').expect(401)).body).toEqual(INVALID_REFRESH);
       const { email } = await member();
-      const session = await loginAs(t, email);
+      // The expiring session is another user's: logout revokes every token of its own user, so it must not touch this one.
+      const session = await loginAs(t, (await member()).email);
       const loggedOut = await loginAs(t, email);
       await t.http.post('/auth/logout').set('Authorization', `Bearer ${loggedOut.access_token}`).expect(204);
       expect((await refresh(loggedOut.refresh_token).expect(401)).body).toEqual(INVALID_REFRESH);

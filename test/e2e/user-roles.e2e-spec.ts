@@ -189,10 +189,16 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
   });
 
   describe('roles', () => {
-    it('every user response shows role; the account creator is the owner', async () => {
+    it('user responses (create, read, list, change) show the role; the account creator is the owner', async () => {
       const a = await createAccount(t);
       const res = await t.http.get(`/users/${a.ownerId}`).set(admin).expect(200);
       expect(res.body.data).toMatchObject({ role: 'owner', is_admin: false });
+      const created = await t.http.post(`/accounts/${a.accountId}/users`).set(admin).send({ email: uniqueEmail('shown') }).expect(201);
+      expect(created.body.data.role).toBe('member');
+      const listed = await t.http.get(`/accounts/${a.accountId}/users`).set(admin).expect(200);
+      expect(Object.fromEntries(listed.body.data.map((u: { user_id: string; role: string }) => [u.user_id, u.role]))).toEqual({ [a.ownerId]: 'owner', [created.body.data.user_id]: 'member' });
+      const changed = await t.http.patch(`/users/${created.body.data.user_id}`).set(admin).send({ locale: 'de' }).expect(200);
+      expect(changed.body.data.role).toBe('member');
     });
 
     it('setting owner transfers ownership: the previous owner becomes admin in the same change, audited', async () => {

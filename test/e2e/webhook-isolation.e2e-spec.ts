@@ -44,6 +44,7 @@ describeEachDatabase('webhooks: a hanging receiver delays no other account\'s de
       // B was heard while A's attempts were still hanging: none of them has ended or been recorded.
       const atA = await deliveriesOf(t, hookA.id);
       expect(openAtA()).toBeGreaterThan(0);
+      expect(openAtA()).toBe(receiver.at('/hang-a').length); // every attempt A's receiver got is still open
       expect(atA.map((d) => [d.status, d.attempts, d.last_error])).toEqual(Array(6).fill(['pending', 0, null]));
       expect(heard.receivedAt - hangStarted).toBeLessThan(TIMEOUT_SECONDS * 1000);
       expect(heard.json).toMatchObject({ type: 'user.created', data: { user_id: userId, account_id: b.accountId } });
