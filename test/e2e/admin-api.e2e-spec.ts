@@ -48,6 +48,10 @@ describeEachDatabase('admin API', (kind) => {
       const res = await t.http.put(`/accounts/${accountId}/password-policy`).set(admin).send({ minLength: 6, maxLength: 4 }).expect(400);
       expect(res.body.code).toBe('INVALID_POLICY');
       expect(res.body.details.join(' ')).toMatch(/minLength/);
+      // Each length valid on its own, but the maximum below the minimum.
+      const inconsistent = await t.http.put(`/accounts/${accountId}/password-policy`).set(admin).send({ minLength: 12, maxLength: 10 }).expect(400);
+      expect(inconsistent.body.code).toBe('INVALID_POLICY');
+      expect(inconsistent.body.details.join(' ')).toMatch(/maxLength must not be less than minLength/);
     });
 
     it('answers 404 for an unknown account', async () => {
@@ -169,7 +173,12 @@ describeEachDatabase('admin API', (kind) => {
       await t.http.post('/accounts').set('X-Api-Key', key).send({ name: 'x', owner: { email: uniqueEmail() } }).expect(403);
       await t.http.get('/api-keys').set('X-Api-Key', key).expect(403);
       const { key: adminKey } = await createApiKey(t, ['admin']);
-      await t.http.post('/accounts').set('X-Api-Key', adminKey).send({ name: 'x', owner: { email: uniqueEmail() } }).expect(201);
+      // One route of each scope: accounts:write, accounts:read, users:write, passwords:write, admin.
+      const created = await t.http.post('/accounts').set('X-Api-Key', adminKey).send({ name: 'x', owner: { email: uniqueEmail() } }).expect(201);
+      await t.http.get(`/accounts/${created.body.data.account_id}`).set('X-Api-Key', adminKey).expect(200);
+      const user = await t.http.post(`/accounts/${created.body.data.account_id}/users`).set('X-Api-Key', adminKey).send({ email: uniqueEmail() }).expect(201);
+      await t.http.post(`/v1/password/${user.body.data.user_id}`).set('X-Api-Key', adminKey).send({ password: { value: 'Correct-Horse-9' } }).expect(200);
+      await t.http.get('/api-keys').set('X-Api-Key', adminKey).expect(200);
     });
 
     it("F2 an account-bound key reaches its own account's users only", async () => {
@@ -250,7 +259,7 @@ describeEachDatabase('admin API', (kind) => {
       expect(res.body.info.database.status).toBe('up');
     });
 
-    it('Swagger UI and the OpenAPI document list the admin endpoints and both security schemes', async () => {
+    it('Swagger UI and the OpenAPI document list the admin endpoints and all four security schemes', async () => {
       await t.http.get('/docs/').expect(200).expect('Content-Type', /html/);
       const doc = (await t.http.get('/docs-json').expect(200)).body;
       expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['api-key', 'bearer', 'oauth-client-basic', 'oauth2']);

@@ -57,13 +57,16 @@ describeEachDatabase('admin user actions', (kind) => {
 
     it('one resend per user per minute: a second answers 429 with Retry-After, and after the minute another is sent', async () => {
       const { accountId } = await createAccount(t);
-      const { userId } = await createUser(t, accountId);
+      const { userId, email } = await createUser(t, accountId);
       await t.http.post(`/users/${userId}/invitation`).set(admin).expect(202);
       const limited = await t.http.post(`/users/${userId}/invitation`).set(admin).expect(429);
       expect(limited.body.code).toBe('RATE_LIMITED');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       t.clock.advance(61_000);
+      await t.flushMail();
+      const since = smtp.messages.length;
       await t.http.post(`/users/${userId}/invitation`).set(admin).expect(202);
+      await latestMail(t, smtp, email, (m) => /invit/i.test(m.subject), since);
     });
 
     it('404 for an unknown or deactivated user', async () => {
@@ -165,6 +168,7 @@ describeEachDatabase('admin user actions', (kind) => {
       expect(list.body.code).toBe('FORBIDDEN');
 
       await t.http.post(`/users/${own.userId}/invitation`).set(bound).expect(202);
+      await t.http.post(`/users/${own.userId}/password-reset`).set(bound).expect(202);
       await t.http.delete(`/users/${own.userId}/sessions`).set(bound).expect(204);
       await t.http.get(`/accounts/${mine.accountId}/users`).set(bound).expect(200);
     });

@@ -1,3 +1,4 @@
+import type { Response } from 'supertest';
 import { LOGIN_TARGET_FAILURES_PER_MINUTE, loginTargetLimits, loginTargetSecret } from '../../src/features/auth/login-limits';
 import { AttemptLimiter, Limit, RESERVATION_LEASE_MS } from '../../src/ground/common/attempt-limiter.service';
 import { clientKey } from '../../src/ground/common/client-ip';
@@ -69,17 +70,32 @@ describeEachDatabase('budget reservations (issue 18 §5)', (kind) => {
     const limit: Limit = { key: `test:held:${randomClientIp()}`, max: 2, windowMs: 60_000 };
     const first = await limiter.reserve([limit]);
     const second = await limiter.reserve([limit]);
-    let thirdSettled = false;
-    const third = limiter.tryReserve([limit]).finally(() => (thirdSettled = true));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(thirdSettled).toBe(false); // waiting, not refused
-    await first.refund();
-    const granted = await third;
-    if (!granted.granted) throw new Error(`expected the released place, got ${JSON.stringify(granted)}`);
-    await second.fail();
-    await granted.reservation.fail();
-    const refused = await limiter.tryReserve([limit]);
-    expect(refused).toMatchObject({ granted: false, held: false, limit });
+    // The limiter's wait for a place (private): the third attempt is seen entering it, rather than after a sleep.
+    const waiter = limiter as unknown as { waitForPlace: (...args: unknown[]) => Promise<boolean> };
+    const realWait = waiter.waitForPlace.bind(limiter);
+    let entered!: () => void;
+    const waiting = new Promise<void>((resolve) => (entered = resolve));
+    const waits = jest.spyOn(waiter, 'waitForPlace').mockImplementation((...args) => {
+      entered();
+      return realWait(...args);
+    });
+    try {
+      let thirdSettled = false;
+      const third = limiter.tryReserve([limit]).finally(() => (thirdSettled = true));
+      await Promise.race([waiting, third.then((r) => Promise.reject(new Error(`settled without waiting: ${JSON.stringify(r)}`)))]);
+      expect(thirdSettled).toBe(false); // waiting, not refused
+      await first.refund();
+      const granted = await third;
+      if (!granted.granted) throw new Error(`expected the released place, got ${JSON.stringify(granted)}`);
+      await second.fail();
+      await granted.reservation.fail();
+      const waitsBefore = waits.mock.calls.length;
+      const refused = await limiter.tryReserve([limit]);
+      expect(refused).toMatchObject({ granted: false, held: false, limit });
+      expect(waits.mock.calls.length).toBe(waitsBefore); // refused at once: no wait
+    } finally {
+      waits.mockRestore();
+    }
     const [row] = await sql<{ count: number }>(t, 'SELECT "count" FROM attempt_counters WHERE "key" = $1', [limit.key]);
     expect(Number(row.count)).toBe(2);
   });
@@ -141,8 +157,15 @@ describeEachDatabase('budget reservations (issue 18 §5)', (kind) => {
   it('B7 while reservations are live they still bound a burst: with the budget held by unsettled attempts, a wrong code is refused (429), never checked', async () => {
     const ip = randomClientIp();
     await reserveAndDie([resetClientFailureLimit('D5', clientKey(ip))], RESET_FAILURES_PER_CLIENT);
+    const lookups = jest.spyOn(t.app.get(OneTimeTokensService), 'findUnusedBySecret');
     const started = Date.now();
-    const res = await t.http.post(D5_RESET).set('X-Forwarded-For', ip).send({ code: 'x00000', new_password: NEW_PASSWORD });
+    let res: Response;
+    try {
+      res = await t.http.post(D5_RESET).set('X-Forwarded-For', ip).send({ code: 'x00000', new_password: NEW_PASSWORD });
+      expect(lookups).not.toHaveBeenCalled(); // never checked
+    } finally {
+      lookups.mockRestore();
+    }
     expect(res.status).toBe(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(Math.ceil(RESERVATION_LEASE_MS / 1000));

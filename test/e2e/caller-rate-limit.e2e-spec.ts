@@ -45,7 +45,7 @@ describeEachDatabase('request limits per caller (README "Abuse budgets")', (kind
     expect(setStatuses.filter((s) => s !== 200)).toEqual([]);
   }, 120_000);
 
-  it('F6 a key created with rate_limit_per_minute gets 429 past it, on every route alike, in the route\'s envelope with Retry-After', async () => {
+  it('F6 a key created with rate_limit_per_minute gets 429 past it across routes (an admin route and D3), each in the route\'s envelope with Retry-After', async () => {
     const { id, key, body } = await keyWithLimit(['users:write', 'passwords:write'], 3);
     expect(body.rate_limit_per_minute).toBe(3);
     const listed = await t.http.get('/api-keys').set(admin).set('X-Forwarded-For', randomClientIp()).expect(200);
@@ -54,10 +54,12 @@ describeEachDatabase('request limits per caller (README "Abuse budgets")', (kind
     // The budget is the key's, across routes and addresses.
     const d3 = await t.http.post('/v1/password/00000000-0000-4000-8000-000000000000').set('X-Api-Key', key).set('X-Forwarded-For', randomClientIp()).send({ password: { value: STRONG } });
     expect(d3.status).toBe(429);
+    expect(d3.body).toEqual({ code: 'RATE_LIMITED', message: expect.any(String) }); // D3's envelope
     expect(Number(d3.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(d3.headers['retry-after'])).toBeLessThanOrEqual(60);
     const admin429 = await t.http.post(`/accounts/${accountId}/users`).set('X-Api-Key', key).send({ email: uniqueEmail('lim') }).expect(429);
-    expect(admin429.body.code).toBe('RATE_LIMITED');
+    expect(admin429.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' }); // the admin routes' envelope
+    expect(Number(admin429.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('a second key from the same address has a budget of its own', async () => {
@@ -73,12 +75,21 @@ describeEachDatabase('request limits per caller (README "Abuse budgets")', (kind
     const { key } = await keyWithLimit(['users:write'], 5);
     const ip = randomClientIp();
     const statuses: number[] = [];
-    for (let i = 0; i < 61; i++) statuses.push((await t.http.get('/api-keys').set('X-Api-Key', `pls_wrong${i}`).set('X-Forwarded-For', ip)).status);
+    // Unknown keys and no key in turn: one budget, the address's on this route.
+    for (let i = 0; i < 61; i++) {
+      const req = t.http.get('/api-keys').set('X-Forwarded-For', ip);
+      statuses.push((await (i % 2 ? req : req.set('X-Api-Key', `pls_wrong${i}`))).status);
+    }
     expect(statuses.slice(0, 60)).toEqual(Array(60).fill(401));
     expect(statuses[60]).toBe(429);
+    await t.http.get('/api-keys').set('X-Forwarded-For', ip).expect(429);
     await t.http.get('/api-keys').set('X-Forwarded-For', randomClientIp()).expect(401);
-    // The valid key is not held back by what that address did.
-    await t.http.post(`/accounts/${accountId}/users`).set('X-Api-Key', key).set('X-Forwarded-For', ip).send({ email: uniqueEmail('ok') }).expect(201);
+    // Per route: the same address on another route is not limited.
+    await t.http.get('/users/00000000-0000-4000-8000-000000000000').set('X-Forwarded-For', ip).expect(401);
+    // The valid key is not held back by what that address did, and its whole budget (5) is left.
+    for (let i = 0; i < 5; i++) {
+      await t.http.post(`/accounts/${accountId}/users`).set('X-Api-Key', key).set('X-Forwarded-For', ip).send({ email: uniqueEmail('ok') }).expect(201);
+    }
   });
 
   it('a revoked key is limited per address again', async () => {

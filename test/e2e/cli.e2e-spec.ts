@@ -97,7 +97,9 @@ describe('Operator CLI (SQLite)', () => {
     const hash = await withDb(async (ds) => (await ds.query('SELECT key_hash AS h FROM api_keys WHERE id = ?', [id]))[0]?.h as string);
     expect(hash).toBeTruthy();
     expect(list.stdout).not.toContain(hash);
-    expect((await cli('api-key', 'list')).stdout).toContain(`${id}\tops\taccounts:read,users:write`);
+    const table = (await cli('api-key', 'list')).stdout;
+    expect(table).toContain(`${id}\tops\taccounts:read,users:write`);
+    for (const shown of [list.stdout, table]) expect([shown.includes(key), shown.includes(hash), shown.includes(plain.stdout.split('\t')[1].trim())]).toEqual([false, false, false]);
 
     expect((await cli('api-key', 'create', '--name', 'x', '--scopes', 'nope')).code).toBe(2);
     expect((await cli('api-key', 'create', '--name', 'x', '--scopes', 'admin', '--account', '00000000-0000-4000-8000-000000000000')).code).toBe(1);
@@ -155,6 +157,7 @@ describe('Operator CLI (SQLite)', () => {
     expect(events).toHaveLength(1);
     expect(events[0].actor_kind).toBe('system');
     expect(JSON.parse(events[0].details)).toMatchObject({ format: 'bcrypt', algorithm: 'bcrypt', replaced: false });
+    expect(events[0].details).not.toContain(hash.slice(7)); // the format, never the hash
 
     const firebase = await cli(
       'users', 'import-hash', ownerId, '--format', 'firebase-scrypt', '--json',
@@ -274,6 +277,7 @@ describe('Operator CLI (SQLite)', () => {
     const list = run('api-key', 'list', '--json');
     expect(list.status).toBe(0);
     expect(JSON.parse(list.stdout).length).toBeGreaterThanOrEqual(2);
+    expect(list.stderr).toMatch(/^database: sqlite:/m);
     expect(run('nope').status).toBe(2);
   }, 60_000);
 });

@@ -126,12 +126,16 @@ describeEachDatabase('D1 POST /accounts/set-password', (kind) => {
       const other = await invited();
       await d1({ token: other.token, password: GOOD_PASSWORD }).expect(200);
       const session = await loginAs(t, other.ownerEmail);
+      const before = await userSecuritySnapshot(t, ownerId);
 
       for (const wrong of [recovery, reset, verification, session.refresh_token, session.access_token]) {
         const res = await d1({ token: wrong, password: GOOD_PASSWORD }).expect(400);
         expect(res.body).toEqual({ error: TOKEN_SENTENCE });
       }
-      // The verification code was not spent by the attempt.
+      // The D4 and D5 codes and the invitation are untouched, the session lives on, and the verification
+      // code was not spent by the attempt.
+      expect(await userSecuritySnapshot(t, ownerId)).toEqual(before);
+      await t.http.post('/auth/refresh').send({ refresh_token: session.refresh_token }).expect(200);
       await t.http.post('/auth/verify-email').send({ code: verification }).expect(200);
       await d1({ token, password: GOOD_PASSWORD }).expect(200);
     });

@@ -176,13 +176,13 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
       expect((await d2(access).expect(400)).body).toEqual(INVALID_TOKEN);
     });
 
-    it('E7 works once: the second use → 400 PASSWORD_ALREADY_SET (the user has one now, CONTRACT.md), also re-encoded', async () => {
+    it('E7 works once: the second use → 400 PASSWORD_ALREADY_SET (the user has one now, CONTRACT.md); a re-encoded copy → 400 INVALID_TOKEN', async () => {
       const { email, verificationJwt } = await signUpAndVerify(t, smtp);
       await d2(verificationJwt).expect(200);
       expect((await d2(verificationJwt, { password: 'Other-Pass-99!' }).expect(400)).body).toEqual(envelope('PASSWORD_ALREADY_SET', 'User already has a password set'));
       const [h, p, s] = verificationJwt.split('.');
       const reencoded = `${h}.${Buffer.from(Buffer.from(p, 'base64url').toString('utf8').replace('{', '{ ')).toString('base64url')}.${s}`;
-      expect([400, 401]).toContain((await d2(reencoded, { password: 'Other-Pass-99!' })).status);
+      expect((await d2(reencoded, { password: 'Other-Pass-99!' }).expect(400)).body).toEqual(INVALID_TOKEN);
       await t.http.post('/auth/login').send({ email, password: 'Other-Pass-99!' }).expect(401);
       await loginAs(t, email, GOOD_PASSWORD);
     });
@@ -356,6 +356,10 @@ describeEachDatabase('D2 POST /auth/setpassword', (kind) => {
 
     it('G5 other methods → 404 NOT_FOUND', async () => {
       expect((await t.http.get('/auth/setpassword').expect(404)).body).toEqual(envelope('NOT_FOUND', 'Route not found'));
+      for (const method of ['put', 'patch', 'delete'] as const) {
+        const res = await t.http[method]('/auth/setpassword').set('Authorization', `Bearer ${verificationJwt}`).send({ password: GOOD_PASSWORD });
+        expect([method, res.status, res.body]).toEqual([method, 404, envelope('NOT_FOUND', 'Route not found')]);
+      }
     });
 
     it('503 SERVICE_UNAVAILABLE in the envelope when the database is down; the JWT still works afterwards (H3)', async () => {

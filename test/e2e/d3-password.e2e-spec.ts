@@ -536,12 +536,15 @@ describeEachDatabase('D3 integrator password API', (kind) => {
 
   describe('routes and documentation', () => {
     it('G5 undeclared methods on the route → 404 in the D3 envelope, never 500', async () => {
-      const res = await t.http.put(`/v1/password/${await newUser()}`).set('X-Api-Key', key).send({});
-      expect([404, 405]).toContain(res.status);
-      expect(res.body).toEqual({ code: expect.any(String), message: expect.any(String) });
+      const userId = await newUser();
+      for (const method of ['put', 'patch', 'get'] as const) {
+        const res = await t.http[method](`/v1/password/${userId}`).set('X-Api-Key', key).send({});
+        expect([method, res.status]).toEqual([method, 404]);
+        expect(res.body).toEqual({ code: expect.any(String), message: expect.any(String) });
+      }
     });
 
-    it('the OpenAPI document describes both routes with the api-key scheme and an example for every status', async () => {
+    it('the OpenAPI document describes both routes with the api-key scheme and an example for every error status', async () => {
       const doc = (await t.http.get('/docs-json').expect(200)).body;
       const path = doc.paths['/v1/password/{user_id}'];
       expect(Object.keys(path).sort()).toEqual(['delete', 'post']);
@@ -558,6 +561,13 @@ describeEachDatabase('D3 integrator password API', (kind) => {
         'PASSWORD_TOO_LONG', 'PASSWORD_TOO_SHORT', 'PASSWORD_TOO_SIMPLE',
       ]);
       expect(path.post.responses['403'].content['application/json'].example).toEqual({ errorCode: 'INSUFFICIENT_PERMISSIONS' });
+      for (const [method, op] of [['post', path.post], ['delete', path.delete]] as const) {
+        for (const [status, response] of Object.entries(op.responses as Record<string, { content?: Record<string, { example?: unknown; examples?: unknown }> }>)) {
+          if (Number(status) < 400) continue;
+          const json = response.content?.['application/json'];
+          expect([method, status, json?.example ?? json?.examples]).toEqual([method, status, expect.anything()]);
+        }
+      }
       const schema = doc.components.schemas.CreatePasswordDto;
       expect(schema.required).toEqual(['password']);
     });

@@ -166,6 +166,7 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
       await t.http.post('/auth/refresh').send({ refresh_token: first.refresh_token }).expect(401);
       await t.http.post('/auth/refresh').send({ refresh_token: second.refresh_token }).expect(401);
       await t.http.get('/users/me').set('Authorization', `Bearer ${first.access_token}`).expect(401);
+      await t.http.get('/users/me').set('Authorization', `Bearer ${second.access_token}`).expect(401);
     });
 
     it('B6 five wrong tries on a code burn it: the right code is then refused; J5 the user asks for a new one and resets', async () => {
@@ -231,9 +232,16 @@ describeEachDatabase('D4 account recovery (/api/v2/account)', (kind) => {
 
   it('the OpenAPI document lists the D4 and D5 routes with their success bodies', async () => {
     const doc = (await t.http.get('/docs-json').expect(200)).body;
-    for (const path of ['/api/v2/account/recover', '/api/v2/account/reset', '/v1/auth/password-reset/request', '/v1/auth/password-reset/reset']) {
+    // Each route's success body, by the fields of its schema (as the tests above see them answered).
+    const bodies: Record<string, string[]> = {
+      '/api/v2/account/recover': ['detail'], '/api/v2/account/reset': ['token'], '/v1/auth/password-reset/request': ['message'], '/v1/auth/password-reset/reset': ['email', 'message'],
+    };
+    for (const [path, fields] of Object.entries(bodies)) {
       expect(doc.paths[path].post.responses['200']).toBeDefined();
       expect(doc.paths[path].post.responses['429']).toBeDefined();
+      const ref: string = doc.paths[path].post.responses['200'].content['application/json'].schema.$ref;
+      const schema = doc.components.schemas[ref.replace('#/components/schemas/', '')];
+      expect([path, Object.keys(schema?.properties ?? {}).sort()]).toEqual([path, fields]);
     }
     expect(doc.components.schemas.RecoveryTokenResponseDto).toBeDefined();
   });
