@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import 'dotenv/config';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger as Pino } from 'pino';
 import { AppModule } from './app.module';
@@ -46,7 +46,7 @@ export async function bootstrap(start: { codeCache?: CodeCacheUse } = {}): Promi
       abortOnError: false,
     });
     configureApp(app, config);
-    // SIGTERM/SIGINT: stop accepting, finish requests in flight, stop the outbox, exit 0 (docs/shutdown-and-redis.md).
+    // SIGTERM/SIGINT/SIGHUP: stop accepting, finish requests in flight, stop the outbox, exit 0 (docs/shutdown-and-redis.md).
     const shutdown = new GracefulShutdown(app, { timeoutMs: config.shutdownTimeoutSeconds * 1000 }).trackRequests();
     // A port in use is one line naming PORT, like every other start-up failure: tried on a probe first,
     // because Nest logs a failed listen of its own before it rejects.
@@ -56,8 +56,10 @@ export async function bootstrap(start: { codeCache?: CodeCacheUse } = {}): Promi
     await app.listen(config.port).catch((err: unknown) => {
       throw listenFailure(err, config.port);
     });
-    shutdown.listenTo(['SIGTERM', 'SIGINT']);
-    app.get(ServiceLogger).log(`listening on port ${config.port}; Swagger UI at ${config.publicUrl}/docs`, 'Bootstrap');
+    shutdown.listenTo();
+    // PORT=0 asks the system for a free port: the line names the one it gave.
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    app.get(ServiceLogger).log(`listening on port ${port}; Swagger UI at ${config.publicUrl}/docs`, 'Bootstrap');
   } catch (err) {
     failStart(logger, err);
   }

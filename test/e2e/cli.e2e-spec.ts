@@ -267,6 +267,32 @@ describe('Operator CLI (SQLite)', () => {
     }
   });
 
+  it('an unknown sub-command is named on stderr, with the closest one when it is a typo, then the usage; exit 2', async () => {
+    const typo = await cli('outbox', 'shw');
+    expect(typo).toMatchObject({ code: 2, stdout: '' });
+    expect(typo.stderr).toMatch(/^error: unknown command 'shw' \(did you mean 'show'\?\)\nUsage: npm run cli -- outbox /);
+    const unrelated = await cli('api-key', 'frobnicate');
+    expect(unrelated).toMatchObject({ code: 2, stdout: '' });
+    expect(unrelated.stderr).toMatch(/^error: unknown command 'frobnicate'\nUsage: npm run cli -- api-key /);
+    // no sub-command at all: the usage alone
+    expect((await cli('sessions')).stderr).toMatch(/^Usage: npm run cli -- sessions /);
+  });
+
+  it('a database it cannot reach: one line naming DATABASE_URL and the address, as the service\'s start says it, exit 1', async () => {
+    for (const argv of [['outbox', 'show'], ['api-key', 'list'], ['migrations', 'show'], ['sessions', 'end', '00000000-0000-4000-8000-000000000000']]) {
+      const saved = env;
+      env = { ...env, DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/x', DATABASE_CONNECT_TIMEOUT_MS: '200' };
+      try {
+        const res = await cli(...argv);
+        expect({ argv, code: res.code, stdout: res.stdout }).toEqual({ argv, code: 1, stdout: '' });
+        expect(res.stderr).toContain('error: DATABASE_URL: cannot connect to PostgreSQL at 127.0.0.1:1 (ECONNREFUSED)\n');
+        expect(res.stderr).not.toContain(':pw@');
+      } finally {
+        env = saved;
+      }
+    }
+  });
+
   it('the real entry point: answer on stdout, logs on stderr, exit codes', () => {
     // What `npm run cli` runs: scripts/cli.js, which loads the build (dist/, rebuilt here when older than src/).
     ensureBuilt();

@@ -253,6 +253,26 @@ describe('SIGTERM: graceful shutdown of `node dist/start.js`', () => {
     expect(exit).toMatchObject({ code: 0, signal: null });
   });
 
+  it('SIGHUP (the terminal that ran it closed) stops it like SIGTERM: the request in flight is answered, exit 0, not killed by the signal', async () => {
+    service = await startService({ BCRYPT_COST: '4' });
+    const { port, child } = service;
+    const busy = await open(port);
+    const login = await startHeldRequest(busy, '/auth/login', { email: 'nobody@example.com', password: 'Wrong-Password-1' });
+    child.kill('SIGHUP');
+    // the body goes out once the service says it is stopping (or has died: Node's default for SIGHUP ends the
+    // process at once, the held request is cut off and the exit is { code: null, signal: 'SIGHUP' })
+    while (!service.lines.some((l) => l.includes('SIGHUP received')) && child.exitCode === null && child.signalCode === null) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const answer = await login.finish();
+    expect(answer.status).toBe(401);
+    expect(answer.headers.connection).toBe('close');
+    expect(await service.exited).toMatchObject({ code: 0, signal: null });
+    const logs = service.lines.map((l) => JSON.parse(l) as { msg?: string; context?: string });
+    expect(logs.some((l) => l.context === 'Shutdown' && /^SIGHUP received/.test(l.msg ?? ''))).toBe(true);
+    expect(logs[logs.length - 1]).toMatchObject({ context: 'Shutdown', msg: 'stopped' });
+  });
+
   it('past SHUTDOWN_TIMEOUT_SECONDS it closes the connection of the request still in flight, unanswered, and still exits 0', async () => {
     service = await startService({ BCRYPT_COST: '4', SHUTDOWN_TIMEOUT_SECONDS: '1' });
     const { port, child } = service;

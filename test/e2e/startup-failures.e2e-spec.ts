@@ -118,3 +118,35 @@ describe('start-up failures name the setting at fault', () => {
     }
   });
 });
+
+describe('start-up line', () => {
+  beforeAll(() => ensureBuilt());
+
+  it('PORT=0: the system picks a free port, and the "listening on port" line names that one (not 0); the service answers there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pls-startup-port0-'));
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', JWT_SECRET: 'startup-e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA', LOG_LEVEL: 'info', PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'app.db')}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+          out += c;
+          const found = out.split('\n').find((l) => l.includes('listening on port'));
+          if (found) resolve(found);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code} before listening: ${out}`)));
+      });
+      const port = Number(/listening on port (\d+);/.exec(line)?.[1]);
+      expect(port).toBeGreaterThan(0);
+      const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+      expect(res.status).toBe(200);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once('exit', r) : r(undefined)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { SYSTEM_CALLER } from '../../access/caller';
 import { createRootLogger, ServiceLogger } from '../../ground/common/logging';
 import { AppConfig, ConfigError, loadAppConfig } from '../../ground/config/app-config';
 import { openMigratedDataSource } from '../../ground/database/migration-lock';
+import { checkDatabase } from '../../ground/database/preflight';
 
 /** Where a command writes: its answer to stdout (for machines), everything else to stderr. */
 export interface CliOutput {
@@ -54,10 +55,14 @@ export class CliContext {
     return loadAppConfig(this.env);
   }
 
-  /** The whole service without HTTP (migrations run as at start-up; nothing listens), closed after `fn`. */
+  /**
+   * The whole service without HTTP (migrations run as at start-up; nothing listens), closed after `fn`.
+   * A database it cannot use fails as the service's start does, with one line naming DATABASE_URL (preflight.ts).
+   */
   async withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Promise<T> {
     this.announceDatabase();
     const config = this.config();
+    await checkDatabase(config.database);
     const logger = createRootLogger(config, { write: (s: string) => this.out.stderr(s) });
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { logger }), { logger: ServiceLogger.over(logger), abortOnError: false });
     try {
@@ -67,10 +72,12 @@ export class CliContext {
     }
   }
 
-  /** The migrated database alone (no Nest application), closed after `fn`. */
+  /** The migrated database alone (no Nest application), closed after `fn`; checked first, as withApp() does. */
   async withDatabase<T>(fn: (ds: DataSource) => Promise<T>): Promise<T> {
     this.announceDatabase();
-    const ds = await openMigratedDataSource(this.config().database);
+    const { database } = this.config();
+    await checkDatabase(database);
+    const ds = await openMigratedDataSource(database);
     try {
       return await fn(ds);
     } finally {
@@ -96,8 +103,16 @@ export abstract class CliCommand extends CommandRunner {
   constructor(@Inject(CliContext) protected readonly ctx: CliContext) {
     super();
   }
-  /** A parent command without a sub-command: its help on stderr, exit 2. */
-  protected usage(): void {
+  /**
+   * A parent command without a known sub-command (`params`, what followed it): its help on stderr, exit 2;
+   * an unknown one is named first, with the closest sub-command when one is a typo away.
+   */
+  protected usage(params: string[] = []): void {
+    const [given] = params;
+    if (given !== undefined) {
+      const close = this.command.commands.map((c) => c.name()).find((name) => editDistance(name, given) <= 2);
+      this.ctx.out.stderr(`error: unknown command '${given}'${close ? ` (did you mean '${close}'?)` : ''}\n`);
+    }
     this.ctx.out.stderr(this.command.helpInformation());
     this.ctx.exitCode = EXIT.usage;
   }
@@ -128,4 +143,15 @@ export function describeFailure(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string' && code) return code.toLowerCase().replace(/_/g, ' ');
   return err instanceof Error ? err.name : String(err);
+}
+
+/** Levenshtein distance of two short words (a sub-command's name and what was typed). */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
 }

@@ -63,8 +63,12 @@ export class GracefulShutdown {
     return this;
   }
 
-  /** Stops gracefully on the first of `signals`; a second signal while stopping is ignored. */
-  listenTo(signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): this {
+  /**
+   * Stops gracefully on the first of `signals`; a second signal while stopping is ignored. SIGHUP (the
+   * terminal that ran the service closed, or `kill -HUP`) stops it like SIGTERM: Node's default would end
+   * the process at once, cutting the requests in flight.
+   */
+  listenTo(signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP']): this {
     for (const signal of signals) {
       process.on(signal, () => {
         void this.stop(signal).then((code) => this.exit(code));

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { ValidateBy } from 'class-validator';
 import { NAME_PATTERN, NameField, isVisibleText } from './dto-fields';
 import { RequestValidationError, UserNotFoundError } from './errors/domain-errors';
@@ -44,8 +45,15 @@ describe('input fields (issue 8)', () => {
     for (const name of samples) expect([name, pattern.test(name)]).toEqual([name, (await issues({ name })).length === 0]);
   });
 
-  it('G2 a validator that throws is a 400 (kind invalid), never a 500', async () => {
-    await expect(pipe.transform({ value: 'x' }, body(ExplodingDto))).rejects.toEqual(new RequestValidationError([{ path: 'body', kind: 'invalid' }]));
+  it('G2 a validator that throws is a 400 (kind invalid), never a 500, and is logged as a warning naming the error, not the value', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(pipe.transform({ value: 'secret-input-42' }, body(ExplodingDto))).rejects.toEqual(new RequestValidationError([{ path: 'body', kind: 'invalid' }]));
+      expect(warn.mock.calls).toEqual([[{ err: { name: 'TypeError' } }, 'validator threw on body input']]);
+      expect(JSON.stringify(warn.mock.calls)).not.toContain('secret-input-42');
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('a path id not shaped like a UUID is the route\'s not-found error, before any query', () => {

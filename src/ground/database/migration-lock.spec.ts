@@ -63,12 +63,15 @@ describeUnless(postgresSkip(), 'runMigrationsLocked on PostgreSQL', () => {
     await holder.connect();
     try {
       await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
-      const opening = openMigratedDataSource(db);
+      const lines: string[] = [];
+      const opening = openMigratedDataSource(db, undefined, { log: (line: string) => void lines.push(line) } as never);
       expect(await settledWithin(opening, 700)).toBe(false);
       await holder.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
       const ds = await opening;
       try {
         expect((await ds.query('SELECT name FROM migrations')).map((r: { name: string }) => r.name).sort()).toEqual(names);
+        // what an operator reads: the wait, then what ran (to the logger given, not printed by the test)
+        expect(lines).toEqual(['another instance is running the migrations: waiting for it', `ran ${names.length} migration(s): ${MIGRATIONS.map((m) => m.name).join(', ')}`]);
         expect(await runMigrationsLocked(ds, quiet)).toEqual([]);
       } finally {
         await ds.destroy();

@@ -51,11 +51,11 @@ export async function runMigrationsLocked(dataSource: DataSource, logger = new L
  * own (`purpose: 'migrations'`: one connection, no statement timeout); on SQLite on the app's own one
  * (a `:memory:` database exists only on its connection).
  */
-export async function openMigratedDataSource(db: DatabaseConfig, options: DataSourceOptions = buildDataSourceOptions(db)): Promise<DataSource> {
+export async function openMigratedDataSource(db: DatabaseConfig, options: DataSourceOptions = buildDataSourceOptions(db), logger = new Logger('Migrations')): Promise<DataSource> {
   if (db.kind === 'postgres') {
     const migrating = await new DataSource(buildDataSourceOptions(db, { purpose: 'migrations' })).initialize();
     try {
-      await runMigrationsLocked(migrating);
+      await runMigrationsLocked(migrating, logger);
     } finally {
       await migrating.destroy();
     }
@@ -65,7 +65,7 @@ export async function openMigratedDataSource(db: DatabaseConfig, options: DataSo
   await dataSource.initialize();
   if (db.kind === 'sqlite') {
     try {
-      await runMigrationsLocked(dataSource);
+      await runMigrationsLocked(dataSource, logger);
     } catch (error) {
       await dataSource.destroy();
       throw error;

@@ -30,7 +30,7 @@ export class AccountCreateCommand extends CliCommand {
 
 @Command({ name: 'account', description: 'create accounts', subCommands: [AccountCreateCommand] })
 export class AccountCommand extends CliCommand {
-  async run(): Promise<void> {
-    this.usage();
+  async run(params: string[]): Promise<void> {
+    this.usage(params);
   }
 }

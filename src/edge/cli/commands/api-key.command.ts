@@ -53,7 +53,7 @@ export class ApiKeyListCommand extends CliCommand {
 
 @Command({ name: 'api-key', description: 'create and list API keys', subCommands: [ApiKeyCreateCommand, ApiKeyListCommand] })
 export class ApiKeyCommand extends CliCommand {
-  async run(): Promise<void> {
-    this.usage();
+  async run(params: string[]): Promise<void> {
+    this.usage(params);
   }
 }

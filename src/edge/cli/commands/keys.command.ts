@@ -28,7 +28,7 @@ export class KeysRotateCommand extends CliCommand {
 
 @Command({ name: 'keys', description: 'list and rotate the key ring', subCommands: [KeysListCommand, KeysRotateCommand] })
 export class KeysCommand extends CliCommand {
-  async run(): Promise<void> {
-    this.usage();
+  async run(params: string[]): Promise<void> {
+    this.usage(params);
   }
 }

@@ -2,12 +2,15 @@ import { Command, Option, SubCommand } from 'nest-commander';
 import { DataSource, MigrationExecutor } from 'typeorm';
 import { buildDataSourceOptions } from '../../../ground/database/data-source-options';
 import { runMigrationsLocked } from '../../../ground/database/migration-lock';
+import { checkDatabase } from '../../../ground/database/preflight';
 import { CliCommand, CliContext, jsonOption } from '../cli-context';
 
-/** A data source for the migration step (one connection, no statement timeout), closed after `fn`. */
+/** A data source for the migration step (one connection, no statement timeout), closed after `fn`; the database checked first, as the service's start does. */
 async function withMigrationSource<T>(ctx: CliContext, fn: (ds: DataSource) => Promise<T>): Promise<T> {
   ctx.announceDatabase();
-  const ds = await new DataSource(buildDataSourceOptions(ctx.config().database, { purpose: 'migrations' })).initialize();
+  const { database } = ctx.config();
+  await checkDatabase(database);
+  const ds = await new DataSource(buildDataSourceOptions(database, { purpose: 'migrations' })).initialize();
   try {
     return await fn(ds);
   } finally {
@@ -74,7 +77,7 @@ export class MigrationsShowCommand extends CliCommand {
 
 @Command({ name: 'migrations', description: 'run, revert and show the database migrations', subCommands: [MigrationsRunCommand, MigrationsRevertCommand, MigrationsShowCommand] })
 export class MigrationsCommand extends CliCommand {
-  async run(): Promise<void> {
-    this.usage();
+  async run(params: string[]): Promise<void> {
+    this.usage(params);
   }
 }

@@ -47,7 +47,7 @@ export class OutboxRetryCommand extends CliCommand {
 
 @Command({ name: 'outbox', description: 'show the mail outbox and retry a message', subCommands: [OutboxShowCommand, OutboxRetryCommand] })
 export class OutboxCommand extends CliCommand {
-  async run(): Promise<void> {
-    this.usage();
+  async run(params: string[]): Promise<void> {
+    this.usage(params);
   }
 }

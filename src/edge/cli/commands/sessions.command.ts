@@ -14,7 +14,7 @@ export class SessionsEndCommand extends CliCommand {
 
 @Command({ name: 'sessions', description: "end a user's sessions", subCommands: [SessionsEndCommand] })
 export class SessionsCommand extends CliCommand {
-  async run(): Promise<void> {
-    this.usage();
+  async run(params: string[]): Promise<void> {
+    this.usage(params);
   }
 }

@@ -71,7 +71,7 @@ function integerOption(name: string, v: string): number {
 
 @Command({ name: 'users', description: "import a user's password hash", subCommands: [UsersImportHashCommand] })
 export class UsersCommand extends CliCommand {
-  async run(): Promise<void> {
-    this.usage();
+  async run(params: string[]): Promise<void> {
+    this.usage(params);
   }
 }
