@@ -42,6 +42,8 @@ interface Options {
   profile: boolean;
   /** The Better Auth peer after the service's scenarios (issue 22 item 4); --no-peer skips it. */
   peer: boolean;
+  /** `--env K=V` (repeatable): added to the service's environment, and named in the report. */
+  serviceEnv: Record<string, string>;
 }
 
 const HELP = `npm run bench -- [options]       (run \`npm run build\` first)
@@ -60,7 +62,8 @@ const HELP = `npm run bench -- [options]       (run \`npm run build\` first)
   --max-wait S            longest wait for a quiet machine per scenario (default 60; quick 3)
   --out FILE              where to write the report (default BENCHMARKS.md; quick: nowhere)
   --profile               run the service under node --cpu-prof; prints where the .cpuprofile files went
-  --no-peer               skip the peer (a Better Auth server, bcrypt, same database kind; scripts/bench/peer/)`;
+  --no-peer               skip the peer (a Better Auth server, bcrypt, same database kind; scripts/bench/peer/)
+  --env K=V               run the service with this variable too (repeatable; e.g. DATABASE_POOL_MAX=4), named in the report`;
 
 function parseOptions(argv: string[]): Options {
   const args = [...argv];
@@ -84,6 +87,12 @@ function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const quick = flag('--quick');
+  const serviceEnv: Record<string, string> = {};
+  for (let v = value('--env'); v !== undefined; v = value('--env')) {
+    const eq = v.indexOf('=');
+    if (eq < 1) fail(`--env: K=V, got "${v}"`);
+    serviceEnv[v.slice(0, eq)] = v.slice(eq + 1);
+  }
   const cores = availableParallelism();
   const num = (name: string, dflt: number, min = 0) => {
     const v = value(name);
@@ -125,6 +134,7 @@ function parseOptions(argv: string[]): Options {
     out: value('--out') ?? (quick ? null : join(ROOT, 'BENCHMARKS.md')),
     profile: flag('--profile'),
     peer: !flag('--no-peer'),
+    serviceEnv,
   };
   if (args.length > 0) fail(`unknown argument ${args[0]} (--help lists the options)`);
   return options;
@@ -262,7 +272,7 @@ class Bench {
 
   async start(db: BenchDatabase, scheme: string, label: string): Promise<{ service: Service; ms: number }> {
     const t0 = performance.now();
-    const service = await Service.start({ databaseUrl: db.url, smtpUrl: sink!.url, cwd: this.tmp, cost: this.o.cost, scheme, profileDir: this.profileDir ?? undefined }, live);
+    const service = await Service.start({ databaseUrl: db.url, smtpUrl: sink!.url, cwd: this.tmp, cost: this.o.cost, scheme, profileDir: this.profileDir ?? undefined, extraEnv: this.o.serviceEnv }, live);
     if (this.profileDir) this.profiles.push(`${label}: pid ${service.pid}`);
     const ms = await service.waitHealthy(t0);
     return { service, ms };
@@ -710,7 +720,7 @@ async function main(): Promise<void> {
     '',
     `- machine: ${machine(cores)}`,
     `- database: ${o.db === 'postgres' ? 'PostgreSQL' : 'SQLite'}; scheme${o.schemes.length > 1 ? 's' : ''}: ${o.schemes.join(', ')}; BCRYPT_COST ${o.cost}; argon2id m=19456 KiB, t=2, p=1`,
-    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised; load generator (autocannon) and SMTP sink share the machine`,
+    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised${Object.keys(o.serviceEnv).length ? `, and ${Object.entries(o.serviceEnv).map(([k, v]) => `${k}=${v}`).join(', ')} (--env)` : ''}; load generator (autocannon) and SMTP sink share the machine`,
     `- "load 1m" is the 1-minute load average seen before the scenario started (the bench waits for it to fall below ${o.loadThreshold.toFixed(2)}, at most ${o.maxWait} s)`,
     ...(o.peer ? [describePeer(o)] : []),
   ].join('\n');
