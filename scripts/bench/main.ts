@@ -15,6 +15,7 @@ import { machine, Row, table, writeReport } from './report';
 import { SmtpSink } from './smtp-sink';
 import { ADMIN_KEY, BUNDLE, GOOD, MAIN, NEW_PASSWORD, ROOT, Service, START_NODE_OPTIONS, StartFailed, timeCli } from './service';
 import { describePeer, estimatePeerSeconds, runPeer } from './peer/peer';
+import { describeCpu, perRequest, sampleCpu } from './cpu';
 
 // ---------------------------------------------------------------- options
 
@@ -202,6 +203,9 @@ interface Ceiling {
   singleHashMs: number;
   hashesPerSecond: number;
   verifiesPerSecond: number;
+  /** CPU ms (all threads of the ceiling's process) per hash and per verify at the ceiling. */
+  hashCpuMs: number;
+  verifyCpuMs: number;
   concurrency: number;
 }
 
@@ -237,6 +241,8 @@ class Bench {
 
   /** The database of the service running now: its outbox is watched before each scenario. */
   current: BenchDatabase | null = null;
+  /** The service the scenarios run against, for their CPU accounting (scripts/bench/cpu.ts). */
+  currentService: Service | null = null;
 
   /**
    * Before a scenario: the service's queues are empty (mail of the set-up sent, recovery requests
@@ -342,18 +348,21 @@ class Bench {
   // ------------------------------------------------------------ scenarios
 
   /** Warm-up, then the timed part, at `connections`; one row against the ceiling. */
-  async throughput(part: string, name: string, base: string, expected: number, next: () => CannonRequest, ceilingRate: number, exhausted: () => number): Promise<CannonResult> {
+  async throughput(part: string, name: string, base: string, expected: number, next: () => CannonRequest, ceilingRate: number, opCpuMs: number, exhausted: () => number): Promise<CannonResult> {
     log(`${part}: ${name}`);
     const load = await this.quiet();
     const warm = await cannon({ base, connections: this.o.connections, seconds: this.o.warmup, expected, next });
+    const before = this.currentService ? await sampleCpu(this.currentService.pid, this.current) : null;
     const r = await cannon({ base, connections: this.o.connections, seconds: this.o.seconds, expected, next });
+    const after = this.currentService ? await sampleCpu(this.currentService.pid, this.current) : null;
+    const cpu = before && after ? perRequest(before, after, r.requests) : null;
     const ratio = r.rps / ceilingRate;
     const unexpected = warm.unexpected + r.unexpected;
     if (unexpected) log(`  statuses: warm-up ${JSON.stringify(warm.statuses)}, timed ${JSON.stringify(r.statuses)}${exhausted() ? `; ${exhausted()} requests found no unused secret left` : ''}`);
     const short = exhausted() > 0;
     this.row({
       part, scenario: `${name}, ${this.o.connections} connections`, load, unexpected,
-      measured: `${r.rps.toFixed(1)} req/s = ${(ratio * 100).toFixed(0)}% of ceiling; p50 ${r.p50} ms, p99 ${r.p99} ms${short ? ` (INVALID: the secrets prepared ran out, ${exhausted()} requests reused one)` : ''}`,
+      measured: `${r.rps.toFixed(1)} req/s = ${(ratio * 100).toFixed(0)}% of ceiling; p50 ${r.p50} ms, p99 ${r.p99} ms${short ? ` (INVALID: the secrets prepared ran out, ${exhausted()} requests reused one)` : ''}${cpu ? `; ${describeCpu(cpu, opCpuMs)}` : ''}`,
       target: `≥ 95% of ceiling (${ceilingRate.toFixed(1)}/s)`, met: short ? null : ratio >= 0.95,
     });
     return r;
@@ -391,6 +400,7 @@ class Bench {
     const base = service!.base;
     const C = this.o.connections;
     this.current = db;
+    this.currentService = service!;
 
     // Login users through D3; their stored hash tells whether the service honoured PASSWORD_HASH.
     const loginAccount = await this.account(base, 'Bench login');
@@ -411,7 +421,7 @@ class Bench {
     this.ceilings.set(scheme, ceiling);
     this.row({
       part, scenario: `ceiling: ${ceiling.library}`, load, unexpected: null, target: '', met: null,
-      measured: `${ceiling.hashesPerSecond.toFixed(1)} hashes/s, ${ceiling.verifiesPerSecond.toFixed(1)} verifies/s; one hash alone ${ceiling.singleHashMs.toFixed(1)} ms`,
+      measured: `${ceiling.hashesPerSecond.toFixed(1)} hashes/s, ${ceiling.verifiesPerSecond.toFixed(1)} verifies/s; one hash alone ${ceiling.singleHashMs.toFixed(1)} ms; CPU per hash ${ceiling.hashCpuMs.toFixed(1)} ms, per verify ${ceiling.verifyCpuMs.toFixed(1)} ms`,
     });
 
     // Secrets for every request of the timed parts, fetched before them.
@@ -452,14 +462,14 @@ class Bench {
     };
 
     let n = 0;
-    await this.throughput(part, 'login (one verify)', base, 200, () => post('/auth/login', { email: loginUsers[n++ % loginUsers.length].email, password: GOOD }), ceiling.verifiesPerSecond, () => 0);
+    await this.throughput(part, 'login (one verify)', base, 200, () => post('/auth/login', { email: loginUsers[n++ % loginUsers.length].email, password: GOOD }), ceiling.verifiesPerSecond, ceiling.verifyCpuMs, () => 0);
     const t1 = from(d1Tokens);
-    await this.throughput(part, 'D1 set password from an invitation (one hash)', base, 200, () => post(D1, { token: t1.next(), password: GOOD }), ceiling.hashesPerSecond, t1.over);
+    await this.throughput(part, 'D1 set password from an invitation (one hash)', base, 200, () => post(D1, { token: t1.next(), password: GOOD }), ceiling.hashesPerSecond, ceiling.hashCpuMs, t1.over);
     await this.d3History(part, base, historyUser.id, ceiling);
     const t4 = from(d4Codes);
-    await this.throughput(part, 'D4 reset with a validation code (one hash)', base, 200, () => post(D4_RESET, { validation_code: t4.next(), password: NEW_PASSWORD }), ceiling.hashesPerSecond, t4.over);
+    await this.throughput(part, 'D4 reset with a validation code (one hash)', base, 200, () => post(D4_RESET, { validation_code: t4.next(), password: NEW_PASSWORD }), ceiling.hashesPerSecond, ceiling.hashCpuMs, t4.over);
     const t5 = from(d5Codes);
-    await this.throughput(part, 'D5 reset with a reset code (one hash)', base, 200, () => post(D5_RESET, { code: t5.next(), new_password: NEW_PASSWORD }), ceiling.hashesPerSecond, t5.over);
+    await this.throughput(part, 'D5 reset with a reset code (one hash)', base, 200, () => post(D5_RESET, { code: t5.next(), new_password: NEW_PASSWORD }), ceiling.hashesPerSecond, ceiling.hashCpuMs, t5.over);
     sink!.drop('notice');
 
     if (everything) {
@@ -467,6 +477,7 @@ class Bench {
       await this.mail(base, ceiling);
     }
     this.current = null;
+    this.currentService = null;
     await this.stop(service!, `${scheme} main`);
     return { db };
   }
