@@ -110,8 +110,10 @@ export function perRequest(before: CpuSample, after: CpuSample, requests: number
  * 14.2 ms besides the hash" — the last figure is the sum less `hashCpuMs`, one hash's (or verify's) CPU at
  * the ceiling: what the 95% line has to squeeze.
  */
-export function describeCpu(cpu: CpuPerRequest, hashCpuMs: number): string {
+export function describeCpu(cpu: CpuPerRequest, hashCpuMs: number, server: 'service' | 'peer' = 'service'): string {
   const all = cpu.service + (cpu.postgres ?? 0) + cpu.bench;
   const others = cpu.service - cpu.serviceMain - cpu.serviceHashing;
-  return `CPU per request: service ${cpu.service.toFixed(1)} ms (main thread ${cpu.serviceMain.toFixed(1)}, hashing threads ${cpu.serviceHashing.toFixed(1)}, others ${others.toFixed(1)})${cpu.postgres === null ? '' : `, PostgreSQL ${cpu.postgres.toFixed(1)} ms`}, load generator and sink ${cpu.bench.toFixed(1)} ms; ${(all - hashCpuMs).toFixed(1)} ms besides the hash`;
+  // The peer does not renice its hashing threads: they cannot be told from its other threads.
+  const threads = server === 'service' ? `main thread ${cpu.serviceMain.toFixed(1)}, hashing threads ${cpu.serviceHashing.toFixed(1)}, others ${others.toFixed(1)}` : `main thread ${cpu.serviceMain.toFixed(1)}`;
+  return `CPU per request: ${server} ${cpu.service.toFixed(1)} ms (${threads})${cpu.postgres === null ? '' : `, PostgreSQL ${cpu.postgres.toFixed(1)} ms`}, load generator and sink ${cpu.bench.toFixed(1)} ms; ${(all - hashCpuMs).toFixed(1)} ms besides the hash`;
 }
