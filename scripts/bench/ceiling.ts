@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs; i++) await hash();
   const singleHashMs = (performance.now() - t0) / runs;
 
-  async function throughput(fn: () => Promise<unknown>): Promise<number> {
+  /** Operations per second with `concurrency` in flight, and the process's CPU ms per operation (all threads). */
+  async function throughput(fn: () => Promise<unknown>): Promise<{ rate: number; cpuMs: number }> {
+    const cpu0 = process.cpuUsage();
     const started = performance.now();
     const deadline = started + seconds * 1000;
     let done = 0;
@@ -40,11 +42,12 @@ async function main(): Promise<void> {
         last = performance.now();
       }
     }));
-    return done / ((last - started) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    return { rate: done / ((last - started) / 1000), cpuMs: (cpu.user + cpu.system) / 1000 / done };
   }
-  const hashesPerSecond = await throughput(hash);
-  const verifiesPerSecond = await throughput(verify);
-  process.stdout.write(`${JSON.stringify({ scheme, library, singleHashMs, hashesPerSecond, verifiesPerSecond, concurrency })}\n`);
+  const { rate: hashesPerSecond, cpuMs: hashCpuMs } = await throughput(hash);
+  const { rate: verifiesPerSecond, cpuMs: verifyCpuMs } = await throughput(verify);
+  process.stdout.write(`${JSON.stringify({ scheme, library, singleHashMs, hashesPerSecond, verifiesPerSecond, hashCpuMs, verifyCpuMs, concurrency })}\n`);
 }
 
 main().catch((err: Error) => {

@@ -15,6 +15,7 @@ import { machine, Row, table, writeReport } from './report';
 import { SmtpSink } from './smtp-sink';
 import { ADMIN_KEY, BUNDLE, GOOD, MAIN, NEW_PASSWORD, ROOT, Service, START_NODE_OPTIONS, StartFailed, timeCli } from './service';
 import { describePeer, estimatePeerSeconds, runPeer } from './peer/peer';
+import { describeCpu, perRequest, sampleCpu } from './cpu';
 
 // ---------------------------------------------------------------- options
 
@@ -42,6 +43,8 @@ interface Options {
   profile: boolean;
   /** The Better Auth peer after the service's scenarios (issue 22 item 4); --no-peer skips it. */
   peer: boolean;
+  /** `--env K=V` (repeatable): added to the service's environment, and named in the report. */
+  serviceEnv: Record<string, string>;
 }
 
 const HELP = `npm run bench -- [options]       (run \`npm run build\` first)
@@ -60,7 +63,8 @@ const HELP = `npm run bench -- [options]       (run \`npm run build\` first)
   --max-wait S            longest wait for a quiet machine per scenario (default 60; quick 3)
   --out FILE              where to write the report (default BENCHMARKS.md; quick: nowhere)
   --profile               run the service under node --cpu-prof; prints where the .cpuprofile files went
-  --no-peer               skip the peer (a Better Auth server, bcrypt, same database kind; scripts/bench/peer/)`;
+  --no-peer               skip the peer (a Better Auth server, bcrypt, same database kind; scripts/bench/peer/)
+  --env K=V               run the service with this variable too (repeatable; e.g. DATABASE_POOL_MAX=4), named in the report`;
 
 function parseOptions(argv: string[]): Options {
   const args = [...argv];
@@ -84,6 +88,12 @@ function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const quick = flag('--quick');
+  const serviceEnv: Record<string, string> = {};
+  for (let v = value('--env'); v !== undefined; v = value('--env')) {
+    const eq = v.indexOf('=');
+    if (eq < 1) fail(`--env: K=V, got "${v}"`);
+    serviceEnv[v.slice(0, eq)] = v.slice(eq + 1);
+  }
   const cores = availableParallelism();
   const num = (name: string, dflt: number, min = 0) => {
     const v = value(name);
@@ -125,6 +135,7 @@ function parseOptions(argv: string[]): Options {
     out: value('--out') ?? (quick ? null : join(ROOT, 'BENCHMARKS.md')),
     profile: flag('--profile'),
     peer: !flag('--no-peer'),
+    serviceEnv,
   };
   if (args.length > 0) fail(`unknown argument ${args[0]} (--help lists the options)`);
   return options;
@@ -192,6 +203,9 @@ interface Ceiling {
   singleHashMs: number;
   hashesPerSecond: number;
   verifiesPerSecond: number;
+  /** CPU ms (all threads of the ceiling's process) per hash and per verify at the ceiling. */
+  hashCpuMs: number;
+  verifyCpuMs: number;
   concurrency: number;
 }
 
@@ -227,6 +241,8 @@ class Bench {
 
   /** The database of the service running now: its outbox is watched before each scenario. */
   current: BenchDatabase | null = null;
+  /** The service the scenarios run against, for their CPU accounting (scripts/bench/cpu.ts). */
+  currentService: Service | null = null;
 
   /**
    * Before a scenario: the service's queues are empty (mail of the set-up sent, recovery requests
@@ -262,7 +278,7 @@ class Bench {
 
   async start(db: BenchDatabase, scheme: string, label: string): Promise<{ service: Service; ms: number }> {
     const t0 = performance.now();
-    const service = await Service.start({ databaseUrl: db.url, smtpUrl: sink!.url, cwd: this.tmp, cost: this.o.cost, scheme, profileDir: this.profileDir ?? undefined }, live);
+    const service = await Service.start({ databaseUrl: db.url, smtpUrl: sink!.url, cwd: this.tmp, cost: this.o.cost, scheme, profileDir: this.profileDir ?? undefined, extraEnv: this.o.serviceEnv }, live);
     if (this.profileDir) this.profiles.push(`${label}: pid ${service.pid}`);
     const ms = await service.waitHealthy(t0);
     return { service, ms };
@@ -332,18 +348,21 @@ class Bench {
   // ------------------------------------------------------------ scenarios
 
   /** Warm-up, then the timed part, at `connections`; one row against the ceiling. */
-  async throughput(part: string, name: string, base: string, expected: number, next: () => CannonRequest, ceilingRate: number, exhausted: () => number): Promise<CannonResult> {
+  async throughput(part: string, name: string, base: string, expected: number, next: () => CannonRequest, ceilingRate: number, opCpuMs: number, exhausted: () => number): Promise<CannonResult> {
     log(`${part}: ${name}`);
     const load = await this.quiet();
     const warm = await cannon({ base, connections: this.o.connections, seconds: this.o.warmup, expected, next });
+    const before = this.currentService ? await sampleCpu(this.currentService.pid, this.current) : null;
     const r = await cannon({ base, connections: this.o.connections, seconds: this.o.seconds, expected, next });
+    const after = this.currentService ? await sampleCpu(this.currentService.pid, this.current) : null;
+    const cpu = before && after ? perRequest(before, after, r.requests) : null;
     const ratio = r.rps / ceilingRate;
     const unexpected = warm.unexpected + r.unexpected;
     if (unexpected) log(`  statuses: warm-up ${JSON.stringify(warm.statuses)}, timed ${JSON.stringify(r.statuses)}${exhausted() ? `; ${exhausted()} requests found no unused secret left` : ''}`);
     const short = exhausted() > 0;
     this.row({
       part, scenario: `${name}, ${this.o.connections} connections`, load, unexpected,
-      measured: `${r.rps.toFixed(1)} req/s = ${(ratio * 100).toFixed(0)}% of ceiling; p50 ${r.p50} ms, p99 ${r.p99} ms${short ? ` (INVALID: the secrets prepared ran out, ${exhausted()} requests reused one)` : ''}`,
+      measured: `${r.rps.toFixed(1)} req/s = ${(ratio * 100).toFixed(0)}% of ceiling; p50 ${r.p50} ms, p99 ${r.p99} ms${short ? ` (INVALID: the secrets prepared ran out, ${exhausted()} requests reused one)` : ''}${cpu ? `; ${describeCpu(cpu, opCpuMs)}` : ''}`,
       target: `≥ 95% of ceiling (${ceilingRate.toFixed(1)}/s)`, met: short ? null : ratio >= 0.95,
     });
     return r;
@@ -381,6 +400,7 @@ class Bench {
     const base = service!.base;
     const C = this.o.connections;
     this.current = db;
+    this.currentService = service!;
 
     // Login users through D3; their stored hash tells whether the service honoured PASSWORD_HASH.
     const loginAccount = await this.account(base, 'Bench login');
@@ -401,7 +421,7 @@ class Bench {
     this.ceilings.set(scheme, ceiling);
     this.row({
       part, scenario: `ceiling: ${ceiling.library}`, load, unexpected: null, target: '', met: null,
-      measured: `${ceiling.hashesPerSecond.toFixed(1)} hashes/s, ${ceiling.verifiesPerSecond.toFixed(1)} verifies/s; one hash alone ${ceiling.singleHashMs.toFixed(1)} ms`,
+      measured: `${ceiling.hashesPerSecond.toFixed(1)} hashes/s, ${ceiling.verifiesPerSecond.toFixed(1)} verifies/s; one hash alone ${ceiling.singleHashMs.toFixed(1)} ms; CPU per hash ${ceiling.hashCpuMs.toFixed(1)} ms, per verify ${ceiling.verifyCpuMs.toFixed(1)} ms`,
     });
 
     // Secrets for every request of the timed parts, fetched before them.
@@ -442,14 +462,14 @@ class Bench {
     };
 
     let n = 0;
-    await this.throughput(part, 'login (one verify)', base, 200, () => post('/auth/login', { email: loginUsers[n++ % loginUsers.length].email, password: GOOD }), ceiling.verifiesPerSecond, () => 0);
+    await this.throughput(part, 'login (one verify)', base, 200, () => post('/auth/login', { email: loginUsers[n++ % loginUsers.length].email, password: GOOD }), ceiling.verifiesPerSecond, ceiling.verifyCpuMs, () => 0);
     const t1 = from(d1Tokens);
-    await this.throughput(part, 'D1 set password from an invitation (one hash)', base, 200, () => post(D1, { token: t1.next(), password: GOOD }), ceiling.hashesPerSecond, t1.over);
+    await this.throughput(part, 'D1 set password from an invitation (one hash)', base, 200, () => post(D1, { token: t1.next(), password: GOOD }), ceiling.hashesPerSecond, ceiling.hashCpuMs, t1.over);
     await this.d3History(part, base, historyUser.id, ceiling);
     const t4 = from(d4Codes);
-    await this.throughput(part, 'D4 reset with a validation code (one hash)', base, 200, () => post(D4_RESET, { validation_code: t4.next(), password: NEW_PASSWORD }), ceiling.hashesPerSecond, t4.over);
+    await this.throughput(part, 'D4 reset with a validation code (one hash)', base, 200, () => post(D4_RESET, { validation_code: t4.next(), password: NEW_PASSWORD }), ceiling.hashesPerSecond, ceiling.hashCpuMs, t4.over);
     const t5 = from(d5Codes);
-    await this.throughput(part, 'D5 reset with a reset code (one hash)', base, 200, () => post(D5_RESET, { code: t5.next(), new_password: NEW_PASSWORD }), ceiling.hashesPerSecond, t5.over);
+    await this.throughput(part, 'D5 reset with a reset code (one hash)', base, 200, () => post(D5_RESET, { code: t5.next(), new_password: NEW_PASSWORD }), ceiling.hashesPerSecond, ceiling.hashCpuMs, t5.over);
     sink!.drop('notice');
 
     if (everything) {
@@ -457,6 +477,7 @@ class Bench {
       await this.mail(base, ceiling);
     }
     this.current = null;
+    this.currentService = null;
     await this.stop(service!, `${scheme} main`);
     return { db };
   }
@@ -710,7 +731,7 @@ async function main(): Promise<void> {
     '',
     `- machine: ${machine(cores)}`,
     `- database: ${o.db === 'postgres' ? 'PostgreSQL' : 'SQLite'}; scheme${o.schemes.length > 1 ? 's' : ''}: ${o.schemes.join(', ')}; BCRYPT_COST ${o.cost}; argon2id m=19456 KiB, t=2, p=1`,
-    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised; load generator (autocannon) and SMTP sink share the machine`,
+    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised${Object.keys(o.serviceEnv).length ? `, and ${Object.entries(o.serviceEnv).map(([k, v]) => `${k}=${v}`).join(', ')} (--env)` : ''}; load generator (autocannon) and SMTP sink share the machine`,
     `- "load 1m" is the 1-minute load average seen before the scenario started (the bench waits for it to fall below ${o.loadThreshold.toFixed(2)}, at most ${o.maxWait} s)`,
     ...(o.peer ? [describePeer(o)] : []),
   ].join('\n');

@@ -33,6 +33,8 @@ export interface ServiceOptions {
   scheme: string;
   /** --cpu-prof into this directory. */
   profileDir?: string;
+  /** Variables added to (or overriding) the service's environment (`--env K=V`), for tuning runs. */
+  extraEnv?: Record<string, string>;
 }
 
 /**
@@ -153,6 +155,7 @@ export class Service extends ServerProcess {
         RESET_CODE_TTL_MINUTES: '240',
         RECOVERY_CODE_TTL_MINUTES: '240',
         INVITATION_TTL_HOURS: '24',
+        ...o.extraEnv,
       },
     });
     const service = new Service(child, port);

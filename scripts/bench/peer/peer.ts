@@ -12,6 +12,7 @@ import type { BenchDatabase } from '../database';
 import { cannon, CannonRequest, CannonResult, must, percentile, pool } from '../load';
 import type { Row } from '../report';
 import { freePort, GOOD, NEW_PASSWORD, ROOT, ServerProcess } from '../service';
+import { describeCpu, perRequest, sampleCpu } from '../cpu';
 
 const SERVER = join(__dirname, 'server.mjs');
 const SIGN_UP = '/api/auth/sign-up/email';
@@ -40,6 +41,8 @@ export interface PeerCeiling {
   singleHashMs: number;
   hashesPerSecond: number;
   verifiesPerSecond: number;
+  hashCpuMs: number;
+  verifyCpuMs: number;
 }
 
 /** What the peer uses of main.ts's Bench. */
@@ -182,7 +185,7 @@ export async function runPeer(bench: PeerBench): Promise<void> {
         peer = null;
       }
     }
-    await scenarios(bench, peer!, key, ceiling, part, C);
+    await scenarios(bench, peer!, db, key, ceiling, part, C);
     const start = percentile(startMs, 0.5);
     bench.row({
       part, scenario: `start → first healthy GET ${HEALTH} on an existing database, median of ${STARTS}`, load: null, unexpected: null, target: '', met: null,
@@ -202,7 +205,7 @@ export async function runPeer(bench: PeerBench): Promise<void> {
   }
 }
 
-async function scenarios(bench: PeerBench, peer: PeerProcess, key: string, ceiling: PeerCeiling, part: string, C: number): Promise<void> {
+async function scenarios(bench: PeerBench, peer: PeerProcess, db: BenchDatabase, key: string, ceiling: PeerCeiling, part: string, C: number): Promise<void> {
   const o = bench.o;
   const base = peer.base;
   const benchKey = { 'X-Bench-Key': key };
@@ -233,14 +236,15 @@ async function scenarios(bench: PeerBench, peer: PeerProcess, key: string, ceili
 
   const post = (path: string, body: unknown): CannonRequest => ({ method: 'POST', path, body });
   let n = 0;
+  const measured = { peer, db };
   await throughput(bench, part, `Better Auth login (POST ${SIGN_IN}, one verify)`, base, 200,
-    () => post(SIGN_IN, { email: loginEmails[n++ % loginEmails.length], password: GOOD }), ['verify', ceiling.verifiesPerSecond], () => 0);
+    () => post(SIGN_IN, { email: loginEmails[n++ % loginEmails.length], password: GOOD }), ['verify', ceiling.verifiesPerSecond, ceiling.verifyCpuMs], measured, () => 0);
 
   let i = 0;
   let over = 0;
   const nextToken = () => (i < tokens.length ? tokens[i++].token : (over++, tokens[tokens.length - 1].token));
   await throughput(bench, part, `Better Auth reset with a token (POST ${RESET}, one hash, each token once)`, base, 200,
-    () => post(RESET, { newPassword: NEW_PASSWORD, token: nextToken() }), ['hash', ceiling.hashesPerSecond], () => over);
+    () => post(RESET, { newPassword: NEW_PASSWORD, token: nextToken() }), ['hash', ceiling.hashesPerSecond, ceiling.hashCpuMs], measured, () => over);
 
   const name = `Better Auth reset with an unknown token (POST ${RESET} → 400)`;
   log(`${part}: ${name}, alone`);
@@ -258,19 +262,23 @@ async function scenarios(bench: PeerBench, peer: PeerProcess, key: string, ceili
 /** Warm-up, then the timed part, at the bench's connections; one row against the service's ceiling of the same run. */
 async function throughput(
   bench: PeerBench, part: string, name: string, base: string, expected: number, next: () => CannonRequest,
-  [what, ceilingRate]: [string, number], exhausted: () => number,
+  [what, ceilingRate, opCpuMs]: [string, number, number], measured: { peer: PeerProcess; db: BenchDatabase }, exhausted: () => number,
 ): Promise<void> {
   const o = bench.o;
   log(`${part}: ${name}`);
   const load = await bench.quiet();
   const warm = await cannon({ base, connections: o.connections, seconds: o.warmup, expected, next });
+  const before = await sampleCpu(measured.peer.pid, measured.db);
   const r = await cannon({ base, connections: o.connections, seconds: o.seconds, expected, next });
+  const after = await sampleCpu(measured.peer.pid, measured.db);
+  const cpu = before && after ? perRequest(before, after, r.requests) : null;
   reportStatuses(warm, r, exhausted());
   const short = exhausted() > 0;
   bench.row({
     part, scenario: `${name}, ${o.connections} connections`, load, unexpected: warm.unexpected + r.unexpected, target: '', met: null,
     measured: `${r.rps.toFixed(1)} req/s = ${((r.rps / ceilingRate) * 100).toFixed(0)}% of the bcrypt ${what} ceiling (${ceilingRate.toFixed(1)}/s); p50 ${r.p50} ms, p99 ${r.p99} ms`
-      + (short ? ` (INVALID: the tokens prepared ran out, ${exhausted()} requests reused one)` : ''),
+      + (short ? ` (INVALID: the tokens prepared ran out, ${exhausted()} requests reused one)` : '')
+      + (cpu ? `; ${describeCpu(cpu, opCpuMs, 'peer')}` : ''),
   });
 }
 

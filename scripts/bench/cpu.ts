@@ -1,0 +1,119 @@
+/**
+ * CPU time used by the processes of a scenario, read from Linux's /proc (utime + stime, in clock ticks of
+ * 10 ms at the usual USER_HZ = 100): the service (its main thread; its hashing threads, told apart by the
+ * nice value HASH_THREAD_NICE gives them; its other threads: V8's GC and compiler helpers), the
+ * PostgreSQL backends serving its database, and the bench itself (load generator and SMTP sink). Divided by
+ * the requests of the timed part, it says where each request's CPU goes besides its hash, whatever else
+ * the machine is doing (throughput alone cannot tell that). Linux only: null elsewhere.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { BenchDatabase } from './database';
+
+/** Linux's USER_HZ: /proc times are in these ticks on every mainstream kernel build. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU milliseconds used so far by each process (or thread) read. */
+export interface CpuSample {
+  service: number;
+  serviceMain: number;
+  /** Threads with a nice value above 0: libuv's pool, where the service hashes (HASH_THREAD_NICE). */
+  serviceHashing: number;
+  /** By backend pid: each backend's own total, so backends that appear meanwhile count from zero. */
+  backends: Map<number, number> | null;
+  bench: number;
+}
+
+/** What a scenario used, per request (ms of CPU). */
+export interface CpuPerRequest {
+  service: number;
+  serviceMain: number;
+  serviceHashing: number;
+  postgres: number | null;
+  bench: number;
+}
+
+/** utime + stime of /proc/<path>/stat in ms, and the nice value, or null when it cannot be read (gone, or not Linux). */
+function stat(path: string): { ms: number; nice: number } | null {
+  try {
+    const text = readFileSync(`/proc/${path}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15, nice 19.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND, nice: Number(fields[16]) };
+  } catch {
+    return null;
+  }
+}
+
+function cpuMs(path: string): number | null {
+  return stat(path)?.ms ?? null;
+}
+
+/** CPU ms of the process's threads with a nice value above 0 (the reniced hashing threads). */
+function hashingMs(pid: number): number {
+  let ms = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const t = stat(`${pid}/task/${tid}`);
+      if (t && t.nice > 0) ms += t.ms;
+    }
+  } catch {
+    // gone
+  }
+  return ms;
+}
+
+/** The pids of the PostgreSQL backends connected to `db`'s database (the bench's own connection left out). */
+async function backendPids(db: BenchDatabase): Promise<number[]> {
+  const rows = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  return rows.map((r) => Number(r.pid));
+}
+
+export async function sampleCpu(servicePid: number, db: BenchDatabase | null): Promise<CpuSample | null> {
+  const service = cpuMs(String(servicePid));
+  const serviceMain = cpuMs(`${servicePid}/task/${servicePid}`);
+  if (service === null || serviceMain === null) return null;
+  let backends: Map<number, number> | null = null;
+  if (db?.kind === 'postgres') {
+    backends = new Map();
+    for (const pid of await backendPids(db)) {
+      const ms = cpuMs(String(pid));
+      if (ms !== null) backends.set(pid, ms);
+    }
+  }
+  const own = process.cpuUsage();
+  return { service, serviceMain, serviceHashing: hashingMs(servicePid), backends, bench: (own.user + own.system) / 1000 };
+}
+
+/**
+ * CPU per request between two samples. PostgreSQL: the growth of every backend seen at the end (from zero
+ * for one that connected meanwhile); a backend that disconnected during the scenario is not counted.
+ */
+export function perRequest(before: CpuSample, after: CpuSample, requests: number): CpuPerRequest | null {
+  if (requests <= 0) return null;
+  let postgres: number | null = null;
+  if (before.backends && after.backends) {
+    postgres = 0;
+    for (const [pid, ms] of after.backends) postgres += ms - (before.backends.get(pid) ?? 0);
+  }
+  return {
+    service: (after.service - before.service) / requests,
+    serviceMain: (after.serviceMain - before.serviceMain) / requests,
+    serviceHashing: (after.serviceHashing - before.serviceHashing) / requests,
+    postgres: postgres === null ? null : postgres / requests,
+    bench: (after.bench - before.bench) / requests,
+  };
+}
+
+/**
+ * "CPU per request: service 72.3 ms (main thread 9.1, hashing threads 56.0, others 7.2), PostgreSQL 4.9 ms,
+ * load generator and sink 2.0 ms;
+ * 14.2 ms besides the hash" — the last figure is the sum less `hashCpuMs`, one hash's (or verify's) CPU at
+ * the ceiling: what the 95% line has to squeeze.
+ */
+export function describeCpu(cpu: CpuPerRequest, hashCpuMs: number, server: 'service' | 'peer' = 'service'): string {
+  const all = cpu.service + (cpu.postgres ?? 0) + cpu.bench;
+  const others = cpu.service - cpu.serviceMain - cpu.serviceHashing;
+  // The peer does not renice its hashing threads: they cannot be told from its other threads.
+  const threads = server === 'service' ? `main thread ${cpu.serviceMain.toFixed(1)}, hashing threads ${cpu.serviceHashing.toFixed(1)}, others ${others.toFixed(1)}` : `main thread ${cpu.serviceMain.toFixed(1)}`;
+  return `CPU per request: ${server} ${cpu.service.toFixed(1)} ms (${threads})${cpu.postgres === null ? '' : `, PostgreSQL ${cpu.postgres.toFixed(1)} ms`}, load generator and sink ${cpu.bench.toFixed(1)} ms; ${(all - hashCpuMs).toFixed(1)} ms besides the hash`;
+}
