@@ -4,7 +4,7 @@ import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import { requestWork } from './support/request-work';
 import {
-  createAccount, createUser, failInsertsInto, givePassword, GOOD_PASSWORD, hasPassword, issueSession, latestMail, randomClientIp, sql, uniqueEmail,
+  admin, createAccount, createUser, failInsertsInto, givePassword, GOOD_PASSWORD, hasPassword, issueSession, latestMail, randomClientIp, sql, uniqueEmail,
 } from './support/factories';
 import { TestApp, withAppAndSmtp } from './support/test-app';
 
@@ -28,6 +28,8 @@ interface Dialect {
   mailKind: string;
   /** The refusal of a wrong, used or expired code. */
   invalidCode: Record<string, unknown>;
+  /** The refusal of a reset for an account that turned password sign-in off (policy `passwordLogin: false`). */
+  passwordLoginDisabled: Record<string, unknown>;
   /** The refusal of the password 'weak' under the dialect's account policy. */
   weakRefused: Record<string, unknown>;
   /** The 500 body of a failure inside the reset transaction. */
@@ -65,6 +67,7 @@ const DIALECTS: Dialect[] = [
     subject: 'Recover your account',
     mailKind: 'recovery',
     invalidCode: { validation_code: ['Invalid or expired validation code.'] },
+    passwordLoginDisabled: { non_field_errors: ['This account does not sign in with a password.'] },
     weakRefused: { password: ['This password is too short. It must contain at least 8 characters.', THREE_OF_FOUR] },
     internalError: { detail: 'A server error occurred.' },
     h2FailingTable: 'refresh_tokens',
@@ -88,6 +91,7 @@ const DIALECTS: Dialect[] = [
     subject: 'Your password reset code',
     mailKind: 'reset-code',
     invalidCode: { error: 'invalid or expired password reset code' },
+    passwordLoginDisabled: { error: 'password sign-in is disabled for this account' },
     weakRefused: { error: 'password must be at least 8 characters' },
     internalError: { error: 'internal error' },
     h2FailingTable: 'password_history',
@@ -229,6 +233,16 @@ describeEachDatabase('D4/D5 recovery scenarios both dialects share', (kind) => {
         t.clock.advanceMinutes(2);
         await reset(lateCode, d.newPassword).expect(400, d.invalidCode);
         expect(await hasPassword(t, late.userId, d.oldPassword)).toBe(true);
+      });
+
+      it('an account that turned password sign-in off after the code was mailed: the reset is refused with 400 in the dialect\'s words, and no password is set', async () => {
+        const { accountId: own } = await createAccount(t, d.policy ? { policy: d.policy } : {});
+        const { userId, email } = await createUser(t, own, uniqueEmail(d.emailPrefix));
+        await givePassword(t, userId, d.oldPassword);
+        const code = await codeFor(email);
+        await t.http.put(`/accounts/${own}/password-policy`).set(admin).send({ ...d.policy, passwordLogin: false }).expect(200);
+        await reset(code, d.newPassword).expect(400, d.passwordLoginDisabled);
+        expect(await hasPassword(t, userId, d.oldPassword)).toBe(true);
       });
 
       it('B8 a new request voids the older code', async () => {

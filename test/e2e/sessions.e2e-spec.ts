@@ -6,10 +6,10 @@ import { Credential } from '../../src/core/password/credential.entity';
 import { LEGACY_BCRYPT_ALGORITHM, parseBcryptCost, PasswordHasher } from '../../src/core/password/password-hasher';
 import { PasswordLifecycleService } from '../../src/core/password/password-lifecycle.service';
 import { User } from '../../src/core/entities/user.entity';
-import { SmtpTestServer } from '../support/smtp-test-server';
+import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { describeEachDatabase } from './support/databases';
 import {
-  admin, createAccount, dumpAllTables, GOOD_PASSWORD, latestInvitationToken, loginAs, setPasswordWithInvitation, signUpAndVerify, uniqueEmail, verificationCode,
+  admin, createAccount, createUser, dumpAllTables, givePassword, GOOD_PASSWORD, latestInvitationToken, latestMail, loginAs, setPasswordWithInvitation, signUpAndVerify, uniqueEmail, verificationCode,
 } from './support/factories';
 import { TEST_JWT_SECRET, TestApp, withAppAndSmtp } from './support/test-app';
 
@@ -199,16 +199,18 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       expect(results.filter((r) => r.status === 401)).toHaveLength(4);
     });
 
-    it('unknown, expired (30 days) and revoked refresh tokens → 401', async () => {
+    it('unknown, expired and revoked refresh tokens → 401; a refresh token lives 30 days (refreshes a minute before, refused a minute after)', async () => {
       expect((await refresh('not-a-refresh-token').expect(401)).body).toEqual(INVALID_REFRESH);
       const { email } = await member();
-      // The expiring session is another user's: logout revokes every token of its own user, so it must not touch this one.
+      // The expiring sessions are other users': logout revokes every token of its own user, so it must not touch them.
       const session = await loginAs(t, (await member()).email);
+      const early = await loginAs(t, (await member()).email);
       const loggedOut = await loginAs(t, email);
       await t.http.post('/auth/logout').set('Authorization', `Bearer ${loggedOut.access_token}`).expect(204);
       expect((await refresh(loggedOut.refresh_token).expect(401)).body).toEqual(INVALID_REFRESH);
-      t.clock.advanceDays(30);
-      t.clock.advance(60_000);
+      t.clock.advance(30 * 24 * 3600_000 - 60_000);
+      await refresh(early.refresh_token).expect(200);
+      t.clock.advance(2 * 60_000);
       expect((await refresh(session.refresh_token).expect(401)).body).toEqual(INVALID_REFRESH);
     });
 
@@ -412,6 +414,27 @@ describeEachDatabase('I1 no secret reaches the logs', (kind) => {
       expect.objectContaining({ event: 'session.family_revoked', userId: account.ownerId, reason: 'refresh_token_reuse' }),
       expect.objectContaining({ event: 'session.revoked', userId: account.ownerId, reason: 'logout' }),
     ]));
+  });
+
+  it('I1 D4 and D5 recovery: the emailed codes and the passwords they set never reach the logs (at debug level)', async () => {
+    const account = await createAccount(t);
+    const [d4User, d5User] = [uniqueEmail('logs-d4'), uniqueEmail('logs-d5')];
+    for (const email of [d4User, d5User]) await givePassword(t, (await createUser(t, account.accountId, email)).userId, GOOD_PASSWORD);
+    let since = smtp.messages.length;
+    await t.http.post('/api/v2/account/recover/').send({ email: d4User }).expect(200);
+    const d4Code = extractCode(await latestMail(t, smtp, d4User, (m) => m.subject === 'Recover your account', since));
+    await t.http.post('/api/v2/account/reset/').send({ validation_code: d4Code, password: 'Canary-D4-Secret!' }).expect(200);
+    since = smtp.messages.length;
+    await t.http.post('/v1/auth/password-reset/request').send({ email: d5User }).expect(200);
+    const d5Code = extractCode(await latestMail(t, smtp, d5User, (m) => m.subject === 'Your password reset code', since));
+    await t.http.post('/v1/auth/password-reset/reset').send({ code: d5Code, new_password: 'Canary-D5-Secret!' }).expect(200);
+
+    const log = lines.join('\n');
+    // the flows were logged at all (their request lines), just without the secrets
+    for (const path of ['/api/v2/account/recover/', '/api/v2/account/reset/', '/v1/auth/password-reset/request', '/v1/auth/password-reset/reset']) expect(log).toContain(`"path":"${path}"`);
+    // the D5 code is 6 digits: looked for as a value of its own (as a bare substring it could turn up in a timestamp)
+    expect(new RegExp(`(?<![0-9A-Za-z])${d5Code}(?![0-9A-Za-z])`).test(log)).toBe(false);
+    for (const secret of [d4Code, 'Canary-D4-Secret!', 'Canary-D5-Secret!']) expect(log).not.toContain(secret);
   });
 
   it('I3 an address with CR/LF is refused, and no forged log line appears', async () => {
