@@ -17,6 +17,7 @@ import { MovableClock } from './movable-clock';
 import { ADMIN_KEY } from '../../support/admin-key';
 import { OpenApiResponseChecker } from './openapi-responses';
 import { SmtpTestServer } from '../../support/smtp-test-server';
+import { __resetOutOfContextForTests as resetOutOfContextLogger } from 'nestjs-pino/PinoLogger';
 
 export { ADMIN_KEY } from '../../support/admin-key';
 export const TEST_JWT_SECRET = 'e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA';
@@ -78,6 +79,11 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   // The schema is not an environment variable: added here, keeping the DATABASE_* bounds read from env.
   const config: AppConfig = database.schema ? { ...loaded, database: { ...loaded.database, kind: 'postgres', url: database.url, schema: database.schema } } : loaded;
   const clock = opts.clock ?? new MovableClock();
+  // nestjs-pino keeps the logger for lines written outside a request (background work: the outbox, recovery
+  // requests resolved after their answer) in a module variable set by the first app of the process only: the
+  // next app of a test file would send those lines to the first app's destination. One app per process in
+  // production; here each app starts with its own.
+  resetOutOfContextLogger();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, { logDestination: opts.logDestination })] })
     .overrideProvider(Clock)
     .useValue(clock)
