@@ -121,9 +121,13 @@ describe('the built service (npm start) over HTTP: one request per operation of 
       const listed = await api.send('GET', hooks, { headers: admin, expect: 200 });
       expect(listed.text).not.toContain(secret);
       await api.send('PATCH', `${hooks}/${id}`, { headers: admin, json: { enabled: false }, expect: 200 });
+      const paused = await api.send('GET', hooks, { headers: admin, expect: 200 });
+      expect(paused.body.data.find((h: { id: string }) => h.id === id)).toMatchObject({ enabled: false, paused_reason: 'admin' });
       const rotated = await api.send('POST', `${hooks}/${id}/secret`, { headers: admin, expect: 200 });
       expect(rotated.body.data.secret).not.toBe(secret);
       await api.send('DELETE', `${hooks}/${id}`, { headers: admin, expect: 204 });
+      const after = await api.send('GET', hooks, { headers: admin, expect: 200 });
+      expect(after.body.data.map((h: { id: string }) => h.id)).not.toContain(id);
     } finally {
       await receiver.stop();
     }
@@ -150,7 +154,9 @@ describe('the built service (npm start) over HTTP: one request per operation of 
   it('D3 and the admin actions on a user: set and remove a password, invitation, reset email, hash import, end sessions', async () => {
     const user = `/users/${state.memberId}`;
     await api.send('POST', `/v1/password/${state.memberId}`, { headers: admin, json: { password: { value: PASSWORD } }, expect: 200 });
+    expect((await api.send('GET', user, { headers: admin, expect: 200 })).body.data).toMatchObject({ has_password: true });
     await api.send('DELETE', `/v1/password/${state.memberId}`, { headers: admin, expect: 204 });
+    expect((await api.send('GET', user, { headers: admin, expect: 200 })).body.data).toMatchObject({ has_password: false });
     await api.send('POST', `${user}/invitation`, { headers: admin, expect: 202 });
     await api.send('POST', `${user}/password-reset`, { headers: admin, expect: 202 });
     const hash = (await bcrypt.hash(NEW_PASSWORD, 4)).replace(/^\$2b\$/, '$2a$');

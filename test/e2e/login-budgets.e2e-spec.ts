@@ -94,11 +94,25 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
   });
 
   it('C3 counts an unknown email exactly like a known one (no enumeration through the limit)', async () => {
+    const { email: known } = await member();
     const unknown = uniqueEmail('nobody');
     expect(await statuses(LOGIN_TARGET_FAILURES_PER_MINUTE, unknown, WRONG)).toEqual(Array(LOGIN_TARGET_FAILURES_PER_MINUTE).fill(401));
     await login(unknown, WRONG).expect(429, TOO_MANY);
     // The target is the normalized email: case and NFKC variants share one budget.
     await login(unknown.toUpperCase(), WRONG).expect(429, TOO_MANY);
+    // The same guesses at a known email, with time standing still for both: every answer (status, body,
+    // Retry-After) is the one the unknown email got.
+    const answers = async (email: string) => {
+      const out: Array<[number, unknown, string | undefined]> = [];
+      for (const target of [...Array(LOGIN_TARGET_FAILURES_PER_MINUTE + 1).fill(email), email.toUpperCase()]) {
+        const res = await login(target, WRONG);
+        out.push([res.status, res.body, res.headers['retry-after']]);
+      }
+      return out;
+    };
+    const [ofKnown, ofUnknown] = await t.clock.frozen(async () => [await answers(known), await answers(uniqueEmail('nobody'))]);
+    expect(ofUnknown).toEqual(ofKnown);
+    expect(ofKnown.map(([status]) => status)).toEqual([...Array(LOGIN_TARGET_FAILURES_PER_MINUTE).fill(401), 429, 429]);
   });
 
   it('a burst of 20 parallel wrong passwords at one email gets exactly 5 checked (counted before the check)', async () => {
@@ -168,5 +182,12 @@ describeEachDatabase('login budgets (README "Abuse budgets")', (kind) => {
     expect(text).not.toContain(email.split('@')[0]);
     expect(text).not.toContain(unknown.split('@')[0]);
     expect(text).not.toContain(WRONG);
+    // The next minute is a new window of the target's per-minute budget: its refusals are reported once more.
+    t.clock.advance(61_000);
+    expect(await statuses(LOGIN_TARGET_FAILURES_PER_MINUTE, email, WRONG, ip)).toEqual(Array(LOGIN_TARGET_FAILURES_PER_MINUTE).fill(401));
+    expect(await statuses(3, email, WRONG, ip)).toEqual([429, 429, 429]);
+    const limited = record.mock.calls.map(([, e]) => e).filter((e) => e.type === 'login.limited');
+    expect(limited).toHaveLength(2);
+    expect(limited.map((e) => e.details)).toEqual([0, 1].map(() => expect.objectContaining({ budget: 'target', max: LOGIN_TARGET_FAILURES_PER_MINUTE, window_seconds: 60 })));
   });
 });

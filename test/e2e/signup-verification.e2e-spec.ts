@@ -330,11 +330,25 @@ describeEachDatabase('sign-up verification codes: guessing caps', (kind) => {
     await verifyFrom(home, code).expect(200);
   });
 
-  it('J6 across all clients 200 wrong codes per 15 minutes, then 429 for everyone until the window ends', async () => {
+  it('J6 across all clients 200 wrong codes per 15 minutes, then 429 for every client outside the network that signed up, right code or wrong, until the window ends', async () => {
+    // freshCode() signs up from the test's own address, never one of 10.7/10.8: these clients are all "elsewhere"
+    // (that the signing-up network still gets through is the test above).
     const code = await freshCode();
     for (let i = 0; i < 200; i++) expect((await verifyFrom(`10.8.${i >> 8}.${i & 255}`, wrongCode())).status).toBe(400);
-    expect((await verifyFrom('10.7.0.1', code).expect(429)).body).toEqual(RATE_LIMITED);
-    t.clock.advanceMinutes(16); // the window ends, and with it the 15-minute code: a new one works
-    await verifyFrom('10.7.0.1', await freshCode()).expect(200);
+    await t.clock.frozen(async () => {
+      const limited = await verifyFrom('10.7.0.1', code).expect(429);
+      expect(limited.body).toEqual(RATE_LIMITED);
+      // A client that never guessed, with a wrong code, and one of the 200 guessers with the right one: the same 429.
+      expect((await verifyFrom('10.7.0.3', wrongCode()).expect(429)).body).toEqual(RATE_LIMITED);
+      expect((await verifyFrom('10.8.0.7', code).expect(429)).body).toEqual(RATE_LIMITED);
+      // The last second of the window (Retry-After counts whole seconds up to its end): a code issued now, still refused.
+      t.clock.advance((Number(limited.headers['retry-after']) - 1) * 1000);
+      const late = await freshCode();
+      const lastSecond = await verifyFrom('10.7.0.4', late).expect(429);
+      expect([lastSecond.body, lastSecond.headers['retry-after']]).toEqual([RATE_LIMITED, '1']);
+      // The window ends: the same code, from the same client, is accepted.
+      t.clock.advance(1000);
+      await verifyFrom('10.7.0.4', late).expect(200);
+    });
   });
 });

@@ -8,7 +8,7 @@ import { SecretKeys } from '../../ground/common/secrets';
 import { loadAppConfig } from '../../ground/config/app-config';
 import { buildDataSourceOptions } from '../../ground/database/data-source-options';
 import { legacyKeys, MasterKey } from './key-material';
-import { KeyRing } from './key-ring';
+import { KEY_PURPOSES, KeyRing } from './key-ring';
 import { KeySet } from './key-set';
 import { IAT_LEEWAY_SECONDS, TokenSigner } from './token-signer';
 
@@ -72,11 +72,16 @@ describe('KeyRing and TokenSigner (SQLite in memory)', () => {
 
   it('rotation: a new active key per purpose, the old one retired and kept', async () => {
     const ring = await open();
-    const old = ring.active('lookup').kid;
-    const kid = await ring.rotate('lookup');
-    expect(ring.active('lookup').kid).toBe(kid);
-    expect(ring.find(old)).toMatchObject({ active: false, retiredAt: expect.any(Date) });
-    expect(ring.keys('lookup').map((k) => k.kid)[0]).toBe(kid);
+    for (const purpose of KEY_PURPOSES) {
+      const old = ring.active(purpose).kid;
+      const kid = await ring.rotate(purpose);
+      expect([purpose, ring.active(purpose).kid]).toEqual([purpose, kid]);
+      expect(kid).not.toBe(old);
+      expect(ring.find(old)).toMatchObject({ purpose, active: false, retiredAt: expect.any(Date) });
+      expect(ring.keys(purpose).map((k) => k.kid)[0]).toBe(kid);
+    }
+    // Each rotation touched its own purpose only: still one active key per purpose.
+    expect(ring.list().filter((k) => k.active).map((k) => k.purpose).sort()).toEqual(['lookup', 'seal', 'signing']);
   });
 
   it('TokenSigner signs ES256 with the active kid and verifies only its own tokens, for the right audience', async () => {

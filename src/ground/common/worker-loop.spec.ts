@@ -3,11 +3,17 @@ import pino from 'pino';
 import { currentRequestContext, runInRequestContext } from './request-context';
 import { WorkerLoop } from './worker-loop';
 
-/** A pass the test finishes by hand. */
+/** A pass the test finishes by hand; `called(n)` resolves once the pass has been called n times. */
 function gatedPass() {
   const calls: Array<(more: boolean) => void> = [];
-  const pass = () => new Promise<boolean>((resolve) => calls.push(resolve));
-  return { pass, calls };
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const pass = () =>
+    new Promise<boolean>((resolve) => {
+      calls.push(resolve);
+      for (const w of waiters.filter((w) => calls.length >= w.n)) w.resolve();
+    });
+  const called = (n: number) => new Promise<void>((resolve) => (calls.length >= n ? resolve() : waiters.push({ n, resolve })));
+  return { pass, calls, called };
 }
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -31,13 +37,13 @@ describe('WorkerLoop: the pass loop of the outbox workers', () => {
   });
 
   it('polls from start, at once again while a pass says rows are left; stop waits for the pass in flight and ends the polling', async () => {
-    const { pass, calls } = gatedPass();
+    const { pass, calls, called } = gatedPass();
     const sut = new WorkerLoop(pass, 60_000);
     sut.start();
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await called(1);
     expect(calls).toHaveLength(1);
     calls[0](true);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await called(2);
     expect(calls).toHaveLength(2);
     let stopped = false;
     const stopping = sut.stop().then(() => (stopped = true));
@@ -46,7 +52,10 @@ describe('WorkerLoop: the pass loop of the outbox workers', () => {
     expect(stopped).toBe(false);
     calls[1](true);
     await stopping;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The last pass said rows are left, so a loop still polling would have armed its 0-ms timer by now;
+    // a 0-ms timer armed after it fires after it (Node keeps equal delays in order), and the pass is
+    // called synchronously from that timer: no sleep needed to see that no third pass started.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(calls).toHaveLength(2);
     sut.kick();
     await sut.drain();
