@@ -85,6 +85,17 @@ export async function sampleCpu(servicePid: number, db: BenchDatabase | null): P
 }
 
 /**
+ * Runs `timed` (a load whose result counts its completed `requests`) between two samples of `pid` and
+ * `db`'s backends: the result, and its CPU per request (null when /proc cannot be read).
+ */
+export async function withCpu<R extends { requests: number }>(pid: number, db: BenchDatabase | null, timed: () => Promise<R>): Promise<{ result: R; cpu: CpuPerRequest | null }> {
+  const before = await sampleCpu(pid, db);
+  const result = await timed();
+  const after = await sampleCpu(pid, db);
+  return { result, cpu: before && after ? perRequest(before, after, result.requests) : null };
+}
+
+/**
  * CPU per request between two samples. PostgreSQL: the growth of every backend seen at the end (from zero
  * for one that connected meanwhile); a backend that disconnected during the scenario is not counted.
  */

@@ -15,7 +15,7 @@ import { machine, Row, table, writeReport } from './report';
 import { SmtpSink } from './smtp-sink';
 import { ADMIN_KEY, BUNDLE, GOOD, MAIN, NEW_PASSWORD, ROOT, Service, START_NODE_OPTIONS, StartFailed, timeCli } from './service';
 import { describePeer, estimatePeerSeconds, runPeer } from './peer/peer';
-import { describeCpu, perRequest, sampleCpu } from './cpu';
+import { describeCpu, withCpu } from './cpu';
 
 // ---------------------------------------------------------------- options
 
@@ -352,10 +352,8 @@ class Bench {
     log(`${part}: ${name}`);
     const load = await this.quiet();
     const warm = await cannon({ base, connections: this.o.connections, seconds: this.o.warmup, expected, next });
-    const before = this.currentService ? await sampleCpu(this.currentService.pid, this.current) : null;
-    const r = await cannon({ base, connections: this.o.connections, seconds: this.o.seconds, expected, next });
-    const after = this.currentService ? await sampleCpu(this.currentService.pid, this.current) : null;
-    const cpu = before && after ? perRequest(before, after, r.requests) : null;
+    const timed = () => cannon({ base, connections: this.o.connections, seconds: this.o.seconds, expected, next });
+    const { result: r, cpu } = this.currentService ? await withCpu(this.currentService.pid, this.current, timed) : { result: await timed(), cpu: null };
     const ratio = r.rps / ceilingRate;
     const unexpected = warm.unexpected + r.unexpected;
     if (unexpected) log(`  statuses: warm-up ${JSON.stringify(warm.statuses)}, timed ${JSON.stringify(r.statuses)}${exhausted() ? `; ${exhausted()} requests found no unused secret left` : ''}`);

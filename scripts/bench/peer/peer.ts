@@ -12,7 +12,7 @@ import type { BenchDatabase } from '../database';
 import { cannon, CannonRequest, CannonResult, must, percentile, pool } from '../load';
 import type { Row } from '../report';
 import { freePort, GOOD, NEW_PASSWORD, ROOT, ServerProcess } from '../service';
-import { describeCpu, perRequest, sampleCpu } from '../cpu';
+import { describeCpu, withCpu } from '../cpu';
 
 const SERVER = join(__dirname, 'server.mjs');
 const SIGN_UP = '/api/auth/sign-up/email';
@@ -268,10 +268,7 @@ async function throughput(
   log(`${part}: ${name}`);
   const load = await bench.quiet();
   const warm = await cannon({ base, connections: o.connections, seconds: o.warmup, expected, next });
-  const before = await sampleCpu(measured.peer.pid, measured.db);
-  const r = await cannon({ base, connections: o.connections, seconds: o.seconds, expected, next });
-  const after = await sampleCpu(measured.peer.pid, measured.db);
-  const cpu = before && after ? perRequest(before, after, r.requests) : null;
+  const { result: r, cpu } = await withCpu(measured.peer.pid, measured.db, () => cannon({ base, connections: o.connections, seconds: o.seconds, expected, next }));
   reportStatuses(warm, r, exhausted());
   const short = exhausted() > 0;
   bench.row({

@@ -44,7 +44,7 @@ export class CliContext {
    * Says on stderr which database a command works on (the password in a URL masked), so a forgotten
    * DATABASE_URL never goes unnoticed: the default is a SQLite file in the working directory.
    */
-  announceDatabase(): void {
+  private announceDatabase(): void {
     const raw = this.env.DATABASE_URL;
     const shown = raw ? raw.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@') : 'sqlite:data/app.db (DATABASE_URL is not set: the default)';
     this.log(`database: ${shown}`);
@@ -56,13 +56,19 @@ export class CliContext {
   }
 
   /**
-   * The whole service without HTTP (migrations run as at start-up; nothing listens), closed after `fn`.
-   * A database it cannot use fails as the service's start does, with one line naming DATABASE_URL (preflight.ts).
+   * The configuration of a command that uses the database: the database named on stderr, then checked as the
+   * service's start checks it, so one it cannot use fails with one line naming DATABASE_URL (preflight.ts).
    */
-  async withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  async checkedConfig(): Promise<AppConfig> {
     this.announceDatabase();
     const config = this.config();
     await checkDatabase(config.database);
+    return config;
+  }
+
+  /** The whole service without HTTP (migrations run as at start-up; nothing listens), closed after `fn`. */
+  async withApp<T>(fn: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+    const config = await this.checkedConfig();
     const logger = createRootLogger(config, { write: (s: string) => this.out.stderr(s) });
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, { logger }), { logger: ServiceLogger.over(logger), abortOnError: false });
     try {
@@ -72,11 +78,9 @@ export class CliContext {
     }
   }
 
-  /** The migrated database alone (no Nest application), closed after `fn`; checked first, as withApp() does. */
+  /** The migrated database alone (no Nest application), closed after `fn`. */
   async withDatabase<T>(fn: (ds: DataSource) => Promise<T>): Promise<T> {
-    this.announceDatabase();
-    const { database } = this.config();
-    await checkDatabase(database);
+    const { database } = await this.checkedConfig();
     const ds = await openMigratedDataSource(database);
     try {
       return await fn(ds);

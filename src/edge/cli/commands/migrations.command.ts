@@ -2,14 +2,11 @@ import { Command, Option, SubCommand } from 'nest-commander';
 import { DataSource, MigrationExecutor } from 'typeorm';
 import { buildDataSourceOptions } from '../../../ground/database/data-source-options';
 import { runMigrationsLocked } from '../../../ground/database/migration-lock';
-import { checkDatabase } from '../../../ground/database/preflight';
 import { CliCommand, CliContext, jsonOption } from '../cli-context';
 
-/** A data source for the migration step (one connection, no statement timeout), closed after `fn`; the database checked first, as the service's start does. */
+/** A data source for the migration step (one connection, no statement timeout), closed after `fn`. */
 async function withMigrationSource<T>(ctx: CliContext, fn: (ds: DataSource) => Promise<T>): Promise<T> {
-  ctx.announceDatabase();
-  const { database } = ctx.config();
-  await checkDatabase(database);
+  const { database } = await ctx.checkedConfig();
   const ds = await new DataSource(buildDataSourceOptions(database, { purpose: 'migrations' })).initialize();
   try {
     return await fn(ds);
