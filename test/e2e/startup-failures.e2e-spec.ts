@@ -25,7 +25,7 @@ function run(env: Record<string, string>): Promise<Outcome> {
   const started = Date.now();
   const child = spawn(process.execPath, [MAIN], {
     cwd: dir, // no .env of the developer's is read
-    env: { PATH: process.env.PATH ?? '', JWT_SECRET: 'startup-e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA', LOG_LEVEL: 'info', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', JWT_SECRET: 'startup-e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA', LOG_LEVEL: 'info', PORT: '0', PUBLIC_URL: 'https://id.example.test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -126,7 +126,7 @@ describe('start-up line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pls-startup-port0-'));
     const child = spawn(process.execPath, [MAIN], {
       cwd: dir,
-      env: { PATH: process.env.PATH ?? '', JWT_SECRET: 'startup-e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA', LOG_LEVEL: 'info', PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'app.db')}` },
+      env: { PATH: process.env.PATH ?? '', JWT_SECRET: 'startup-e2e-7Hq2vN9xKp4LmW8rT3yZ6bC1dF5gJ0sA', LOG_LEVEL: 'info', PORT: '0', PUBLIC_URL: 'https://id.example.test', DATABASE_URL: `sqlite:${join(dir, 'app.db')}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

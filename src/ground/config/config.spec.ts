@@ -34,6 +34,12 @@ describe('configuration', () => {
     expect(loadAppConfig({ JWT_SECRET: 'q8Vt3LmZ0pR7wXc2Nf5Hs9Kd1Gj4By6E' }).jwtSecret).toBe('q8Vt3LmZ0pR7wXc2Nf5Hs9Kd1Gj4By6E');
   });
 
+  it('PORT=0 (any free port) needs PUBLIC_URL: the default one would point every link at port 0', () => {
+    expect(() => loadAppConfig({ PORT: '0' })).toThrow(/PUBLIC_URL: required with PORT=0/);
+    expect(loadAppConfig({ PORT: '0', PUBLIC_URL: 'https://id.example.com/' }).publicUrl).toBe('https://id.example.com');
+    expect(loadAppConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+  });
+
   it('keeps the production hashing cost by default: BCRYPT_COST 12', () => {
     expect(loadAppConfig({}).bcryptCost).toBe(12);
   });
