@@ -204,11 +204,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     throw new ConfigError('Invalid configuration:\n  MASTER_KEY: looks like a placeholder; generate one with: openssl rand -base64 48');
   }
   const port = vars.PORT ?? 3000;
-  // The default PUBLIC_URL is built from PORT; with PORT=0 the port is known only once listening, and the
-  // links in emails and pages would point at port 0.
-  if (port === 0 && !vars.PUBLIC_URL) {
-    throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: required with PORT=0 (any free port): the links in emails and pages are built from it');
-  }
+  // The default PUBLIC_URL is built from PORT: with PORT=0 every link in emails and pages would name port 0.
+  if (port === 0 && !vars.PUBLIC_URL) throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: required with PORT=0 (any free port): the links in emails and pages are built from it');
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const minutes = (n: number) => n * 60_000;
   return Object.freeze({
