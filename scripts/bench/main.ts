@@ -353,7 +353,13 @@ class Bench {
     const load = await this.quiet();
     const warm = await cannon({ base, connections: this.o.connections, seconds: this.o.warmup, expected, next });
     const timed = () => cannon({ base, connections: this.o.connections, seconds: this.o.seconds, expected, next });
+    const timedFrom = performance.now();
     const { result: r, cpu } = this.currentService ? await withCpu(this.currentService.pid, this.current, timed) : { result: await timed(), cpu: null };
+    if (this.profileDir && this.currentService) {
+      // Where the timed part lies in the service's CPU profile (seconds after its spawn), to window it.
+      const at = (t: number) => ((t - this.currentService!.spawnedAt) / 1000).toFixed(1);
+      log(`  profile window of pid ${this.currentService.pid}: ${at(timedFrom)}–${at(performance.now())} s`);
+    }
     const ratio = r.rps / ceilingRate;
     const unexpected = warm.unexpected + r.unexpected;
     if (unexpected) log(`  statuses: warm-up ${JSON.stringify(warm.statuses)}, timed ${JSON.stringify(r.statuses)}${exhausted() ? `; ${exhausted()} requests found no unused secret left` : ''}`);

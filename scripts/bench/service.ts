@@ -122,6 +122,9 @@ export abstract class ServerProcess {
 }
 
 export class Service extends ServerProcess {
+  /** When the process was spawned (performance.now()): a --cpu-prof profile's timeline starts about here. */
+  readonly spawnedAt = performance.now();
+
   private constructor(process: ChildProcess, port: number) {
     super(process, port, '/health');
   }

@@ -1,5 +1,5 @@
 import { CLIENT_TIMEOUT_MARGIN_MS } from '../../src/ground/database/data-source-options';
-import { UsersService } from '../../src/features/users/users.service';
+import { PasswordPolicyService } from '../../src/core/password/password-policy.service';
 import { currentRequestContext } from '../../src/ground/common/request-context';
 import { extractCode, SmtpTestServer } from '../support/smtp-test-server';
 import { PrivatePostgres } from '../support/private-postgres';
@@ -219,13 +219,14 @@ describeUnless(skip, 'PostgreSQL frozen under a request in flight (issue 18 §5,
       if (inRequest()) statements.push(query);
       return (logQuery as (...a: unknown[]) => unknown)(query, ...rest);
     });
-    const users = t.app.get(UsersService);
-    const findByEmail = users.findByEmail.bind(users);
-    // The login has taken its budget places (one transaction, committed); its next query meets the freeze.
-    const spy = jest.spyOn(users, 'findByEmail').mockImplementationOnce(async (address) => {
+    const policies = t.app.get(PasswordPolicyService);
+    const subject = policies.subject.bind(policies);
+    // The login has taken its budget places (one transaction, committed); its next query (the user, its
+    // credential and policy) meets the freeze.
+    const spy = jest.spyOn(policies, 'subject').mockImplementationOnce(async (where) => {
       pg.freeze();
       frozenAt = Date.now();
-      return findByEmail(address);
+      return subject(where);
     });
     try {
       const res = await t.http.post('/auth/login').send({ email, password: GOOD_PASSWORD }).timeout(20_000);

@@ -44,7 +44,8 @@ const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS'
  * (a message carrying a secret before any notice, see mailPriority), then due time. The batch is sent
  * outside any transaction, up to one message per pooled SMTP connection at once; the messages the
  * server accepted are then marked sent, bodies erased, with one UPDATE, and each failure is recorded
- * with its exponential backoff. The next round's claim takes a code enqueued meanwhile ahead of the
+ * with its exponential backoff; each of these statements is atomic alone and runs without BEGIN/COMMIT
+ * (UnitOfWork.runAutocommit). The next round's claim takes a code enqueued meanwhile ahead of the
  * rest of the backlog. Runs at start (a restart loses nothing), every ~1 s, and when kicked after an
  * enqueue. Only when SMTP_URL is set; otherwise messages stay in the table (dev mode, see MailService).
  *
@@ -127,7 +128,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** Claims up to one batch of due messages with one statement; returns them in send order. */
   private async claimDue(): Promise<OutboxMessage[]> {
     const now = this.clock.nowMs();
-    const ids = await this.uow.run((em) => claimStatement(em, now, now + OUTBOX_LEASE_MS, this.batchSize));
+    const ids = await this.uow.runAutocommit((em) => claimStatement(em, now, now + OUTBOX_LEASE_MS, this.batchSize));
     if (ids.length === 0) return [];
     const rows = await this.outbox.createQueryBuilder('m').where('m.id IN (:...ids)', { ids }).getMany();
     return rows.sort(sendOrder);
@@ -198,7 +199,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (messages.length === 0) return;
     const now = this.clock.now();
     try {
-      await this.uow.run((em) =>
+      await this.uow.runAutocommit((em) =>
         em
           .createQueryBuilder()
           .update(OutboxMessage)
@@ -222,7 +223,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const delay = outboxBackoffMs(attempts);
     this.metrics?.mailFailures.labels('retry').inc();
-    await this.uow.run((em) =>
+    await this.uow.runAutocommit((em) =>
       em.update(OutboxMessage, { id: message.id }, {
         attempts,
         nextAttemptAt: new Date(this.clock.nowMs() + delay),
@@ -236,7 +237,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** Gives a message up: its body (and any code in it) is erased, the row stays for operators. */
   private async markDead(message: OutboxMessage, reason: string, attempts = message.attempts + 1): Promise<void> {
     this.metrics?.mailFailures.labels('dead').inc();
-    await this.uow.run((em) =>
+    await this.uow.runAutocommit((em) =>
       em.update(OutboxMessage, { id: message.id }, { status: 'dead', attempts, sealedBody: null, lockedUntil: null, lastError: reason.slice(0, 500) }),
     );
     this.logger.error(`${mailLogRef(message)} given up after ${attempts} attempt(s): ${reason}`);
@@ -245,7 +246,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** Hands claimed-but-unsent messages back without counting an attempt: one UPDATE. */
   private async release(messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.uow.run((em) =>
+    await this.uow.runAutocommit((em) =>
       em
         .createQueryBuilder()
         .update(OutboxMessage)

@@ -35,9 +35,8 @@ function serviceWith(hasher: GatedHasher, history: string[], policy: Partial<Pas
   const user = { id: 'u1', accountId: 'a1', email: 'ann@example.com', firstName: 'Ann', isActive: true };
   const service = new PasswordLifecycleService(
     { findOneBy: async () => user } as never,
-    { findOneBy: async () => null } as never,
     { find: async () => history.map((hash) => ({ hash, algorithm: 'test' })) } as never,
-    { forAccount: async () => ({ ...DEFAULT_PASSWORD_POLICY, ...policy }) } as never,
+    { subject: async () => ({ user, credential: null, policy: { ...DEFAULT_PASSWORD_POLICY, ...policy } }) } as never,
     hasher as never,
     {} as never,
     { now: () => new Date() } as never,

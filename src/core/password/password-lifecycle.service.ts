@@ -8,6 +8,7 @@ import { DomainEvents, eventUser } from '../../ground/common/domain-events';
 import {
   PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, RequestValidationError, UserDisabledError, UserNotFoundError,
 } from '../../ground/common/errors/domain-errors';
+import { runSql, tableOf } from '../../ground/database/sql';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { CREDENTIAL_SECRETS, OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { User } from '../entities/user.entity';
@@ -17,7 +18,7 @@ import { PasswordHasher, StoredPasswordHash } from './password-hasher';
 import { checkPasswordHistory } from './password-history.check';
 import { PasswordHistoryEntry } from './password-history.entity';
 import { PasswordPolicy } from './password-policy';
-import { PasswordPolicyService } from './password-policy.service';
+import { PasswordPolicyService, PasswordSubject } from './password-policy.service';
 import { evaluatePassword } from './password-policy.evaluator';
 
 /** History rows kept per user: enough for any policy (historySize <= 24). */
@@ -44,8 +45,8 @@ export interface SetPasswordCommand<T> {
   guard?: (user: User) => void;
   /** First step of the transaction: consume the secret that authorizes the change. Throwing aborts it all. */
   authorize?: (em: EntityManager, user: User) => Promise<void>;
-  /** Last step of the transaction, e.g. issue the session the dialect answers with. */
-  complete?: (em: EntityManager, user: User, credential: Credential) => Promise<T>;
+  /** Last step of the transaction, e.g. issue the session the dialect answers with; `account` is the user's (id and name), as read before the hash. */
+  complete?: (em: EntityManager, user: User, credential: Credential, account: PasswordSubject['account']) => Promise<T>;
 }
 
 export interface SetPasswordResult<T> {
@@ -70,7 +71,6 @@ export class PasswordLifecycleService {
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
-    @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
     @InjectRepository(PasswordHistoryEntry) private readonly history: Repository<PasswordHistoryEntry>,
     private readonly policies: PasswordPolicyService,
     private readonly hasher: PasswordHasher,
@@ -81,7 +81,7 @@ export class PasswordLifecycleService {
   ) {}
 
   async setPassword<T = void>(cmd: SetPasswordCommand<T>): Promise<SetPasswordResult<T>> {
-    const { user, policy, stored } = await this.checkAndHash(cmd);
+    const { user, policy, account, stored } = await this.checkAndHash(cmd);
     const now = this.clock.now();
     const credential = Object.assign(new Credential(), {
       userId: user.id, hash: stored.hash, algorithm: stored.algorithm, setAt: now,
@@ -90,22 +90,16 @@ export class PasswordLifecycleService {
     });
 
     const result = await this.uow.run(async (em) => {
-      await this.uow.lock(em, User, user.id);
+      // The user's row first (as every change of the user takes it), by the stamp that voids earlier access tokens.
+      await this.stampCredentialsChanged(em, user.id, now);
       await cmd.authorize?.(em, user);
-      const existing = await em.findOneBy(Credential, { userId: user.id });
-      if (cmd.mode === 'initial' && existing) throw new PasswordAlreadySetError();
-      if (existing) await this.archive(em, existing, now);
-      // insert or update as known (save() would read the row again first)
-      if (existing) {
-        await em.update(Credential, { userId: user.id }, {
-          hash: credential.hash, algorithm: credential.algorithm, setAt: credential.setAt, expiresAt: credential.expiresAt, mustChange: credential.mustChange, expiryWarnedDays: null,
-        });
-      }
-      else await em.insert(Credential, credential);
-      await this.voidEarlierCredentials(em, user.id, now);
+      const replaced = await this.archiveCurrent(em, user.id, now);
+      if (cmd.mode === 'initial' && replaced) throw new PasswordAlreadySetError();
+      await this.store(em, credential, replaced);
+      await this.voidSecrets(em, user.id);
       const actor = cmd.actor ?? { kind: 'user', id: user.id };
-      await this.events.publish(em, { type: 'password.set', user: eventUser(user), actor, at: now, via: cmd.via, mode: cmd.mode, replaced: existing !== null });
-      return cmd.complete ? cmd.complete(em, user, credential) : (undefined as T);
+      await this.events.publish(em, { type: 'password.set', user: eventUser(user), actor, at: now, via: cmd.via, mode: cmd.mode, replaced });
+      return cmd.complete ? cmd.complete(em, user, credential, account) : (undefined as T);
     });
     this.logger.log({ event: 'password.set', via: cmd.via, mode: cmd.mode, userId: user.id, sessionsRevoked: true }, `password.set via ${cmd.via}`);
     return { user, credential, policy, result };
@@ -130,8 +124,8 @@ export class PasswordLifecycleService {
    * times instead of N / cores + 1. The hash starts only once the cheap rules pass, so a password
    * they refuse costs no hash; one the history refuses throws the hash away.
    */
-  private async checkAndHash(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard' | 'differentFromCurrent'>): Promise<{ user: User; policy: PasswordPolicy; stored: StoredPasswordHash }> {
-    const { user, policy, violations, recent, historySize } = await this.evaluate(cmd);
+  private async checkAndHash(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard' | 'differentFromCurrent'>): Promise<{ user: User; policy: PasswordPolicy; account: PasswordSubject['account']; stored: StoredPasswordHash }> {
+    const { user, policy, account, violations, recent, historySize } = await this.evaluate(cmd);
     const hashing = violations.length === 0 ? this.hasher.hash(cmd.password) : null;
     // Settled either way below, so a refused password never leaves a rejection unhandled.
     const hashed = hashing?.then((stored) => ({ stored }), (error: unknown) => ({ error }));
@@ -139,25 +133,24 @@ export class PasswordLifecycleService {
     if (violations.length > 0 || !hashed) throw new PasswordPolicyError(violations, policy);
     const outcome = await hashed;
     if ('error' in outcome) throw outcome.error;
-    return { user, policy, stored: outcome.stored };
+    return { user, policy, account, stored: outcome.stored };
   }
 
   /** Everything before the history rule: the user, the guard, the account's policy, the mode and the cheap rules. */
   private async evaluate(cmd: Pick<SetPasswordCommand<unknown>, 'userId' | 'password' | 'mode' | 'guard' | 'differentFromCurrent'>) {
-    const user = await this.users.findOneBy({ id: cmd.userId });
-    if (!user) throw new UserNotFoundError();
+    const subject = await this.policies.subject({ id: cmd.userId });
+    if (!subject) throw new UserNotFoundError();
+    const { user, policy, account, credential: current } = subject;
     cmd.guard?.(user);
     // A disabled user gets no password on any path (CONTRACT.md "The end of a user's life": D1–D5 set nothing).
     if (!user.isActive) throw new UserDisabledError();
-    const policy = await this.policies.forAccount(user.accountId);
     if (!policy.passwordLogin) throw new PasswordLoginDisabledError();
-    const current = await this.credentials.findOneBy({ userId: user.id });
     if (cmd.mode === 'initial' && current) throw new PasswordAlreadySetError();
     const violations = evaluatePassword(cmd.password, policy, user);
     // The last N the policy keeps; a change refuses at least the current one.
     const historySize = cmd.differentFromCurrent && current ? Math.max(policy.historySize, 1) : policy.historySize;
     const recent = await this.recentHashes(user.id, current, historySize);
-    return { user, policy, current, violations, recent, historySize };
+    return { user, policy, account, current, violations, recent, historySize };
   }
 
   /**
@@ -186,15 +179,14 @@ export class PasswordLifecycleService {
       mustChange: false, expiryWarnedDays: null,
     });
     const replaced = await this.uow.run(async (em) => {
-      await this.uow.lock(em, User, user.id);
-      const existing = await em.findOneBy(Credential, { userId: user.id });
-      if (existing) await this.archive(em, existing, now);
-      await em.save(Credential, credential);
-      await this.voidEarlierCredentials(em, user.id, now);
+      await this.stampCredentialsChanged(em, user.id, now);
+      const existed = await this.archiveCurrent(em, user.id, now);
+      await this.store(em, credential, existed);
+      await this.voidSecrets(em, user.id);
       await this.events.publish(em, {
-        type: 'password.imported', user: eventUser(user), actor: cmd.actor, at: now, format: cmd.imported.format, algorithm: parsed.algorithm, replaced: existing !== null,
+        type: 'password.imported', user: eventUser(user), actor: cmd.actor, at: now, format: cmd.imported.format, algorithm: parsed.algorithm, replaced: existed,
       });
-      return existing !== null;
+      return existed;
     });
     this.logger.log({ event: 'password.imported', format: cmd.imported.format, algorithm: parsed.algorithm, userId: user.id }, 'password.imported');
     return { user, credential, replaced };
@@ -211,11 +203,10 @@ export class PasswordLifecycleService {
     const now = this.clock.now();
     await this.uow.run(async (em) => {
       await this.uow.lock(em, User, userId);
-      const existing = await em.findOneBy(Credential, { userId });
-      if (!existing) return;
-      await this.archive(em, existing, now);
+      if (!(await this.archiveCurrent(em, userId, now))) return;
       await em.delete(Credential, { userId });
-      await this.voidEarlierCredentials(em, userId, now);
+      await this.stampCredentialsChanged(em, userId, now);
+      await this.voidSecrets(em, userId);
       await this.events.publish(em, { type: 'password.removed', user: eventUser(user), actor, at: now, via: 'D3' });
     });
   }
@@ -227,23 +218,55 @@ export class PasswordLifecycleService {
     return [...(current ? [current] : []), ...fromHistory].map(({ hash, algorithm }) => ({ hash, algorithm }));
   }
 
-  private async archive(em: EntityManager, existing: Credential, now: Date): Promise<void> {
-    const newest = await em.findOne(PasswordHistoryEntry, { where: { userId: existing.userId }, order: { seq: 'DESC' } });
-    const seq = (newest?.seq ?? 0) + 1;
-    await em.insert(PasswordHistoryEntry, { id: randomUUID(), userId: existing.userId, seq, hash: existing.hash, algorithm: existing.algorithm, createdAt: now });
+  /**
+   * Moves the user's current hash, if any, to history (the next seq): one INSERT … SELECT that reads the
+   * credential and the newest seq itself, so a change under the user's lock needs no reads before it.
+   * True when there was a current hash.
+   */
+  private async archiveCurrent(em: EntityManager, userId: string, now: Date): Promise<boolean> {
+    const [history, credentials] = [tableOf(em, PasswordHistoryEntry), tableOf(em, Credential)];
+    const { rows } = await runSql<{ seq: number | string }>(
+      em,
+      `INSERT INTO ${history} ("id", "user_id", "seq", "hash", "algorithm", "created_at")
+       SELECT :id, c."user_id", COALESCE((SELECT MAX(h."seq") FROM ${history} h WHERE h."user_id" = c."user_id"), 0) + 1, c."hash", c."algorithm", :now
+       FROM ${credentials} c WHERE c."user_id" = :userId
+       RETURNING "seq"`,
+      { id: randomUUID(), userId, now: now.getTime() },
+    );
+    if (rows.length === 0) return false;
     // seq counts every entry the user ever had: up to HISTORY_KEEP of them, none can be stale yet.
-    if (seq <= HISTORY_KEEP) return;
-    const stale = await em.find(PasswordHistoryEntry, { where: { userId: existing.userId }, order: { seq: 'DESC' }, skip: HISTORY_KEEP, select: { id: true } });
+    if (Number(rows[0].seq) <= HISTORY_KEEP) return true;
+    const stale = await em.find(PasswordHistoryEntry, { where: { userId }, order: { seq: 'DESC' }, skip: HISTORY_KEEP, select: { id: true } });
     if (stale.length > 0) await em.delete(PasswordHistoryEntry, { id: In(stale.map((s) => s.id)) });
+    return true;
+  }
+
+  /** Stores the new credential over the current one (`replaced`) or as the first; save() would read the row again first. */
+  private async store(em: EntityManager, credential: Credential, replaced: boolean): Promise<void> {
+    if (!replaced) {
+      await em.insert(Credential, credential);
+      return;
+    }
+    await em.update(Credential, { userId: credential.userId }, {
+      hash: credential.hash, algorithm: credential.algorithm, setAt: credential.setAt, expiresAt: credential.expiresAt, mustChange: credential.mustChange, expiryWarnedDays: null,
+    });
   }
 
   /**
-   * SECURITY.md D2/D6: access tokens issued before now are refused (their `pwv` is older than
-   * credentialsChangedAt) and every outstanding secret of the user is void. The sessions (refresh
-   * tokens, D1) end by the domain event's subscriber (src/features/auth).
+   * SECURITY.md D2: access tokens issued before now are refused (their `pwv` is older than
+   * credentialsChangedAt). The UPDATE also takes the user's row (PostgreSQL), so a change that stamps
+   * first needs no lock of its own (UnitOfWork.lock, which the others take: they wait for it and it for
+   * them); rolled back with the rest when a later step refuses.
    */
-  private async voidEarlierCredentials(em: EntityManager, userId: string, now: Date): Promise<void> {
+  private async stampCredentialsChanged(em: EntityManager, userId: string, now: Date): Promise<void> {
     await em.update(User, { id: userId }, { credentialsChangedAt: now, updatedAt: now });
+  }
+
+  /**
+   * SECURITY.md D6: every outstanding secret of the user is void. The sessions (refresh tokens, D1) end by
+   * the domain event's subscriber (src/features/auth).
+   */
+  private async voidSecrets(em: EntityManager, userId: string): Promise<void> {
     await this.tokens.voidLive(em, userId, CREDENTIAL_SECRETS);
   }
 }

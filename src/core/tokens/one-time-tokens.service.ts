@@ -7,6 +7,13 @@ import { InvalidTokenError } from '../../ground/common/errors/domain-errors';
 import { randomCode, randomToken, SecretKeys } from '../../ground/common/secrets';
 import { OneTimeTokenNetwork } from './one-time-token-network.entity';
 import { OneTimeToken, OneTimeTokenPurpose } from './one-time-token.entity';
+import { runSql, tableOf } from '../../ground/database/sql';
+
+/** A token consume() used up: which one, and whose. */
+export interface ConsumedToken {
+  id: string;
+  userId: string;
+}
 
 /** Purposes whose live secrets die when the user's password changes (SECURITY.md D6, B10). */
 export const CREDENTIAL_SECRETS: OneTimeTokenPurpose[] = ['invitation', 'verification_jwt', 'recovery', 'reset_code', 'password_change'];
@@ -75,21 +82,22 @@ export class OneTimeTokensService {
   }
 
   /**
-   * Consumes the secret inside the caller's transaction: one conditional UPDATE; exactly one caller
-   * wins. Throws InvalidTokenError when unknown, expired, used or of another purpose.
+   * Consumes the secret inside the caller's transaction: one conditional UPDATE … RETURNING; exactly one
+   * caller wins (a concurrent one finds it used once the winner commits). Returns the consumed token's id
+   * and user. Throws InvalidTokenError when unknown, expired, used or of another purpose.
    */
-  async consume(em: EntityManager, raw: string, purpose: OneTimeTokenPurpose): Promise<OneTimeToken> {
-    const token = await this.findUnusedBySecret(raw, purpose, em);
-    if (!token) throw new InvalidTokenError();
-    const now = this.clock.now();
-    const result = await em
-      .createQueryBuilder()
-      .update(OneTimeToken)
-      .set({ usedAt: now })
-      .where('id = :id AND used_at IS NULL AND expires_at > :now', { id: token.id, now: now.getTime() })
-      .execute();
-    if (result.affected !== 1) throw new InvalidTokenError();
-    return { ...token, usedAt: now };
+  async consume(em: EntityManager, raw: string, purpose: OneTimeTokenPurpose): Promise<ConsumedToken> {
+    if (!raw || raw.length > 512) throw new InvalidTokenError();
+    const { rows } = await runSql<{ id: string; user_id: string }>(
+      em,
+      `UPDATE ${tableOf(em, OneTimeToken)} SET "used_at" = :now
+       WHERE "secret_hash" IN (:...hashes) AND "purpose" = :purpose AND "used_at" IS NULL AND "expires_at" > :now
+       RETURNING "id", "user_id"`,
+      { now: this.clock.nowMs(), hashes: this.secrets.lookupHashes(`${purpose}:${raw}`), purpose },
+    );
+    // One secret names one token (the unique index on secret_hash, a hash per lookup key).
+    if (rows.length !== 1) throw new InvalidTokenError();
+    return { id: rows[0].id, userId: rows[0].user_id };
   }
 
   /** Counts a failed attempt against a live token; at `max` failures the token is burned (SECURITY.md B6). */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Account } from '../../core/entities/account.entity';
 import { InvalidTokenError } from '../../ground/common/errors/domain-errors';
 import { PasswordLifecycleService } from '../../core/password/password-lifecycle.service';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
@@ -36,9 +35,8 @@ export class SetPasswordWithInvitationUseCase {
       authorize: async (em) => {
         await this.tokens.consume(em, dto.token, 'invitation');
       },
-      complete: async (em, user) => {
+      complete: async (em, user, _credential, account) => {
         if (!user.isEmailVerified) await em.update(User, { id: user.id }, { isEmailVerified: true });
-        const account = user.accountId ? await em.findOneBy(Account, { id: user.accountId }) : null;
         return { account_id: user.accountId ?? '', user_id: user.id, account: account?.name ?? '', email: user.email };
       },
     });

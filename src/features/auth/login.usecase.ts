@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
 import { InvalidCredentialsError, PasswordChangeRequiredError, PasswordLoginDisabledError, UserDisabledError } from '../../ground/common/errors/domain-errors';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { Credential } from '../../core/password/credential.entity';
 import { PasswordHasher } from '../../core/password/password-hasher';
 import { PasswordPolicyService } from '../../core/password/password-policy.service';
+import { normalizeEmail } from '../../core/entities/email';
 import { User } from '../../core/entities/user.entity';
-import { UsersService } from '../users/users.service';
 import { ChangeTokens } from './change-tokens';
 import { LoginDto } from './dto/login.dto';
 import { TokenResponseDto } from './dto/token-response.dto';
@@ -27,8 +25,6 @@ import { SessionsService, tokenBody } from '../../core/sessions/sessions.service
 @Injectable()
 export class LoginUseCase {
   constructor(
-    @InjectRepository(Credential) private readonly credentials: Repository<Credential>,
-    private readonly users: UsersService,
     private readonly policies: PasswordPolicyService,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
@@ -44,9 +40,11 @@ export class LoginUseCase {
 
   /** The credential check, then a session (or a change token) in the transaction that settles the budgets. */
   private async checkAndIssue(dto: LoginDto, outcome: CheckOutcome): Promise<TokenResponseDto> {
-    const user = await this.users.findByEmail(dto.email);
-    const credential = user ? await this.credentials.findOneBy({ userId: user.id }) : null;
-    if (!user || !credential) {
+    // One statement whether or not the address is known: the user, its credential and its policy (SECURITY.md C2).
+    const subject = await this.policies.subject({ emailNormalized: normalizeEmail(dto.email) });
+    const user = subject?.user ?? null;
+    const credential = subject?.credential ?? null;
+    if (!subject || !user || !credential) {
       await this.hasher.verifyAgainstDummy(dto.password);
       outcome.wrong(user);
       throw new InvalidCredentialsError();
@@ -64,7 +62,7 @@ export class LoginUseCase {
       });
       throw new PasswordChangeRequiredError(due, change.token, change.expiresInSeconds);
     }
-    if (!(await this.policies.forAccount(user.accountId)).passwordLogin) throw new PasswordLoginDisabledError();
+    if (!subject.policy.passwordLogin) throw new PasswordLoginDisabledError();
 
     // Upgrade an old scheme or cost while we hold the plaintext; hashed before the transaction opens.
     const upgraded = this.hasher.needsRehash(credential) ? await this.hasher.hash(dto.password) : null;

@@ -157,8 +157,4 @@ export class UsersService {
     if (!user) throw new UserNotFoundError();
     return { user, hasPassword: await this.credentials.existsBy({ userId: id }) };
   }
-
-  findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ emailNormalized: normalizeEmail(email) });
-  }
 }

@@ -1,4 +1,5 @@
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { tableOf } from '../database/sql';
 import { AttemptCounter } from './attempt-counter.entity';
 import { AttemptReservation } from './attempt-reservation.entity';
 import type { Limit } from './attempt-limits';
@@ -50,12 +51,6 @@ export async function liveHolds(em: EntityManager, keys: string[], now: number):
     holds.set(row.key, { count: (seen?.count ?? 0) + 1, firstEndsAtMs: Math.min(seen?.firstEndsAtMs ?? endsAt, endsAt) });
   }
   return holds;
-}
-
-/** The quoted, schema-qualified name of an entity's table, for the few statements written as SQL. */
-export function tableOf(em: EntityManager, entity: EntityTarget<ObjectLiteral>): string {
-  const { driver } = em.connection;
-  return em.connection.getMetadata(entity).tablePath.split('.').map((part) => driver.escape(part)).join('.');
 }
 
 /** Whole seconds from `now` until `endsAtMs`, at least 1 (a Retry-After). */

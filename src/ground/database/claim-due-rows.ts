@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { runSql } from './sql';
 
-/** Adds a bound parameter to the statement being built and answers its placeholder (`$n` on PostgreSQL, `?` on SQLite). */
+/** Adds a bound parameter to the statement being built and answers its placeholder (a `:name`, runSql()). */
 export type SqlParam = (value: unknown) => string;
 
 /**
@@ -38,18 +39,16 @@ export interface DueRowsClaim {
  */
 export async function claimDueRows(em: EntityManager, claim: DueRowsClaim): Promise<string[]> {
   const postgres = em.connection.options.type === 'postgres';
-  const params: unknown[] = [];
+  const params: Record<string, unknown> = {};
   const p: SqlParam = (value) => {
-    params.push(value);
-    return postgres ? `$${params.length}` : '?';
+    const name = `p${Object.keys(params).length}`;
+    params[name] = value;
+    return `:${name}`;
   };
   const claimable = (col: string) => claim.claimable(p, col);
-  // Parameters are added in the order they appear in the text (template literals evaluate left to right), as `?` needs.
   const sql = postgres
     ? `WITH picked AS MATERIALIZED (${claim.pick(p, claimable)} FOR UPDATE${claim.lockAlias ? ` OF ${claim.lockAlias}` : ''} SKIP LOCKED) ` +
       `UPDATE ${claim.table} SET locked_until = ${p(claim.lockedUntil)} WHERE id IN (SELECT id FROM picked) AND ${claimable('')} RETURNING id`
     : `UPDATE ${claim.table} SET locked_until = ${p(claim.lockedUntil)} WHERE id IN (${claim.pick(p, claimable)}) AND ${claimable('')} RETURNING id`;
-  // PostgreSQL answers an UPDATE with [rows, count], SQLite with the rows: the structured result has `records` for both.
-  const result = await em.queryRunner!.query(sql, params, true);
-  return (result.records as Array<{ id: string }>).map((r) => r.id);
+  return (await runSql<{ id: string }>(em, sql, params)).rows.map((r) => r.id);
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { runSql, tableOf } from './sql';
 
 /**
  * Runs work in one database transaction.
@@ -147,6 +148,6 @@ export class UnitOfWork {
    */
   async lock<E extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<E>, id: string): Promise<void> {
     if (this.serial) return;
-    await em.getRepository(entity).createQueryBuilder('row').setLock('pessimistic_write').where('row.id = :id', { id }).getOne();
+    await runSql(em, `SELECT "id" FROM ${tableOf(em, entity)} WHERE "id" = :id FOR UPDATE`, { id });
   }
 }
