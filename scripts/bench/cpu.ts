@@ -128,3 +128,38 @@ export function describeCpu(cpu: CpuPerRequest, hashCpuMs: number, server: 'serv
   const threads = server === 'service' ? `main thread ${cpu.serviceMain.toFixed(1)}, hashing threads ${cpu.serviceHashing.toFixed(1)}, others ${others.toFixed(1)}` : `main thread ${cpu.serviceMain.toFixed(1)}`;
   return `CPU per request: ${server} ${cpu.service.toFixed(1)} ms (${threads})${cpu.postgres === null ? '' : `, PostgreSQL ${cpu.postgres.toFixed(1)} ms`}, load generator and sink ${cpu.bench.toFixed(1)} ms; ${(all - hashCpuMs).toFixed(1)} ms besides the hash`;
 }
+
+/** Garbage-collection pauses of the service's main thread, from its Prometheus metrics (prom-client's nodejs_gc_duration_seconds, by kind). */
+export type GcTotals = Map<string, { seconds: number; count: number }>;
+
+/** The service's GC totals so far (GET /metrics, open without METRICS_TOKEN), or null when it does not answer them. */
+export async function gcTotals(base: string): Promise<GcTotals | null> {
+  try {
+    const res = await fetch(`${base}/metrics`);
+    if (!res.ok) return null;
+    const totals: GcTotals = new Map();
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} ([\d.e+-]+)$/.exec(line);
+      if (!m) continue;
+      const kind = totals.get(m[2]) ?? { seconds: 0, count: 0 };
+      if (m[1] === 'sum') kind.seconds = Number(m[3]);
+      else kind.count = Number(m[3]);
+      totals.set(m[2], kind);
+    }
+    return totals;
+  } catch {
+    return null;
+  }
+}
+
+/** "GC pauses 1.2 ms per request (major 0.4 ms: 3 pauses)" between two readings. */
+export function describeGc(before: GcTotals | null, after: GcTotals | null, requests: number): string | null {
+  if (!before || !after || requests <= 0) return null;
+  const delta = (kind: string) => ({
+    ms: ((after.get(kind)?.seconds ?? 0) - (before.get(kind)?.seconds ?? 0)) * 1000,
+    count: (after.get(kind)?.count ?? 0) - (before.get(kind)?.count ?? 0),
+  });
+  const all = [...after.keys()].reduce((sum, kind) => sum + delta(kind).ms, 0);
+  const major = delta('major');
+  return `GC pauses ${(all / requests).toFixed(1)} ms per request (major ${(major.ms / requests).toFixed(1)} ms: ${major.count} pauses)`;
+}

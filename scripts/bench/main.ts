@@ -15,7 +15,7 @@ import { machine, Row, table, writeReport } from './report';
 import { SmtpSink } from './smtp-sink';
 import { ADMIN_KEY, BUNDLE, GOOD, MAIN, NEW_PASSWORD, ROOT, Service, START_NODE_OPTIONS, StartFailed, timeCli } from './service';
 import { describePeer, estimatePeerSeconds, runPeer } from './peer/peer';
-import { describeCpu, withCpu } from './cpu';
+import { describeCpu, describeGc, gcTotals, withCpu } from './cpu';
 
 // ---------------------------------------------------------------- options
 
@@ -45,6 +45,7 @@ interface Options {
   peer: boolean;
   /** `--env K=V` (repeatable): added to the service's environment, and named in the report. */
   serviceEnv: Record<string, string>;
+  nodeOptions: string[];
 }
 
 const HELP = `npm run bench -- [options]       (run \`npm run build\` first)
@@ -64,7 +65,8 @@ const HELP = `npm run bench -- [options]       (run \`npm run build\` first)
   --out FILE              where to write the report (default BENCHMARKS.md; quick: nowhere)
   --profile               run the service under node --cpu-prof; prints where the .cpuprofile files went
   --no-peer               skip the peer (a Better Auth server, bcrypt, same database kind; scripts/bench/peer/)
-  --env K=V               run the service with this variable too (repeatable; e.g. DATABASE_POOL_MAX=4), named in the report`;
+  --env K=V               run the service with this variable too (repeatable; e.g. DATABASE_POOL_MAX=4), named in the report
+  --node-option FLAG      run the service's node with this flag after npm start's (repeatable; e.g. --max-semi-space-size=16)`;
 
 function parseOptions(argv: string[]): Options {
   const args = [...argv];
@@ -88,6 +90,11 @@ function parseOptions(argv: string[]): Options {
     process.exit(0);
   }
   const quick = flag('--quick');
+  const nodeOptions: string[] = [];
+  for (let v = value('--node-option'); v !== undefined; v = value('--node-option')) {
+    if (!v.startsWith('--')) fail(`--node-option: a node flag (--name or --name=value), got "${v}"`);
+    nodeOptions.push(v);
+  }
   const serviceEnv: Record<string, string> = {};
   for (let v = value('--env'); v !== undefined; v = value('--env')) {
     const eq = v.indexOf('=');
@@ -136,6 +143,7 @@ function parseOptions(argv: string[]): Options {
     profile: flag('--profile'),
     peer: !flag('--no-peer'),
     serviceEnv,
+    nodeOptions,
   };
   if (args.length > 0) fail(`unknown argument ${args[0]} (--help lists the options)`);
   return options;
@@ -278,7 +286,7 @@ class Bench {
 
   async start(db: BenchDatabase, scheme: string, label: string): Promise<{ service: Service; ms: number }> {
     const t0 = performance.now();
-    const service = await Service.start({ databaseUrl: db.url, smtpUrl: sink!.url, cwd: this.tmp, cost: this.o.cost, scheme, profileDir: this.profileDir ?? undefined, extraEnv: this.o.serviceEnv }, live);
+    const service = await Service.start({ databaseUrl: db.url, smtpUrl: sink!.url, cwd: this.tmp, cost: this.o.cost, scheme, profileDir: this.profileDir ?? undefined, extraEnv: this.o.serviceEnv, extraNodeOptions: this.o.nodeOptions }, live);
     if (this.profileDir) this.profiles.push(`${label}: pid ${service.pid}`);
     const ms = await service.waitHealthy(t0);
     return { service, ms };
@@ -354,7 +362,9 @@ class Bench {
     const warm = await cannon({ base, connections: this.o.connections, seconds: this.o.warmup, expected, next });
     const timed = () => cannon({ base, connections: this.o.connections, seconds: this.o.seconds, expected, next });
     const timedFrom = performance.now();
+    const gcBefore = await gcTotals(base);
     const { result: r, cpu } = this.currentService ? await withCpu(this.currentService.pid, this.current, timed) : { result: await timed(), cpu: null };
+    const gc = describeGc(gcBefore, await gcTotals(base), r.requests);
     if (this.profileDir && this.currentService) {
       // Where the timed part lies in the service's CPU profile (seconds after its spawn), to window it.
       const at = (t: number) => ((t - this.currentService!.spawnedAt) / 1000).toFixed(1);
@@ -366,7 +376,7 @@ class Bench {
     const short = exhausted() > 0;
     this.row({
       part, scenario: `${name}, ${this.o.connections} connections`, load, unexpected,
-      measured: `${r.rps.toFixed(1)} req/s = ${(ratio * 100).toFixed(0)}% of ceiling; p50 ${r.p50} ms, p99 ${r.p99} ms${short ? ` (INVALID: the secrets prepared ran out, ${exhausted()} requests reused one)` : ''}${cpu ? `; ${describeCpu(cpu, opCpuMs)}` : ''}`,
+      measured: `${r.rps.toFixed(1)} req/s = ${(ratio * 100).toFixed(0)}% of ceiling; p50 ${r.p50} ms, p99 ${r.p99} ms${short ? ` (INVALID: the secrets prepared ran out, ${exhausted()} requests reused one)` : ''}${cpu ? `; ${describeCpu(cpu, opCpuMs)}` : ''}${gc ? `; ${gc}` : ''}`,
       target: `≥ 95% of ceiling (${ceilingRate.toFixed(1)}/s)`, met: short ? null : ratio >= 0.95,
     });
     return r;
@@ -735,7 +745,7 @@ async function main(): Promise<void> {
     '',
     `- machine: ${machine(cores)}`,
     `- database: ${o.db === 'postgres' ? 'PostgreSQL' : 'SQLite'}; scheme${o.schemes.length > 1 ? 's' : ''}: ${o.schemes.join(', ')}; BCRYPT_COST ${o.cost}; argon2id m=19456 KiB, t=2, p=1`,
-    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised${Object.keys(o.serviceEnv).length ? `, and ${Object.entries(o.serviceEnv).map(([k, v]) => `${k}=${v}`).join(', ')} (--env)` : ''}; load generator (autocannon) and SMTP sink share the machine`,
+    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, ...o.nodeOptions, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised${Object.keys(o.serviceEnv).length ? `, and ${Object.entries(o.serviceEnv).map(([k, v]) => `${k}=${v}`).join(', ')} (--env)` : ''}; load generator (autocannon) and SMTP sink share the machine`,
     `- "load 1m" is the 1-minute load average seen before the scenario started (the bench waits for it to fall below ${o.loadThreshold.toFixed(2)}, at most ${o.maxWait} s)`,
     ...(o.peer ? [describePeer(o)] : []),
   ].join('\n');

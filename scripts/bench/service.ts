@@ -35,6 +35,8 @@ export interface ServiceOptions {
   profileDir?: string;
   /** Variables added to (or overriding) the service's environment (`--env K=V`), for tuning runs. */
   extraEnv?: Record<string, string>;
+  /** Node options after npm start's own (a later one wins: `--max-semi-space-size=16`), for tuning runs. */
+  extraNodeOptions?: string[];
 }
 
 /**
@@ -131,7 +133,7 @@ export class Service extends ServerProcess {
 
   static async start(o: ServiceOptions, live: Set<Service>): Promise<Service> {
     const port = await freePort();
-    const args = [...START_NODE_OPTIONS, ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), MAIN];
+    const args = [...START_NODE_OPTIONS, ...(o.extraNodeOptions ?? []), ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), MAIN];
     const child = spawn(process.execPath, args, {
       cwd: o.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -45,7 +45,10 @@ export interface SetPasswordCommand<T> {
   guard?: (user: User) => void;
   /** First step of the transaction: consume the secret that authorizes the change. Throwing aborts it all. */
   authorize?: (em: EntityManager, user: User) => Promise<void>;
-  /** Last step of the transaction, e.g. issue the session the dialect answers with; `account` is the user's (id and name), as read before the hash. */
+  /**
+   * Last step of the transaction, e.g. issue the session the dialect answers with. `user` as the transaction
+   * has written it (credentialsChangedAt is this change's time); `account` is the user's (id and name), as read before the hash.
+   */
   complete?: (em: EntityManager, user: User, credential: Credential, account: PasswordSubject['account']) => Promise<T>;
 }
 
@@ -92,6 +95,8 @@ export class PasswordLifecycleService {
     const result = await this.uow.run(async (em) => {
       // The user's row first (as every change of the user takes it), by the stamp that voids earlier access tokens.
       await this.stampCredentialsChanged(em, user.id, now);
+      // As the row now reads: tokens issued in `complete` carry this change's time (`pwv`) without a second read.
+      Object.assign(user, { credentialsChangedAt: now, updatedAt: now });
       await cmd.authorize?.(em, user);
       const replaced = await this.archiveCurrent(em, user.id, now);
       if (cmd.mode === 'initial' && replaced) throw new PasswordAlreadySetError();

@@ -4,7 +4,6 @@ import { authorize } from '../../access/policy';
 import { SessionsService } from '../../core/sessions/sessions.service';
 import { DomainError } from '../../ground/common/errors/domain-errors';
 import { PasswordLifecycleService } from '../../core/password/password-lifecycle.service';
-import { User } from '../../core/entities/user.entity';
 import { PasswordCreatedResponseDto } from './dto/password-created-response.dto';
 
 export interface CreatePasswordForUserCommand {
@@ -41,9 +40,9 @@ export class CreatePasswordForUserUseCase {
         // The access policy: the user's account within the caller's reach, and the user not above the caller
         // (D3 hands the caller the user's sign-in: never a super admin's to an account's key, SECURITY.md F2).
         guard: (user) => authorize(caller, 'passwords.set', { user }),
-        // Re-read inside the transaction: the pipeline has just moved credentialsChangedAt, and a token
-        // carrying the old value would be refused at once (SECURITY.md D2).
-        complete: async (em, user) => this.sessions.signAccessToken(await em.findOneByOrFail(User, { id: user.id })),
+        // The user as the pipeline left it: credentialsChangedAt just moved, and a token carrying the old
+        // value would be refused at once (SECURITY.md D2).
+        complete: async (_em, user) => this.sessions.signAccessToken(user),
       });
       return PasswordCreatedResponseDto.from(userId, credential.expiresAt, token);
     } catch (err) {

@@ -11,7 +11,6 @@ import { PasswordLifecycleService } from '../../core/password/password-lifecycle
 import { OneTimeToken } from '../../core/tokens/one-time-token.entity';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
 import { normalizeEmail } from '../../core/entities/email';
-import { User } from '../../core/entities/user.entity';
 import { AttemptLimiter } from '../../ground/common/attempt-limiter.service';
 import { clientKey } from '../../ground/common/client-ip';
 import { RecoveryTokenResponseDto } from './dto/recovery-token-response.dto';
@@ -73,8 +72,8 @@ export class ResetWithValidationCodeUseCase {
           if (cmd.email !== undefined && normalizeEmail(cmd.email) !== user.emailNormalized) throw new InvalidTokenError();
         },
         authorize: useAdmittedCode({ tokens: this.tokens, limiter: this.limiter, secrets: this.secrets }, token, parts.verifier, 'recovery'),
-        // Re-read: the pipeline has just moved credentialsChangedAt, which the access token must carry.
-        complete: async (em, owner) => this.sessions.issue(em, await em.findOneByOrFail(User, { id: owner.id })),
+        // The owner as the pipeline left it: credentialsChangedAt just moved, which the access token must carry.
+        complete: async (em, owner) => this.sessions.issue(em, owner),
       });
       return RecoveryTokenResponseDto.from(tokenBody(result));
     });

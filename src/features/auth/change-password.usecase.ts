@@ -66,10 +66,10 @@ export class ChangePasswordUseCase {
       // password an administrator chose never becomes the user's own (SECURITY.md F5).
       userId: user.id, password, mode: 'replace', via: 'change', actor: { kind: 'user', id: user.id }, differentFromCurrent: true,
       authorize: o.authorize,
-      complete: async (em) => {
+      complete: async (em, changed) => {
         await o.settle?.(em);
-        // Re-read: the pipeline has just moved credentialsChangedAt, which the new access token carries.
-        return this.sessions.issue(em, await em.findOneByOrFail(User, { id: user.id }));
+        // As the pipeline left it: credentialsChangedAt just moved, and the new access token carries it.
+        return this.sessions.issue(em, changed);
       },
     });
     return {

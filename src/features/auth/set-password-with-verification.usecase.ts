@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InvalidTokenError } from '../../ground/common/errors/domain-errors';
 import { PasswordLifecycleService } from '../../core/password/password-lifecycle.service';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
-import { User } from '../../core/entities/user.entity';
 import { D2SetPasswordDto } from './dto/d2-set-password.dto';
 import { D2SetPasswordResponseDto, D2UserDto } from './dto/d2-set-password-response.dto';
 import type { VerificationPrincipal } from '../../access/principals';
@@ -36,9 +35,8 @@ export class SetPasswordWithVerificationUseCase {
         if (consumed.userId !== user.id) throw new InvalidTokenError();
       },
       complete: async (em, user) => {
-        // Reload: the pipeline has just moved credentialsChangedAt, which the access token carries (pwv).
-        const fresh = await em.findOneByOrFail(User, { id: user.id });
-        return { user: fresh, session: await this.sessions.issue(em, fresh) };
+        // As the pipeline left it: credentialsChangedAt just moved, which the access token carries (pwv).
+        return { user, session: await this.sessions.issue(em, user) };
       },
     });
     return {

@@ -10,7 +10,7 @@ import { Clock } from './clock';
 import { ExpiredRowsSweeper } from './expired-rows';
 import { RateLimitedError } from './errors/domain-errors';
 import { type Limit, LONGEST_WINDOW_MS, type Refusal, RESERVATION_LEASE_MS, RESERVATION_WAIT_MS, type Reservation, type ReserveResult } from './attempt-limits';
-import { inLockOrder, liveHolds, secondsUntil, sortedKeys, upsertCounters } from './attempt-rows';
+import { inLockOrder, liveHolds, secondsUntil, sortedKeys, takeHoldsIfRoom, upsertCounters } from './attempt-rows';
 
 export { type Limit, LONGEST_WINDOW_MS, RESERVATION_LEASE_MS, RESERVATION_WAIT_MS, type Reservation, type ReserveResult } from './attempt-limits';
 
@@ -114,30 +114,30 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
 
   /**
    * One reservation attempt in `em`: each limit's counter row (locked on PostgreSQL, in key order; a
-   * window that ended restarts empty), its live holds, then either this attempt's holds or the refusal
-   * of the first limit in the caller's order without a place (a spent budget before a held one).
+   * window that ended restarts empty), then either this attempt's holds, taken by one statement only
+   * where every limit has room for them (takeHoldsIfRoom), or the refusal of the first limit in the
+   * caller's order without a place (a spent budget before a held one). Three statements with BEGIN and
+   * COMMIT when granted; the live holds are read only to explain a refusal.
    */
   private async reserveIn(em: EntityManager, limits: Limit[]): Promise<{ id: string } | Refusal> {
     const now = this.clock.nowMs();
     const keys = sortedKeys(limits.map((l) => l.key));
     const byKey = new Map(limits.map((l) => [l.key, l]));
     const counters = await upsertCounters(em, keys.map((key) => byKey.get(key)!), 0, now);
-    const holds = await liveHolds(em, keys, now);
     const spent = limits.find((l) => counters.get(l.key)!.count >= l.max);
     if (spent) {
       const windowEndsAtMs = counters.get(spent.key)!.windowStartedAt + spent.windowMs;
       return { granted: false, limit: spent, retryAfterSeconds: secondsUntil(windowEndsAtMs, now), windowEndsAtMs, held: false };
     }
-    const full = limits.find((l) => counters.get(l.key)!.count + (holds.get(l.key)?.count ?? 0) >= l.max);
-    if (full) {
-      const windowEndsAtMs = holds.get(full.key)?.firstEndsAtMs ?? now + RESERVATION_LEASE_MS;
-      return { granted: false, limit: full, retryAfterSeconds: secondsUntil(windowEndsAtMs, now), windowEndsAtMs, held: true };
-    }
     const id = randomUUID();
-    await em.createQueryBuilder().insert().into(AttemptReservation)
-      .values(keys.map((key) => ({ key, id, expiresAt: new Date(now + RESERVATION_LEASE_MS) })))
-      .execute();
-    return { id };
+    const rooms = keys.map((key) => ({ key, room: byKey.get(key)!.max - counters.get(key)!.count }));
+    if (await takeHoldsIfRoom(em, rooms, id, now + RESERVATION_LEASE_MS, now)) return { id };
+    // Refused: which limit is full of holds, and when its first hold ends. (Should the holds that filled it
+    // have lapsed in between, the attempt is still answered as held: a second from now; the caller waits and tries again.)
+    const holds = await liveHolds(em, keys, now);
+    const full = limits.find((l) => counters.get(l.key)!.count + (holds.get(l.key)?.count ?? 0) >= l.max) ?? limits[0];
+    const windowEndsAtMs = holds.get(full.key)?.firstEndsAtMs ?? now + 1_000;
+    return { granted: false, limit: full, retryAfterSeconds: secondsUntil(windowEndsAtMs, now), windowEndsAtMs, held: true };
   }
 
   /**

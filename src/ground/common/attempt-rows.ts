@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { tableOf } from '../database/sql';
+import { runSql, tableOf } from '../database/sql';
 import { AttemptCounter } from './attempt-counter.entity';
 import { AttemptReservation } from './attempt-reservation.entity';
 import type { Limit } from './attempt-limits';
@@ -32,6 +32,31 @@ export async function upsertCounters(em: EntityManager, limits: Limit[], add: 0 
   );
   const result = (await em.query(sql, parameters)) as Array<{ key: string; count: number | string; window_started_at: number | string }>;
   return new Map(result.map((row) => [row.key, { count: Number(row.count), windowStartedAt: Number(row.window_started_at) }]));
+}
+
+/**
+ * Takes this attempt's holds (one row per key, `id`, lease until `expiresAt`) only if every key still has
+ * room: fewer live holds than its `room` (the limit's max minus its counted failures, read by the
+ * upsertCounters() before it in the same transaction, which holds the counters' locks). One statement;
+ * true when the holds were taken. On PostgreSQL it starts after those locks were granted, so it sees every
+ * hold a reservation on these keys committed before (each takes the same locks first).
+ */
+export async function takeHoldsIfRoom(em: EntityManager, rooms: Array<{ key: string; room: number }>, id: string, expiresAt: number, now: number): Promise<boolean> {
+  const t = tableOf(em, AttemptReservation);
+  const params: Record<string, unknown> = { id, expiresAt, now };
+  rooms.forEach(({ key, room }, i) => Object.assign(params, { [`key${i}`]: key, [`room${i}`]: room }));
+  const { rows } = await runSql(
+    em,
+    `WITH wanted ("key", "room") AS (VALUES ${rooms.map((_, i) => `(:key${i}, CAST(:room${i} AS bigint))`).join(', ')})
+     INSERT INTO ${t} ("key", "id", "expires_at")
+     SELECT w."key", :id, CAST(:expiresAt AS bigint) FROM wanted w
+     WHERE NOT EXISTS (
+       SELECT 1 FROM wanted f WHERE (SELECT COUNT(*) FROM ${t} h WHERE h."key" = f."key" AND h."expires_at" > :now) >= f."room"
+     )
+     RETURNING "key"`,
+    params,
+  );
+  return rows.length > 0;
 }
 
 /**
