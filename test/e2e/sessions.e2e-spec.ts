@@ -332,6 +332,29 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       await me(fresh.access_token).expect(200);
     });
 
+    it('D1 a login whose password was changed while it was being checked gets no session: 401, no refresh token, nothing counted against the address', async () => {
+      const { userId, email } = await member();
+      const counted = () => t.dataSource.query('SELECT key, count FROM attempt_counters WHERE count > 0 ORDER BY key');
+      const countedBefore = await counted();
+      const hasher = t.app.get(PasswordHasher);
+      const verify = hasher.verify.bind(hasher);
+      // The reset lands between the login's check of the old password and the session it would issue.
+      const spy = jest.spyOn(hasher, 'verify').mockImplementationOnce(async (password, stored) => {
+        const right = await verify(password, stored);
+        await t.app.get(PasswordLifecycleService).setPassword({ userId, password: 'Changed-Pass-3!', mode: 'replace', via: 'test' });
+        return right;
+      });
+      try {
+        expect((await login(email, GOOD_PASSWORD).expect(401)).body).toEqual(INVALID_CREDENTIALS);
+      } finally {
+        spy.mockRestore();
+      }
+      const param = kind === 'sqlite' ? '?' : '$1';
+      expect(await t.dataSource.query(`SELECT id FROM refresh_tokens WHERE user_id = ${param}`, [userId])).toHaveLength(0);
+      expect(await counted()).toEqual(countedBefore);
+      await loginAs(t, email, 'Changed-Pass-3!');
+    });
+
     it('D2 removing the password refuses earlier access tokens too', async () => {
       const { userId, email } = await member();
       const session = await loginAs(t, email);

@@ -68,8 +68,11 @@ export class LoginUseCase {
     const upgraded = this.hasher.needsRehash(credential) ? await this.hasher.hash(dto.password) : null;
     const session = await this.uow.run(async (em) => {
       // The user's row first, as a password change takes it, then the counters (in key order): a login
-      // and a reset of one user never wait for each other in opposite orders (PostgreSQL).
-      await this.uow.lock(em, User, user.id);
+      // and a reset of one user never wait for each other in opposite orders (PostgreSQL). And still as
+      // it was when the password was checked: a password set (or the user disabled) meanwhile means the
+      // password checked is no longer the one in force, and no session may outlive that change (SECURITY.md D1).
+      const now = await this.uow.lockAndRead(em, User, user.id, ['credentials_changed_at', 'is_active']);
+      if (!now || !now.is_active || Number(now.credentials_changed_at ?? 0) !== (user.credentialsChangedAt?.getTime() ?? 0)) throw new InvalidCredentialsError();
       if (upgraded) {
         // Conditional on the hash we verified: a password changed meanwhile is never overwritten.
         await em

@@ -143,6 +143,18 @@ export class UnitOfWork {
   }
 
   /**
+   * Locks one row (by its `id`) for the rest of the transaction and reads `columns` of it as it is now,
+   * in one statement: PostgreSQL SELECT … FOR UPDATE; on SQLite, whose transactions are serial, a plain
+   * read. For work that acted on an earlier read and must find the row unchanged before it writes.
+   * Null when the row is gone; values as the driver returns them (columns by their SQL names).
+   */
+  async lockAndRead<E extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<E>, id: string, columns: string[]): Promise<Record<string, unknown> | null> {
+    const list = columns.map((c) => `"${c}"`).join(', ');
+    const { rows } = await runSql(em, `SELECT ${list} FROM ${tableOf(em, entity)} WHERE "id" = :id${this.serial ? '' : ' FOR UPDATE'}`, { id });
+    return rows[0] ?? null;
+  }
+
+  /**
    * Locks one row for the rest of the transaction (PostgreSQL SELECT … FOR UPDATE), so concurrent
    * changes to the same user queue up. On SQLite transactions are already serial.
    */
