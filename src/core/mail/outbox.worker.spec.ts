@@ -393,7 +393,7 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
     const other =
       kind === 'postgres'
         ? (await app({ clock })).worker
-        : new OutboxWorker(h.moduleRef.get(getRepositoryToken(OutboxMessage)), h.config, h.uow, clock, h.moduleRef.get(SecretKeys), h.moduleRef.get(MailTransport));
+        : new OutboxWorker(h.config, h.uow, clock, h.moduleRef.get(SecretKeys), h.moduleRef.get(MailTransport));
     const codes = ['100001', '100002', '100003', '100004', '100005', '100006'];
     for (const code of codes) await enqueue(h, `u${code}@example.org`, resetMail(code));
 
@@ -509,7 +509,7 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
     spy.mockRestore();
 
     // another instance, at the same moment (the clock has not moved): sends the two released messages
-    const other = new OutboxWorker(h.moduleRef.get(getRepositoryToken(OutboxMessage)), h.config, h.uow, clock, h.moduleRef.get(SecretKeys), transport);
+    const other = new OutboxWorker(h.config, h.uow, clock, h.moduleRef.get(SecretKeys), transport);
     await other.drain();
     for (const code of codes) expect(received(smtp, code)).toHaveLength(1);
   });
@@ -695,7 +695,7 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
       const other =
         kind === 'postgres'
           ? (await app({ clock })).worker
-          : new OutboxWorker(h.moduleRef.get(getRepositoryToken(OutboxMessage)), h.config, h.uow, clock, h.moduleRef.get(SecretKeys), h.moduleRef.get(MailTransport));
+          : new OutboxWorker(h.config, h.uow, clock, h.moduleRef.get(SecretKeys), h.moduleRef.get(MailTransport));
       await enqueueNotices(h, 100, 'twice');
       const codes = Array.from({ length: 50 }, (_, i) => String(300000 + i));
       await h.uow.run(async (em) => {

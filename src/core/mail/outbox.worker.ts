@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
 import { SecretKeys } from '../../ground/common/secrets';
 import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
-import { claimDueRows } from '../../ground/database/claim-due-rows';
+import { claimDueRowsReturning } from '../../ground/database/claim-due-rows';
+import { hydrate } from '../../ground/database/sql';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { WorkerLoop } from '../../ground/common/worker-loop';
 import { OperationalMetrics } from '../../ground/common/metrics';
@@ -63,7 +63,6 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly batchSize: number;
 
   constructor(
-    @InjectRepository(OutboxMessage) private readonly outbox: Repository<OutboxMessage>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
@@ -128,9 +127,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   /** Claims up to one batch of due messages with one statement; returns them in send order. */
   private async claimDue(): Promise<OutboxMessage[]> {
     const now = this.clock.nowMs();
-    const ids = await this.uow.runAutocommit((em) => claimStatement(em, now, now + OUTBOX_LEASE_MS, this.batchSize));
-    if (ids.length === 0) return [];
-    const rows = await this.outbox.createQueryBuilder('m').where('m.id IN (:...ids)', { ids }).getMany();
+    const rows = await this.uow.runAutocommit((em) => claimStatement(em, now, now + OUTBOX_LEASE_MS, this.batchSize));
     return rows.sort(sendOrder);
   }
 
@@ -265,16 +262,17 @@ function sendOrder(a: OutboxMessage, b: OutboxMessage): number {
 
 /**
  * The claim (src/ground/database/claim-due-rows.ts): one UPDATE that sets the lease on up to `limit` claimable
- * messages, most urgent first, and returns their ids; PostgreSQL skips the rows another claim holds,
- * SQLite runs it under its single write lock. Served by idx_mail_outbox_claim (status, priority, next_attempt_at).
+ * messages, most urgent first, and returns them whole (no second read); PostgreSQL skips the rows another claim
+ * holds, SQLite runs it under its single write lock. Served by idx_mail_outbox_claim (status, priority, next_attempt_at).
  */
-function claimStatement(em: EntityManager, now: number, lease: number, limit: number): Promise<string[]> {
-  return claimDueRows(em, {
+async function claimStatement(em: EntityManager, now: number, lease: number, limit: number): Promise<OutboxMessage[]> {
+  const rows = await claimDueRowsReturning<Record<string, unknown>>(em, {
     table: 'mail_outbox',
     lockedUntil: lease,
     claimable: (p) => `status = ${p('pending')} AND next_attempt_at <= ${p(now)} AND (locked_until IS NULL OR locked_until <= ${p(now)})`,
     pick: (p, claimable) => `SELECT id FROM mail_outbox WHERE ${claimable('')} ORDER BY priority ASC, next_attempt_at ASC LIMIT ${p(limit)}`,
-  });
+  }, '*');
+  return rows.map((row) => hydrate(em, OutboxMessage, row));
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -38,6 +38,11 @@ export interface DueRowsClaim {
  * webhook deliveries (src/features/webhooks/webhook-delivery.worker.ts).
  */
 export async function claimDueRows(em: EntityManager, claim: DueRowsClaim): Promise<string[]> {
+  return (await claimDueRowsReturning<{ id: string }>(em, claim, 'id')).map((r) => r.id);
+}
+
+/** claimDueRows(), returning `columns` (SQL, e.g. `*`) of the claimed rows as they are after the claim, not just their ids. */
+export async function claimDueRowsReturning<T>(em: EntityManager, claim: DueRowsClaim, columns: string): Promise<T[]> {
   const postgres = em.connection.options.type === 'postgres';
   const params: Record<string, unknown> = {};
   const p: SqlParam = (value) => {
@@ -48,7 +53,7 @@ export async function claimDueRows(em: EntityManager, claim: DueRowsClaim): Prom
   const claimable = (col: string) => claim.claimable(p, col);
   const sql = postgres
     ? `WITH picked AS MATERIALIZED (${claim.pick(p, claimable)} FOR UPDATE${claim.lockAlias ? ` OF ${claim.lockAlias}` : ''} SKIP LOCKED) ` +
-      `UPDATE ${claim.table} SET locked_until = ${p(claim.lockedUntil)} WHERE id IN (SELECT id FROM picked) AND ${claimable('')} RETURNING id`
-    : `UPDATE ${claim.table} SET locked_until = ${p(claim.lockedUntil)} WHERE id IN (${claim.pick(p, claimable)}) AND ${claimable('')} RETURNING id`;
-  return (await runSql<{ id: string }>(em, sql, params)).rows.map((r) => r.id);
+      `UPDATE ${claim.table} SET locked_until = ${p(claim.lockedUntil)} WHERE id IN (SELECT id FROM picked) AND ${claimable('')} RETURNING ${columns}`
+    : `UPDATE ${claim.table} SET locked_until = ${p(claim.lockedUntil)} WHERE id IN (${claim.pick(p, claimable)}) AND ${claimable('')} RETURNING ${columns}`;
+  return (await runSql<T>(em, sql, params)).rows;
 }

@@ -36,3 +36,17 @@ export function tableOf(em: EntityManager, entity: EntityTarget<ObjectLiteral>):
   const { driver } = em.connection;
   return em.connection.getMetadata(entity).tablePath.split('.').map((part) => driver.escape(part)).join('.');
 }
+
+/**
+ * An entity from a row a statement written as SQL returned (its columns by their SQL names, e.g. from
+ * `RETURNING *`), converted as TypeORM converts its own reads (column types, transformers such as
+ * columns.ts's times); columns the row lacks stay unset.
+ */
+export function hydrate<E extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<E>, row: Record<string, unknown>): E {
+  const metadata = em.connection.getMetadata(entity);
+  const out = metadata.create() as E;
+  for (const column of metadata.columns) {
+    if (column.databaseName in row) column.setEntityValue(out, em.connection.driver.prepareHydratedValue(row[column.databaseName], column));
+  }
+  return out;
+}
