@@ -12,9 +12,9 @@ import { TestApp, withAppAndSmtp } from './support/test-app';
  * outbox's sending afterwards is not part of it.
  */
 const BUDGETS = {
-  postgres: { login: 12, d1: 15, d4: 21, d5: 20 },
+  postgres: { login: 12, d1: 14, d4: 20, d5: 19 },
   // A statement that needs no transaction on PostgreSQL (a reservation's refund) is queued as one here: BEGIN and COMMIT around it.
-  sqlite: { login: 12, d1: 17, d4: 24, d5: 23 },
+  sqlite: { login: 12, d1: 16, d4: 23, d5: 22 },
 };
 
 describeEachDatabase('Statements per request on the hot paths', (kind) => {

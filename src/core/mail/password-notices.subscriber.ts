@@ -36,11 +36,16 @@ export class PasswordNotices implements OnModuleInit {
     }
     if (event.type !== 'password.set') return;
     const { user } = event;
-    const account = user.accountId ? await em.findOne(Account, { where: { id: user.accountId }, select: { id: true, changePasswordUrl: true } }) : null;
+    // As read with the user when the change carries it; else read here.
+    const changePasswordUrl = event.changePasswordUrl !== undefined ? event.changePasswordUrl : await this.changeAddressOf(em, user.accountId);
     await this.mail.enqueue(em, user.email, passwordChangedMail({
-      publicUrl: this.config.publicUrl, changedAt: event.at, first: !event.replaced, firstName: user.firstName, locale: user.locale,
-      changePasswordUrl: account?.changePasswordUrl ?? null,
+      publicUrl: this.config.publicUrl, changedAt: event.at, first: !event.replaced, firstName: user.firstName, locale: user.locale, changePasswordUrl,
     }));
     this.uow.afterCommit(em, () => this.mail.kick());
+  }
+
+  private async changeAddressOf(em: EntityManager, accountId: string | null): Promise<string | null> {
+    if (!accountId) return null;
+    return (await em.findOne(Account, { where: { id: accountId }, select: { id: true, changePasswordUrl: true } }))?.changePasswordUrl ?? null;
   }
 }

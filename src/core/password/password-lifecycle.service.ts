@@ -47,7 +47,7 @@ export interface SetPasswordCommand<T> {
   authorize?: (em: EntityManager, user: User) => Promise<void>;
   /**
    * Last step of the transaction, e.g. issue the session the dialect answers with. `user` as the transaction
-   * has written it (credentialsChangedAt is this change's time); `account` is the user's (id and name), as read before the hash.
+   * has written it (credentialsChangedAt is this change's time); `account` is the user's (id, name, change address), as read before the hash.
    */
   complete?: (em: EntityManager, user: User, credential: Credential, account: PasswordSubject['account']) => Promise<T>;
 }
@@ -103,7 +103,9 @@ export class PasswordLifecycleService {
       await this.store(em, credential, replaced);
       await this.voidSecrets(em, user.id);
       const actor = cmd.actor ?? { kind: 'user', id: user.id };
-      await this.events.publish(em, { type: 'password.set', user: eventUser(user), actor, at: now, via: cmd.via, mode: cmd.mode, replaced });
+      await this.events.publish(em, {
+        type: 'password.set', user: eventUser(user), actor, at: now, via: cmd.via, mode: cmd.mode, replaced, changePasswordUrl: account?.changePasswordUrl ?? null,
+      });
       return cmd.complete ? cmd.complete(em, user, credential, account) : (undefined as T);
     });
     this.logger.log({ event: 'password.set', via: cmd.via, mode: cmd.mode, userId: user.id, sessionsRevoked: true }, `password.set via ${cmd.via}`);

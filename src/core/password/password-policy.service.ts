@@ -12,8 +12,8 @@ export interface PasswordSubject {
   /** The current password's hash, or null for a user without a password. */
   credential: Credential | null;
   policy: PasswordPolicy;
-  /** The user's account (its id and name), or null for a user without one. */
-  account: Pick<Account, 'id' | 'name'> | null;
+  /** The user's account (its id, name and change-password address), or null for a user without one. */
+  account: Pick<Account, 'id' | 'name' | 'changePasswordUrl'> | null;
 }
 
 /** The policy that governs a user: their account's, or the service default. */
@@ -39,16 +39,16 @@ export class PasswordPolicyService {
       .createQueryBuilder('u')
       .leftJoinAndMapOne('u.subjectCredential', Credential, 'c', 'c.userId = u.id')
       .leftJoinAndMapOne('u.subjectAccount', Account, 'a', 'a.id = u.accountId')
-      .select(['u', 'c', 'a.id', 'a.name', 'a.passwordPolicy'])
+      .select(['u', 'c', 'a.id', 'a.name', 'a.passwordPolicy', 'a.changePasswordUrl'])
       .where('id' in where ? 'u.id = :id' : 'u.emailNormalized = :emailNormalized', where)
-      .getOne()) as (User & { subjectCredential?: Credential | null; subjectAccount?: Pick<Account, 'id' | 'name' | 'passwordPolicy'> | null }) | null;
+      .getOne()) as (User & { subjectCredential?: Credential | null; subjectAccount?: Pick<Account, 'id' | 'name' | 'passwordPolicy' | 'changePasswordUrl'> | null }) | null;
     if (!found) return null;
     const { subjectCredential, subjectAccount } = found;
     // The joined rows travel beside the user, not on it.
     delete found.subjectCredential;
     delete found.subjectAccount;
     const policy = found.accountId ? completePolicy(subjectAccount?.passwordPolicy ?? null) : DEFAULT_PASSWORD_POLICY;
-    const account = subjectAccount ? { id: subjectAccount.id, name: subjectAccount.name } : null;
+    const account = subjectAccount ? { id: subjectAccount.id, name: subjectAccount.name, changePasswordUrl: subjectAccount.changePasswordUrl } : null;
     return { user: found, credential: subjectCredential ?? null, policy, account };
   }
 }

@@ -30,7 +30,8 @@ interface EventBase {
  * - `password.set`: a password was set on any path. `via` is the path: `D1`…`D5`, `change` (the user
  *   changed it while signed in), `temporary` or `admin` (an administrator set it, to be changed at the
  *   next login or not); `mode` what the path allows (`initial`: only a first password; `replace`);
- *   `replaced` whether a password was replaced.
+ *   `replaced` whether a password was replaced; `changePasswordUrl` the account's change address as read with the
+ *   user (null: none; absent: not read, the notice reads it).
  * - `password.imported`: a hash from another system became the current one (no notice: the password did not change).
  * - `password.removed`: the password was removed (D3 `DELETE`).
  * - `sessions.revoked`: live sessions ended, `sessions` of them, for `reason` (`password_set`, `admin`, …).
@@ -40,7 +41,7 @@ interface EventBase {
  * - `user.deleted`: the user was erased (its row is gone by the time the recorders run; `user` is its last view).
  */
 export type DomainEvent =
-  | (EventBase & { type: 'password.set'; via: string; mode: 'initial' | 'replace'; replaced: boolean })
+  | (EventBase & { type: 'password.set'; via: string; mode: 'initial' | 'replace'; replaced: boolean; changePasswordUrl?: string | null })
   | (EventBase & { type: 'password.imported'; format: string; algorithm: string; replaced: boolean })
   | (EventBase & { type: 'password.removed'; via: string })
   | (EventBase & { type: 'sessions.revoked'; reason: string; sessions: number })
