@@ -311,6 +311,16 @@ describeEachDatabase('sign-up verification codes: guessing caps', (kind) => {
     for (let i = 0; i < 12; i++) await verifyFrom('10.9.1.1', await freshCode()).expect(200);
   });
 
+  it('B7 a right code sent 10 times at once: one 200, the others 400, and none of them counted as a guess (a typo afterwards still leaves room)', async () => {
+    const code = await freshCode();
+    const statuses = (await Promise.all(Array.from({ length: 10 }, () => verifyFrom('10.9.3.1', code)))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, ...Array(9).fill(400)]);
+    const counted = await t.dataSource.query(`SELECT key, count FROM attempt_counters WHERE count > 0`);
+    expect(counted).toEqual([]);
+    await verifyFrom('10.9.3.1', wrongCode()).expect(400);
+    await verifyFrom('10.9.3.1', await freshCode()).expect(200);
+  });
+
   it('J6 a burst of 30 parallel wrong codes from one client gets exactly 10 guesses through (counted before the lookup)', async () => {
     const statuses = (await Promise.all(Array.from({ length: 30 }, () => verifyFrom('10.9.2.1', wrongCode())))).map((r) => r.status);
     expect(statuses.filter((s) => s === 400)).toHaveLength(10);

@@ -74,6 +74,12 @@ export class OneTimeTokensService {
     throw new Error('could not issue a unique one-time code; the code space is too small for the live codes');
   }
 
+  /** Whether this raw secret names a token of this purpose at all, live, used or expired (not a guess at an unknown one). Reads only. */
+  async isIssued(raw: string, purpose: OneTimeTokenPurpose): Promise<boolean> {
+    if (!raw || raw.length > 512) return false;
+    return this.tokens.existsBy({ secretHash: In(this.secrets.lookupHashes(`${purpose}:${raw}`)), purpose });
+  }
+
   /** The live token for this raw secret and purpose, or null (unknown, used, expired). Reads only. */
   async findUnusedBySecret(raw: string, purpose: OneTimeTokenPurpose, em?: EntityManager): Promise<OneTimeToken | null> {
     const repo = em ? em.getRepository(OneTimeToken) : this.tokens;

@@ -64,7 +64,12 @@ export class VerifyEmailUseCase {
     // Codes are upper-case; people type them in any case and with stray spaces.
     const code = dto.code.trim().toUpperCase();
     const { own, overall } = await this.reserve(code, clientIp);
-    const token = await settled(own, overall, () => this.uow.run(async (em) => {
+    // Only a code that was never issued is a guess: a real one releases its places at once, so a person's
+    // double submit, whose copies lose the race to use it below, is answered 400 but never counted.
+    await settled(own, overall, async () => {
+      if (!(await this.tokens.isIssued(code, 'email_verification'))) throw new InvalidTokenError();
+    });
+    const token = await this.uow.run(async (em) => {
       const consumed = await this.tokens.consume(em, code, 'email_verification');
       const user = await em.findOneBy(User, { id: consumed.userId });
       if (!user || !user.isActive) throw new InvalidTokenError();
@@ -73,7 +78,7 @@ export class VerifyEmailUseCase {
       const jti = randomUUID();
       await this.tokens.issue(em, { purpose: 'verification_jwt', userId: user.id, ttlMs: VERIFICATION_TTL_SECONDS * 1000, value: jti });
       return this.signer.sign({}, { audience: VERIFICATION_AUDIENCE, expiresInSeconds: VERIFICATION_TTL_SECONDS, subject: user.id, jwtId: jti, type: JWT_TYPES.emailVerification });
-    }));
+    });
     return { success: true, data: { token } };
   }
 
