@@ -408,9 +408,12 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
   it('leaves a message claimed by another instance alone until its lease expires, then sends it', async () => {
     const clock = new MovableClock();
     const h = await app({ clock });
-    await enqueue(h, 'leased@example.org', resetMail('321321'));
-    // another instance claimed it and died before sending
-    await h.uow.run((em) => em.update(OutboxMessage, { recipient: 'leased@example.org' }, { lockedUntil: new Date(T0 + OUTBOX_LEASE_MS) }));
+    // another instance claimed it and died before sending: queued and leased in one transaction, so the
+    // pass its commit wakes never sees it unleased
+    await h.uow.run(async (em) => {
+      await h.mail.enqueue(em, 'leased@example.org', resetMail('321321'));
+      await em.update(OutboxMessage, { recipient: 'leased@example.org' }, { lockedUntil: new Date(T0 + OUTBOX_LEASE_MS) });
+    });
 
     await h.worker.drain();
     clock.advance(OUTBOX_LEASE_MS - 1);
