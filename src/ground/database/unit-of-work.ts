@@ -149,7 +149,7 @@ export class UnitOfWork {
    * Null when the row is gone; values as the driver returns them (columns by their SQL names).
    */
   async lockAndRead<E extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<E>, id: string, columns: string[]): Promise<Record<string, unknown> | null> {
-    const list = columns.map((c) => `"${c}"`).join(', ');
+    const list = columns.map((c) => em.connection.driver.escape(c)).join(', ');
     const { rows } = await runSql(em, `SELECT ${list} FROM ${tableOf(em, entity)} WHERE "id" = :id${this.serial ? '' : ' FOR UPDATE'}`, { id });
     return rows[0] ?? null;
   }
@@ -160,6 +160,6 @@ export class UnitOfWork {
    */
   async lock<E extends ObjectLiteral>(em: EntityManager, entity: EntityTarget<E>, id: string): Promise<void> {
     if (this.serial) return;
-    await runSql(em, `SELECT "id" FROM ${tableOf(em, entity)} WHERE "id" = :id FOR UPDATE`, { id });
+    await this.lockAndRead(em, entity, id, ['id']);
   }
 }
