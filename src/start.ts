@@ -18,6 +18,7 @@
  *
  * Imports nothing but Node's own modules: everything else is in the bundle.
  */
+import { isAscii } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -49,6 +50,15 @@ function evaluate(source: string, cachedData: Buffer | undefined): { exports: Bu
   return { exports: module.exports, script };
 }
 
+/**
+ * The bundle's text. The build writes it in ASCII (scripts/bundle.js), which latin1 decodes into the string
+ * V8 keeps in one byte a character (twice as fast as UTF-8 decoding, half the memory); any other bundle is
+ * UTF-8.
+ */
+function text(bundle: Buffer): string {
+  return isAscii(bundle) ? bundle.toString('latin1') : bundle.toString('utf8');
+}
+
 /** The cache's V8 data when it was made from exactly this bundle; otherwise why not. */
 function readCache(bundleCrc: number): Buffer | Exclude<CodeCacheUse, 'used' | 'rejected'> {
   let file: Buffer;
@@ -70,7 +80,7 @@ function main(): void {
     process.exit(1);
   }
   if (process.env.PLS_WRITE_CODE_CACHE === '1') {
-    const { script } = evaluate(bundle.toString('utf8'), undefined);
+    const { script } = evaluate(text(bundle), undefined);
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32BE(crc32(bundle));
     writeFileSync(CODE_CACHE, Buffer.concat([header, script.createCachedData()]));
@@ -82,7 +92,7 @@ function main(): void {
     return;
   }
   const cache = readCache(crc32(bundle));
-  const { exports, script } = evaluate(bundle.toString('utf8'), Buffer.isBuffer(cache) ? cache : undefined);
+  const { exports, script } = evaluate(text(bundle), Buffer.isBuffer(cache) ? cache : undefined);
   const codeCache: CodeCacheUse = Buffer.isBuffer(cache) ? (script.cachedDataRejected ? 'rejected' : 'used') : cache;
   void exports.bootstrap({ codeCache });
 }
