@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Client } from 'pg';
+import type * as Pg from 'pg';
 import { DEFAULT_POSTGRES_LIMITS, type DatabaseConfig } from '../config/app-config';
 import { ensurePrivateFile } from '../config/service-secret';
 import { errorCode, StartupError } from '../config/startup-error';
@@ -58,6 +58,8 @@ export async function checkPostgres(db: Extract<DatabaseConfig, { kind: 'postgre
   const timeoutMs = db.connectTimeoutMs ?? DEFAULT_POSTGRES_LIMITS.connectTimeoutMs;
   const deadline = Date.now() + timeoutMs;
   const where = postgresAddress(db.url);
+  // Loaded here, not at the top: a service on SQLite never loads node-postgres (~20 ms of every start).
+  const { Client } = require('pg') as typeof Pg;
   for (;;) {
     const remaining = Math.max(100, deadline - Date.now());
     const client = new Client({ connectionString: db.url, connectionTimeoutMillis: remaining, ssl: postgresSsl(db.tls ?? DEFAULT_POSTGRES_LIMITS.tls) || undefined });

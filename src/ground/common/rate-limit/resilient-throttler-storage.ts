@@ -1,6 +1,6 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { AppConfig } from '../../config/app-config';
 import { FixedWindowMemoryStore, type ThrottlerRecord } from './fixed-window-memory-store';
 
@@ -104,7 +104,9 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
       return;
     }
     this.mode = 'starting';
-    const redis = new Redis(options.redisUrl, {
+    // Loaded here, not at the top: without REDIS_URL the service never loads ioredis.
+    const { default: RedisClient } = require('ioredis') as { default: typeof Redis };
+    const redis = new RedisClient(options.redisUrl, {
       keyPrefix: options.keyPrefix,
       // Connected in onApplicationBootstrap, once the app's logger is in place.
       lazyConnect: true,
