@@ -75,7 +75,8 @@ async function main() {
     keepNames: true,
     minifyWhitespace: true,
     minifySyntax: true,
-    minifyIdentifiers: true,
+    // Not minifyIdentifiers: V8 names a stack frame's class and function by their compiled names, which
+    // keepNames does not reach (`at Kqe.query` in a 500's log line instead of `BetterSqlite3QueryRunner.query`).
     legalComments: 'linked',
     // service.js.map: with NODE_OPTIONS=--enable-source-maps, stack traces name the src/ files and lines (through tsc's maps).
     sourcemap: 'linked',
@@ -139,17 +140,31 @@ function asciiOnly(file) {
   shiftSourceMap(`${file}.map`, source, shifts);
 }
 
-/** Moves the generated columns of `mapFile`'s segments that follow each [offset, added] of `shifts` (offsets in `source`). */
+/**
+ * Moves the generated columns of `mapFile`'s segments after each [offset, added] of `shifts` (offsets in
+ * `source`, ascending): a segment moves by the sum of the shifts before it on its line, all of them
+ * compared in `source`'s columns.
+ */
 function shiftSourceMap(mapFile, source, shifts) {
   const map = JSON.parse(readFileSync(mapFile, 'utf8'));
   const lines = decode(map.mappings);
   const lineStarts = [0];
   for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const byLine = new Map(); // line → [[column in source, added], …], ascending
   let line = 0;
   for (const [offset, added] of shifts) {
     while (line + 1 < lineStarts.length && lineStarts[line + 1] <= offset) line += 1;
-    const column = offset - lineStarts[line];
-    for (const segment of lines[line] ?? []) if (segment[0] >= column) segment[0] += added;
+    if (!byLine.has(line)) byLine.set(line, []);
+    byLine.get(line).push([offset - lineStarts[line], added]);
+  }
+  for (const [at, moves] of byLine) {
+    let next = 0;
+    let total = 0;
+    for (const segment of lines[at] ?? []) {
+      const column = segment[0];
+      while (next < moves.length && moves[next][0] <= column) total += moves[next++][1];
+      segment[0] = column + total;
+    }
   }
   map.mappings = encode(lines);
   writeFileSync(mapFile, JSON.stringify(map));

@@ -78,8 +78,11 @@ function logCodeCache(logger: Pino, use: CodeCacheUse): void {
     logger.debug({ context: 'Bootstrap', codeCache: use }, 'compiled the bundle with its code cache');
     return;
   }
-  const why = use === 'off (source maps)' ? 'loaded by Node for --enable-source-maps' : `the code cache is ${use}`;
-  logger.info({ context: 'Bootstrap', codeCache: use }, `compiled the bundle without its code cache (${why}): a slower start; \`npm run build\` with this Node.js and these node options writes it`);
+  if (use === 'off (source maps)') {
+    logger.info({ context: 'Bootstrap', codeCache: use }, 'compiled the bundle without its code cache: loaded by Node for --enable-source-maps, which maps stack traces to src/ (a slower start)');
+    return;
+  }
+  logger.info({ context: 'Bootstrap', codeCache: use }, `compiled the bundle without its code cache (the code cache is ${use}): a slower start; \`npm run build\` with this Node.js and these node options writes it`);
 }
 
 /** Listens on `port` (every interface, as the service will) and closes at once: rejects as a listen would. */

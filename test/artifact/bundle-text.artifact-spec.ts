@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { decode } from '@jridgewell/sourcemap-codec';
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { transformSync } from 'esbuild';
 import { ensureBuilt, ROOT } from '../e2e/support/built-service';
@@ -26,7 +27,7 @@ describe('the bundle is ASCII, and making it so changes no regular expression', 
 
   it('each regular expression literal matches what it matched before, with or without the u flag, and code after it maps to the same source line', () => {
     const source = [
-      'var az = /^[A-VXYZÇƏĞİıÖŞÜ]+$/i, escaped = /^\\Ç\\ü$/, astral = /^😀+$/u, astralClass = /^[😀é]$/u, plain = /^😀$/, name = "Łódź";',
+      'var az = /^[A-VXYZÇƏĞİıÖŞÜ]+$/i, between = String(az.source.length), escaped = /^\\Ç\\ü$/, astral = /^😀+$/u, astralClass = /^[😀é]$/u, plain = /^😀$/, name = "Łódź";',
       'function after(x) { return [az.test(x), escaped.test(x), astral.test(x), astralClass.test(x), plain.test(x), x === name]; }',
       'module.exports = after;',
     ].join('\n');
@@ -57,6 +58,17 @@ describe('the bundle is ASCII, and making it so changes no regular expression', 
       return originalPositionFor(map, { line, column: at - (code.lastIndexOf('\n', at - 1) + 1) });
     };
     expect(position(after, rewritten.toString('latin1'), newAt)).toEqual(position(before, built.code, afterAt));
+    // Every mapped position points at the same character as before, the ones between two escaped literals included.
+    const [oldLines, newLines] = [built.code.split('\n'), rewritten.toString('latin1').split('\n')];
+    const [oldSegments, newSegments] = [decode(JSON.parse(built.map).mappings), decode(JSON.parse(readFileSync(`${file}.map`, 'utf8')).mappings)];
+    let compared = 0;
+    oldSegments.forEach((segments, line) => segments.forEach((segment, i) => {
+      const was = oldLines[line][segment[0]];
+      if (was === undefined || was > '\x7f') return;
+      expect([line, segment[0], newLines[line][newSegments[line][i][0]]]).toEqual([line, segment[0], was]);
+      compared += 1;
+    }));
+    expect(compared).toBeGreaterThan(20);
     expect(position(after, rewritten.toString('latin1'), newAt)).toMatchObject({ source: 'input.js', line: 2 });
   });
 
