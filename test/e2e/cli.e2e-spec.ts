@@ -279,7 +279,7 @@ describe('Operator CLI (SQLite)', () => {
   });
 
   it('a database it cannot reach: one line naming DATABASE_URL and the address, as the service\'s start says it, exit 1', async () => {
-    for (const argv of [['outbox', 'show'], ['api-key', 'list'], ['migrations', 'show'], ['sessions', 'end', '00000000-0000-4000-8000-000000000000']]) {
+    for (const argv of [['outbox', 'show'], ['api-key', 'list'], ['migrations', 'show'], ['sessions', 'end', '00000000-0000-4000-8000-000000000000'], ['keys', 'list'], ['keys', 'rotate', 'signing']]) {
       const saved = env;
       env = { ...env, DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/x', DATABASE_CONNECT_TIMEOUT_MS: '200' };
       try {

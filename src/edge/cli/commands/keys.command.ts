@@ -2,9 +2,15 @@ import { Command, SubCommand } from 'nest-commander';
 import { runKeysCli } from '../../../core/keys/keys-cli';
 import { CliCommand, CliContext, EXIT } from '../cli-context';
 
-/** Delegates to `npm run keys` (src/core/keys/keys-cli.ts), its answer on stdout. */
+/**
+ * Delegates to `npm run keys` (src/core/keys/keys-cli.ts), its answer on stdout, after the database check
+ * every command makes: a database it cannot reach is one line naming DATABASE_URL, exit 1.
+ */
 async function keys(ctx: CliContext, args: string[]): Promise<void> {
-  ctx.exitCode = await runKeysCli(args, ctx.env, { log: (line) => ctx.print(line), error: (line) => ctx.log(line) });
+  await ctx.guard(async () => {
+    await ctx.checkedConfig();
+    ctx.exitCode = await runKeysCli(args, ctx.env, { log: (line) => ctx.print(line), error: (line) => ctx.log(line) });
+  });
 }
 
 @SubCommand({ name: 'list', description: 'the keys of the ring: id, purpose, algorithm, active or retired (never key material)' })
