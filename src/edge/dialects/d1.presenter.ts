@@ -3,7 +3,7 @@ import {
 } from '../../ground/common/errors/domain-errors';
 import type { PolicyViolation } from '../../core/password/policy-violation';
 import type { DialectPresenter, ErrorResponse } from './presenter';
-import { isBlankIssue, retryAfter } from './service.presenter';
+import { choiceWords, isBlankIssue, retryAfter } from './service.presenter';
 
 /**
  * D1 (`POST /accounts/set-password`, seed 000): every failure is `{"error":"<one sentence>"}`.
@@ -87,6 +87,7 @@ function issueWords(issue: FieldIssue): string {
       return max !== undefined ? `${field} must be at most ${max} characters long` : `${field} has an invalid length`;
     }
     case 'format': return `${field} is not a valid ${issue.params?.format ?? 'value'}`;
+    case 'choice': return `${field} ${choiceWords(issue.params)}`;
     case 'unknown': return `${field} is not allowed`;
     default: return `${field} is invalid`;
   }

@@ -1,7 +1,7 @@
 import { DomainError, FieldIssue, MalformedBodyError, PasswordPolicyError, RequestValidationError } from '../../ground/common/errors/domain-errors';
 import type { PolicyViolation } from '../../core/password/policy-violation';
 import type { DialectPresenter, ErrorResponse } from './presenter';
-import { isBlankIssue, retryAfter } from './service.presenter';
+import { choiceWords, isBlankIssue, retryAfter } from './service.presenter';
 
 /**
  * D2 (`POST /auth/setpassword`, seed 001) and the sign-up routes that lead to it (`/auth/signup`,
@@ -86,6 +86,7 @@ export function d2IssueDetail(issue: FieldIssue): string {
       return max !== undefined ? `${field} must be at most ${max} characters long` : `${field} has an invalid length`;
     }
     case 'format': return `${field} must be a valid ${issue.params?.format ?? 'value'}`;
+    case 'choice': return `${field} ${choiceWords(issue.params)}`;
     case 'unknown': return `${field} is not an allowed field`;
     default: return `${field} is invalid`;
   }

@@ -111,6 +111,7 @@ describe('d3InvalidField', () => {
     [{ path: 'password.extra', kind: 'unknown' }, { fieldName: 'password.extra', error: 'IN', params: ['value'] }],
     [{ path: 'x', kind: 'range', params: { min: 0, max: 5 } }, { fieldName: 'x', error: 'RANGE', params: [0, 5] }],
     [{ path: 'x', kind: 'format' }, { fieldName: 'x', error: 'REGEX', params: [] }],
+    [{ path: 'locale', kind: 'choice', params: { allowed: 'de, en' } }, { fieldName: 'locale', error: 'IN', params: ['de', 'en'] }],
     [{ path: 'x', kind: 'invalid' }, { fieldName: 'x', error: 'REGEX', params: [] }],
   ] as Array<[FieldIssue, unknown]>)('%j', (issue, expected) => {
     const field = d3InvalidField(issue);

@@ -74,6 +74,8 @@ export function d3InvalidField(issue: FieldIssue): D3InvalidField {
       const parent = fieldName.includes('.') ? fieldName.slice(0, fieldName.lastIndexOf('.')) : '';
       return { fieldName, error: 'IN', params: bodyFields(parent) };
     }
+    case 'choice':
+      return { fieldName, error: 'IN', params: issue.params?.allowed === undefined ? [] : String(issue.params.allowed).split(', ') };
     case 'range':
       return { fieldName, error: 'RANGE', params: [issue.params?.min, issue.params?.max].filter((p): p is string | number => p !== undefined) };
     case 'format':

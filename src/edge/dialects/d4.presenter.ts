@@ -56,6 +56,8 @@ export function d4IssueSentence(issue: FieldIssue): string {
     case 'format': return p.format === 'email address' ? 'Enter a valid email address.' : 'Enter a valid value.';
     case 'unknown': return 'This field is not allowed.';
     case 'range': return 'Ensure this value is within the allowed range.';
+    // Django's ChoiceField voice, without echoing the input back.
+    case 'choice': return 'Select a valid choice.';
     default: return 'Invalid value.';
   }
 }

@@ -4,7 +4,7 @@ import {
 import type { CharClass, PasswordPolicy } from '../../core/password/password-policy';
 import type { PolicyViolation } from '../../core/password/policy-violation';
 import type { DialectPresenter, ErrorResponse } from './presenter';
-import { retryAfter, ServicePresenter } from './service.presenter';
+import { choiceWords, retryAfter, ServicePresenter } from './service.presenter';
 
 /**
  * D5 (seed 004, /v1/auth/password-reset/*): `{"error": "<sentence>"}`, one sentence, lower case, no
@@ -51,7 +51,7 @@ const CLASS_WORDS: Record<CharClass, string> = { upper: 'uppercase letter', lowe
 
 /** The two fields the seed's "required" sentence names. */
 const RESET_FIELDS = new Set(['code', 'new_password']);
-const KIND_ORDER: FieldIssue['kind'][] = ['unknown', 'type', 'required', 'size', 'format', 'range', 'invalid'];
+const KIND_ORDER: FieldIssue['kind'][] = ['unknown', 'type', 'required', 'size', 'format', 'choice', 'range', 'invalid'];
 
 function listWithAnd(items: string[]): string {
   if (items.length <= 1) return items.join('');
@@ -95,6 +95,7 @@ export function d5IssueSentence(issue: FieldIssue): string {
     case 'type': return `${issue.path} must be a ${p.expected ?? 'string'}`;
     case 'size': return `${fieldName(issue.path)} must be at most ${p.max} characters`;
     case 'format': return p.format === 'email address' ? 'invalid email address' : `invalid ${issue.path}`;
+    case 'choice': return `${issue.path} ${choiceWords(p)}`;
     default: return `invalid ${issue.path}`;
   }
 }

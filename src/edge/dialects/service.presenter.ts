@@ -91,9 +91,16 @@ export function describeIssue(issue: RequestValidationError['issues'][number]): 
     case 'size': return isBlankIssue(issue.params) ? `${issue.path} must not be blank.` : `${issue.path} must be ${sizeText(issue.params)}.`;
     case 'format': return `${issue.path} is not a valid ${issue.params?.format ?? 'value'}.`;
     case 'range': return `${issue.path} is out of range.`;
+    case 'choice': return `${issue.path} ${choiceWords(issue.params)}.`;
     case 'unknown': return `${issue.path} is not an allowed field.`;
     default: return `${issue.path} is invalid.`;
   }
+}
+
+/** A value outside a fixed list (FieldIssue kind `choice`): "must be one of: de, en", or for an array "may only contain: …". */
+export function choiceWords(params?: Record<string, number | string>): string {
+  if (params?.allowed === undefined) return 'is not one of the allowed values';
+  return `${params.each ? 'may only contain' : 'must be one of'}: ${params.allowed}`;
 }
 
 /** A size issue with only a minimum of 1: the value is empty or shows nothing (NameField). */

@@ -4,10 +4,15 @@ import { ValidateBy } from 'class-validator';
 import { NAME_PATTERN, NameField, isVisibleText } from './dto-fields';
 import { RequestValidationError, UserNotFoundError } from './errors/domain-errors';
 import { IdShapePipe } from './id-param';
-import { createValidationPipe } from './validation';
+import { createValidationPipe, IsOneOf } from './validation';
 
 class NamedDto {
   @NameField({ max: 20 }) name: string;
+}
+
+class ChoiceDto {
+  @IsOneOf(['de', 'en']) locale: string;
+  @IsOneOf(['passwords:read', 'passwords:write'], { each: true }) scopes: string[];
 }
 
 class ExplodingDto {
@@ -43,6 +48,15 @@ describe('input fields (issue 8)', () => {
     const pattern = new RegExp(NAME_PATTERN, 'u');
     const samples = ['', '   ', '\ufeff', '\u200b\u200d', '\u00a0', '\u2028', 'Acme\nCorp', 'Acme\u0085', '\ufeffAcme', 'Zoë Ōtsuka', ' a ', '\u2028a', '株式会社'];
     for (const name of samples) expect([name, pattern.test(name)]).toEqual([name, (await issues({ name })).length === 0]);
+  });
+
+  it('a value outside a fixed list is a choice issue naming the allowed values (not "must be a enum"), per item with each', async () => {
+    expect(await issues({ locale: 'de', scopes: ['passwords:read'] }, ChoiceDto)).toEqual([]);
+    expect(await issues({ locale: 'xx', scopes: ['passwords:read', 'admin'] }, ChoiceDto)).toEqual([
+      { path: 'locale', kind: 'choice', params: { allowed: 'de, en' } },
+      { path: 'scopes', kind: 'choice', params: { allowed: 'passwords:read, passwords:write', each: 1 } },
+    ]);
+    expect(await issues({ locale: 7, scopes: ['passwords:read'] }, ChoiceDto)).toEqual([{ path: 'locale', kind: 'choice', params: { allowed: 'de, en' } }]);
   });
 
   it('G2 a validator that throws is a 400 (kind invalid), never a 500, and is logged as a warning naming the error, not the value', async () => {

@@ -1,9 +1,20 @@
 import { ArgumentMetadata, Logger, ValidationError, ValidationPipe } from '@nestjs/common';
+import { IsIn, ValidationOptions } from 'class-validator';
 import { DomainError, FieldIssue, InputSource, RequestValidationError } from './errors/domain-errors';
 
 const TYPE_CONSTRAINTS: Record<string, string> = {
-  isString: 'string', isObject: 'object', isBoolean: 'boolean', isInt: 'integer', isNumber: 'number', isArray: 'array', isIn: 'enum', isEnum: 'enum', nestedValidation: 'object',
+  isString: 'string', isObject: 'object', isBoolean: 'boolean', isInt: 'integer', isNumber: 'number', isArray: 'array', nestedValidation: 'object',
 };
+
+/**
+ * class-validator's IsIn that also names its values to the dialects (a FieldIssue of kind `choice` with
+ * `allowed`), so a value outside the list is answered with the list ("locale must be one of: de, en, …")
+ * rather than a type. With `{ each: true }`, every item of an array is held to the list.
+ */
+export function IsOneOf(values: readonly string[], options: ValidationOptions = {}): PropertyDecorator {
+  const params = { allowed: values.join(', '), ...(options.each ? { each: 1 } : {}) };
+  return IsIn([...values], { ...options, context: { params } });
+}
 
 /** Flattens class-validator's tree into field issues with dotted paths; dialects word them. */
 export function toFieldIssues(errors: ValidationError[], prefix = ''): FieldIssue[] {
@@ -23,6 +34,8 @@ function classify(path: string, value: unknown, names: string[], contexts?: Reco
   if (value === undefined || value === null) return { path, kind: 'required' };
   const typeName = names.find((n) => n in TYPE_CONSTRAINTS);
   if (typeName) return { path, kind: 'type', params: { expected: TYPE_CONSTRAINTS[typeName] } };
+  const choiceName = names.find((n) => n === 'isIn' || n === 'isEnum');
+  if (choiceName) return { path, kind: 'choice', params: contexts?.[choiceName]?.params ?? {} };
   const sizeName = names.find((n) => ['isNotEmpty', 'isNotBlank', 'minLength', 'maxLength', 'isLength', 'length', 'arrayMinSize', 'arrayMaxSize', 'arrayNotEmpty'].includes(n));
   if (sizeName) return { path, kind: 'size', params: contexts?.[sizeName]?.params ?? contexts?.length?.params ?? {} };
   if (names.some((n) => ['min', 'max'].includes(n))) return { path, kind: 'range' };

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { IsOneOf } from '../../../ground/common/validation';
 
 /**
  * The forms of the pages behind the email links (application/x-www-form-urlencoded). Every field is
@@ -12,7 +13,7 @@ import { IsIn, IsOptional, IsString } from 'class-validator';
 export class SecretPageForm {
   /** `open` (default): show the account and the rules for the secret; `set`: choose the password. */
   @ApiPropertyOptional({ enum: ['open', 'set'], default: 'open' })
-  @IsOptional() @IsString() @IsIn(['open', 'set'])
+  @IsOptional() @IsString() @IsOneOf(['open', 'set'])
   step?: 'open' | 'set';
 
   @ApiPropertyOptional({ description: 'The new password (never trimmed). Required with `step=set`.' })

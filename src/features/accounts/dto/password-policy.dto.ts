@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional } from 'class-validator';
+import { IsOneOf } from '../../../ground/common/validation';
 import { CHAR_CLASSES, CharClass, PasswordPolicy } from '../../../core/password/password-policy';
 
 /**
@@ -14,7 +15,7 @@ export class PasswordPolicyDto implements Partial<PasswordPolicy> {
   @ApiPropertyOptional({ example: 99 }) @IsOptional() @IsInt() maxLength?: number;
   /** Classes every password must contain. */
   @ApiPropertyOptional({ enum: CHAR_CLASSES, isArray: true, example: ['lower', 'upper', 'digit', 'special'] })
-  @IsOptional() @IsArray() @ArrayMaxSize(4) @IsIn(CHAR_CLASSES, { each: true })
+  @IsOptional() @IsArray() @ArrayMaxSize(4) @IsOneOf(CHAR_CLASSES, { each: true })
   requiredClasses?: CharClass[];
   /** At least k of the 4 classes (0 = off). */
   @ApiPropertyOptional({ example: 0 }) @IsOptional() @IsInt() minClasses?: number;

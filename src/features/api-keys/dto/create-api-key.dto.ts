@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsOneOf } from '../../../ground/common/validation';
 import { NameField } from '../../../ground/common/dto-fields';
 import { API_KEY_SCOPES, ApiKeyScope } from '../../../access/scopes';
 
@@ -12,7 +13,7 @@ export class CreateApiKeyDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(4)
-  @IsIn(API_KEY_SCOPES, { each: true })
+  @IsOneOf(API_KEY_SCOPES, { each: true })
   scopes: ApiKeyScope[];
 
   /** Bind the key to one account: it then reaches only that account's users. Omit for a global key. */

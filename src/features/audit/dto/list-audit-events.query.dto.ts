@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsOneOf } from '../../../ground/common/validation';
 import { AUDIT_EVENT_TYPES, AuditEventType } from '../../../ground/common/audit-trail';
 
 /** An instant in ISO 8601: a date (midnight UTC) or a date and time with `Z` or an offset. */
@@ -20,7 +21,7 @@ export class ListAuditEventsQueryDto {
   account_id?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_EVENT_TYPES, description: 'Only events of this type.', example: 'password.set' })
-  @IsOptional() @IsString() @IsIn(AUDIT_EVENT_TYPES)
+  @IsOptional() @IsString() @IsOneOf(AUDIT_EVENT_TYPES)
   type?: AuditEventType;
 
   @ApiPropertyOptional({ description: 'ISO 8601 instant (inclusive): events at or after it.', example: '2026-11-01T00:00:00Z' })

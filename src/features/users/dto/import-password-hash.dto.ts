@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsInt, IsString, Length, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
+import { IsDefined, IsInt, IsString, Length, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
+import { IsOneOf } from '../../../ground/common/validation';
 import { IMPORT_FORMATS, ImportedHash, ImportFormat } from '../../../core/password/hash-schemes/imported-hash';
 import {
   FIREBASE_MAX_MEM_COST, FIREBASE_MAX_ROUNDS,
@@ -48,7 +49,7 @@ export class ImportPasswordHashDto {
    * a Firebase Authentication export, with the project's hash parameters.
    */
   @ApiProperty({ enum: IMPORT_FORMATS, type: String, example: 'bcrypt' })
-  @IsDefined() @IsString() @IsIn(IMPORT_FORMATS)
+  @IsDefined() @IsString() @IsOneOf(IMPORT_FORMATS)
   format: ImportFormat;
 
   /** The hash string (Firebase: the user's base64 `passwordHash`). Never answered back, logged or audited. */

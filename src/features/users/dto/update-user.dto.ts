@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
+import { IsOneOf } from '../../../ground/common/validation';
 import { Locale, SUPPORTED_LOCALES } from '../../../ground/common/locale';
 import { USER_ROLES, UserRole } from '../user-role';
 
@@ -7,7 +8,7 @@ import { USER_ROLES, UserRole } from '../user-role';
 export class UpdateUserDto {
   /** The language the user is written to in; null clears it (the language is then negotiated per request). */
   @ApiPropertyOptional({ enum: SUPPORTED_LOCALES, type: String, nullable: true, example: 'de' })
-  @IsOptional() @IsIn(SUPPORTED_LOCALES)
+  @IsOptional() @IsOneOf(SUPPORTED_LOCALES)
   locale?: Locale | null;
 
   /**
@@ -15,7 +16,7 @@ export class UpdateUserDto {
    * `owner` transfers ownership: the previous owner becomes `admin`. The owner's own role changes only that way (409).
    */
   @ApiPropertyOptional({ enum: USER_ROLES, type: String, example: 'admin' })
-  @IsOptional() @IsIn(USER_ROLES)
+  @IsOptional() @IsOneOf(USER_ROLES)
   role?: UserRole;
 
   /** Super admin: its access token acts with scope admin on every account. Only a global admin caller may set it. */

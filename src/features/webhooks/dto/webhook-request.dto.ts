@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsOptional } from 'class-validator';
+import { IsOneOf } from '../../../ground/common/validation';
 import { StringField } from '../../../ground/common/dto-fields';
 import { WEBHOOK_EVENT_TYPES, WebhookEventType } from '../webhook-events';
 import { MAX_TARGET_URL_LENGTH } from '../webhook-target';
@@ -16,7 +17,7 @@ export class CreateWebhookDto {
   url: string;
 
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true, nullable: true, description: EVENTS_DESCRIPTION, example: ['password.set', 'sessions.revoked', 'user.deleted'] })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length) @ArrayUnique() @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length) @ArrayUnique() @IsOneOf(WEBHOOK_EVENT_TYPES, { each: true })
   events?: WebhookEventType[] | null;
 }
 
@@ -26,7 +27,7 @@ export class UpdateWebhookDto {
   url?: string;
 
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_TYPES, isArray: true, nullable: true, description: EVENTS_DESCRIPTION, example: ['password.set'] })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length) @ArrayUnique() @IsIn(WEBHOOK_EVENT_TYPES, { each: true })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(WEBHOOK_EVENT_TYPES.length) @ArrayUnique() @IsOneOf(WEBHOOK_EVENT_TYPES, { each: true })
   events?: WebhookEventType[] | null;
 
   /**

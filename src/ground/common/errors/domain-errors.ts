@@ -27,8 +27,11 @@ export abstract class DomainError extends Error {
 /** One field of a request body that failed validation. `path` uses dots: "password.value". */
 export interface FieldIssue {
   path: string;
-  kind: 'required' | 'type' | 'size' | 'format' | 'range' | 'unknown' | 'invalid';
-  /** e.g. { min: 1, max: 1024 } for size. */
+  kind: 'required' | 'type' | 'size' | 'format' | 'range' | 'choice' | 'unknown' | 'invalid';
+  /**
+   * e.g. { min: 1, max: 1024 } for size; for choice (a value outside a fixed list), `allowed`: the values
+   * joined by ", ", and `each: 1` when every item of an array is held to the list.
+   */
   params?: Record<string, number | string>;
 }
 
