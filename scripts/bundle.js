@@ -1,7 +1,10 @@
-// The second step of `npm run build` (after `nest build`): bundles the service into one file and caches
-// its compiled code, for a fast start (src/start.ts says why; issue 22).
-//   dist/bundle/service.js        dist/bootstrap.js and what it imports, node_modules included (esbuild)
+// The second step of `npm run build` (after `nest build`): bundles the service, and the operator CLI, each into
+// one file, and caches their compiled code, for a fast start (src/bundle-loader.ts says why; issue 22).
+//   dist/bundle/service.js        dist/bootstrap.js (`bootstrap`, for npm start: src/start.ts) and what it
+//                                 imports, node_modules included (esbuild)
 //   dist/bundle/service.js.cache  V8's code cache of it, written by `PLS_WRITE_CODE_CACHE=1 node dist/start.js`
+//   dist/bundle/cli.js, .cache    the same for dist/edge/cli/process.js (`runCliProcess`, for npm run cli:
+//                                 src/cli-start.ts), its cache written by dist/cli-start.js
 //   dist/bundle/assets, templates what the bundled code reads from its own directory (`__dirname`)
 // Exits 1, naming the cause, when a step fails.
 const { spawnSync } = require('node:child_process');
@@ -19,8 +22,8 @@ const OUT_DIR = join(DIST, 'bundle');
 /**
  * Left to Node's own `require` at run time: native addons (bcrypt, better-sqlite3, @node-rs/argon2), pino
  * (its transports start worker threads from their own files), swagger-ui-dist (Swagger UI's static files,
- * served from its directory), and the optional packages of TypeORM and Nest that this service does not use
- * (their `require` sits in a try/catch, or behind a driver setting).
+ * served from its directory), and the optional packages of TypeORM, Nest and nest-commander that this service
+ * does not use (their `require` sits in a try/catch, or behind a setting).
  */
 const EXTERNAL = [
   'bcrypt', 'better-sqlite3', '@node-rs/argon2', 'pino', 'pino-pretty', 'swagger-ui-dist',
@@ -31,6 +34,9 @@ const EXTERNAL = [
   'mysql', 'mysql2', 'oracledb', 'mssql', 'sqlite3', 'sql.js', '@sap/*', 'react-native-sqlite-storage', 'mongodb',
   'redis', 'typeorm-aurora-data-api-driver', 'hdb-pool', '@google-cloud/spanner', 'pg-native', 'pg-query-stream',
   'ioredis-mock', '@mapbox/*',
+  // nest-commander's optional parts, required only when used: Fig completion specs (which load prettier) and
+  // cosmiconfig's loader of TypeScript configuration files (the CLI reads none)
+  '@fig/complete-commander', 'typescript',
 ];
 
 /**
@@ -53,19 +59,57 @@ const terminusPackageCheck = {
   },
 };
 
-/** The node options of package.json's start script, so the code cache is made under the flags it is used with. */
+/**
+ * The node options of package.json's start script, so the code caches are made under the flags they are used
+ * with (V8 rejects a cache made under other flags). The cli script runs with the same ones: the build fails
+ * when they differ.
+ */
 function startNodeOptions() {
-  const words = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.trim().split(/\s+/);
-  return words.filter((w) => w.startsWith('--'));
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const flags = (script) => script.trim().split(/\s+/).filter((w) => w.startsWith('--'));
+  const start = flags(scripts.start);
+  if (flags(scripts.cli).join(' ') !== start.join(' ')) {
+    throw new Error(`package.json: the cli script's node options (${flags(scripts.cli).join(' ')}) must be the start script's (${start.join(' ')}), which the code caches are made under`);
+  }
+  return start;
 }
 
+/** The bundles: the file name in dist/bundle/, the per-file build's entry, and the script that writes its code cache. */
+const BUNDLES = [
+  { name: 'service', entry: 'bootstrap.js', cacheWriter: 'start.js' },
+  { name: 'cli', entry: join('edge', 'cli', 'process.js'), cacheWriter: 'cli-start.js' },
+];
+
 async function main() {
-  const entry = join(DIST, 'bootstrap.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`nest build\` first (npm run build does both)`);
+  for (const { entry } of BUNDLES) {
+    if (!existsSync(join(DIST, entry))) throw new Error(`${join(DIST, entry)} is missing: run \`nest build\` first (npm run build does both)`);
+  }
   rmSync(OUT_DIR, { recursive: true, force: true });
+  for (const { name, entry } of BUNDLES) await bundle(name, join(DIST, entry));
+  cpSync(join(DIST, 'edge', 'pages', 'assets'), join(OUT_DIR, 'assets'), { recursive: true });
+  cpSync(join(DIST, 'core', 'views', 'templates'), join(OUT_DIR, 'templates'), { recursive: true });
+
+  // In an empty directory: loading a bundle reads a .env from its working directory (dotenv).
+  const cwd = mkdtempSync(join(tmpdir(), 'pls-code-cache-'));
+  try {
+    for (const { cacheWriter } of BUNDLES) {
+      const made = spawnSync(process.execPath, [...startNodeOptions(), join(DIST, cacheWriter)], {
+        cwd, env: { PATH: process.env.PATH ?? '', PLS_WRITE_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 60_000,
+      });
+      if (made.status !== 0) throw new Error(`writing the code cache (dist/${cacheWriter}) failed (exit ${made.status}): ${made.stderr || made.stdout}`);
+    }
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+  const size = (f) => `${(statSync(join(OUT_DIR, f)).size / 1024 / 1024).toFixed(1)} MB`;
+  for (const { name } of BUNDLES) process.stdout.write(`bundled dist/bundle/${name}.js (${size(`${name}.js`)}, code cache ${size(`${name}.js.cache`)})\n`);
+}
+
+/** Bundles `entry` and what it imports into dist/bundle/<name>.js (ASCII, with its source map). */
+async function bundle(name, entry) {
   await esbuild.build({
     entryPoints: [entry],
-    outfile: join(OUT_DIR, 'service.js'),
+    outfile: join(OUT_DIR, `${name}.js`),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -78,27 +122,12 @@ async function main() {
     // Not minifyIdentifiers: V8 names a stack frame's class and function by their compiled names, which
     // keepNames does not reach (`at Kqe.query` in a 500's log line instead of `BetterSqlite3QueryRunner.query`).
     legalComments: 'linked',
-    // service.js.map: with NODE_OPTIONS=--enable-source-maps, stack traces name the src/ files and lines (through tsc's maps).
+    // <name>.js.map: with NODE_OPTIONS=--enable-source-maps, stack traces name the src/ files and lines (through tsc's maps).
     sourcemap: 'linked',
     logLevel: 'error',
     plugins: [terminusPackageCheck],
   });
-  asciiOnly(join(OUT_DIR, 'service.js'));
-  cpSync(join(DIST, 'edge', 'pages', 'assets'), join(OUT_DIR, 'assets'), { recursive: true });
-  cpSync(join(DIST, 'core', 'views', 'templates'), join(OUT_DIR, 'templates'), { recursive: true });
-
-  // In an empty directory: loading the bundle reads a .env from its working directory (dotenv).
-  const cwd = mkdtempSync(join(tmpdir(), 'pls-code-cache-'));
-  try {
-    const made = spawnSync(process.execPath, [...startNodeOptions(), join(DIST, 'start.js')], {
-      cwd, env: { PATH: process.env.PATH ?? '', PLS_WRITE_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 60_000,
-    });
-    if (made.status !== 0) throw new Error(`writing the code cache failed (exit ${made.status}): ${made.stderr || made.stdout}`);
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
-  }
-  const size = (f) => `${(statSync(join(OUT_DIR, f)).size / 1024 / 1024).toFixed(1)} MB`;
-  process.stdout.write(`bundled dist/bundle/service.js (${size('service.js')}, code cache ${size('service.js.cache')})\n`);
+  asciiOnly(join(OUT_DIR, `${name}.js`));
 }
 
 /**

@@ -13,12 +13,16 @@ export const ROOT = resolve(__dirname, '../..');
 export const MAIN = join(ROOT, 'dist', 'start.js');
 /** What MAIN loads: the build's last output (scripts/bundle.js). */
 export const BUNDLE = join(ROOT, 'dist', 'bundle', 'service.js');
+/** The `--…` options a package.json script gives node before its script file (e.g. the heap bounds). */
+function scriptNodeOptions(name: 'start' | 'cli', file: string): string[] {
+  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts?.[name] ?? '';
+  const words = script.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf(file)).filter((w) => w.startsWith('--'));
+}
 /** The `--…` options package.json's start script gives node before dist/start.js (e.g. the heap bounds). */
-export const START_NODE_OPTIONS: string[] = (() => {
-  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } }).scripts?.start ?? '';
-  const words = start.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/start.js')).filter((w) => w.startsWith('--'));
-})();
+export const START_NODE_OPTIONS: string[] = scriptNodeOptions('start', 'dist/start.js');
+/** The same for the cli script before scripts/cli.js (the start script's, which its code cache needs). */
+const CLI_NODE_OPTIONS: string[] = scriptNodeOptions('cli', 'scripts/cli.js');
 /** The password the bench's users log in with, and the one its resets set (the service's and the peer's alike). */
 export const GOOD = 'Tr1cky-Lantern-42';
 export const NEW_PASSWORD = 'Fresh-Harbor-73';
@@ -174,13 +178,13 @@ export class Service extends ServerProcess {
 }
 
 /**
- * Runs one operator CLI command (`npm run cli -- <args>`: node scripts/cli.js, the built dist/edge/cli) on
+ * Runs one operator CLI command (`npm run cli -- <args>`: node with the cli script's options on scripts/cli.js, the bundled CLI) on
  * `databaseUrl` with the service's MASTER_KEY, in `cwd`; resolves with its wall time in ms (spawn → exit).
  * Throws when it does not exit 0.
  */
 export async function timeCli(args: string[], databaseUrl: string, cwd: string): Promise<number> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'cli.js'), ...args], {
+  const child = spawn(process.execPath, [...CLI_NODE_OPTIONS, join(ROOT, 'scripts', 'cli.js'), ...args], {
     cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, MASTER_KEY, LOG_LEVEL: 'warn' },
   });
   let stderr = '';

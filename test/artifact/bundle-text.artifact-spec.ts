@@ -20,9 +20,10 @@ describe('the bundle is ASCII, and making it so changes no regular expression', 
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'pls-ascii-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('dist/bundle/service.js, as the build leaves it, is ASCII', async () => {
+  it('dist/bundle/service.js and dist/bundle/cli.js, as the build leaves them, are ASCII', async () => {
     await ensureBuilt();
     expect(isAscii(readFileSync(join(ROOT, 'dist', 'bundle', 'service.js')))).toBe(true);
+    expect(isAscii(readFileSync(join(ROOT, 'dist', 'bundle', 'cli.js')))).toBe(true);
   }, 240_000);
 
   it('each regular expression literal matches what it matched before, with or without the u flag, and code after it maps to the same source line', () => {

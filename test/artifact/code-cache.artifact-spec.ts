@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +7,11 @@ import { freePort } from '../support/redis-test-server';
 import { parseLogLines } from './support/artifact';
 
 /**
- * `dist/start.js` and its code cache (src/start.ts): the cache only ever saves time. A copy of the built
- * artifact (dist/start.js, dist/bundle/, node_modules linked) in a temporary directory, so the shared dist/
- * stays untouched, started as `npm start` starts it; each case says how the bundle was compiled in the
- * start-up log and answers /health.
+ * `dist/start.js` and its code cache (src/start.ts, src/bundle-loader.ts): the cache only ever saves time. A
+ * copy of the built artifact (dist/start.js, dist/cli-start.js, the loader, dist/bundle/, scripts/cli.js,
+ * node_modules linked; not the per-file build) in a temporary directory, so the shared dist/ stays untouched,
+ * started as `npm start` starts it; each case says how the bundle was compiled in the start-up log and answers
+ * /health. The operator CLI (`npm run cli`) runs from its own bundle in the same copy.
  */
 jest.setTimeout(60_000);
 
@@ -23,7 +24,9 @@ describe('npm start: the bundle\'s code cache is used only when it was made from
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pls-code-cache-'));
     mkdirSync(join(dir, 'dist'));
-    copyFileSync(join(ROOT, 'dist', 'start.js'), join(dir, 'dist', 'start.js'));
+    for (const file of ['start.js', 'cli-start.js', 'bundle-loader.js']) copyFileSync(join(ROOT, 'dist', file), join(dir, 'dist', file));
+    mkdirSync(join(dir, 'scripts'));
+    copyFileSync(join(ROOT, 'scripts', 'cli.js'), join(dir, 'scripts', 'cli.js'));
     cpSync(join(ROOT, 'dist', 'bundle'), join(dir, 'dist', 'bundle'), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   });
@@ -70,5 +73,38 @@ describe('npm start: the bundle\'s code cache is used only when it was made from
     expect(await startCopy()).toMatchObject({ healthy: true, codeCache: 'missing' });
     mkdirSync(cache()); // a directory where the file should be: EISDIR
     expect(await startCopy()).toMatchObject({ healthy: true, codeCache: 'unreadable' });
+  });
+
+  /** How a bundle of the copy is compiled under `nodeOptions` (the loader alone, in a child process: evaluates the bundle's modules, starts nothing). */
+  function cacheUse(name: 'service' | 'cli', nodeOptions: string[]): string {
+    const probe = join(dir, 'probe.js');
+    writeFileSync(probe, `const { loadBundle } = require('./dist/bundle-loader.js');\nprocess.stdout.write(loadBundle(${JSON.stringify(name)}).codeCache);\nprocess.exit(0);\n`);
+    const run = spawnSync(process.execPath, [...nodeOptions, probe], { cwd: dir, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(0);
+    return run.stdout;
+  }
+
+  it('npm run cli runs the CLI from its own bundle (no per-file build in the copy), under the node options of the cli script, which are the ones its code cache was made under', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const words = scripts.cli.trim().split(/\s+/);
+    expect(words[0]).toBe('node');
+    expect(words[words.length - 1]).toBe('scripts/cli.js');
+    const cliOptions = words.slice(1, -1);
+    expect(cliOptions).toEqual(npmStartNodeOptions());
+    const cli = (...argv: string[]) => spawnSync(process.execPath, [...cliOptions, join(dir, 'scripts', 'cli.js'), ...argv], {
+      cwd: dir, env: { PATH: process.env.PATH ?? '', DATABASE_URL: `sqlite:${join(dir, 'app.db')}`, MASTER_KEY: 'code-cache-master-Vb6Tq2Lx9Rw4Kz8Nc3Hy7Pm5J' }, encoding: 'utf8', timeout: 60_000,
+    });
+    const migrated = cli('migrations', 'run');
+    expect({ status: migrated.status, stderr: migrated.status === 0 ? '' : migrated.stderr }).toEqual({ status: 0, stderr: '' });
+    const shown = cli('outbox', 'show', '--limit', '5');
+    expect(shown.status).toBe(0);
+    expect(shown.stdout.split('\n')[0]).toMatch(/^id\tkind\t/);
+    expect(cli('no-such-command').status).toBe(2);
+    expect(cacheUse('cli', cliOptions)).toBe('used');
+    expect(cacheUse('service', npmStartNodeOptions())).toBe('used');
+  });
+
+  it('a bundle run under other node options than its cache was made under compiles from source: V8 rejects the cache, and the loader says so', () => {
+    expect(cacheUse('cli', [])).toBe('rejected');
   });
 });

@@ -294,7 +294,7 @@ describe('Operator CLI (SQLite)', () => {
   });
 
   it('the real entry point: answer on stdout, logs on stderr, exit codes', () => {
-    // What `npm run cli` runs: scripts/cli.js, which loads the build (dist/, rebuilt here when older than src/).
+    // What `npm run cli` runs: scripts/cli.js, which loads the build (the CLI's bundle, rebuilt here when older than src/).
     ensureBuilt();
     const run = (...argv: string[]) =>
       spawnSync(process.execPath, [join(ROOT, 'scripts', 'cli.js'), ...argv], {
