@@ -20,13 +20,15 @@ const DIST = join(ROOT, 'dist');
 const OUT_DIR = join(DIST, 'bundle');
 
 /**
- * Left to Node's own `require` at run time: native addons (bcrypt, better-sqlite3, @node-rs/argon2), pino
- * (its transports start worker threads from their own files), swagger-ui-dist (Swagger UI's static files,
+ * Left to Node's own `require` at run time: native addons (bcrypt, better-sqlite3, @node-rs/argon2),
+ * pino-pretty (a development dependency, loaded only when present), swagger-ui-dist (Swagger UI's static files,
  * served from its directory), and the optional packages of TypeORM, Nest and nest-commander that this service
- * does not use (their `require` sits in a try/catch, or behind a setting).
+ * does not use (their `require` sits in a try/catch, or behind a setting). pino itself is bundled: its
+ * transports, which start worker threads from their own files, are never used here (pino-pretty is a stream
+ * in the main thread, src/ground/common/logging.ts); loading it file by file cost ~20 ms of every start.
  */
 const EXTERNAL = [
-  'bcrypt', 'better-sqlite3', '@node-rs/argon2', 'pino', 'pino-pretty', 'swagger-ui-dist',
+  'bcrypt', 'better-sqlite3', '@node-rs/argon2', 'pino-pretty', 'swagger-ui-dist',
   // Nest's optional packages
   '@nestjs/microservices', '@nestjs/websockets', '@nestjs/graphql', '@nestjs/mongoose', '@nestjs/sequelize',
   '@nestjs/mikro-orm', '@mikro-orm/*', '@fastify/*', 'class-transformer/storage', '@apollo/*', '@grpc/*',
