@@ -155,6 +155,18 @@ describeEachDatabase('changing a password while signed in', (kind) => {
       await change(token, { new_password: NEW_PASSWORD }).expect(200);
     });
 
+    it('a change token sent twice at once changes the password once: the other request gets the 401 of a used token, not a 400', async () => {
+      const u = await member();
+      await t.http.put(`/users/${u.userId}/password`).set(admin).send({ password: 'Temporary-Pass-7!', temporary: true }).expect(200);
+      const token = (await login(u.email, 'Temporary-Pass-7!').expect(403)).body.change_token;
+      const answers = await Promise.all([change(token, { new_password: NEW_PASSWORD }), change(token, { new_password: 'Yet-Another-Pass-9!' })]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
+      const lost = answers.find((a) => a.status === 401)!;
+      expect(lost.body.code).toBe('INVALID_BEARER_TOKEN');
+      const won = answers.find((a) => a.status === 200)!;
+      await t.http.get('/users/me').set(bearer(won.body.data.access_token)).expect(200);
+    });
+
     it('a change token dies when an administrator sets the password again, and a newer login voids the older token', async () => {
       const u = await member();
       await t.http.put(`/users/${u.userId}/password`).set(admin).send({ password: 'Temporary-Pass-7!' }).expect(200);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { InvalidBearerTokenError, InvalidTokenError } from '../../ground/common/errors/domain-errors';
 import { JWT_TYPES, TokenSigner } from '../../core/keys/token-signer';
 import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service';
 import type { User } from '../../core/entities/user.entity';
@@ -28,8 +29,17 @@ export class ChangeTokens {
     return { token, expiresInSeconds: PASSWORD_CHANGE_TTL_SECONDS };
   }
 
-  /** Uses the token up inside the change's transaction; InvalidTokenError when it was used or voided meanwhile. */
+  /**
+   * Uses the token up inside the change's transaction. Used or voided meanwhile (a parallel change with the
+   * same token won, or a newer login voided it): InvalidBearerTokenError, the 401 the route answers a token
+   * used before, so which of two parallel requests loses does not change the answer (README: `401` once used).
+   */
   async consume(em: EntityManager, jti: string): Promise<void> {
-    await this.tokens.consume(em, jti, 'password_change');
+    try {
+      await this.tokens.consume(em, jti, 'password_change');
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new InvalidBearerTokenError();
+      throw error;
+    }
   }
 }
