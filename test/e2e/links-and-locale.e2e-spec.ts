@@ -228,7 +228,7 @@ describeEachDatabase('links in emails and user locale', (kind) => {
       const email = uniqueEmail('signup');
       const signup = await t.http.post('/auth/signup').send({ email, firstName: 'Sam', lastName: 'Signup', locale: 'fr' }).expect(400);
       expect(signup.body.success).toBe(false);
-      expect(JSON.stringify(signup.body)).toContain(`locale must be one of: ${SUPPORTED_LOCALES.join(', ')}`);
+      expect(JSON.stringify(signup.body)).toContain(`Locale must be one of: ${SUPPORTED_LOCALES.join(', ')}`);
       expect(JSON.stringify(signup.body)).not.toMatch(/enum/);
       expect(await localeOf(email)).toBeUndefined();
       expect((await t.http.get(`/users/${userId}`).set(admin).expect(200)).body.data.locale).toBeNull();

@@ -148,6 +148,23 @@ describeEachDatabase('user roles and user tokens on the admin routes', (kind) =>
       await t.http.post(`/accounts/${A.accountId}/users`).set(admin).send({ email: uniqueEmail(), role: 'owner' }).expect(400);
     });
 
+    it('G2 a null role, isAdmin or disabled is a 400 naming what the field takes, never a 500, and changes nothing', async () => {
+      for (const [body, detail] of [
+        [{ role: null }, 'role must be one of: owner, admin, member.'],
+        [{ isAdmin: null }, 'isAdmin has the wrong type (expected boolean).'],
+        [{ disabled: null }, 'disabled has the wrong type (expected boolean).'],
+      ] as const) {
+        for (const h of [admin, callers.owner]) {
+          const res = await t.http.patch(`/users/${A.target}`).set(h).send(body).expect(400);
+          expect(res.body).toMatchObject({ code: 'REQUEST_INVALID', details: [detail] });
+        }
+      }
+      const invited = await t.http.post(`/accounts/${A.accountId}/users`).set(callers.owner).send({ email: uniqueEmail('null-role'), role: null }).expect(400);
+      expect(invited.body.details).toEqual(['role must be one of: admin, member.']);
+      const target = (await t.http.get(`/users/${A.target}`).set(admin).expect(200)).body.data;
+      expect(target).toMatchObject({ is_admin: false });
+    });
+
     it('isAdmin is set only by a global admin caller', async () => {
       for (const h of [callers.owner, callers.keyBoundToA, callers.globalKey]) {
         await t.http.patch(`/users/${A.target}`).set(h).send({ isAdmin: true }).expect(403);

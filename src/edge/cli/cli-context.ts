@@ -8,6 +8,9 @@ import { createRootLogger, ServiceLogger } from '../../ground/common/logging';
 import { AppConfig, ConfigError, loadAppConfig } from '../../ground/config/app-config';
 import { openMigratedDataSource } from '../../ground/database/migration-lock';
 import { checkDatabase } from '../../ground/database/preflight';
+import { FieldIssue } from '../../ground/common/errors/domain-errors';
+import { toFieldIssues } from '../../ground/common/validation';
+import { describeIssue } from '../dialects/service.presenter';
 
 /** Where a command writes: its answer to stdout (for machines), everything else to stderr. */
 export interface CliOutput {
@@ -128,14 +131,13 @@ export function iso(d: Date | null | undefined): string | null {
   return d ? new Date(d).toISOString() : null;
 }
 
-export function describe(errors: import('class-validator').ValidationError[], prefix = ''): string {
-  return errors
-    .flatMap((e) => [
-      ...Object.values(e.constraints ?? {}).map((m) => `${prefix}${e.property}: ${m}`),
-      ...(e.children?.length ? [describe(e.children, `${prefix}${e.property}.`)] : []),
-    ])
-    .filter(Boolean)
-    .join('; ');
+/** Invalid input in the words the service's own envelope uses for it over HTTP ("format must be one of: bcrypt, …"). */
+export function describe(errors: import('class-validator').ValidationError[]): string {
+  return describeIssues(toFieldIssues(errors));
+}
+
+export function describeIssues(issues: FieldIssue[]): string {
+  return issues.map(describeIssue).join(' ');
 }
 
 /**

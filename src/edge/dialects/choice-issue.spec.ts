@@ -18,7 +18,7 @@ describe('a choice issue in every dialect', () => {
 
   it.each([
     ['D1', new D1Presenter(), 'The locale field must be one of: de, en, fr.'],
-    ['D2', new D2Presenter(), 'locale must be one of: de, en, fr'],
+    ['D2', new D2Presenter(), 'Locale must be one of: de, en, fr'],
     ['D5', new D5Presenter(), 'locale must be one of: de, en, fr'],
     ['service', new ServicePresenter(), 'locale must be one of: de, en, fr.'],
   ] as const)('%s names the allowed values, never a type ("must be a enum")', (_dialect, presenter, sentence) => {

@@ -69,7 +69,7 @@ export function d2PolicyDetail(v: PolicyViolation): string {
 }
 
 const FIELD_LABELS: Record<string, string> = {
-  password: 'Password', email: 'Email', firstName: 'First name', lastName: 'Last name', code: 'Code', account_id: 'account_id',
+  password: 'Password', email: 'Email', firstName: 'First name', lastName: 'Last name', code: 'Code', account_id: 'account_id', locale: 'Locale',
 };
 
 /** One detail per invalid field: "Password is required", "Email must be a valid email address". */

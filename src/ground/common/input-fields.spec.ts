@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ValidateBy } from 'class-validator';
+import { IsBoolean, ValidateBy } from 'class-validator';
 import { NAME_PATTERN, NameField, isVisibleText } from './dto-fields';
 import { RequestValidationError, UserNotFoundError } from './errors/domain-errors';
 import { IdShapePipe } from './id-param';
-import { createValidationPipe, IsOneOf } from './validation';
+import { createValidationPipe, IsOneOf, OptionalNotNull } from './validation';
 
 class NamedDto {
   @NameField({ max: 20 }) name: string;
@@ -13,6 +13,11 @@ class NamedDto {
 class ChoiceDto {
   @IsOneOf(['de', 'en']) locale: string;
   @IsOneOf(['passwords:read', 'passwords:write'], { each: true }) scopes: string[];
+}
+
+class PatchDto {
+  @OptionalNotNull() @IsOneOf(['admin', 'member']) role?: string;
+  @OptionalNotNull() @IsBoolean() disabled?: boolean;
 }
 
 class ExplodingDto {
@@ -57,6 +62,15 @@ describe('input fields (issue 8)', () => {
       { path: 'scopes', kind: 'choice', params: { allowed: 'passwords:read, passwords:write', each: 1 } },
     ]);
     expect(await issues({ locale: 7, scopes: ['passwords:read'] }, ChoiceDto)).toEqual([{ path: 'locale', kind: 'choice', params: { allowed: 'de, en' } }]);
+  });
+
+  it('an OptionalNotNull field may be left out, but a null sent for it is refused in the terms of its rules, not passed on as a value', async () => {
+    expect(await issues({}, PatchDto)).toEqual([]);
+    expect(await issues({ role: 'admin', disabled: false }, PatchDto)).toEqual([]);
+    expect(await issues({ role: null, disabled: null }, PatchDto)).toEqual([
+      { path: 'role', kind: 'choice', params: { allowed: 'admin, member' } },
+      { path: 'disabled', kind: 'type', params: { expected: 'boolean' } },
+    ]);
   });
 
   it('G2 a validator that throws is a 400 (kind invalid), never a 500, and is logged as a warning naming the error, not the value', async () => {

@@ -1,5 +1,5 @@
-import { ArgumentMetadata, Logger, ValidationError, ValidationPipe } from '@nestjs/common';
-import { IsIn, ValidationOptions } from 'class-validator';
+import { applyDecorators, ArgumentMetadata, Logger, ValidationError, ValidationPipe } from '@nestjs/common';
+import { IsIn, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 import { DomainError, FieldIssue, InputSource, RequestValidationError } from './errors/domain-errors';
 
 const TYPE_CONSTRAINTS: Record<string, string> = {
@@ -16,6 +16,19 @@ export function IsOneOf(values: readonly string[], options: ValidationOptions = 
   return IsIn([...values], { ...options, context: { params } });
 }
 
+/**
+ * A field that may be left out but, when sent, is validated as given: unlike class-validator's IsOptional, which
+ * also skips `null`, so `{"role": null}` reached the service as if it were a role. A null is refused in the terms of
+ * the field's other rules ("role must be one of: …", "isAdmin must be a boolean"), not as missing.
+ */
+export function OptionalNotNull(): PropertyDecorator {
+  return applyDecorators(
+    ValidateIf((_object: unknown, value: unknown) => value !== undefined),
+    ValidateBy({ name: NOT_NULL, validator: { validate: (value: unknown) => value !== null } }),
+  );
+}
+const NOT_NULL = 'isNotNull';
+
 /** Flattens class-validator's tree into field issues with dotted paths; dialects word them. */
 export function toFieldIssues(errors: ValidationError[], prefix = ''): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -31,7 +44,8 @@ export function toFieldIssues(errors: ValidationError[], prefix = ''): FieldIssu
 
 function classify(path: string, value: unknown, names: string[], contexts?: Record<string, { params?: Record<string, number | string> }>): FieldIssue {
   if (names.includes('whitelistValidation')) return { path, kind: 'unknown' };
-  if (value === undefined || value === null) return { path, kind: 'required' };
+  // A null sent for an OptionalNotNull field is a value of the wrong kind, not a missing one.
+  if (value === undefined || (value === null && !names.includes(NOT_NULL))) return { path, kind: 'required' };
   const typeName = names.find((n) => n in TYPE_CONSTRAINTS);
   if (typeName) return { path, kind: 'type', params: { expected: TYPE_CONSTRAINTS[typeName] } };
   const choiceName = names.find((n) => n === 'isIn' || n === 'isEnum');

@@ -5,7 +5,7 @@ import { RequestValidationError } from '../../../ground/common/errors/domain-err
 import { IMPORT_FORMATS } from '../../../core/password/hash-schemes/imported-hash';
 import { ImportPasswordHashDto } from '../../../features/users/dto/import-password-hash.dto';
 import { UserActionsService } from '../../../features/users/user-actions.service';
-import { CliCommand, describe, jsonOption, SYSTEM, UsageError } from '../cli-context';
+import { CliCommand, describe, describeIssues, jsonOption, SYSTEM, UsageError } from '../cli-context';
 
 interface ImportHashOptions { format: string; hash: string; salt?: string; saltSeparator?: string; signerKey?: string; rounds?: number; memCost?: number; json?: boolean }
 
@@ -29,7 +29,7 @@ export class UsersImportHashCommand extends CliCommand {
           return await app.get(UserActionsService).importPasswordHash(userId, dto, SYSTEM);
         } catch (err) {
           if (err instanceof RequestValidationError) {
-            throw new UsageError(`invalid import: ${err.issues.map((i) => `${i.path}: not a valid ${i.params?.format ?? 'value'}`).join('; ')}`);
+            throw new UsageError(`invalid import: ${describeIssues(err.issues)}`);
           }
           throw err;
         }

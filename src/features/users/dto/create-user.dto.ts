@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import { IsOneOf } from '../../../ground/common/validation';
+import { IsOneOf, OptionalNotNull } from '../../../ground/common/validation';
 import { Locale, SUPPORTED_LOCALES } from '../../../ground/common/locale';
 import { EmailField, NameField } from '../../../ground/common/dto-fields';
 import { INVITABLE_ROLES, InvitableRole } from '../user-role';
@@ -16,5 +16,5 @@ export class CreateUserDto {
 /** POST /accounts/{id}/users: a user and its role in the account. */
 export class InviteUserDto extends CreateUserDto {
   /** Default `member`. Only a caller that may manage roles (accounts:write, e.g. the owner) may give `admin`. */
-  @ApiPropertyOptional({ enum: INVITABLE_ROLES, type: String, example: 'member' }) @IsOptional() @IsOneOf(INVITABLE_ROLES) role?: InvitableRole;
+  @ApiPropertyOptional({ enum: INVITABLE_ROLES, type: String, example: 'member' }) @OptionalNotNull() @IsOneOf(INVITABLE_ROLES) role?: InvitableRole;
 }

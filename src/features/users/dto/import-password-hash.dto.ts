@@ -17,7 +17,8 @@ const isFirebase = (o: object) => (o as ImportPasswordHashDto).format === FIREBA
 function FirebaseParameter(o: { description: string; integer?: { max: number } }): PropertyDecorator {
   const onlyForFirebase = ValidateBy(
     { name: 'isFirebaseScryptParameter', validator: { validate: (_value, args) => isFirebase(args!.object) } },
-    { context: { params: { format: 'parameter of format firebase-scrypt only' } } },
+    // A message of its own: class-validator reports a constraint's context (read by the dialects) only with a non-empty message.
+    { message: '$property is a parameter of format firebase-scrypt only', context: { params: { format: 'parameter of format firebase-scrypt only' } } },
   );
   const type = o.integer
     ? [IsInt(), Min(1), Max(o.integer.max)]

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
-import { IsOneOf } from '../../../ground/common/validation';
+import { IsOneOf, OptionalNotNull } from '../../../ground/common/validation';
 import { Locale, SUPPORTED_LOCALES } from '../../../ground/common/locale';
 import { USER_ROLES, UserRole } from '../user-role';
 
@@ -16,12 +16,12 @@ export class UpdateUserDto {
    * `owner` transfers ownership: the previous owner becomes `admin`. The owner's own role changes only that way (409).
    */
   @ApiPropertyOptional({ enum: USER_ROLES, type: String, example: 'admin' })
-  @IsOptional() @IsOneOf(USER_ROLES)
+  @OptionalNotNull() @IsOneOf(USER_ROLES)
   role?: UserRole;
 
   /** Super admin: its access token acts with scope admin on every account. Only a global admin caller may set it. */
   @ApiPropertyOptional({ type: Boolean, example: false })
-  @IsOptional() @IsBoolean()
+  @OptionalNotNull() @IsBoolean()
   isAdmin?: boolean;
 
   /**
@@ -29,6 +29,6 @@ export class UpdateUserDto {
    * the right password answers 403 USER_DISABLED, recovery mails nothing. False enables the user again.
    */
   @ApiPropertyOptional({ type: Boolean, example: true })
-  @IsOptional() @IsBoolean()
+  @OptionalNotNull() @IsBoolean()
   disabled?: boolean;
 }
