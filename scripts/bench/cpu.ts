@@ -16,6 +16,8 @@ const TICKS_PER_SECOND = 100;
 export interface CpuSample {
   service: number;
   serviceMain: number;
+  /** The main thread's CPU in the kernel (stime): system calls, and what the kernel does in them (loopback TCP delivers to the receiver in the sender's call). */
+  serviceMainKernel: number;
   /** Threads with a nice value above 0: libuv's pool, where the service hashes (HASH_THREAD_NICE). */
   serviceHashing: number;
   /** By backend pid: each backend's own total, so backends that appear meanwhile count from zero. */
@@ -27,18 +29,19 @@ export interface CpuSample {
 export interface CpuPerRequest {
   service: number;
   serviceMain: number;
+  serviceMainKernel: number;
   serviceHashing: number;
   postgres: number | null;
   bench: number;
 }
 
 /** utime + stime of /proc/<path>/stat in ms, and the nice value, or null when it cannot be read (gone, or not Linux). */
-function stat(path: string): { ms: number; nice: number } | null {
+function stat(path: string): { ms: number; nice: number; sys: number } | null {
   try {
     const text = readFileSync(`/proc/${path}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15, nice 19.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND, nice: Number(fields[16]) };
+    return { ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND, nice: Number(fields[16]), sys: (Number(fields[12]) * 1000) / TICKS_PER_SECOND };
   } catch {
     return null;
   }
@@ -70,8 +73,9 @@ async function backendPids(db: BenchDatabase): Promise<number[]> {
 
 export async function sampleCpu(servicePid: number, db: BenchDatabase | null): Promise<CpuSample | null> {
   const service = cpuMs(String(servicePid));
-  const serviceMain = cpuMs(`${servicePid}/task/${servicePid}`);
-  if (service === null || serviceMain === null) return null;
+  const main = stat(`${servicePid}/task/${servicePid}`);
+  if (service === null || main === null) return null;
+  const serviceMain = main.ms;
   let backends: Map<number, number> | null = null;
   if (db?.kind === 'postgres') {
     backends = new Map();
@@ -81,7 +85,7 @@ export async function sampleCpu(servicePid: number, db: BenchDatabase | null): P
     }
   }
   const own = process.cpuUsage();
-  return { service, serviceMain, serviceHashing: hashingMs(servicePid), backends, bench: (own.user + own.system) / 1000 };
+  return { service, serviceMain, serviceMainKernel: main.sys, serviceHashing: hashingMs(servicePid), backends, bench: (own.user + own.system) / 1000 };
 }
 
 /**
@@ -109,6 +113,7 @@ export function perRequest(before: CpuSample, after: CpuSample, requests: number
   return {
     service: (after.service - before.service) / requests,
     serviceMain: (after.serviceMain - before.serviceMain) / requests,
+    serviceMainKernel: (after.serviceMainKernel - before.serviceMainKernel) / requests,
     serviceHashing: (after.serviceHashing - before.serviceHashing) / requests,
     postgres: postgres === null ? null : postgres / requests,
     bench: (after.bench - before.bench) / requests,
@@ -125,7 +130,7 @@ export function describeCpu(cpu: CpuPerRequest, hashCpuMs: number, server: 'serv
   const all = cpu.service + (cpu.postgres ?? 0) + cpu.bench;
   const others = cpu.service - cpu.serviceMain - cpu.serviceHashing;
   // The peer does not renice its hashing threads: they cannot be told from its other threads.
-  const threads = server === 'service' ? `main thread ${cpu.serviceMain.toFixed(1)}, hashing threads ${cpu.serviceHashing.toFixed(1)}, others ${others.toFixed(1)}` : `main thread ${cpu.serviceMain.toFixed(1)}`;
+  const threads = server === 'service' ? `main thread ${cpu.serviceMain.toFixed(1)} (in the kernel ${cpu.serviceMainKernel.toFixed(1)}), hashing threads ${cpu.serviceHashing.toFixed(1)}, others ${others.toFixed(1)}` : `main thread ${cpu.serviceMain.toFixed(1)} (in the kernel ${cpu.serviceMainKernel.toFixed(1)})`;
   return `CPU per request: ${server} ${cpu.service.toFixed(1)} ms (${threads})${cpu.postgres === null ? '' : `, PostgreSQL ${cpu.postgres.toFixed(1)} ms`}, load generator and sink ${cpu.bench.toFixed(1)} ms; ${(all - hashCpuMs).toFixed(1)} ms besides the hash`;
 }
 

@@ -8,6 +8,7 @@ import { mailLogRef, sealMailBody } from './mail-body';
 import { MailContent, mailPriority } from './mail-templates';
 import { OutboxMessage } from './outbox-message.entity';
 import { OutboxWorker } from './outbox.worker';
+import { insertRows } from '../../ground/database/sql';
 
 /** One bare address: no display name, no list, no whitespace (SECURITY.md C4, C6). */
 const SINGLE_ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/;
@@ -52,7 +53,7 @@ export class MailService {
       createdAt: now,
       sentAt: null,
     };
-    await em.insert(OutboxMessage, message);
+    await insertRows(em, OutboxMessage, [message]);
     if (!this.config.smtpUrl) {
       // Development mode (SMTP_URL unset, announced at start): the only place a code is ever logged.
       // eslint-disable-next-line no-control-regex

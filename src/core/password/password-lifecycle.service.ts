@@ -8,7 +8,7 @@ import { DomainEvents, eventUser } from '../../ground/common/domain-events';
 import {
   PasswordAlreadySetError, PasswordLoginDisabledError, PasswordPolicyError, RequestValidationError, UserDisabledError, UserNotFoundError,
 } from '../../ground/common/errors/domain-errors';
-import { runSql, tableOf } from '../../ground/database/sql';
+import { insertRows, runSql, tableOf, updateRows } from '../../ground/database/sql';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { CREDENTIAL_SECRETS, OneTimeTokensService } from '../tokens/one-time-tokens.service';
 import { User } from '../entities/user.entity';
@@ -251,12 +251,12 @@ export class PasswordLifecycleService {
   /** Stores the new credential over the current one (`replaced`) or as the first; save() would read the row again first. */
   private async store(em: EntityManager, credential: Credential, replaced: boolean): Promise<void> {
     if (!replaced) {
-      await em.insert(Credential, credential);
+      await insertRows(em, Credential, [credential]);
       return;
     }
-    await em.update(Credential, { userId: credential.userId }, {
+    await updateRows(em, Credential, {
       hash: credential.hash, algorithm: credential.algorithm, setAt: credential.setAt, expiresAt: credential.expiresAt, mustChange: credential.mustChange, expiryWarnedDays: null,
-    });
+    }, '"user_id" = :userId', { userId: credential.userId });
   }
 
   /**
@@ -266,7 +266,7 @@ export class PasswordLifecycleService {
    * them); rolled back with the rest when a later step refuses.
    */
   private async stampCredentialsChanged(em: EntityManager, userId: string, now: Date): Promise<void> {
-    await em.update(User, { id: userId }, { credentialsChangedAt: now, updatedAt: now });
+    await updateRows(em, User, { credentialsChangedAt: now, updatedAt: now }, '"id" = :userId', { userId });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, IsNull, In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../../ground/config/app-config';
 import { Clock } from '../../ground/common/clock';
 import { randomToken, SecretKeys } from '../../ground/common/secrets';
@@ -8,6 +8,7 @@ import { JWT_TYPES, TokenSigner } from '../keys/token-signer';
 import { User } from '../entities/user.entity';
 import { ACCESS_AUDIENCE, ACCESS_SCOPE, AccessTokenClaims, CLIENT_ID } from '../keys/jwt-claims';
 import { RefreshToken } from '../entities/refresh-token.entity';
+import { insertRows, updateRows } from '../../ground/database/sql';
 
 export interface SessionTokens {
   accessToken: string;
@@ -34,10 +35,10 @@ export class SessionsService {
   async issue(em: EntityManager, user: Pick<User, 'id' | 'credentialsChangedAt'>, familyId: string = randomUUID()): Promise<SessionTokens> {
     const now = this.clock.now();
     const refreshToken = randomToken(32);
-    await em.insert(RefreshToken, {
+    await insertRows(em, RefreshToken, [{
       id: randomUUID(), userId: user.id, familyId, tokenHash: this.secrets.lookupHash(`refresh:${refreshToken}`),
       expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlMs), rotatedAt: null, revokedAt: null, createdAt: now,
-    });
+    }]);
     return {
       accessToken: await this.signAccessToken(user),
       refreshToken,
@@ -92,12 +93,12 @@ export class SessionsService {
 
   /** Revokes every live token of one refresh-token family (reuse detected); returns how many. */
   async revokeFamily(em: EntityManager, familyId: string): Promise<number> {
-    return (await em.update(RefreshToken, { familyId, revokedAt: IsNull() }, { revokedAt: this.clock.now() })).affected ?? 0;
+    return updateRows(em, RefreshToken, { revokedAt: this.clock.now() }, '"family_id" = :familyId AND "revoked_at" IS NULL', { familyId });
   }
 
   /** Revokes every live refresh token of the user (logout, password change); returns how many. */
   async revokeAll(em: EntityManager, userId: string): Promise<number> {
-    return (await em.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: this.clock.now() })).affected ?? 0;
+    return updateRows(em, RefreshToken, { revokedAt: this.clock.now() }, '"user_id" = :userId AND "revoked_at" IS NULL', { userId });
   }
 
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In, IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, MoreThan, Repository } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
 import { InvalidTokenError } from '../../ground/common/errors/domain-errors';
 import { randomCode, randomToken, SecretKeys } from '../../ground/common/secrets';
 import { OneTimeTokenNetwork } from './one-time-token-network.entity';
 import { OneTimeToken, OneTimeTokenPurpose } from './one-time-token.entity';
-import { runSql, tableOf } from '../../ground/database/sql';
+import { columnsOf, hydrate, runSql, tableOf, updateRows } from '../../ground/database/sql';
 
 /** A token consume() used up: which one, and whose. */
 export interface ConsumedToken {
@@ -82,9 +82,16 @@ export class OneTimeTokensService {
 
   /** The live token for this raw secret and purpose, or null (unknown, used, expired). Reads only. */
   async findUnusedBySecret(raw: string, purpose: OneTimeTokenPurpose, em?: EntityManager): Promise<OneTimeToken | null> {
-    const repo = em ? em.getRepository(OneTimeToken) : this.tokens;
     if (!raw || raw.length > 512) return null;
-    return repo.findOneBy({ secretHash: In(this.secrets.lookupHashes(`${purpose}:${raw}`)), purpose, usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) });
+    // Written as SQL: every D1, D2 and D5 request (and every unknown token refused) starts here (issue 22).
+    const manager = em ?? this.tokens.manager;
+    const { rows } = await runSql(
+      manager,
+      `SELECT ${columnsOf(manager, OneTimeToken)} FROM ${tableOf(manager, OneTimeToken)}
+       WHERE "secret_hash" IN (:...hashes) AND "purpose" = :purpose AND "used_at" IS NULL AND "expires_at" > :now LIMIT 1`,
+      { hashes: this.secrets.lookupHashes(`${purpose}:${raw}`), purpose, now: this.clock.now().getTime() },
+    );
+    return rows.length ? hydrate(manager, OneTimeToken, rows[0]) : null;
   }
 
   /**
@@ -153,10 +160,7 @@ export class OneTimeTokensService {
 
   /** Voids every live secret of these purposes for the user (marks them used). */
   async voidLive(em: EntityManager, userId: string, purposes: OneTimeTokenPurpose[], exceptId?: string): Promise<void> {
-    await em.update(
-      OneTimeToken,
-      { userId, purpose: In(purposes), usedAt: IsNull(), ...(exceptId ? { id: Not(exceptId) } : {}) },
-      { usedAt: this.clock.now() },
-    );
+    await updateRows(em, OneTimeToken, { usedAt: this.clock.now() },
+      `"user_id" = :userId AND "purpose" IN (:...purposes) AND "used_at" IS NULL${exceptId ? ' AND "id" <> :exceptId' : ''}`, { userId, purposes, exceptId });
   }
 }

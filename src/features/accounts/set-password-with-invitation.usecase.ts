@@ -5,6 +5,7 @@ import { OneTimeTokensService } from '../../core/tokens/one-time-tokens.service'
 import { User } from '../../core/entities/user.entity';
 import { SetPasswordWithInvitationDto } from './dto/set-password-with-invitation.dto';
 import { SetPasswordResponseDto } from './dto/set-password-response.dto';
+import { updateRows } from '../../ground/database/sql';
 
 /**
  * D1 `POST /accounts/set-password`: the invitation token (purpose 'invitation', single use,
@@ -36,7 +37,7 @@ export class SetPasswordWithInvitationUseCase {
         await this.tokens.consume(em, dto.token, 'invitation');
       },
       complete: async (em, user, _credential, account) => {
-        if (!user.isEmailVerified) await em.update(User, { id: user.id }, { isEmailVerified: true });
+        if (!user.isEmailVerified) await updateRows(em, User, { isEmailVerified: true }, '"id" = :id', { id: user.id });
         return { account_id: user.accountId ?? '', user_id: user.id, account: account?.name ?? '', email: user.email };
       },
     });

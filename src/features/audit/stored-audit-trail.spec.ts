@@ -3,8 +3,13 @@ import type { EntityManager } from 'typeorm';
 import type { AuditEventInput } from '../../ground/common/audit-trail';
 import { Clock } from '../../ground/common/clock';
 import { runInRequestContext, runOutsideRequestContext } from '../../ground/common/request-context';
+import { insertRows } from '../../ground/database/sql';
 import type { UnitOfWork } from '../../ground/database/unit-of-work';
 import { StoredAuditTrail } from './stored-audit-trail';
+
+// The row as written (insertRows(em, AuditEvent, [row])), and with which manager.
+jest.mock('../../ground/database/sql', () => ({ insertRows: jest.fn() }));
+const inserted = insertRows as jest.Mock;
 
 class FixedClock extends Clock {
   now(): Date {
@@ -15,19 +20,20 @@ class FixedClock extends Clock {
 describe('StoredAuditTrail', () => {
   const USER = '6f1c2b9e-3a53-4c43-9d8c-2f4f7c1e8a10';
   const ACCOUNT = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
-  let em: { insert: jest.Mock; findOne: jest.Mock };
+  let em: { findOne: jest.Mock };
   let uow: { run: jest.Mock; runAutocommit: jest.Mock };
   let sut: StoredAuditTrail;
 
   beforeEach(() => {
-    em = { insert: jest.fn(), findOne: jest.fn().mockResolvedValue({ id: USER, accountId: ACCOUNT }) };
+    inserted.mockReset();
+    em = { findOne: jest.fn().mockResolvedValue({ id: USER, accountId: ACCOUNT }) };
     const runWork = (work: (e: EntityManager) => Promise<unknown>) => work(em as unknown as EntityManager);
     uow = { run: jest.fn(runWork), runAutocommit: jest.fn(runWork) };
     sut = new StoredAuditTrail(new FixedClock(), uow as unknown as UnitOfWork);
   });
 
   const event = (o: Partial<AuditEventInput> = {}): AuditEventInput => ({ type: 'password.set', userId: USER, actor: { kind: 'user', id: USER }, outcome: 'success', ...o });
-  const stored = () => em.insert.mock.calls[0][1];
+  const stored = () => inserted.mock.calls[0][2][0];
 
   it("writes with the caller's transaction: the time from the clock, the account from the user", async () => {
     await sut.record(em as unknown as EntityManager, event());
@@ -40,7 +46,8 @@ describe('StoredAuditTrail', () => {
     await sut.record(null, event());
     expect(uow.runAutocommit).toHaveBeenCalledTimes(1);
     expect(uow.run).not.toHaveBeenCalled();
-    expect(em.insert).toHaveBeenCalledTimes(1);
+    expect(inserted).toHaveBeenCalledTimes(1);
+    expect(inserted.mock.calls[0][0]).toBe(em);
   });
 
   it('an explicit account (even null) is kept, and the user is not looked up', async () => {
@@ -53,7 +60,7 @@ describe('StoredAuditTrail', () => {
     await runInRequestContext({ clientIp: '203.0.113.7' }, () => sut.record(em as unknown as EntityManager, event()));
     await runInRequestContext({ clientIp: '203.0.113.7' }, () => sut.record(em as unknown as EntityManager, event({ clientIp: '198.51.100.0' })));
     await runOutsideRequestContext(() => sut.record(em as unknown as EntityManager, event()));
-    expect(em.insert.mock.calls.map((c) => c[1].clientIp)).toEqual(['203.0.113.7', '198.51.100.0', null]);
+    expect(inserted.mock.calls.map((c) => c[2][0].clientIp)).toEqual(['203.0.113.7', '198.51.100.0', null]);
   });
 
   it('client_ip: only an address or a /64 network is stored, an IPv4-mapped one as IPv4 (as the logs write it); whatever else X-Forwarded-For carried becomes null', async () => {
@@ -61,7 +68,7 @@ describe('StoredAuditTrail', () => {
     await sut.record(em as unknown as EntityManager, event({ clientIp: '2001:0db8:0000:0001::/64' }));
     await sut.record(em as unknown as EntityManager, event({ clientIp: '::ffff:10.0.0.1' }));
     await sut.record(em as unknown as EntityManager, event({ clientIp: '1.2.3.4, 5.6.7.8' }));
-    expect(em.insert.mock.calls.map((c) => c[1].clientIp)).toEqual([null, '2001:0db8:0000:0001::/64', '10.0.0.1', null]);
+    expect(inserted.mock.calls.map((c) => c[2][0].clientIp)).toEqual([null, '2001:0db8:0000:0001::/64', '10.0.0.1', null]);
   });
 
   it('I1 details keep primitive facts under snake_case names and drop anything named like a secret or an address', async () => {

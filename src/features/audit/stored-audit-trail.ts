@@ -9,6 +9,7 @@ import { currentRequestContext } from '../../ground/common/request-context';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { User } from '../../core/entities/user.entity';
 import { AuditEvent } from './audit-event.entity';
+import { insertRows } from '../../ground/database/sql';
 
 /** Detail keys that could only hold a secret or personal data; such a detail is dropped, never stored. */
 const FORBIDDEN_DETAIL_KEY = /pass|secret|token|hash|code|email|otp|jwt|cookie|authorization|^key$|_key$/i;
@@ -39,7 +40,7 @@ export class StoredAuditTrail extends AuditTrail {
     const clientIp = clientAddress(event.clientIp === undefined ? currentRequestContext()?.clientIp : event.clientIp);
     const write = async (tx: EntityManager) => {
       const accountId = event.accountId !== undefined ? event.accountId : await this.accountOf(tx, event.userId ?? null);
-      await tx.insert(AuditEvent, {
+      await insertRows(tx, AuditEvent, [{
         id: randomUUID(),
         type: event.type,
         at: this.clock.now(),
@@ -51,7 +52,7 @@ export class StoredAuditTrail extends AuditTrail {
         clientIp: isAddress(clientIp) ? clientIp : null,
         outcome: event.outcome.slice(0, 40),
         details: this.cleanDetails(event),
-      });
+      }]);
     };
     if (em) await write(em);
     // Alone, one INSERT (after reading the user's account): atomic without a transaction around it.

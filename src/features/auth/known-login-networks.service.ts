@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository, In } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
 import { ExpiredRowsSweeper } from '../../ground/common/expired-rows';
+import { runSql, tableOf } from '../../ground/database/sql';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { LoginKnownNetwork } from './login-known-network.entity';
 import { LOGIN_KNOWN_NETWORK_TTL_MS } from './login-limits';
@@ -37,13 +38,12 @@ export class KnownLoginNetworks implements OnModuleInit, OnModuleDestroy {
 
   /** Records a successful login, in the caller's transaction: one upsert. */
   async remember(em: EntityManager, targetRef: string, networkRef: string): Promise<void> {
-    await em
-      .createQueryBuilder()
-      .insert()
-      .into(LoginKnownNetwork)
-      .values({ targetRef, networkRef, lastSuccessAt: new Date(this.clock.nowMs()) })
-      .orUpdate(['last_success_at'], ['target_ref', 'network_ref'])
-      .execute();
+    await runSql(
+      em,
+      `INSERT INTO ${tableOf(em, LoginKnownNetwork)} ("target_ref", "network_ref", "last_success_at") VALUES (:targetRef, :networkRef, :now)
+       ON CONFLICT ("target_ref", "network_ref") DO UPDATE SET "last_success_at" = EXCLUDED."last_success_at"`,
+      { targetRef, networkRef, now: this.clock.nowMs() },
+    );
   }
 
   onModuleInit(): void {

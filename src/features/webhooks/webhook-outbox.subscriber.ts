@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../../ground/common/clock';
 import { DomainEvents, type EventUser, type Recorded } from '../../ground/common/domain-events';
+import { hydrate, runSql, tableOf } from '../../ground/database/sql';
 import { UnitOfWork } from '../../ground/database/unit-of-work';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
@@ -50,7 +51,7 @@ export class WebhookOutbox implements OnModuleInit {
   private async handle(em: EntityManager, event: Recorded): Promise<void> {
     const message = webhookMessageOf(event);
     if (!message) return;
-    const subscriptions = await em.find(Webhook, { select: { id: true, events: true }, where: { accountId: message.data.account_id } });
+    const subscriptions = await this.subscriptions(em, message.data.account_id);
     const targets = subscriptions.filter((w) => wants(w.events, message.type));
     if (targets.length === 0) return;
     const eventId = randomUUID();
@@ -61,6 +62,18 @@ export class WebhookOutbox implements OnModuleInit {
       nextAttemptAt: now, lockedUntil: null, lastStatus: null, lastError: null, createdAt: now, finishedAt: null,
     })));
     this.uow.afterCommit(em, () => this.worker.kick());
+  }
+
+  /**
+   * The account's subscriptions (id and events), read once per transaction (UnitOfWork.once): a change
+   * that records two domain events (a D4 reset does) reads them once (issue 22). The transactions that
+   * change subscriptions (webhooks.service.ts) record no domain event.
+   */
+  private subscriptions(em: EntityManager, accountId: string): Promise<Array<Pick<Webhook, 'id' | 'events'>>> {
+    return this.uow.once(em, `webhooks:${accountId}`, async () => {
+      const { rows } = await runSql(em, `SELECT "id", "events" FROM ${tableOf(em, Webhook)} WHERE "account_id" = :accountId`, { accountId });
+      return rows.map((row) => hydrate(em, Webhook, row));
+    });
   }
 }
 

@@ -65,3 +65,38 @@ describe('UnitOfWork.runAutocommit', () => {
     expect(calls()).toBe(2);
   });
 });
+
+describe('UnitOfWork.once', () => {
+  // SQLite's driver hands every transaction the same manager: the memo must still end with each transaction.
+  const shared = {} as EntityManager;
+  function sharedManagerSource(): DataSource {
+    return { options: { type: 'better-sqlite3', database: `:once-${Math.random()}` }, transaction: async <T>(work: (em: EntityManager) => Promise<T>) => work(shared) } as unknown as DataSource;
+  }
+
+  it('computes a value once per transaction and key, and again in the next transaction on the same manager', async () => {
+    const uow = new UnitOfWork(sharedManagerSource());
+    let computed = 0;
+    const read = (em: EntityManager, key = 'k') => uow.once(em, key, () => ++computed);
+    const first = await uow.run(async (em) => [read(em), read(em), read(em, 'other')]);
+    expect(first).toEqual([1, 1, 2]);
+    expect(await uow.run(async (em) => read(em))).toBe(3);
+  });
+
+  it('computes at every call outside a transaction, also with the manager a finished (or rolled back) transaction used', async () => {
+    const uow = new UnitOfWork(sharedManagerSource());
+    let computed = 0;
+    await uow.run(async (em) => uow.once(em, 'k', () => ++computed));
+    await expect(uow.run(async (em) => {
+      uow.once(em, 'k', () => ++computed);
+      throw new Error('rolled back');
+    })).rejects.toThrow('rolled back');
+    expect([uow.once(shared, 'k', () => ++computed), uow.once(shared, 'k', () => ++computed)]).toEqual([3, 4]);
+  });
+
+  it('runs an after-commit hook registered with a finished transaction\'s manager on the next tick, not never', async () => {
+    const uow = new UnitOfWork(sharedManagerSource());
+    await uow.run(async () => undefined);
+    const ran = new Promise<boolean>((resolve) => uow.afterCommit(shared, () => resolve(true)));
+    await expect(ran).resolves.toBe(true);
+  });
+});

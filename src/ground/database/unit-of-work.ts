@@ -43,6 +43,8 @@ export class UnitOfWork {
   private readonly serial: boolean;
   /** Work to do once the transaction of each open manager has committed. */
   private readonly committed = new WeakMap<EntityManager, Array<() => void>>();
+  /** once()'s values, by the transaction (its hooks array: SQLite reuses one manager for all). */
+  private readonly memos = new WeakMap<Array<() => void>, Map<string, unknown>>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.serial = dataSource.options.type === 'better-sqlite3';
@@ -82,13 +84,35 @@ export class UnitOfWork {
     else setImmediate(fn);
   }
 
+  /**
+   * `compute()` once per transaction of `em` and `key` (a read several steps of one change need, e.g. the
+   * account's webhook subscriptions for each of its domain events); outside a unit of work's transaction,
+   * at every call.
+   */
+  once<T>(em: EntityManager, key: string, compute: () => T): T {
+    const hooks = this.committed.get(em);
+    if (!hooks) return compute();
+    let memo = this.memos.get(hooks);
+    if (!memo) this.memos.set(hooks, (memo = new Map()));
+    if (!memo.has(key)) memo.set(key, compute());
+    return memo.get(key) as T;
+  }
+
   /** One transaction, then its after-commit hooks. */
   private async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     const hooks: Array<() => void> = [];
-    const result = await this.dataSource.transaction((em) => {
-      this.committed.set(em, hooks);
-      return work(em);
-    });
+    let manager: EntityManager | null = null;
+    let result: T;
+    try {
+      result = await this.dataSource.transaction((em) => {
+        manager = em;
+        this.committed.set(em, hooks);
+        return work(em);
+      });
+    } finally {
+      // SQLite's one connection has one manager for every transaction: once this one has ended, the manager is outside any.
+      if (manager && this.committed.get(manager) === hooks) this.committed.delete(manager);
+    }
     for (const hook of hooks) hook();
     return result;
   }
