@@ -11,6 +11,7 @@ import { ExpiredRowsSweeper } from './expired-rows';
 import { RateLimitedError } from './errors/domain-errors';
 import { type Limit, LONGEST_WINDOW_MS, type Refusal, RESERVATION_LEASE_MS, RESERVATION_WAIT_MS, type Reservation, type ReserveResult } from './attempt-limits';
 import { inLockOrder, liveHolds, secondsUntil, sortedKeys, takeHoldsIfRoom, upsertCounters } from './attempt-rows';
+import { runSql, tableOf } from '../database/sql';
 
 export { type Limit, LONGEST_WINDOW_MS, RESERVATION_LEASE_MS, RESERVATION_WAIT_MS, type Reservation, type ReserveResult } from './attempt-limits';
 
@@ -187,7 +188,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
     const keys = sortedKeys(limits.map((l) => l.key));
     const byKey = new Map(limits.map((l) => [l.key, l]));
     let settled = false;
-    const release = (em: EntityManager) => em.createQueryBuilder().delete().from(AttemptReservation).where('"key" IN (:...keys) AND "id" = :id', { keys, id }).execute();
+    const release = (em: EntityManager) => runSql(em, `DELETE FROM ${tableOf(em, AttemptReservation)} WHERE "key" IN (:...keys) AND "id" = :id`, { keys, id });
     return {
       refund: async (em?: EntityManager) => {
         if (settled) return;
@@ -222,7 +223,7 @@ export class AttemptLimiter implements OnModuleInit, OnModuleDestroy {
   async clear(keys: string[], em?: EntityManager): Promise<void> {
     if (keys.length === 0) return;
     const forget = async (tx: EntityManager) => {
-      await tx.createQueryBuilder().delete().from(AttemptCounter).where(inLockOrder(tx), { keys: sortedKeys(keys) }).execute();
+      await runSql(tx, `DELETE FROM ${tableOf(tx, AttemptCounter)} WHERE ${inLockOrder(tx)}`, { keys: sortedKeys(keys) });
     };
     await (em ? forget(em) : this.uow.run(forget));
   }
