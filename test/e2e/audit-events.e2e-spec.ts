@@ -190,6 +190,22 @@ describeEachDatabase('audit events', (kind) => {
       });
     });
 
+    it('counts sessions, not the refresh tokens each rotation left behind (found by the fresh-eyes check: a logout after two refreshes said 4)', async () => {
+      const u = await member();
+      const s1 = await loginAs(t, u.email);
+      const s2 = await loginAs(t, u.email);
+      let refresh = s1.refresh_token;
+      secrets.add(s1.access_token).add(s1.refresh_token).add(s2.access_token).add(s2.refresh_token);
+      for (let i = 0; i < 2; i++) {
+        const rotated = await t.http.post('/auth/refresh').send({ refresh_token: refresh }).expect(200);
+        refresh = rotated.body.token.refresh_token;
+        secrets.add(rotated.body.token.access_token).add(refresh);
+      }
+      await t.http.post('/auth/logout').set('Authorization', `Bearer ${s2.access_token}`).expect(204);
+      expect(await only({ user_id: u.userId, type: 'session.revoked' })).toMatchObject({ details: { reason: 'logout', sessions: 2 } });
+      await t.http.post('/auth/refresh').send({ refresh_token: refresh }).expect(401);
+    });
+
     it('D3 when a rotated refresh token is presented again, its family is revoked and recorded (anonymous presenter)', async () => {
       const u = await member();
       const s = await loginAs(t, u.email);

@@ -8,7 +8,7 @@ import { JWT_TYPES, TokenSigner } from '../keys/token-signer';
 import { User } from '../entities/user.entity';
 import { ACCESS_AUDIENCE, ACCESS_SCOPE, AccessTokenClaims, CLIENT_ID } from '../keys/jwt-claims';
 import { RefreshToken } from '../entities/refresh-token.entity';
-import { insertRows, updateRows } from '../../ground/database/sql';
+import { insertRows, runSql, tableOf } from '../../ground/database/sql';
 
 export interface SessionTokens {
   accessToken: string;
@@ -91,14 +91,29 @@ export class SessionsService {
     return { kind: 'rotated', tokens: await this.issue(em, user, row.familyId) };
   }
 
-  /** Revokes every live token of one refresh-token family (reuse detected); returns how many. */
-  async revokeFamily(em: EntityManager, familyId: string): Promise<number> {
-    return updateRows(em, RefreshToken, { revokedAt: this.clock.now() }, '"family_id" = :familyId AND "revoked_at" IS NULL', { familyId });
+  /** Revokes every token of one refresh-token family (reuse detected); returns how many sessions that ended (0 or 1, revoke()). */
+  revokeFamily(em: EntityManager, familyId: string): Promise<number> {
+    return this.revoke(em, '"family_id" = :familyId', { familyId });
   }
 
-  /** Revokes every live refresh token of the user (logout, password change); returns how many. */
-  async revokeAll(em: EntityManager, userId: string): Promise<number> {
-    return updateRows(em, RefreshToken, { revokedAt: this.clock.now() }, '"user_id" = :userId AND "revoked_at" IS NULL', { userId });
+  /** Revokes every refresh token of the user (logout, password change); returns how many sessions that ended (revoke()). */
+  revokeAll(em: EntityManager, userId: string): Promise<number> {
+    return this.revoke(em, '"user_id" = :userId', { userId });
+  }
+
+  /**
+   * Marks revoked the tokens `where` names that are not yet, and counts the sessions that ended: a session
+   * is a family, alive in its one token neither rotated (a rotated token lives on in its successor) nor
+   * expired. Counting the revoked rows instead counted each earlier refresh as one more session.
+   */
+  private async revoke(em: EntityManager, where: string, params: Record<string, string>): Promise<number> {
+    const now = this.clock.nowMs();
+    const { rows } = await runSql<{ rotated_at: unknown; expires_at: unknown }>(
+      em,
+      `UPDATE ${tableOf(em, RefreshToken)} SET "revoked_at" = :now WHERE ${where} AND "revoked_at" IS NULL RETURNING "rotated_at", "expires_at"`,
+      { ...params, now },
+    );
+    return rows.filter((row) => row.rotated_at == null && Number(row.expires_at) > now).length;
   }
 
 }
