@@ -70,8 +70,17 @@ export class Screenshots {
   async take(page: Page, step: string, opts: { fullPage?: boolean } = {}): Promise<string> {
     this.n += 1;
     const path = join(this.dir, `${String(this.n).padStart(2, '0')}-${slug(step)}.png`);
-    await page.screenshot({ path, fullPage: opts.fullPage ?? false });
-    return path;
+    // Chromium now and then answers "Unable to capture screenshot" when no frame was painted yet (seen once
+    // in CI on a loaded machine, the page itself fine): asked again after a frame, it answers.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.screenshot({ path, fullPage: opts.fullPage ?? false });
+        return path;
+      } catch (error) {
+        if (attempt >= 3 || !String(error).includes('Unable to capture screenshot')) throw error;
+        await page.waitForTimeout(250);
+      }
+    }
   }
 }
 
