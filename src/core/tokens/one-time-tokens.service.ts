@@ -89,7 +89,7 @@ export class OneTimeTokensService {
       manager,
       `SELECT ${columnsOf(manager, OneTimeToken)} FROM ${tableOf(manager, OneTimeToken)}
        WHERE "secret_hash" IN (:...hashes) AND "purpose" = :purpose AND "used_at" IS NULL AND "expires_at" > :now LIMIT 1`,
-      { hashes: this.secrets.lookupHashes(`${purpose}:${raw}`), purpose, now: this.clock.now().getTime() },
+      { hashes: this.secrets.lookupHashes(`${purpose}:${raw}`), purpose, now: this.clock.nowMs() },
     );
     return rows.length ? hydrate(manager, OneTimeToken, rows[0]) : null;
   }
