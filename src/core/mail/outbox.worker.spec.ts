@@ -634,13 +634,31 @@ for (const kind of KINDS) describeUnless(kind === 'postgres' ? postgresSkip() : 
       // 4 connections of up to 100 messages each (a new one replaces a connection that reached 100)
       expect(smtp.connections).toBeLessThanOrEqual(8);
       expect(smtp.peakOpenConnections).toBeGreaterThan(1);
-      // per batch of 20 (never more): one claim and one "sent" update; plus the last, empty claim
-      // (and perhaps the first claim of a pass the poll started meanwhile)
+      // per batch of 20 (never more): one claim and one "sent" update; the last batch, short of full, ends the
+      // pass without another claim (perhaps plus the first claim of a pass the poll started meanwhile)
       expect(runs).toBeGreaterThanOrEqual(Math.ceil(250 / OUTBOX_BATCH_SIZE) * 2);
       expect(runs).toBeLessThanOrEqual(Math.ceil(250 / OUTBOX_BATCH_SIZE) * 2 + 2);
       expect(opened).toBe(kind === 'sqlite' ? runs : 0);
       const rows = await h.outbox.find();
       expect(rows.every((r) => r.status === 'sent' && r.attempts === 1 && r.sealedBody === null && r.lockedUntil === null)).toBe(true);
+    });
+
+    it('a batch short of full ends the pass: a message costs one claim and one "sent" update, no claim that finds nothing', async () => {
+      const h = await app({ clock: new MovableClock() });
+      smtp.clear();
+      const statements = jest.spyOn(h.uow, 'runAutocommit');
+      for (let i = 0; i < 5; i++) {
+        await enqueueNotices(h, 1, `short${i}-`);
+        await h.worker.drain();
+      }
+      const runs = statements.mock.calls.length;
+      statements.mockRestore();
+
+      expect(smtp.messages).toHaveLength(5);
+      // 2 a pass (a third, empty claim each would make 15); a pass the poll (every 1 s) started meanwhile finds nothing
+      expect(runs).toBeGreaterThanOrEqual(10);
+      expect(runs).toBeLessThanOrEqual(12);
+      expect((await h.outbox.find()).every((r) => r.status === 'sent')).toBe(true);
     });
 
     it('honours maxConnections from SMTP_URL', async () => {

@@ -45,8 +45,9 @@ const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS'
  * outside any transaction, up to one message per pooled SMTP connection at once; the messages the
  * server accepted are then marked sent, bodies erased, with one UPDATE, and each failure is recorded
  * with its exponential backoff; each of these statements is atomic alone and runs without BEGIN/COMMIT
- * (UnitOfWork.runAutocommit). The next round's claim takes a code enqueued meanwhile ahead of the
- * rest of the backlog. Runs at start (a restart loses nothing), every ~1 s, and when kicked after an
+ * (UnitOfWork.runAutocommit). A full batch is followed by the next round's claim, which takes a code
+ * enqueued meanwhile ahead of the rest of the backlog; a batch short of full ends the pass (the kick of a
+ * message enqueued meanwhile runs the next). Runs at start (a restart loses nothing), every ~1 s, and when kicked after an
  * enqueue. Only when SMTP_URL is set; otherwise messages stay in the table (dev mode, see MailService).
  *
  * Delivery is exactly once unless a process dies between the SMTP acceptance and its batch's "sent"
@@ -115,7 +116,10 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
         const claimed = await this.claimDue();
         if (claimed.length === 0) return false;
         const done = await this.deliver(claimed);
-        if (done) return false;
+        // A batch short of full took every message due at its claim; one queued since kicked this loop,
+        // which runs one more pass after this one: another claim now would find nothing (one statement
+        // per message at the hashing limit, where every reset queues a notice).
+        if (done || claimed.length < this.batchSize) return false;
       }
       return !this.loop.stopped;
     } catch (error) {
@@ -270,7 +274,9 @@ async function claimStatement(em: EntityManager, now: number, lease: number, lim
   const rows = await claimDueRowsReturning<Record<string, unknown>>(em, {
     table: 'mail_outbox',
     lockedUntil: lease,
-    claimable: (p) => `status = ${p('pending')} AND next_attempt_at <= ${p(now)} AND (locked_until IS NULL OR locked_until <= ${p(now)})`,
+    // The status as a constant, not a parameter: PostgreSQL then plans the prepared claim once (a generic plan) instead
+    // of at every run (~0.25 ms of the server's CPU each, pg_stat_statements under the bench's D5 load).
+    claimable: (p) => `status = 'pending' AND next_attempt_at <= ${p(now)} AND (locked_until IS NULL OR locked_until <= ${p(now)})`,
     pick: (p, claimable) => `SELECT id FROM mail_outbox WHERE ${claimable('')} ORDER BY priority ASC, next_attempt_at ASC LIMIT ${p(limit)}`,
   }, '*');
   return rows.map((row) => hydrate(em, OutboxMessage, row));

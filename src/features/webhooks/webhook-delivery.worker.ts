@@ -152,10 +152,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
       claimDueRows(em, {
         table: 'webhook_deliveries',
         lockedUntil: now + this.leaseMs,
-        claimable: (p, col) => `${col}status = ${p('pending')} AND ${col}next_attempt_at <= ${p(now)} AND (${col}locked_until IS NULL OR ${col}locked_until <= ${p(now)})`,
+        // The status as a constant (as the outbox's claim): PostgreSQL plans the prepared statement once, not at every poll.
+        claimable: (p, col) => `${col}status = 'pending' AND ${col}next_attempt_at <= ${p(now)} AND (${col}locked_until IS NULL OR ${col}locked_until <= ${p(now)})`,
         pick: (p, claimable) =>
           `SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE ${claimable('d.')} AND w.enabled = TRUE ` +
-          `AND (SELECT COUNT(*) FROM webhook_deliveries h WHERE h.webhook_id = d.webhook_id AND h.status = ${p('pending')} AND h.locked_until > ${p(now)}) < ${p(WEBHOOK_LANES_PER_TARGET)} ` +
+          `AND (SELECT COUNT(*) FROM webhook_deliveries h WHERE h.webhook_id = d.webhook_id AND h.status = 'pending' AND h.locked_until > ${p(now)}) < ${p(WEBHOOK_LANES_PER_TARGET)} ` +
           `ORDER BY d.next_attempt_at ASC LIMIT ${p(limit)}`,
         lockAlias: 'd',
       }),
