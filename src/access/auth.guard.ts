@@ -49,8 +49,8 @@ export class GlobalAuthGuard implements CanActivate {
       req.user = caller;
       return true;
     }
-    // No header, or not "Bearer <something shaped like a JWT>": the caller did not authenticate.
-    if (!BEARER_JWT.test(req.header('authorization') ?? '')) throw new UnauthenticatedError();
+    // No header, or not "Bearer <something shaped like a JWT>": the caller did not authenticate as a user (an API key does not).
+    if (!BEARER_JWT.test(req.header('authorization') ?? '')) throw new UnauthenticatedError('user-token');
     try {
       const strategy = rule.credential === 'change' ? changeOrSession(req.header('authorization') ?? '') : STRATEGIES[rule.credential];
       return (await this.bearerGuard(strategy).canActivate(context)) as boolean;

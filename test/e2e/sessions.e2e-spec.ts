@@ -11,7 +11,7 @@ import { describeEachDatabase } from './support/databases';
 import {
   admin, createAccount, createUser, dumpAllTables, givePassword, GOOD_PASSWORD, latestInvitationToken, latestMail, loginAs, setPasswordWithInvitation, signUpAndVerify, uniqueEmail, verificationCode,
 } from './support/factories';
-import { TEST_JWT_SECRET, TestApp, withAppAndSmtp } from './support/test-app';
+import { ADMIN_KEY, TEST_JWT_SECRET, TestApp, withAppAndSmtp } from './support/test-app';
 
 const INVALID_CREDENTIALS = { statusCode: 401, error: 'Unauthorized', code: 'INVALID_CREDENTIALS', message: 'Invalid email or password.' };
 const INVALID_REFRESH = { statusCode: 401, error: 'Unauthorized', code: 'INVALID_REFRESH_TOKEN', message: 'The refresh token is invalid, expired or revoked.' };
@@ -275,6 +275,17 @@ describeEachDatabase('sessions: login, refresh, logout, /users/me', (kind) => {
       t.clock.advanceMinutes(16);
       expect((await me(session.access_token).expect(401)).body).toEqual(INVALID_BEARER);
       expect(userId).toBeTruthy();
+    });
+
+    it("an API key is no user: 401 UNAUTHENTICATED whose message asks for a user's access token, not for an X-Api-Key", async () => {
+      for (const res of [await t.http.get('/users/me').set('X-Api-Key', ADMIN_KEY), await t.http.get('/users/me')]) {
+        expect(res.status).toBe(401);
+        expect(res.body).toMatchObject({ statusCode: 401, code: 'UNAUTHENTICATED' });
+        expect(res.body.message).toMatch(/Authorization: Bearer <access_token>/);
+        expect(res.body.message).not.toMatch(/send X-Api-Key/);
+      }
+      // An admin route still names both credentials it takes.
+      expect((await t.http.get('/accounts').expect(401)).body.message).toMatch(/send X-Api-Key or Authorization/);
     });
 
     it('E6 an access token with another typ, or none, or an iat more than a minute ahead is refused, on /users/me and on the admin routes (RFC 8725 §3.11)', async () => {

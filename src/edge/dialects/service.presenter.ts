@@ -2,7 +2,7 @@ import type { CharClass } from '../../core/password/password-policy';
 import type { PolicyViolation } from '../../core/password/policy-violation';
 import {
   DomainError, InputSource, InvalidPolicyError, MalformedBodyError, PasswordChangeRequiredError, PasswordPolicyError, RateLimitedError, RequestValidationError,
-  WebhookTargetRefusedError,
+  UnauthenticatedError, WebhookTargetRefusedError,
 } from '../../ground/common/errors/domain-errors';
 import type { DialectPresenter, ErrorResponse } from './presenter';
 
@@ -121,7 +121,8 @@ export class ServicePresenter implements DialectPresenter {
     const [status, message] = STATUS[error.code] ?? STATUS.INTERNAL;
     const code = error.code === 'MALFORMED_BODY' && (error as MalformedBodyError).reason === 'content-type' ? 415 : status;
     const body: Record<string, unknown> = {
-      statusCode: code, error: REASONS[code] ?? 'Error', code: CODES[error.code] ?? error.code, message: malformedMessage(error) ?? invalidInputMessage(error) ?? message,
+      statusCode: code, error: REASONS[code] ?? 'Error', code: CODES[error.code] ?? error.code,
+      message: malformedMessage(error) ?? invalidInputMessage(error) ?? userTokenMessage(error) ?? message,
     };
     if (error instanceof RequestValidationError) body.details = error.issues.map(describeIssue);
     if (error instanceof PasswordPolicyError) {
@@ -135,6 +136,12 @@ export class ServicePresenter implements DialectPresenter {
     if (error instanceof PasswordChangeRequiredError) Object.assign(body, { reason: error.reason, change_token: error.changeToken, expires_in: error.expiresInSeconds });
     return { status: code, body, headers: retryAfter(error) };
   }
+}
+
+/** UNAUTHENTICATED on a route only a signed-in user calls: an API key, sent or not, is not what it takes. */
+function userTokenMessage(error: DomainError): string | undefined {
+  if (!(error instanceof UnauthenticatedError) || error.expected !== 'user-token') return undefined;
+  return "Authentication is required: send a user's access token as Authorization: Bearer <access_token> (an API key does not sign a user in).";
 }
 
 function invalidInputMessage(error: DomainError): string | undefined {

@@ -64,9 +64,16 @@ export class RouteNotFoundError extends DomainError {
 export class MethodNotAllowedError extends DomainError {
   readonly code = 'METHOD_NOT_ALLOWED';
 }
-/** No credentials, or credentials that are not of the expected form (missing X-Api-Key, no "Bearer <jwt>"). */
+/**
+ * No credentials, or credentials that are not of the expected form (missing X-Api-Key, no "Bearer <jwt>").
+ * `expected`: what the route takes: any credential (an API key or a bearer token), or only a user's bearer
+ * token (GET /users/me and the other routes a signed-in user calls: an API key is no user).
+ */
 export class UnauthenticatedError extends DomainError {
   readonly code = 'UNAUTHENTICATED';
+  constructor(readonly expected: 'credential' | 'user-token' = 'credential') {
+    super();
+  }
 }
 /** A bearer JWT that is well-formed but fails verification (signature, expiry, audience, purpose, revoked). */
 export class InvalidBearerTokenError extends DomainError {

@@ -38,6 +38,9 @@ export const SERVICE_EXAMPLES = {
   loginDisabled: envelope(409, 'Conflict', 'PASSWORD_LOGIN_DISABLED', "The user's account does not use passwords."),
   invalidRefresh: envelope(401, 'Unauthorized', 'INVALID_REFRESH_TOKEN', 'The refresh token is invalid, expired or revoked.'),
   unauthenticated: envelope(401, 'Unauthorized', 'UNAUTHENTICATED', 'Authentication is required: send X-Api-Key or Authorization: Bearer <token>.'),
+  userTokenRequired: envelope(
+    401, 'Unauthorized', 'UNAUTHENTICATED', "Authentication is required: send a user's access token as Authorization: Bearer <access_token> (an API key does not sign a user in).",
+  ),
   invalidBearer: envelope(401, 'Unauthorized', 'INVALID_BEARER_TOKEN', 'The bearer token is invalid or has expired.'),
   rateLimited: envelope(429, 'Too Many Requests', 'RATE_LIMITED', 'Too many requests; try again later.'),
 };
@@ -48,7 +51,7 @@ export function ApiAccessTokenUnauthorized(): MethodDecorator & ClassDecorator {
     type: ServiceErrorDto,
     description: 'No, invalid or expired bearer token',
     examples: {
-      missing: { summary: 'No bearer token', value: SERVICE_EXAMPLES.unauthenticated },
+      missing: { summary: 'No bearer token (an X-Api-Key is none)', value: SERVICE_EXAMPLES.userTokenRequired },
       invalid: { summary: 'Invalid or expired access token, or one issued before a password change', value: SERVICE_EXAMPLES.invalidBearer },
     },
   });
