@@ -282,6 +282,14 @@ describe('Operator CLI (SQLite)', () => {
     expect((await cli('sessions')).stderr).toMatch(/^Usage: npm run cli -- sessions /);
   });
 
+  it('an argument a command does not take is a usage error naming it (exit 2), not silently ignored', async () => {
+    for (const extra of [['outbox', 'show', 'everything'], ['config', 'extra'], ['outbox', 'retry', 'id-1', 'id-2'], ['keys', 'list', 'signing']]) {
+      const res = await cli(...extra);
+      expect({ extra, code: res.code, stdout: res.stdout }).toEqual({ extra, code: 2, stdout: '' });
+      expect(res.stderr).toMatch(/^error: too many arguments/);
+    }
+  });
+
   it('a database it cannot reach: one line naming DATABASE_URL and the address, as the service\'s start says it, exit 1', async () => {
     for (const argv of [['outbox', 'show'], ['api-key', 'list'], ['migrations', 'show'], ['sessions', 'end', '00000000-0000-4000-8000-000000000000'], ['keys', 'list'], ['keys', 'rotate', 'signing']]) {
       const saved = env;

@@ -35,6 +35,7 @@ interface Commander {
   name(n: string): Commander;
   description(d: string): Commander;
   exitOverride(): Commander;
+  allowExcessArguments(allow: boolean): Commander;
   configureOutput(o: { writeOut(s: string): void; writeErr(s: string): void }): Commander;
   parseAsync(argv: string[], o: { from: 'user' }): Promise<unknown>;
 }
@@ -61,8 +62,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const runner = app.get(CommandRunnerService);
     const root = (runner as unknown as { commander: Commander }).commander;
     root.name('npm run cli --').description('Operator commands for the password lifecycle service. Reads the same environment as the service (DATABASE_URL, MASTER_KEY, ...).');
-    // Every command, sub-commands included: help to stdout, errors to stderr, and no process.exit.
+    // Every command, sub-commands included: help to stdout, errors to stderr, no process.exit; and on a command
+    // without sub-commands, an argument it does not declare is a usage error (commander 11 ignores it by default;
+    // a group keeps commander's "unknown command", with its suggestion).
     const configure = (c: Commander) => {
+      if (c.commands.length === 0) c.allowExcessArguments(false);
       c.exitOverride().configureOutput({ writeOut: (s: string) => out.stdout(s), writeErr: (s: string) => out.stderr(s) });
       c.commands.forEach(configure);
     };
