@@ -44,7 +44,14 @@ export class PasswordChangeController {
       },
     },
   })
-  @ApiUnauthorizedResponse({ type: ServiceErrorDto, description: 'No bearer token, or not a user\'s access token or a live change token', example: SERVICE_EXAMPLES.invalidBearer })
+  @ApiUnauthorizedResponse({
+    type: ServiceErrorDto,
+    description: 'No bearer token, or not a user\'s access token or a live change token',
+    examples: {
+      missing: { summary: 'No bearer token (an X-Api-Key is none)', value: SERVICE_EXAMPLES.userTokenRequired },
+      invalid: { summary: "Not a user's access token or a live change token", value: SERVICE_EXAMPLES.invalidBearer },
+    },
+  })
   @ApiConflictResponse({ type: ServiceErrorDto, description: "The user's account does not use passwords", example: envelope(409, 'Conflict', 'PASSWORD_LOGIN_DISABLED', "The user's account does not use passwords.") })
   @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'Too many failed password checks for this user, client or overall (the login budgets); Retry-After says when to come back', example: SERVICE_EXAMPLES.rateLimited })
   change(@Principal() caller: UserPrincipal | ChangePrincipal, @Body() dto: ChangePasswordDto, @ClientIp() ip: string): Promise<PasswordChangedEnvelopeDto> {
