@@ -1,13 +1,13 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
+  ApiBadRequestResponse, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags, ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { ClientIp } from '../../ground/common/client-ip';
 import { API_TAGS } from '../../ground/common/openapi/tags';
 import { ChangePasswordUseCase } from './change-password.usecase';
 import { Can, Principal } from '../../access/decorators/auth.decorators';
 import { ChangePasswordDto, PasswordChangedEnvelopeDto } from './dto/change-password.dto';
-import { SERVICE_EXAMPLES, ServiceErrorDto } from '../../ground/common/openapi/service-error.dto';
+import { ApiAccessTokenUnauthorized, SERVICE_EXAMPLES, ServiceErrorDto } from '../../ground/common/openapi/service-error.dto';
 import type { ChangePrincipal, UserPrincipal } from '../../access/principals';
 
 const envelope = (statusCode: number, error: string, code: string, message: string, extra: Record<string, unknown> = {}) => ({ statusCode, error, code, message, ...extra });
@@ -44,13 +44,9 @@ export class PasswordChangeController {
       },
     },
   })
-  @ApiUnauthorizedResponse({
-    type: ServiceErrorDto,
+  @ApiAccessTokenUnauthorized({
     description: 'No bearer token, or not a user\'s access token or a live change token',
-    examples: {
-      missing: { summary: 'No bearer token (an X-Api-Key is none)', value: SERVICE_EXAMPLES.userTokenRequired },
-      invalid: { summary: "Not a user's access token or a live change token", value: SERVICE_EXAMPLES.invalidBearer },
-    },
+    summary: "Not a user's access token or a live change token",
   })
   @ApiConflictResponse({ type: ServiceErrorDto, description: "The user's account does not use passwords", example: envelope(409, 'Conflict', 'PASSWORD_LOGIN_DISABLED', "The user's account does not use passwords.") })
   @ApiTooManyRequestsResponse({ type: ServiceErrorDto, description: 'Too many failed password checks for this user, client or overall (the login budgets); Retry-After says when to come back', example: SERVICE_EXAMPLES.rateLimited })

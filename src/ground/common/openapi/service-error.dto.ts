@@ -45,14 +45,22 @@ export const SERVICE_EXAMPLES = {
   rateLimited: envelope(429, 'Too Many Requests', 'RATE_LIMITED', 'Too many requests; try again later.'),
 };
 
-/** The 401 of a route behind a session action (@Can('me.read'), …), documented the same everywhere. */
-export function ApiAccessTokenUnauthorized(): MethodDecorator & ClassDecorator {
+/**
+ * The 401 of a route behind a session action (@Can('me.read'), …), documented the same everywhere: no bearer token
+ * (an X-Api-Key is none), or one that is not valid for the route. `invalid`: the route's own wording of the latter.
+ */
+export function ApiAccessTokenUnauthorized(
+  invalid: { description: string; summary: string } = {
+    description: 'No, invalid or expired bearer token',
+    summary: 'Invalid or expired access token, or one issued before a password change',
+  },
+): MethodDecorator & ClassDecorator {
   return ApiUnauthorizedResponse({
     type: ServiceErrorDto,
-    description: 'No, invalid or expired bearer token',
+    description: invalid.description,
     examples: {
       missing: { summary: 'No bearer token (an X-Api-Key is none)', value: SERVICE_EXAMPLES.userTokenRequired },
-      invalid: { summary: 'Invalid or expired access token, or one issued before a password change', value: SERVICE_EXAMPLES.invalidBearer },
+      invalid: { summary: invalid.summary, value: SERVICE_EXAMPLES.invalidBearer },
     },
   });
 }
