@@ -124,3 +124,10 @@ describeUnless(postgresSkip(), 'NamedStatementClient', () => {
       expect(await prepared(client)).toEqual([expect.objectContaining({ statement: sql, runs: 2 })]);
     }));
 });
+
+describe('DiscardOnTimeoutClient and NamedStatementClient: an error nobody else listens to', () => {
+  it.each([DiscardOnTimeoutClient, NamedStatementClient])('%p does not end the process with an unhandled error event (a connection the pool already threw away)', (Kind) => {
+    const client = new Kind({ connectionString: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(() => client.emit('error', new Error('terminating connection due to administrator command'))).not.toThrow();
+  });
+});

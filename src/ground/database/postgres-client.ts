@@ -17,6 +17,17 @@ export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
 export class DiscardOnTimeoutClient extends Client {
   private discarded = false;
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(...args: any[]) {
+    super(...(args as []));
+    // The pool listens while the connection is idle and TypeORM while a query runner holds it; a connection the
+    // pool has just thrown away (a lost server's FATAL, then the socket's end) may still report an error with
+    // nobody listening, and an 'error' nobody listens to ends the process. Those already reached their
+    // listeners' handling (503, H3); this one only keeps the process alive (seen once under load in the
+    // fast-shutdown test of test/e2e/postgres-connection-loss.e2e-spec.ts).
+    this.on('error', () => undefined);
+  }
+
   // One signature for pg's overloads (text, config object, submittable; promise or callback).
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
