@@ -10,7 +10,7 @@ import { AppConfig, ConfigError, loadAppConfig } from './ground/config/app-confi
 import { GracefulShutdown } from './ground/common/graceful-shutdown';
 import { createRootLogger, ServiceLogger } from './ground/common/logging';
 import { describeStartupFailure, listenFailure } from './ground/config/startup-error';
-import { lowerWorkerPoolPriority } from './ground/common/worker-pool-priority';
+import { lowerWorkerPoolPriority, sizeWorkerPool } from './ground/common/worker-pool-priority';
 import { configureApp } from './configure-app';
 import { checkDatabase } from './ground/database/preflight';
 
@@ -30,6 +30,8 @@ export async function bootstrap(start: { codeCache?: CodeCacheUse } = {}): Promi
     }
     throw err;
   }
+  // Before the first job of libuv's pool (a log line may be one): the hashing threads, one a core by default.
+  sizeWorkerPool(config.hashThreads);
   // Every line from here on, Nest's included, is one pino stream (JSON; pretty on a terminal in development).
   const logger = createRootLogger(config);
   const nestLogger = ServiceLogger.over(logger);
@@ -38,7 +40,7 @@ export async function bootstrap(start: { codeCache?: CodeCacheUse } = {}): Promi
   try {
     // Before anything else uses libuv's pool: the hashing threads yield the CPU to the main thread.
     const pool = await lowerWorkerPoolPriority(config.hashThreadNice);
-    logger.debug({ context: 'Bootstrap', threads: pool.threads.length, nice: config.hashThreadNice, skipped: pool.skipped }, 'hashing threads reniced');
+    logger.debug({ context: 'Bootstrap', threads: pool.threads.length, size: config.hashThreads, nice: config.hashThreadNice, skipped: pool.skipped }, 'hashing threads reniced');
     // A wrong DATABASE_URL stops the start here, in one line naming it (src/ground/database/preflight.ts).
     await checkDatabase(config.database);
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger }), {

@@ -16,8 +16,14 @@ import { SmtpSink } from './smtp-sink';
 import { ADMIN_KEY, BUNDLE, GOOD, MAIN, NEW_PASSWORD, ROOT, Service, START_NODE_OPTIONS, StartFailed, timeCli } from './service';
 import { describePeer, estimatePeerSeconds, runPeer } from './peer/peer';
 import { describeCpu, describeGc, gcTotals, withCpu } from './cpu';
+import { defaultWorkerPoolSize } from '../../src/ground/config/hash-threads';
 
 // ---------------------------------------------------------------- options
+
+/** The service's hashing threads (libuv's pool): --env UV_THREADPOOL_SIZE, else the service's own default. */
+function hashThreads(o: Pick<Options, 'serviceEnv'>): string {
+  return o.serviceEnv.UV_THREADPOOL_SIZE ?? String(defaultWorkerPoolSize());
+}
 
 interface Options {
   quick: boolean;
@@ -312,7 +318,8 @@ class Bench {
   async ceiling(scheme: string): Promise<Ceiling> {
     const runs = this.o.quick ? 3 : 8;
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'ceiling.ts'), scheme, String(this.o.cost), String(this.o.ceilingSeconds), String(this.cores * 2), String(runs)], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+      // The pool the service hashes on (its default, or --env UV_THREADPOOL_SIZE): the ceiling is what that pool can hash.
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), UV_THREADPOOL_SIZE: hashThreads(this.o) },
     });
     let out = '';
     let err = '';
@@ -755,7 +762,7 @@ async function main(): Promise<void> {
     '',
     `- machine: ${machine(cores)}`,
     `- database: ${o.db === 'postgres' ? 'PostgreSQL' : 'SQLite'}; scheme${o.schemes.length > 1 ? 's' : ''}: ${o.schemes.join(', ')}; BCRYPT_COST ${o.cost}; argon2id m=19456 KiB, t=2, p=1`,
-    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, ...o.nodeOptions, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised${Object.keys(o.serviceEnv).length ? `, and ${Object.entries(o.serviceEnv).map(([k, v]) => `${k}=${v}`).join(', ')} (--env)` : ''}; load generator (autocannon) and SMTP sink share the machine`,
+    `- ${o.connections} connections per hashing scenario, ${o.warmup} s warm-up + ${o.seconds} s timed; the service runs \`node ${[...START_NODE_OPTIONS, ...o.nodeOptions, 'dist/start.js'].join(' ')}\` (as \`npm start\`) with NODE_ENV=production, LOG_LEVEL=warn, budgets raised, hashing on ${hashThreads(o)} threads (libuv's pool; the ceiling's child on as many)${Object.keys(o.serviceEnv).length ? `, and ${Object.entries(o.serviceEnv).map(([k, v]) => `${k}=${v}`).join(', ')} (--env)` : ''}; load generator (autocannon) and SMTP sink share the machine`,
     `- "load 1m" is the 1-minute load average seen before the scenario started (the bench waits for it to fall below ${o.loadThreshold.toFixed(2)}, at most ${o.maxWait} s)`,
     ...(o.peer ? [describePeer(o)] : []),
   ].join('\n');

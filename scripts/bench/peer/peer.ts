@@ -71,7 +71,7 @@ export function peerVersion(): string {
 export function describePeer(o: PeerOptions): string {
   return `- peer (part "peer"): Better Auth ${peerVersion()}, email + password, bcrypt cost ${o.cost} through the \`bcrypt\` package (emailAndPassword.password.hash/verify), `
     + `${o.db === 'postgres' ? 'PostgreSQL (pg Pool, a database of its own)' : 'SQLite (better-sqlite3, WAL, a file of its own)'}, node:http via better-auth/node's toNodeHandler, `
-    + 'plain `node` (no heap flags), NODE_ENV=production, rate limiting and telemetry off; same connections, warm-up and seconds as the service';
+    + 'plain `node` (no heap flags, libuv\'s default pool of 4 threads), NODE_ENV=production, rate limiting and telemetry off; same connections, warm-up and seconds as the service';
 }
 
 /** A rough duration of runPeer in seconds (for the bench's estimate). */

@@ -6,10 +6,11 @@ import { describeUnless } from '../../../test/support/skips';
  * Runs lowerWorkerPoolPriority in a fresh process (its pool must not have started yet) and reads
  * every thread's nice value from /proc.
  */
-function niceValuesAfter(nice: number): { result: { threads: number[]; skipped?: string }; nice: Record<string, number>; pid: number } {
+function niceValuesAfter(nice: number, o: { env?: Record<string, string>; size?: number } = {}): { result: { threads: number[]; skipped?: string }; nice: Record<string, number>; pid: number } {
   const script = `
-    const { lowerWorkerPoolPriority } = require(${JSON.stringify(join(__dirname, 'worker-pool-priority.ts'))});
+    const { lowerWorkerPoolPriority, sizeWorkerPool } = require(${JSON.stringify(join(__dirname, 'worker-pool-priority.ts'))});
     const fs = require('node:fs');
+    ${o.size === undefined ? '' : `sizeWorkerPool(${o.size});`}
     lowerWorkerPoolPriority(${nice}).then((result) => {
       const nice = {};
       for (const t of fs.readdirSync('/proc/self/task')) nice[t] = Number(fs.readFileSync('/proc/self/task/' + t + '/stat', 'utf8').split(') ')[1].split(' ')[16]);
@@ -17,7 +18,7 @@ function niceValuesAfter(nice: number): { result: { threads: number[]; skipped?:
     });`;
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
     cwd: join(__dirname, '..', '..', '..'),
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', UV_THREADPOOL_SIZE: '3' },
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', UV_THREADPOOL_SIZE: '3', ...o.env },
     encoding: 'utf8',
   });
   return JSON.parse(out);
@@ -39,5 +40,12 @@ describeUnless(process.platform === 'linux' ? null : 'not Linux', 'lowerWorkerPo
     const { result, nice } = niceValuesAfter(0);
     expect(result).toEqual({ threads: [], skipped: 'disabled' });
     expect(Object.values(nice).every((value) => value === 0)).toBe(true);
+  });
+});
+
+describeUnless(process.platform === 'linux' ? null : 'not Linux', 'sizeWorkerPool (before the pool\'s first job)', () => {
+  it('starts the pool with that many threads, whatever UV_THREADPOOL_SIZE said before', () => {
+    expect(niceValuesAfter(10, { size: 2 }).result.threads).toHaveLength(2);
+    expect(niceValuesAfter(10, { size: 5, env: { UV_THREADPOOL_SIZE: '' } }).result.threads).toHaveLength(5);
   });
 });

@@ -2,6 +2,15 @@ import { pbkdf2 } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
+/**
+ * Sizes libuv's pool (UV_THREADPOOL_SIZE, which libuv reads when the pool starts, on its first job): must run
+ * before anything uses the pool, as {@link lowerWorkerPoolPriority} must. Always written, so that an empty
+ * UV_THREADPOOL_SIZE from a .env file (libuv would read it as 1 thread) takes the configured size too.
+ */
+export function sizeWorkerPool(threads: number): void {
+  process.env.UV_THREADPOOL_SIZE = String(threads);
+}
+
 /** What {@link lowerWorkerPoolPriority} did: the threads it reniced, or why it did nothing. */
 export interface WorkerPoolPriorityResult {
   /** Thread ids (Linux TIDs) given the lower priority. */

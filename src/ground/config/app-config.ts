@@ -5,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { IsLinkTemplate, IsSignInUrl, LinkTemplates } from './link-template';
 import { PASSWORD_HASH_SCHEMES, PasswordHashScheme } from './password-hash-schemes';
+import { defaultWorkerPoolSize } from './hash-threads';
 
 /** The environment as documented in CONTRACT.md ("Running it") and .env.example. */
 export class EnvironmentVariables {
@@ -25,6 +26,7 @@ export class EnvironmentVariables {
   MASTER_KEY?: string;
   @IsOptional() @IsInt() @Min(4) @Max(15) BCRYPT_COST?: number;
   @IsOptional() @IsInt() @Min(0) @Max(19) HASH_THREAD_NICE?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1024) UV_THREADPOOL_SIZE?: number;
   @IsOptional() @IsIn(PASSWORD_HASH_SCHEMES, { message: `PASSWORD_HASH must be one of ${PASSWORD_HASH_SCHEMES.join(', ')}` }) PASSWORD_HASH?: PasswordHashScheme;
   @IsOptional() @IsString() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://host:port' })
   REDIS_URL?: string;
@@ -119,15 +121,11 @@ export interface AppConfig {
   /** Seals the key ring's material; unset means generated once and kept beside the database (service-secret.ts). */
   masterKey: string | null;
   bcryptCost: number;
-  /**
-   * Nice value (0–19) of the threads that hash (libuv's pool), so requests that hash nothing are not
-   * queued behind hashes when every core is busy (src/ground/common/worker-pool-priority.ts); 0 leaves them alone.
-   */
+  /** Nice value (0–19) of the hashing threads, so requests that hash nothing are not queued behind hashes (src/ground/common/worker-pool-priority.ts); 0 leaves them alone. */
   hashThreadNice: number;
-  /**
-   * The scheme new password hashes are written with (PASSWORD_HASH): `bcrypt` (bcrypt-sha384 at
-   * bcryptCost) or `argon2id` (m=19456 KiB, t=2, p=1). A login moves a user's older hash to it.
-   */
+  /** Hashing threads, libuv's pool (UV_THREADPOOL_SIZE, 1–1024; by default one a core, 2 to 4: ./hash-threads.ts): at most this many hashes at once. */
+  hashThreads: number;
+  /** Scheme of new password hashes (PASSWORD_HASH): `bcrypt` (bcrypt-sha384 at bcryptCost) or `argon2id` (m=19456 KiB, t=2, p=1); a login moves older hashes to it. */
   passwordHash: PasswordHashScheme;
   redisUrl: string | null;
   /** Prefix of the rate-limit keys in Redis, so several services can share one Redis. */
@@ -223,6 +221,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     masterKey: vars.MASTER_KEY ?? null,
     bcryptCost: vars.BCRYPT_COST ?? 12,
     hashThreadNice: vars.HASH_THREAD_NICE ?? 10,
+    hashThreads: vars.UV_THREADPOOL_SIZE ?? defaultWorkerPoolSize(),
     passwordHash: vars.PASSWORD_HASH ?? 'bcrypt',
     redisUrl: vars.REDIS_URL ?? null,
     redisKeyPrefix: vars.REDIS_KEY_PREFIX ?? 'pls:',

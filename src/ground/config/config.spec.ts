@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { loadAppConfig } from './app-config';
+import { defaultWorkerPoolSize } from './hash-threads';
 import { dataDirectory, readLegacyServiceSecret, resolveMasterKey } from './service-secret';
 
 const silent = { warn: () => undefined, log: () => undefined } as never;
@@ -49,6 +50,14 @@ describe('configuration', () => {
     expect(loadAppConfig({ HASH_THREAD_NICE: '0' }).hashThreadNice).toBe(0);
     expect(loadAppConfig({ HASH_THREAD_NICE: '19' }).hashThreadNice).toBe(19);
     for (const bad of ['-1', '20', 'low', '1.5']) expect(() => loadAppConfig({ HASH_THREAD_NICE: bad })).toThrow(/HASH_THREAD_NICE/);
+  });
+
+  it('sizes the hashing threads one a core (2-4) by default; UV_THREADPOOL_SIZE takes 1-1024 and refuses anything else', () => {
+    expect(loadAppConfig({}).hashThreads).toBe(defaultWorkerPoolSize());
+    expect(loadAppConfig({ UV_THREADPOOL_SIZE: '' }).hashThreads).toBe(defaultWorkerPoolSize());
+    expect(loadAppConfig({ UV_THREADPOOL_SIZE: '1' }).hashThreads).toBe(1);
+    expect(loadAppConfig({ UV_THREADPOOL_SIZE: '16' }).hashThreads).toBe(16);
+    for (const bad of ['0', '1025', 'four', '2.5', '-2']) expect(() => loadAppConfig({ UV_THREADPOOL_SIZE: bad })).toThrow(/UV_THREADPOOL_SIZE/);
   });
 
   it('PASSWORD_HASH: bcrypt by default, argon2id on request, anything else refused naming the variable', () => {
