@@ -40,7 +40,12 @@ export async function bootstrap(start: { codeCache?: CodeCacheUse } = {}): Promi
   try {
     // Before anything else uses libuv's pool: the hashing threads yield the CPU to the main thread.
     const pool = await lowerWorkerPoolPriority(config.hashThreadNice);
-    logger.debug({ context: 'Bootstrap', threads: pool.threads.length, size: config.hashThreads, nice: config.hashThreadNice, skipped: pool.skipped }, 'hashing threads reniced');
+    if (pool.skipped === 'pool-already-started') {
+      // Something loaded before the service (--require, NODE_OPTIONS: an APM agent) used the pool first.
+      logger.warn({ context: 'Bootstrap', size: config.hashThreads, nice: config.hashThreadNice }, `libuv's thread pool was already running when the service started (a module loaded before it, with --require or NODE_OPTIONS, used it): passwords hash on the threads it started with (UV_THREADPOOL_SIZE as it was then, else libuv's 4), not on ${config.hashThreads}, and at normal priority`);
+    } else {
+      logger.debug({ context: 'Bootstrap', size: config.hashThreads, nice: config.hashThreadNice, ...(pool.skipped ? { skipped: pool.skipped } : { threads: pool.threads.length }) }, 'hashing threads reniced');
+    }
     // A wrong DATABASE_URL stops the start here, in one line naming it (src/ground/database/preflight.ts).
     await checkDatabase(config.database);
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger }), {

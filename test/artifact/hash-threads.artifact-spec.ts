@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ensureBuilt, Instance, startInstance, stopInstance, waitReady } from '../e2e/support/built-service';
 import { freePort } from '../support/redis-test-server';
@@ -23,8 +24,9 @@ describe('the built service sizes its hashing threads', () => {
     instance = dir = undefined;
   });
 
-  async function start(env: Record<string, string>): Promise<Instance> {
+  async function start(env: Record<string, string>, prepare: (dir: string) => void = () => undefined): Promise<Instance> {
     dir = instanceDir();
+    prepare(dir);
     const port = await freePort();
     instance = startInstance('hash-threads', port, { ...productionEnv(dir, port), LOG_LEVEL: 'debug', ...env }, dir);
     return instance;
@@ -52,9 +54,19 @@ describe('the built service sizes its hashing threads', () => {
     expect(hashingThreadsLine(started)).toEqual({ threads: 5, size: 5 });
   });
 
+  linuxIt('a module preloaded through NODE_OPTIONS that used the pool first: the service says at warn that the pool keeps libuv\'s size and priority', async () => {
+    const started = await start({ NODE_OPTIONS: '--require ./uses-the-pool.js' }, (d) => writeFileSync(join(d, 'uses-the-pool.js'), "require('node:crypto').pbkdf2('', '', 1, 1, 'sha256', () => undefined);\n"));
+    expect(await waitReady(started, 60_000)).toBe(200);
+    const lines = parseLogLines(started.output.join(''));
+    const warning = lines.find((entry) => entry.level === 40 && String(entry.msg).startsWith("libuv's thread pool was already running"));
+    expect(warning).toMatchObject({ context: 'Bootstrap', size: Math.min(4, Math.max(2, availableParallelism())), nice: 10 });
+    expect(String(warning!.msg)).toContain('(UV_THREADPOOL_SIZE as it was then, else libuv\'s 4)');
+    expect(lines.find((entry) => entry.msg === 'hashing threads reniced')).toBeUndefined();
+  });
+
   it('UV_THREADPOOL_SIZE=0 stops the start with exit 78 and a line naming the variable', async () => {
     const started = await start({ UV_THREADPOOL_SIZE: '0' });
     expect(await started.exited).toBe(78);
-    expect(started.output.join('')).toMatch(/UV_THREADPOOL_SIZE: .*(must not be less than 1).*\(got "0"\)/);
+    expect(started.output.join('')).toContain('UV_THREADPOOL_SIZE: UV_THREADPOOL_SIZE must be a whole number of threads from 1 to 1024 (got "0")');
   });
 });

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../app.module';
 import { SYSTEM_CALLER } from '../../access/caller';
 import { createRootLogger, ServiceLogger } from '../../ground/common/logging';
+import { sizeWorkerPool } from '../../ground/common/worker-pool-priority';
 import { AppConfig, ConfigError, loadAppConfig } from '../../ground/config/app-config';
 import { openMigratedDataSource } from '../../ground/database/migration-lock';
 import { checkDatabase } from '../../ground/database/preflight';
@@ -55,7 +56,11 @@ export class CliContext {
 
   /** The validated configuration (a ConfigError is a failure: exit 1). */
   config(): AppConfig {
-    return loadAppConfig(this.env);
+    const config = loadAppConfig(this.env);
+    // As the service's start does, for the process's own environment (the CLI's process): libuv's pool takes the
+    // configured size (an empty UV_THREADPOOL_SIZE from .env would otherwise be 1 thread). Tests pass an env of their own.
+    if (this.env === process.env) sizeWorkerPool(config.hashThreads);
+    return config;
   }
 
   /**

@@ -30,7 +30,7 @@ function onePoolJob(): Promise<void> {
 
 /**
  * Raises the nice value of libuv's worker-pool threads (where bcrypt and argon2 hash, on
- * `UV_THREADPOOL_SIZE` threads, 4 by default) to `nice` (0–19, Linux `setpriority(2)` on each thread
+ * `UV_THREADPOOL_SIZE` threads: {@link sizeWorkerPool} sets it first) to `nice` (0–19, Linux `setpriority(2)` on each thread
  * id), so that on a machine whose cores are all hashing, the main thread — HTTP parsing, routing,
  * SQLite, timers, the outbox — still runs as soon as it has work: a cheap request is not queued
  * behind a dozen 50 ms hashes, and the hashing threads take every cycle the main thread leaves.

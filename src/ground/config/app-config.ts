@@ -26,7 +26,8 @@ export class EnvironmentVariables {
   MASTER_KEY?: string;
   @IsOptional() @IsInt() @Min(4) @Max(15) BCRYPT_COST?: number;
   @IsOptional() @IsInt() @Min(0) @Max(19) HASH_THREAD_NICE?: number;
-  @IsOptional() @IsInt() @Min(1) @Max(1024) UV_THREADPOOL_SIZE?: number;
+  // A string: libuv reads it with atoi(), so only plain decimals mean the same to it and to this check.
+  @IsOptional() @IsString() @Matches(/^(?:[1-9]\d{0,2}|10[01]\d|102[0-4])$/, { message: 'UV_THREADPOOL_SIZE must be a whole number of threads from 1 to 1024' }) UV_THREADPOOL_SIZE?: string;
   @IsOptional() @IsIn(PASSWORD_HASH_SCHEMES, { message: `PASSWORD_HASH must be one of ${PASSWORD_HASH_SCHEMES.join(', ')}` }) PASSWORD_HASH?: PasswordHashScheme;
   @IsOptional() @IsString() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be redis://host:port' })
   REDIS_URL?: string;
@@ -221,7 +222,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     masterKey: vars.MASTER_KEY ?? null,
     bcryptCost: vars.BCRYPT_COST ?? 12,
     hashThreadNice: vars.HASH_THREAD_NICE ?? 10,
-    hashThreads: vars.UV_THREADPOOL_SIZE ?? defaultWorkerPoolSize(),
+    hashThreads: vars.UV_THREADPOOL_SIZE ? Number(vars.UV_THREADPOOL_SIZE) : defaultWorkerPoolSize(),
     passwordHash: vars.PASSWORD_HASH ?? 'bcrypt',
     redisUrl: vars.REDIS_URL ?? null,
     redisKeyPrefix: vars.REDIS_KEY_PREFIX ?? 'pls:',

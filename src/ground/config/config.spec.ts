@@ -57,7 +57,11 @@ describe('configuration', () => {
     expect(loadAppConfig({ UV_THREADPOOL_SIZE: '' }).hashThreads).toBe(defaultWorkerPoolSize());
     expect(loadAppConfig({ UV_THREADPOOL_SIZE: '1' }).hashThreads).toBe(1);
     expect(loadAppConfig({ UV_THREADPOOL_SIZE: '16' }).hashThreads).toBe(16);
-    for (const bad of ['0', '1025', 'four', '2.5', '-2']) expect(() => loadAppConfig({ UV_THREADPOOL_SIZE: bad })).toThrow(/UV_THREADPOOL_SIZE/);
+    expect(loadAppConfig({ UV_THREADPOOL_SIZE: '1024' }).hashThreads).toBe(1024);
+    // libuv reads the variable with atoi(): anything but a plain decimal would mean another count to it (0x10: 1 thread).
+    for (const bad of ['0', '1025', 'four', '2.5', '-2', '0x10', '1e1', '+3', '03', ' 3', '3 ', '  ']) {
+      expect(() => loadAppConfig({ UV_THREADPOOL_SIZE: bad })).toThrow(`UV_THREADPOOL_SIZE: UV_THREADPOOL_SIZE must be a whole number of threads from 1 to 1024 (got "${bad}")`);
+    }
   });
 
   it('PASSWORD_HASH: bcrypt by default, argon2id on request, anything else refused naming the variable', () => {

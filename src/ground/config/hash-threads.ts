@@ -9,8 +9,9 @@ import { availableParallelism } from 'node:os';
  * than one a core (bcrypt 10 on 2 cores: 36.8 vs 37.3 hashes/s; argon2id 126.5 vs 138.5, the extra threads
  * only take turns on the cores), but every argon2id hash in flight holds its 19 MiB: 4 at once took the
  * service's peak RSS to ~215 MB where 2 at once keep it at ~175 MB (BENCHMARKS.md, finding 16). Why not more
- * than 4 by default: the count of cores Node sees ignores a container's CPU quota, and each thread may hold
- * an argon2id hash's memory; set UV_THREADPOOL_SIZE to the cores the service really has to hash on more.
+ * than 4 by default: the count of cores Node 20 sees follows the CPU affinity (taskset, cpusets) but not a
+ * container's CPU quota (cgroup cpu.max), and each thread may hold an argon2id hash's memory; set
+ * UV_THREADPOOL_SIZE to the cores the service really has to hash on more.
  */
 export function defaultWorkerPoolSize(cores: number = availableParallelism()): number {
   return Math.min(4, Math.max(2, cores));
