@@ -13,6 +13,9 @@ import { instanceDir, parseLogLines, productionEnv } from './support/artifact';
  */
 jest.setTimeout(90_000);
 
+/** The documented default (src/ground/config/hash-threads.ts; this tier imports no sources): one a core, 2 to 4. */
+const DEFAULT_THREADS = Math.min(4, Math.max(2, availableParallelism()));
+
 describe('the built service sizes its hashing threads', () => {
   let instance: Instance | undefined;
   let dir: string | undefined;
@@ -44,8 +47,7 @@ describe('the built service sizes its hashing threads', () => {
   linuxIt('without UV_THREADPOOL_SIZE: one thread a core, at least 2 and at most 4', async () => {
     const started = await start({});
     expect(await waitReady(started, 60_000)).toBe(200);
-    const expected = Math.min(4, Math.max(2, availableParallelism()));
-    expect(hashingThreadsLine(started)).toEqual({ threads: expected, size: expected });
+    expect(hashingThreadsLine(started)).toEqual({ threads: DEFAULT_THREADS, size: DEFAULT_THREADS });
   });
 
   linuxIt('UV_THREADPOOL_SIZE=5: five threads, on any machine', async () => {
@@ -59,7 +61,7 @@ describe('the built service sizes its hashing threads', () => {
     expect(await waitReady(started, 60_000)).toBe(200);
     const lines = parseLogLines(started.output.join(''));
     const warning = lines.find((entry) => entry.level === 40 && String(entry.msg).startsWith("libuv's thread pool was already running"));
-    expect(warning).toMatchObject({ context: 'Bootstrap', size: Math.min(4, Math.max(2, availableParallelism())), nice: 10 });
+    expect(warning).toMatchObject({ context: 'Bootstrap', size: DEFAULT_THREADS, nice: 10 });
     expect(String(warning!.msg)).toContain('(UV_THREADPOOL_SIZE as it was then, else libuv\'s 4)');
     expect(lines.find((entry) => entry.msg === 'hashing threads reniced')).toBeUndefined();
   });
